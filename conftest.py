@@ -1,0 +1,35 @@
+"""Repository-wide pytest set-up.
+
+Notebooks are checked offline (their stored outputs are the offline ones), whatever mode the
+developer's shell is in: nbval starts each notebook's kernel with this process's environment, so it
+is set here before a notebook runs. Every test gets its own throw-away ``KSLAB_HOME`` so no test
+reads or writes a student's progress.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+_HOME = tempfile.mkdtemp(prefix="kslab-test-home-")
+os.environ["KSLAB_HOME"] = _HOME
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item):  # type: ignore[no-untyped-def]
+    if not str(item.fspath).endswith(".ipynb"):
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in ("KSLAB_MODE", "KSLAB_CONTEXT")}
+    os.environ["KSLAB_MODE"] = "offline"
+    os.environ.pop("KSLAB_CONTEXT", None)
+    try:
+        yield  # the notebook's kernel starts here, with this environment
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

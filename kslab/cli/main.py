@@ -1,0 +1,99 @@
+"""Entry point of the ``kslab`` command (also ``python -m kslab``).
+
+Exit codes, for every subcommand: 0 ok / allowed / all pass; 1 denied / violations / failures
+found; 2 bad input or usage, with a one-line error and never a traceback.
+
+Each subcommand lives in its own module ``kslab.cli.<name>`` with two functions:
+``register(subparsers, parents)`` adds its parser (and sets ``func``), ``run(args) -> int`` does the work.
+Modules import heavy libraries inside ``run`` so that ``kslab --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from kslab.errors import KslabError
+
+#: Subcommand name -> module. The order is the order ``kslab --help`` lists them.
+COMMANDS: dict[str, str] = {
+    "doctor": "kslab.cli.doctor",
+    "cluster": "kslab.cli.cluster",
+    "webapp": "kslab.cli.webapp",
+    "pss": "kslab.cli.pss",
+    "audit": "kslab.cli.audit",
+    "rbac": "kslab.cli.rbac",
+    "pcap": "kslab.cli.pcap",
+    "mesh": "kslab.cli.mesh",
+    "progress": "kslab.cli.progress",
+    "classroom": "kslab.cli.classroom",
+}
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2), like every other kslab error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (hint: run `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> ArgumentParser:
+    """The full parser, with every subcommand that is installed."""
+    common = ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = ArgumentParser(
+        prog="kslab",
+        description="Securing Kubernetes, hands-on: the course's command line.",
+        epilog="Exit codes: 0 ok/allowed, 1 denied/violations/failures, 2 bad input or usage.",
+    )
+    from kslab import __version__
+
+    parser.add_argument("--version", action="version", version=f"kslab {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    for module_name in COMMANDS.values():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # not written yet in this checkout
+                continue
+            raise
+        module.register(subparsers, [common])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used by ``python -m kslab``)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KslabError as exc:
+        sys.stderr.write(f"kslab {args.command}: error: {exc.one_line()}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("kslab: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # e.g. `kslab pcap summary big.pcap | head`: not an error.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a bug in kslab: still one line, the traceback only on request
+        if os.environ.get("KSLAB_DEBUG"):
+            traceback.print_exc()
+        sys.stderr.write(
+            f"kslab {args.command}: error: internal error: {type(exc).__name__}: {exc} "
+            "(hint: rerun with KSLAB_DEBUG=1 for the traceback and report it)\n"
+        )
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

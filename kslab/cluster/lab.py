@@ -1,0 +1,357 @@
+"""The one interface between the labs and a cluster.
+
+A :class:`Lab` knows its mode (live or offline), its context and whether labs may change that
+context. Its methods are the only cluster I/O in kslab: apply, delete by label, wait, exec, tokens,
+access reviews. Guard rails live here: anything that creates or attacks calls
+:meth:`Lab.require_lab`, anything that needs a cluster calls :meth:`Lab.require_live`.
+
+Offline, a Lab does no I/O at all; the labs use the same pure functions and label their results
+as *predicted*.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kslab import settings
+from kslab.cluster.modes import ModeChoice
+from kslab.errors import ApiError, NotALabContext, OfflineOnly
+
+#: Kinds that labs create, in the order clean-up deletes them (namespaces last).
+CLEANUP_KINDS: tuple[tuple[str, str, bool], ...] = (
+    # (apiVersion, kind, namespaced)
+    ("apps/v1", "Deployment", True),
+    ("v1", "Pod", True),
+    ("v1", "Service", True),
+    ("v1", "ConfigMap", True),
+    ("v1", "Secret", True),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding", True),
+    ("rbac.authorization.k8s.io/v1", "Role", True),
+    ("v1", "ServiceAccount", True),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", False),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole", False),
+    ("v1", "Namespace", False),
+)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command run in a container returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Token(str):
+    """A bearer token that never shows itself: ``repr``/display print a redacted form.
+
+    >>> t = Token("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
+    >>> t
+    Token(eyJhbG…[redacted, 48 chars])
+    """
+
+    def __repr__(self) -> str:
+        return f"Token({self[:6]}…[redacted, {len(self)} chars])"
+
+    def _repr_html_(self) -> str:
+        return html.escape(repr(self))
+
+
+def api_error(exc: Exception, doing: str) -> ApiError:
+    """Turn a client ``ApiException`` into an :class:`ApiError` carrying the server's message."""
+    status = getattr(exc, "status", None)
+    reason = str(getattr(exc, "reason", "") or "")
+    message = reason
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            message = json.loads(body).get("message") or message
+        except (ValueError, AttributeError):
+            message = str(body)[:300]
+    hints = {401: "your credentials were not accepted; check the kubeconfig",
+             403: "your identity is not allowed to do this (RBAC or admission said no)",
+             404: "it does not exist (yet)", 409: "it already exists or changed meanwhile"}
+    return ApiError(f"{doing}: {status} {message}".strip(), status=status, reason=reason,
+                    hint=hints.get(status or 0))
+
+
+class Lab:
+    """The student's lab: mode, context and every cluster operation the course performs."""
+
+    def __init__(self, choice: ModeChoice, api_client: Any = None) -> None:
+        self.choice = choice
+        self._api = api_client
+
+    # ---- what we are connected to -------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return self.choice.mode
+
+    @property
+    def live(self) -> bool:
+        return self.choice.mode == "live"
+
+    @property
+    def context(self) -> str | None:
+        return self.choice.context
+
+    @property
+    def lab_context(self) -> bool:
+        return self.choice.lab_context
+
+    @property
+    def reason(self) -> str:
+        return self.choice.reason
+
+    def describe(self) -> str:
+        """One sentence: the mode, the context and why."""
+        if self.live:
+            kind = "a lab context" if self.lab_context else "read-only for labs (not a lab context)"
+            return f"live on context {self.context} ({kind}): {self.reason}"
+        return (f"offline: {self.reason}. Results are computed locally; what only a cluster can show "
+                "is marked as predicted.")
+
+    def __repr__(self) -> str:
+        return f"Lab({self.describe()})"
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.live else "#6e7781"
+        return (f'<div style="border-left:4px solid {colour};padding:2px 8px"><b>kslab: '
+                f"{self.mode.upper()}</b> — {html.escape(self.describe())}</div>")
+
+    # ---- guard rails ----------------------------------------------------------------------------
+    def require_live(self, what: str) -> None:
+        """Raise :class:`OfflineOnly` unless live."""
+        if not self.live:
+            raise OfflineOnly(f"{what} needs a live cluster; kslab is offline ({self.reason})")
+
+    def require_lab(self, what: str) -> None:
+        """Raise unless live *and* on a lab context (the course's cluster, or one named explicitly)."""
+        self.require_live(what)
+        if not self.lab_context:
+            raise NotALabContext(
+                f"{what} creates or attacks things, and context {self.context!r} is not a lab context",
+                hint=f"if {self.context!r} is a cluster you may break, opt in with "
+                     f"KSLAB_CONTEXT={self.context} or kslab.connect(context={self.context!r})")
+
+    # ---- clients ----------------------------------------------------------------------------------
+    @property
+    def api(self) -> Any:
+        """The ApiClient for this context (live only)."""
+        self.require_live("talking to the API server")
+        if self._api is None:
+            from kslab.cluster.connect import api_client_for
+
+            self._api = api_client_for(self.context or "")
+        return self._api
+
+    @cached_property
+    def core(self) -> Any:
+        from kubernetes import client
+
+        return client.CoreV1Api(self.api)
+
+    @cached_property
+    def dynamic(self) -> Any:
+        from kubernetes.dynamic import DynamicClient
+
+        return DynamicClient(self.api)
+
+    def server_version(self) -> str:
+        """The API server's version, e.g. ``v1.34.0``."""
+        from kubernetes import client
+
+        try:
+            return str(client.VersionApi(self.api).get_code().git_version)
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            raise api_error(exc, "reading the server version") from None
+
+    # ---- objects --------------------------------------------------------------------------------
+    @staticmethod
+    def labels_for(lab: str) -> dict[str, str]:
+        """The labels every object a lab creates carries (clean-up deletes by them)."""
+        return {**settings.MANAGED_BY, settings.LAB_LABEL: lab}
+
+    def _resource(self, api_version: str, kind: str) -> Any:
+        return self.dynamic.resources.get(api_version=api_version, kind=kind)
+
+    def apply(self, objects: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, lab: str,
+              dry_run: bool = False) -> list[dict[str, Any]]:
+        """Server-side apply objects, labelled as this lab's; returns the objects as stored."""
+        self.require_lab(f"lab {lab!r}")
+        items = [objects] if isinstance(objects, Mapping) else list(objects)
+        applied = []
+        for obj in items:
+            body = json.loads(json.dumps(obj))  # a deep copy we may label
+            meta = body.setdefault("metadata", {})
+            meta["labels"] = {**(meta.get("labels") or {}), **self.labels_for(lab)}
+            what = f"applying {body.get('kind')} {meta.get('name')!r}"
+            try:
+                res = self._resource(body["apiVersion"], body["kind"])
+                kwargs: dict[str, Any] = {"body": body, "field_manager": settings.FIELD_MANAGER,
+                                          "force_conflicts": True}
+                if res.namespaced:
+                    kwargs["namespace"] = meta.get("namespace") or "default"
+                if dry_run:
+                    kwargs["dry_run"] = "All"
+                applied.append(res.server_side_apply(**kwargs).to_dict())
+            except ApiError:
+                raise
+            except Exception as exc:
+                raise api_error(exc, what) from None
+        return applied
+
+    def admit(self, obj: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
+        """Ask the API server whether it would admit an object (server-side dry-run create).
+
+        Returns ``(allowed, message)``; the message is the server's, e.g. the Pod Security
+        violations. Nothing is stored, so this needs no lab context.
+        """
+        self.require_live("a server-side dry run")
+        body = json.loads(json.dumps(obj))
+        body.setdefault("metadata", {})["namespace"] = namespace
+        try:
+            self._resource(body["apiVersion"], body["kind"]).create(
+                body=body, namespace=namespace, dry_run="All")
+        except Exception as exc:
+            err = api_error(exc, f"dry-run create of {body.get('kind')}")
+            if err.status in (400, 403, 422):
+                return False, err.message.split(": ", 1)[-1]
+            raise err from None
+        return True, "admitted"
+
+    def delete_lab(self, lab: str, *, namespaces_only: bool = False) -> list[str]:
+        """Delete everything carrying this lab's labels (idempotent); returns what was deleted."""
+        self.require_lab(f"cleaning up lab {lab!r}")
+        selector = ",".join(f"{k}={v}" for k, v in self.labels_for(lab).items())
+        deleted = []
+        kinds = [k for k in CLEANUP_KINDS if k[1] == "Namespace"] if namespaces_only else CLEANUP_KINDS
+        for api_version, kind, namespaced in kinds:
+            try:
+                res = self._resource(api_version, kind)
+                found = res.get(label_selector=selector) if not namespaced else \
+                    res.get(label_selector=selector, namespace=None)
+            except Exception as exc:
+                if getattr(exc, "status", None) in (403, 404):
+                    continue  # not allowed to list that kind: it cannot be ours
+                raise api_error(exc, f"listing {kind}s of lab {lab!r}") from None
+            for item in found.items:
+                ns = item.metadata.namespace
+                try:
+                    res.delete(name=item.metadata.name, namespace=ns) if namespaced else \
+                        res.delete(name=item.metadata.name)
+                    deleted.append(f"{kind}/{ns + '/' if ns else ''}{item.metadata.name}")
+                except Exception as exc:
+                    if getattr(exc, "status", None) != 404:
+                        raise api_error(exc, f"deleting {kind} {item.metadata.name}") from None
+        return deleted
+
+    # ---- pods -------------------------------------------------------------------------------------
+    def wait_for_pod(self, namespace: str, label_selector: str, *, timeout: int = 120) -> str:
+        """Wait until a pod matching the selector is Ready; returns its name."""
+        from kubernetes import watch
+
+        self.require_live("waiting for a pod")
+
+        def ready(pod: Any) -> bool:
+            conds = (pod.status and pod.status.conditions) or []
+            return pod.metadata.deletion_timestamp is None and \
+                any(c.type == "Ready" and c.status == "True" for c in conds)
+
+        pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector)
+        for pod in pods.items:
+            if ready(pod):
+                return str(pod.metadata.name)
+        w = watch.Watch()
+        try:
+            for event in w.stream(self.core.list_namespaced_pod, namespace,
+                                  label_selector=label_selector, timeout_seconds=timeout,
+                                  _request_timeout=timeout + 5,
+                                  resource_version=pods.metadata.resource_version):
+                if ready(event["object"]):
+                    return str(event["object"].metadata.name)
+        finally:
+            w.stop()
+        raise ApiError(f"no pod matching {label_selector!r} in {namespace} became Ready in {timeout}s",
+                       hint=f"kubectl -n {namespace} describe pods -l {label_selector}")
+
+    def exec(self, namespace: str, pod: str, command: list[str], *, container: str | None = None,
+             timeout: int = 30) -> ExecResult:
+        """Run a command in a container (no shell unless the command is one); returns its result."""
+        from kubernetes import client
+        from kubernetes.stream import stream
+
+        from kslab.cluster.connect import api_client_for
+
+        self.require_lab("exec into a pod")
+        api = api_client_for(self.context or "")  # stream() swaps the client's request method
+        try:
+            kwargs: dict[str, Any] = {"command": command, "stdin": False, "stdout": True,
+                                      "stderr": True, "tty": False, "_preload_content": False}
+            if container:
+                kwargs["container"] = container
+            resp = stream(client.CoreV1Api(api).connect_get_namespaced_pod_exec, pod, namespace,
+                          **kwargs)
+            out, err = [], []
+            resp.run_forever(timeout=timeout)
+            out.append(resp.read_stdout() or "")
+            err.append(resp.read_stderr() or "")
+            code = resp.returncode
+            resp.close()
+            return ExecResult(int(code if code is not None else -1), "".join(out), "".join(err))
+        except Exception as exc:
+            raise api_error(exc, f"exec in pod {pod}") from None
+        finally:
+            api.close()
+
+    # ---- identities -------------------------------------------------------------------------------
+    def create_token(self, service_account: str, namespace: str, *, expiration_seconds: int = 3600,
+                     audiences: list[str] | None = None) -> tuple[Token, str]:
+        """A bound token for a service account (TokenRequest); returns ``(token, expires_at)``."""
+        from kubernetes import client
+
+        self.require_lab("requesting a service account token")
+        spec = client.V1TokenRequestSpec(audiences=audiences or [],
+                                          expiration_seconds=expiration_seconds)
+        try:
+            res = self.core.create_namespaced_service_account_token(
+                service_account, namespace, client.AuthenticationV1TokenRequest(spec=spec))
+        except Exception as exc:
+            raise api_error(exc, f"TokenRequest for {namespace}/{service_account}") from None
+        return Token(res.status.token), str(res.status.expiration_timestamp)
+
+    def access_review(self, verb: str, resource: str = "", *, group: str = "", namespace: str = "",
+                      name: str = "", subresource: str = "", path: str = "", user: str | None = None,
+                      groups: list[str] | None = None) -> tuple[bool, str]:
+        """Ask the API server's authorizer: may this identity do this? Returns ``(allowed, reason)``.
+
+        With ``user``/``groups`` it is a SubjectAccessReview about someone else; without, a
+        SelfSubjectAccessReview about the identity this Lab connects as.
+        """
+        from kubernetes import client
+
+        self.require_live("an access review")
+        if path:
+            attrs: dict[str, Any] = {"non_resource_attributes": client.V1NonResourceAttributes(
+                path=path, verb=verb)}
+        else:
+            attrs = {"resource_attributes": client.V1ResourceAttributes(
+                verb=verb, group=group, resource=resource, subresource=subresource or None,
+                name=name or None, namespace=namespace or None)}
+        authz = client.AuthorizationV1Api(self.api)
+        try:
+            if user is None and not groups:
+                res = authz.create_self_subject_access_review(
+                    client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(**attrs)))
+            else:
+                res = authz.create_subject_access_review(client.V1SubjectAccessReview(
+                    spec=client.V1SubjectAccessReviewSpec(user=user, groups=groups, **attrs)))
+        except Exception as exc:
+            raise api_error(exc, "access review") from None
+        return bool(res.status.allowed), str(res.status.reason or res.status.evaluation_error or "")
