@@ -8,6 +8,7 @@ its own namespace, labelled as kslab's, deleted afterwards.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +55,8 @@ def live_namespace(live_lab: Any, request: pytest.FixtureRequest) -> Iterator[st
     from kubernetes import client
 
     name = f"kslab-t-{uuid.uuid4().hex[:8]}"
-    labels = {**live_lab.labels_for("tests"), "kslab.dev/test": request.node.name[:63].strip("-_.")}
+    test_name = re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[:63].strip("-_.") or "test"
+    labels = {**live_lab.labels_for("tests"), "kslab.dev/test": test_name}
     live_lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name,
                                                                                   labels=labels)))
     try:

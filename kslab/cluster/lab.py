@@ -53,7 +53,7 @@ class Token(str):
 
     >>> t = Token("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
     >>> t
-    Token(eyJhbG…[redacted, 48 chars])
+    Token(eyJhbG…[redacted, 49 chars])
     """
 
     def __repr__(self) -> str:
