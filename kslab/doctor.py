@@ -1,0 +1,278 @@
+"""``kslab doctor``: what this machine has, what kslab will do with it, and what to install next.
+
+Works with nothing but Python: missing programs are reported, never crashed on; the cluster probe
+has a short timeout. Nothing secret is read or shown (only context names and server URLs).
+
+>>> report = doctor(probe_cluster=False)
+>>> report.python["ok"]
+True
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kslab import settings
+
+#: Python packages the course needs (distribution names), in the order the report lists them.
+PACKAGES = ("kslab", "jupyterlab", "ipywidgets", "kubernetes", "kubernetes-validate", "pandas",
+            "matplotlib", "scapy", "cryptography", "jsonschema", "PyYAML", "nbval")
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """How to find one external program and read its version, and why the course wants it."""
+
+    name: str
+    version_argv: tuple[str, ...]
+    parse: Callable[[str], str | None]
+    needed_for: str
+    install: str
+    #: For container engines: a command that only succeeds when the engine itself is running.
+    health_argv: tuple[str, ...] = ()
+
+
+def _first_version(text: str) -> str | None:
+    m = re.search(r"v?(\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?)", text)
+    return m.group(0) if m else None
+
+
+def _json_path(*keys: str) -> Callable[[str], str | None]:
+    def parse(text: str) -> str | None:
+        try:
+            value: Any = json.loads(text)
+            for key in keys:
+                value = value[key]
+            return str(value)
+        except (ValueError, KeyError, TypeError):
+            return _first_version(text)
+    return parse
+
+
+#: The programs the course can use. Versions are read the robust way each tool offers.
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec("kubectl", ("kubectl", "version", "--client", "-o", "json"),
+             _json_path("clientVersion", "gitVersion"), "talking to clusters by hand",
+             "https://kubernetes.io/docs/tasks/tools/"),
+    ToolSpec("kind", ("kind", "version"), _first_version, "the course's local cluster",
+             "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"),
+    ToolSpec("docker", ("docker", "version", "--format", "{{json .Client.Version}}"),
+             lambda t: t.strip().strip('"') or None, "running kind (or use podman)",
+             "https://docs.docker.com/engine/install/", ("docker", "info", "--format", "{{.ServerVersion}}")),
+    ToolSpec("podman", ("podman", "version", "--format", "{{.Client.Version}}"),
+             lambda t: t.strip() or None, "running kind instead of docker",
+             "https://podman.io/docs/installation", ("podman", "info", "--format", "{{.Host.Arch}}")),
+    ToolSpec("istioctl", ("istioctl", "version", "--remote=false", "-o", "json"),
+             _json_path("clientVersion", "version"), "lab 05 (Istio) on a live cluster",
+             "https://istio.io/latest/docs/setup/getting-started/#download"),
+    ToolSpec("helm", ("helm", "version", "--short"), _first_version, "classroom mode (JupyterHub)",
+             "https://helm.sh/docs/intro/install/"),
+    ToolSpec("tcpdump", ("tcpdump", "--version"), _first_version,
+             "real captures in lab 05 (needs root; otherwise kslab records with a relay)",
+             "apt install tcpdump / brew install tcpdump"),
+)
+
+
+def tool_status(spec: ToolSpec, *, timeout: float = 10.0) -> dict[str, Any]:
+    """Find one program on PATH and read its version; never raises."""
+    path = shutil.which(spec.name)
+    row: dict[str, Any] = {"name": spec.name, "found": bool(path), "path": path, "version": None,
+                           "needed_for": spec.needed_for}
+    if not path:
+        row["problem"] = f"not found; install: {spec.install}"
+        return row
+    try:
+        proc = subprocess.run([path, *spec.version_argv[1:]], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        row["version"] = spec.parse(proc.stdout) or spec.parse(proc.stderr)
+        if row["version"] is None:
+            row["problem"] = f"could not read its version (exit {proc.returncode})"
+        if spec.health_argv:
+            health = subprocess.run([path, *spec.health_argv[1:]], capture_output=True, text=True,
+                                    timeout=timeout, check=False)
+            row["running"] = health.returncode == 0
+            if not row["running"]:
+                row["problem"] = "installed, but its engine is not running (start it first)"
+    except (OSError, subprocess.SubprocessError) as exc:
+        row["problem"] = f"could not run it ({type(exc).__name__})"
+    return row
+
+
+def package_status(names: tuple[str, ...] = PACKAGES) -> list[dict[str, Any]]:
+    """Installed version of each Python package (None when missing), without importing them."""
+    rows = []
+    for name in names:
+        try:
+            rows.append({"name": name, "version": importlib.metadata.version(name)})
+        except importlib.metadata.PackageNotFoundError:
+            rows.append({"name": name, "version": None})
+    return rows
+
+
+@dataclass
+class DoctorReport:
+    """Everything ``kslab doctor`` found; ``str()`` is the human report, ``as_dict()`` the JSON."""
+
+    python: dict[str, Any]
+    packages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    kube: dict[str, Any]
+    binder: bool
+    mode: dict[str, Any]
+    next_steps: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def ok(self) -> bool:
+        """True when the course can run (offline at least): Python and every package present."""
+        return bool(self.python["ok"]) and all(p["version"] for p in self.packages)
+
+    def __str__(self) -> str:
+        lines = [f"Python {self.python['version']} ({'ok' if self.python['ok'] else 'needs >= 3.10'})",
+                 "", "Python packages:"]
+        lines += [f"  {p['name']:<20} {p['version'] or 'MISSING'}" for p in self.packages]
+        lines += ["", "Programs:"]
+        for t in self.tools:
+            state = t["version"] or ("found" if t["found"] else "not found")
+            note = f" — {t['problem']}" if t.get("problem") and t["found"] else ""
+            lines.append(f"  {t['name']:<10} {state:<18} for {t['needed_for']}{note}")
+        lines += ["", "Kubernetes:"]
+        kube = self.kube
+        if kube.get("error"):
+            lines.append(f"  kubeconfig: {kube['error']}")
+        lines.append(f"  kubeconfig files: {', '.join(kube['files']) or 'none'}")
+        lines.append(f"  contexts: {', '.join(kube['contexts']) or 'none'}"
+                     + (f" (current: {kube['current_context']})" if kube.get("current_context") else ""))
+        if kube.get("context"):
+            reach = "answers" if kube.get("reachable") else f"does not answer ({kube.get('problem')})"
+            version = f", Kubernetes {kube['server_version']}" if kube.get("server_version") else ""
+            lines.append(f"  {kube['context']}: {reach}{version}")
+        lines += ["", f"Binder: {'yes' if self.binder else 'no'}",
+                  f"Mode kslab will use: {self.mode['mode']} — {self.mode['reason']}"]
+        if self.next_steps:
+            lines += ["", "Next steps:"] + [f"  - {s}" for s in self.next_steps]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+
+def _kube_status(probe_cluster: bool, env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    from kslab.cluster.kubeconfig import read_kubeconfig
+    from kslab.cluster.modes import choose
+    from kslab.errors import KslabError
+
+    kube: dict[str, Any] = {"files": [], "contexts": [], "current_context": None}
+    try:
+        info = read_kubeconfig(settings.kubeconfig_paths(env))
+        kube.update(files=[str(f) for f in info.files], contexts=info.contexts,
+                    current_context=info.current_context)
+    except KslabError as exc:
+        info = None
+        kube["error"] = exc.one_line()
+
+    probed: dict[str, str | None] = {}
+
+    def probe(ctx: str) -> str | None:
+        if not probe_cluster:
+            return "not probed (--no-probe)"
+        from kslab.cluster.connect import probe as real_probe
+
+        probed[ctx] = real_probe(ctx)
+        return probed[ctx]
+
+    try:
+        choice = choose(requested_mode=settings.requested_mode(env),
+                        requested_context=settings.requested_context(env),
+                        contexts=info.contexts if info else [],
+                        current_context=info.current_context if info else None,
+                        binder=settings.on_binder(env), probe=probe)
+        mode = {"mode": choice.mode, "context": choice.context, "lab_context": choice.lab_context,
+                "reason": choice.reason}
+    except KslabError as exc:
+        mode = {"mode": "error", "context": None, "lab_context": False, "reason": exc.one_line()}
+    for ctx, problem in probed.items():
+        kube.update(context=ctx, reachable=problem is None, problem=problem,
+                    server=info.server_for(ctx) if info else None)
+        if problem is None and probe_cluster:
+            kube["server_version"] = _server_version(ctx)
+    return kube, mode
+
+
+def _server_version(context: str) -> str | None:
+    try:
+        from kubernetes import client
+
+        from kslab.cluster.connect import api_client_for
+
+        api = api_client_for(context)
+        try:
+            return str(client.VersionApi(api).get_code(_request_timeout=(3, 5)).git_version)
+        finally:
+            api.close()
+    except Exception:  # noqa: BLE001 - the doctor reports, it does not fail
+        return None
+
+
+def next_steps(report: DoctorReport) -> list[str]:
+    """What to do next, given what is missing (rules in the order a student meets them)."""
+    steps = []
+    tools = {t["name"]: t for t in report.tools}
+    missing_pkgs = [p["name"] for p in report.packages if not p["version"]]
+    if not report.python["ok"]:
+        steps.append("install Python 3.10 or newer")
+    if missing_pkgs:
+        steps.append(f"install the missing packages ({', '.join(missing_pkgs)}): run `make lab` from the repo")
+    if report.binder:
+        steps.append("on Binder every notebook runs offline; for live labs run the course on your laptop")
+        return steps
+    if report.mode["mode"] == "live":
+        if not tools["istioctl"]["found"]:
+            steps.append("for lab 05 on your cluster install istioctl: " + TOOLS[4].install)
+        return steps
+    installed = [n for n in ("docker", "podman") if tools[n]["found"]]
+    has_runtime = any(tools[n].get("running") for n in installed)
+    if installed and not has_runtime:
+        steps.append(f"start the {installed[0]} engine (it is installed but not running)")
+    elif not installed:
+        steps.append("for a local cluster install Docker (or Podman): " + TOOLS[2].install)
+    if not tools["kind"]["found"]:
+        steps.append("for a local cluster install kind: " + TOOLS[1].install)
+    if has_runtime and tools["kind"]["found"]:
+        steps.append("create the course cluster: `kslab cluster up`")
+    if not tools["kubectl"]["found"]:
+        steps.append("optional, to poke at clusters by hand: install kubectl: " + TOOLS[0].install)
+    steps.append("meanwhile every notebook runs offline: `make lab`")
+    return steps
+
+
+def doctor(*, probe_cluster: bool = True, env: Mapping[str, str] | None = None) -> DoctorReport:
+    """Check the machine: Python, packages, programs, kubeconfig, reachability, Binder and mode."""
+    py_ok = sys.version_info >= (3, 10)
+    kube, mode = _kube_status(probe_cluster, env)
+    report = DoctorReport(
+        python={"version": platform.python_version(), "executable": sys.executable, "ok": py_ok,
+                "platform": f"{platform.system()} {platform.machine()}"},
+        packages=package_status(),
+        tools=[tool_status(spec) for spec in TOOLS],
+        kube=kube,
+        binder=settings.on_binder(env),
+        mode=mode,
+    )
+    report.next_steps = next_steps(report)
+    return report

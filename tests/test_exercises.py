@@ -1,0 +1,89 @@
+"""Exercises: checks with reasons, progressive hints, solutions, and progress that persists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import kslab.exercises as exercises
+from kslab.errors import UsageError
+from kslab.exercises import ExerciseSession, all_exercises, progress_rows
+from kslab.exercises.model import CheckResult, Exercise
+from kslab.exercises.progress import ProgressStore
+
+DEMO = Exercise("99.demo", "Say yes", "Return 'yes'.", hints=("three letters", "starts with y"),
+                solution="'yes'", checker=lambda a: CheckResult(a == "yes", f"you said {a!r}"))
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> ProgressStore:
+    return ProgressStore(tmp_path / "state" / "progress.json")
+
+
+def test_check_records_attempts_and_passing_sticks(store: ProgressStore) -> None:
+    ex = ExerciseSession(DEMO, store)
+    assert ex.check("no").passed is False
+    assert ex.check("yes").passed is True
+    assert ex.check("no").passed is False  # a later wrong answer does not un-pass it
+    rec = store.load()["99.demo"]
+    assert rec["attempts"] == 3 and rec["passed"] is True
+
+
+def test_progress_survives_a_new_store_on_the_same_file(store: ProgressStore) -> None:
+    ExerciseSession(DEMO, store).check("yes")
+    again = ProgressStore(store.path)  # as after a kernel restart
+    assert again.load()["99.demo"]["passed"] is True
+
+
+def test_hints_come_one_at_a_time_then_point_to_the_solution(store: ProgressStore) -> None:
+    ex = ExerciseSession(DEMO, store)
+    assert ex.hint().startswith("Hint 1/2: three letters")
+    assert ex.hint().startswith("Hint 2/2: starts with y")
+    assert "solution" in ex.hint()
+    assert ex.solution() == "'yes'" and store.load()["99.demo"]["solution_seen"] is True
+
+
+def test_a_checker_that_raises_is_a_fail_with_a_reason(store: ProgressStore) -> None:
+    bad = Exercise("99.bad", "t", "t", (), "s", checker=lambda a: a["missing"])
+    result = ExerciseSession(bad, store).check({})
+    assert result.passed is False and "could not check" in result.reason
+
+
+def test_unreadable_progress_file_is_kept_aside_not_overwritten(store: ProgressStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text("{not json")
+    ExerciseSession(DEMO, store).check("yes")
+    aside = list(store.path.parent.glob("progress.json.unreadable-*"))
+    assert len(aside) == 1 and aside[0].read_text() == "{not json"
+    assert json.loads(store.path.read_text())["99.demo"]["passed"] is True
+
+
+def test_progress_file_lives_outside_the_repo_under_kslab_home(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KSLAB_HOME", str(tmp_path / "home"))
+    assert ProgressStore().path.parent == tmp_path / "home"
+
+
+def test_check_result_shows_pass_fail_in_text_not_only_colour() -> None:
+    assert ">&#10004; PASS<" in CheckResult(True, "ok")._repr_html_().replace("</b>", "<")
+    assert "FAIL" in CheckResult(False, "no")._repr_html_()
+
+
+def test_unknown_exercise_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        exercises.exercise("nope")
+
+
+def test_every_registered_exercise_is_well_formed() -> None:
+    for ex_id, ex in all_exercises().items():
+        assert ex_id == ex.id and ex.id[:2].isdigit() and ex.id[2] == "."
+        assert ex.title and ex.task and ex.solution and ex.hints, ex_id
+        result = ex.checker(None)  # a blank answer must fail, with a reason
+        assert isinstance(result, CheckResult) and not result.passed and result.reason, ex_id
+
+
+def test_progress_rows_cover_every_exercise(store: ProgressStore) -> None:
+    rows = progress_rows(store)
+    assert [r["id"] for r in rows] == list(all_exercises())
+    assert all(r["status"] == "not started" for r in rows)

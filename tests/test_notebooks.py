@@ -1,0 +1,55 @@
+"""The stored notebooks: built from their sources, free of secrets, errors and widget state, and
+following the course template. (nbval executes them; this checks what is stored.)"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+import notebooks as nbtool  # noqa: E402
+
+SECTIONS = ("Goal", "Background", "Lab", "Then vs now", "Exercises", "Clean up")
+SOURCES = nbtool.sources()
+
+
+def test_stored_notebooks_match_their_sources_and_are_clean() -> None:
+    assert nbtool.check() == []
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
+def test_notebook_follows_the_template(src: Path) -> None:
+    nb = json.loads((REPO / "notebooks" / f"{src.stem}.ipynb").read_text())
+    headings = [line[3:].strip() for c in nb["cells"] if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    positions = []
+    for section in SECTIONS:
+        found = [i for i, h in enumerate(headings) if h.split(" — ")[0].split(":")[0].strip() == section]
+        assert found, f"{src.stem}: no '## {section}' section"
+        positions.append(found[0])
+    assert positions == sorted(positions), f"{src.stem}: sections out of order"
+    code = [("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert re.search(r"kslab\.connect\(", code[0]), f"{src.stem}: first code cell must connect"
+    assert any("NBVAL_CHECK_OUTPUT" in c for c in code), f"{src.stem}: no checked result cell"
+
+
+def test_the_secret_scanner_catches_tokens_and_keys() -> None:
+    """The scanner itself must work, or the clean result above means nothing."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    fake_jwt = "eyJhbGciOiJSUzI1NiJ9" + "." + "eyJzdWIiOiJzeXN0ZW0ifQ" + "." + "abcdefghijklmnop"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=fake_jwt),
+                    nbformat.v4.new_output("stream", name="stdout",
+                                           text="-----BEGIN RSA " + "PRIVATE KEY-----"),
+                    nbformat.v4.new_output("error", ename="ValueError", evalue="x", traceback=[])]
+    nb.cells.append(cell)
+    problems = nbtool._clean_outputs(nb)
+    assert sum("token or private key" in p for p in problems) == 2
+    assert any("ValueError" in p for p in problems)
