@@ -1,0 +1,30 @@
+"""windowsHostProcess (baseline, v1.0+): no Windows HostProcess containers (they run on the host).
+
+The standard: ``securityContext.windowsOptions.hostProcess`` of the pod and of every container
+false or unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kslab.pss.check import Check, Forbidden, VersionedCheck, since
+from kslab.pss.levels import BASELINE
+from kslab.pss.pod import EMPTY, PodView, name_of, security_context, setters_phrase
+
+
+def _host_process(context: Mapping[str, Any]) -> bool:
+    return (context.get("windowsOptions") or EMPTY).get("hostProcess") is True
+
+
+def run_1_0(pod: PodView) -> Forbidden | None:
+    bad = [name_of(c) for c in pod.containers if _host_process(security_context(c))]
+    pod_bad = _host_process(pod.security_context)
+    if not (pod_bad or bad):
+        return None
+    return Forbidden("hostProcess",
+                     f"{setters_phrase(pod_bad, bad)} must not set securityContext.windowsOptions.hostProcess=true")
+
+
+CHECK = Check("windowsHostProcess", BASELINE, (VersionedCheck(since(0), run_1_0),))

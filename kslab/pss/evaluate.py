@@ -1,0 +1,161 @@
+"""Judge a Pod (or a workload's pod template) against a Pod Security Standard, as the API server does.
+
+>>> pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+...        "spec": {"containers": [{"name": "web", "image": "nginx",
+...                                 "ports": [{"containerPort": 80, "hostPort": 80}]}]}}
+>>> verdict = evaluate(pod, level="baseline")
+>>> verdict.allowed
+False
+>>> print(verdict.message())
+violates PodSecurity "baseline:latest": hostPort (container "web" uses hostPort 80)
+>>> evaluate(pod, level="privileged").allowed
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kslab.errors import InputError
+from kslab.pss.check import Forbidden
+from kslab.pss.defaults import apply_defaults
+from kslab.pss.levels import LevelVersion, Version, parse_level, parse_version
+from kslab.pss.pod import PodView
+from kslab.pss.registry import checks_for, effective_minor
+from kslab.pss.workloads import NOT_A_POD, pod_parts
+
+#: What the API server says when a check gives no reason (never happens with the built-in checks).
+UNKNOWN_REASON = "unknown forbidden reason"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failed check: its id, the API server's reason and detail."""
+
+    check: str
+    reason: str
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        """``reason (detail)``, exactly one item of the API server's list."""
+        return f"{self.reason} ({self.detail})" if self.detail else self.reason
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.check, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one object at one level and version."""
+
+    policy: LevelVersion
+    violations: tuple[Violation, ...] = ()
+    kind: str = "Pod"
+    name: str = ""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.violations
+
+    @property
+    def level(self) -> str:
+        return self.policy.level
+
+    @property
+    def checks(self) -> list[str]:
+        """Ids of the failed checks, in the API server's order."""
+        return [v.check for v in self.violations]
+
+    def detail(self) -> str:
+        """The violations joined as the API server joins them: ``reason (detail), reason (detail)``."""
+        return ", ".join(v.message for v in self.violations)
+
+    def message(self) -> str:
+        """The API server's sentence: ``violates PodSecurity "restricted:latest": …`` (empty if allowed)."""
+        return f'violates PodSecurity "{self.policy}": {self.detail()}' if self.violations else ""
+
+    def warning(self) -> str:
+        """What the API server warns (warn mode, or any workload): ``would violate PodSecurity …``."""
+        return f'would violate PodSecurity "{self.policy}": {self.detail()}' if self.violations else ""
+
+    def forbidden(self, name: str | None = None, resource: str = "pods") -> str:
+        """The full error of a rejected create: ``pods "web" is forbidden: violates PodSecurity …``."""
+        return f'{resource} "{self.name if name is None else name}" is forbidden: {self.message()}' \
+            if self.violations else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "allowed": self.allowed,
+                "violations": [v.as_dict() for v in self.violations]}
+
+    def __str__(self) -> str:
+        head = f"{self.kind} {self.name or '(unnamed)'} at {self.policy}: " + \
+            ("PASS (allowed)" if self.allowed else f"FAIL ({len(self.violations)} "
+                                                   f"violation{'s' if len(self.violations) != 1 else ''})")
+        return "\n".join([head] + [f"  - {v.message}" for v in self.violations])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _run(pod: PodView, level: str, minor: int) -> tuple[Violation, ...]:
+    found = []
+    for check_id, run in checks_for(level, minor):
+        result: Forbidden | None = run(pod)
+        if result is not None:
+            found.append(Violation(check_id, result.reason or UNKNOWN_REASON, result.detail))
+    return tuple(found)
+
+
+def evaluate_pod(metadata: Mapping[str, Any] | None, spec: Mapping[str, Any] | None,
+                 level: str = "restricted", version: str | Version = "latest", *,
+                 emulation_version: str | Version | None = None) -> tuple[Violation, ...]:
+    """The violations of a pod given as ``(metadata, spec)`` — no defaulting, no object kinds.
+
+    >>> evaluate_pod({}, {"hostPID": True}, "baseline")[0].message
+    'host namespaces (hostPID=true)'
+    """
+    level = parse_level(level)
+    minor = effective_minor(parse_version(version),
+                            parse_version(emulation_version) if emulation_version else None)
+    return _run(PodView.of(metadata, spec), level, minor)
+
+
+def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | Version = "latest", *,
+             emulation_version: str | Version | None = None, api_defaults: bool = True) -> Verdict:
+    """Judge a Pod or any workload with a pod template, as Pod Security admission would.
+
+    ``level``: privileged, baseline or restricted. ``version``: ``latest`` or ``v1.N`` (the
+    namespace's ``…-version`` label). The object is first changed the way the API server changes
+    it before admission (``api_defaults``, see :mod:`kslab.pss.defaults`). ``emulation_version``
+    caps ``latest`` at an older API server's own version (a v1.33 server's latest is v1.33).
+
+    Raises :class:`~kslab.errors.InputError` for an object that holds no pod (e.g. a Service), and
+    :class:`~kslab.errors.UsageError` for an unknown level or version.
+    """
+    level = parse_level(level)
+    wanted = parse_version(version)
+    minor = effective_minor(wanted, parse_version(emulation_version) if emulation_version else None)
+    if not isinstance(obj, Mapping):
+        raise InputError(f"expected a Kubernetes object (a mapping), got {type(obj).__name__}",
+                         hint="give a Pod or a workload such as a Deployment")
+    kind = str(obj.get("kind") or "")
+    name = str((obj.get("metadata") or {}).get("name") or "") if isinstance(obj.get("metadata"), Mapping) else ""
+    try:
+        parts = pod_parts(obj)
+        if parts is None:
+            raise InputError(f"{kind or 'object without a kind'} {name!r}: {NOT_A_POD}",
+                             hint="Pod Security Standards judge Pods and workloads with a pod template")
+        metadata, spec, is_pod = parts
+        if api_defaults:
+            metadata, spec = apply_defaults(metadata, spec, is_pod=is_pod)
+        violations = _run(PodView.of(metadata, spec), level, minor)
+    except (AttributeError, TypeError, ValueError) as exc:
+        # A field of the wrong type (a string where a list belongs ...): the API server would not
+        # decode it either. Say so in one line instead of a traceback.
+        raise InputError(f"{kind} {name!r}: not a valid pod spec ({type(exc).__name__}: {exc})",
+                         hint="check the field types against the Pod API (kubectl explain pod.spec)") from None
+    return Verdict(LevelVersion(level, wanted), violations, kind, name)
