@@ -24,12 +24,24 @@ from kslab.errors import ApiError, NotALabContext, OfflineOnly
 
 #: Kinds that labs create, in the order clean-up deletes them (namespaces last).
 CLEANUP_KINDS: tuple[tuple[str, str, bool], ...] = (
-    # (apiVersion, kind, namespaced)
+    # (apiVersion, kind, namespaced). Controllers before what they control; namespaces last.
+    # Kinds the server does not serve (Istio's, on a cluster without Istio) are skipped.
+    ("batch/v1", "CronJob", True),
+    ("batch/v1", "Job", True),
     ("apps/v1", "Deployment", True),
+    ("apps/v1", "StatefulSet", True),
+    ("apps/v1", "DaemonSet", True),
+    ("apps/v1", "ReplicaSet", True),
     ("v1", "Pod", True),
     ("v1", "Service", True),
+    ("networking.k8s.io/v1", "NetworkPolicy", True),
+    ("v1", "PersistentVolumeClaim", True),
     ("v1", "ConfigMap", True),
     ("v1", "Secret", True),
+    ("security.istio.io/v1", "PeerAuthentication", True),
+    ("networking.istio.io/v1", "DestinationRule", True),
+    ("networking.istio.io/v1", "VirtualService", True),
+    ("networking.istio.io/v1", "Gateway", True),
     ("rbac.authorization.k8s.io/v1", "RoleBinding", True),
     ("rbac.authorization.k8s.io/v1", "Role", True),
     ("v1", "ServiceAccount", True),
@@ -226,10 +238,18 @@ class Lab:
             raise err from None
         return True, "admitted"
 
-    def delete_lab(self, lab: str, *, namespaces_only: bool = False) -> list[str]:
-        """Delete everything carrying this lab's labels (idempotent); returns what was deleted."""
-        self.require_lab(f"cleaning up lab {lab!r}")
-        selector = ",".join(f"{k}={v}" for k, v in self.labels_for(lab).items())
+    def delete_lab(self, lab: str | None, *, namespaces_only: bool = False) -> list[str]:
+        """Delete everything carrying this lab's labels (idempotent); returns what was deleted.
+
+        ``lab=None`` deletes what every lab created (all objects labelled managed-by kslab).
+        Objects already being deleted (a Terminating namespace) are left to finish, not counted.
+        """
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        from kslab.cluster.cleanup import selector as cleanup_selector
+
+        self.require_lab(f"cleaning up lab {lab!r}" if lab else "cleaning up every lab")
+        selector = cleanup_selector(lab)
         deleted = []
         kinds = [k for k in CLEANUP_KINDS if k[1] == "Namespace"] if namespaces_only else CLEANUP_KINDS
         for api_version, kind, namespaced in kinds:
@@ -237,18 +257,24 @@ class Lab:
                 res = self._resource(api_version, kind)
                 found = res.get(label_selector=selector) if not namespaced else \
                     res.get(label_selector=selector, namespace=None)
+            except ResourceNotFoundError:
+                continue  # not served here (e.g. Istio not installed): nothing of ours can exist
             except Exception as exc:
                 if getattr(exc, "status", None) in (403, 404):
                     continue  # not allowed to list that kind: it cannot be ours
                 raise api_error(exc, f"listing {kind}s of lab {lab!r}") from None
             for item in found.items:
+                if item.metadata.deletionTimestamp:
+                    continue
                 ns = item.metadata.namespace
                 try:
-                    res.delete(name=item.metadata.name, namespace=ns) if namespaced else \
-                        res.delete(name=item.metadata.name)
+                    # Background: dependents (a Job's pods, a Deployment's ReplicaSets) go too.
+                    res.delete(name=item.metadata.name, namespace=ns if namespaced else None,
+                               propagation_policy="Background")
                     deleted.append(f"{kind}/{ns + '/' if ns else ''}{item.metadata.name}")
                 except Exception as exc:
-                    if getattr(exc, "status", None) != 404:
+                    # 404: gone meanwhile; 409: already being deleted. Either way not ours to do.
+                    if getattr(exc, "status", None) not in (404, 409):
                         raise api_error(exc, f"deleting {kind} {item.metadata.name}") from None
         return deleted
 
