@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kslab.errors import InputError
@@ -101,6 +102,14 @@ class Verdict:
         return str(self)
 
 
+@lru_cache(maxsize=256)
+def _policy(level: str, version: str | Version, emulation: str | Version | None) -> tuple[LevelVersion, int]:
+    """Parse (and remember) a level and version: ``(policy as labelled, minor whose rules apply)``."""
+    wanted = parse_version(version)
+    minor = effective_minor(wanted, parse_version(emulation) if emulation else None)
+    return LevelVersion(parse_level(level), wanted), minor
+
+
 def _run(pod: PodView, level: str, minor: int) -> tuple[Violation, ...]:
     found = []
     for check_id, run in checks_for(level, minor):
@@ -118,10 +127,8 @@ def evaluate_pod(metadata: Mapping[str, Any] | None, spec: Mapping[str, Any] | N
     >>> evaluate_pod({}, {"hostPID": True}, "baseline")[0].message
     'host namespaces (hostPID=true)'
     """
-    level = parse_level(level)
-    minor = effective_minor(parse_version(version),
-                            parse_version(emulation_version) if emulation_version else None)
-    return _run(PodView.of(metadata, spec), level, minor)
+    policy, minor = _policy(level, version, emulation_version)
+    return _run(PodView.of(metadata, spec), policy.level, minor)
 
 
 def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | Version = "latest", *,
@@ -136,9 +143,7 @@ def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | V
     Raises :class:`~kslab.errors.InputError` for an object that holds no pod (e.g. a Service), and
     :class:`~kslab.errors.UsageError` for an unknown level or version.
     """
-    level = parse_level(level)
-    wanted = parse_version(version)
-    minor = effective_minor(wanted, parse_version(emulation_version) if emulation_version else None)
+    policy, minor = _policy(level, version, emulation_version)
     if not isinstance(obj, Mapping):
         raise InputError(f"expected a Kubernetes object (a mapping), got {type(obj).__name__}",
                          hint="give a Pod or a workload such as a Deployment")
@@ -152,10 +157,10 @@ def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | V
         metadata, spec, is_pod = parts
         if api_defaults:
             metadata, spec = apply_defaults(metadata, spec, is_pod=is_pod)
-        violations = _run(PodView.of(metadata, spec), level, minor)
+        violations = _run(PodView.of(metadata, spec), policy.level, minor)
     except (AttributeError, TypeError, ValueError) as exc:
         # A field of the wrong type (a string where a list belongs ...): the API server would not
         # decode it either. Say so in one line instead of a traceback.
         raise InputError(f"{kind} {name!r}: not a valid pod spec ({type(exc).__name__}: {exc})",
                          hint="check the field types against the Pod API (kubectl explain pod.spec)") from None
-    return Verdict(LevelVersion(level, wanted), violations, kind, name)
+    return Verdict(policy, violations, kind, name)

@@ -13,25 +13,33 @@ from typing import Any
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import EMPTY, PodView, containers_phrase, join_quote, name_of, pluralize
+from kslab.pss.pod import PodView, containers_phrase, join_quote, name_of, pluralize
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 HOOKS = ("postStart", "preStop")
 HANDLERS = ("httpGet", "tcpSocket")
 
 
-def _hosts(handler: Mapping[str, Any] | None) -> list[str]:
-    handler = handler or EMPTY
-    return [str(h) for kind in HANDLERS if (h := (handler.get(kind) or EMPTY).get("host"))]
+def _hosts(handler: Mapping[str, Any], found: list[str]) -> None:
+    """Add the non-empty ``host`` of a probe's or hook's httpGet / tcpSocket to ``found``."""
+    for kind in HANDLERS:
+        action = handler.get(kind)
+        if action and (host := action.get("host")):
+            found.append(str(host))
 
 
 def run_1_34(pod: PodView) -> Forbidden | None:
     bad_containers: set[str] = set()
     hosts: set[str] = set()
     for c in pod.containers:
-        lifecycle = c.get("lifecycle") or EMPTY
-        found = [h for p in PROBES for h in _hosts(c.get(p))] + \
-                [h for hook in HOOKS for h in _hosts(lifecycle.get(hook))]
+        found: list[str] = []
+        for probe in PROBES:
+            if handler := c.get(probe):
+                _hosts(handler, found)
+        if lifecycle := c.get("lifecycle"):
+            for hook in HOOKS:
+                if handler := lifecycle.get(hook):
+                    _hosts(handler, found)
         if found:
             bad_containers.add(name_of(c))
             hosts.update(found)
