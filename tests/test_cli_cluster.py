@@ -21,7 +21,7 @@ def test_up_down_status_round_trip(fake: Path, capsys: pytest.CaptureFixture[str
     assert "absent" in capsys.readouterr().out
     assert main(["cluster", "up"]) == 0
     out = capsys.readouterr().out
-    assert " ✓ Installing CNI 🔌" in out and out.rstrip().splitlines()[-3] == \
+    assert " ✓ Installing CNI 🔌" in out and out.rstrip().splitlines()[-4] == \
         "kind cluster 'kslab' is up on docker; kube context kind-kslab"
     assert main(["cluster", "up"]) == 0
     assert "already exists; nothing to do" in capsys.readouterr().out

@@ -144,8 +144,19 @@ def up(name: str = settings.CLUSTER_NAME, *, progress: Progress = print, wait: s
                                hint="the lines above are kind's; `kslab cluster down` clears a half-made "
                                     "cluster, then try again")
     return Outcome(True, f"kind cluster {name!r} is up on {provider.name}; kube context {context}",
-                   [f"node image {kind_config.node_image()}",
-                    "next: `kslab webapp build` (if you have not), then `kslab.connect()` in a notebook"])
+                   [f"node image {kind_config.node_image()}", _load_webapp(name, progress),
+                    "next: `kslab.connect()` in a notebook"])
+
+
+def _load_webapp(name: str, progress: Progress) -> str:
+    """Load the webapp image into a new cluster if it was built already; a note either way."""
+    from kslab.cluster import images
+    from kslab.errors import KslabError
+
+    try:
+        return images.load(cluster=name, progress=progress, missing_ok=True).message
+    except KslabError as exc:  # the cluster is up; the image can be loaded later
+        return f"the webapp image was not loaded ({exc.one_line()})"
 
 
 def down(name: str = settings.CLUSTER_NAME, *, progress: Progress = print) -> Outcome:
