@@ -1,0 +1,155 @@
+"""An existing cluster: does the student's identity have the permissions each lab needs?
+
+The needs are data (:data:`NEEDS`): lab, verb, resource, where, and why. Each is put to the API
+server as a SelfSubjectAccessReview — the same question ``kubectl auth can-i`` asks — so the answer
+comes from the cluster's real authorizers (RBAC, webhooks), not from a guess. The report is a table
+lab × permission and, for what is missing, the exact ``kubectl auth can-i`` line to show an admin.
+
+On the course's kind cluster the student is cluster-admin and everything is allowed; on an
+instructor's cluster this says precisely what to ask for.
+
+>>> NEEDS[0].can_i("student-1")
+'kubectl auth can-i create namespaces'
+>>> [n.lab for n in NEEDS if n.resource == "pods" and n.subresource == "exec"]
+['03']
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: Namespaced needs are checked in this namespace unless one is given (the student's own).
+DEFAULT_NAMESPACE = "default"
+
+
+@dataclass(frozen=True)
+class Need:
+    """One permission a lab needs, and why (the sentence shown when it is missing)."""
+
+    lab: str
+    verb: str
+    resource: str
+    why: str
+    group: str = ""
+    subresource: str = ""
+    namespaced: bool = True
+
+    @property
+    def what(self) -> str:
+        """``resource[/subresource][.group]`` as ``kubectl auth can-i`` writes it."""
+        res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        return f"{res}.{self.group}" if self.group else res
+
+    def can_i(self, namespace: str) -> str:
+        """The equivalent ``kubectl auth can-i`` command."""
+        where = f" -n {namespace}" if self.namespaced else ""
+        return f"kubectl auth can-i {self.verb} {self.what}{where}"
+
+
+_RBAC = "rbac.authorization.k8s.io"
+
+#: What each lab does in a live cluster (see the notebooks), as the permissions that takes.
+NEEDS: tuple[Need, ...] = (
+    Need("all", "create", "namespaces", "each lab works in namespaces of its own", namespaced=False),
+    Need("all", "delete", "namespaces", "clean-up deletes the lab's namespaces", namespaced=False),
+    Need("all", "list", "configmaps", "clean-up finds the lab's objects by label"),
+    Need("01", "list", "pods", "show the control-plane components running as pods"),
+    Need("01", "list", "nodes", "show the nodes, their kubelet and runtime versions", namespaced=False),
+    Need("02", "get", "pods", "read the kube-apiserver's command line from its static pod"),
+    Need("02", "get", "nodes", "read the kubelet's configuration through the node proxy",
+         subresource="proxy", namespaced=False),
+    Need("03", "create", "deployments", "deploy the webapp", group="apps"),
+    Need("03", "create", "services", "reach the webapp"),
+    Need("03", "create", "pods", "run the webapp with each security context"),
+    Need("03", "create", "pods", "the hack: a shell inside the webapp", subresource="exec"),
+    Need("03", "patch", "namespaces", "set Pod Security Admission labels on the lab's namespace",
+         namespaced=False),
+    Need("04", "create", "serviceaccounts", "an identity for the webapp"),
+    Need("04", "create", "serviceaccounts", "a bound token for it (TokenRequest)", subresource="token"),
+    Need("04", "create", "roles", "grant it least privilege", group=_RBAC),
+    Need("04", "create", "rolebindings", "bind the role to it", group=_RBAC),
+    Need("04", "create", "subjectaccessreviews", "ask what another identity may do", group="authorization.k8s.io",
+         namespaced=False),
+    Need("05", "create", "customresourcedefinitions", "install Istio (its CRDs)", group="apiextensions.k8s.io",
+         namespaced=False),
+    Need("05", "create", "mutatingwebhookconfigurations", "install Istio (sidecar injection)",
+         group="admissionregistration.k8s.io", namespaced=False),
+    Need("05", "create", "clusterroles", "install Istio (istiod's own RBAC)", group=_RBAC, namespaced=False),
+    Need("05", "create", "peerauthentications", "turn on STRICT mTLS", group="security.istio.io"),
+    Need("05", "patch", "pods", "capture traffic from an ephemeral debug container",
+         subresource="ephemeralcontainers"),
+)
+
+
+@dataclass
+class PermissionRow:
+    """One need and the cluster's answer."""
+
+    lab: str
+    permission: str
+    namespace: str
+    allowed: bool
+    reason: str
+    why: str
+    can_i: str
+
+
+@dataclass
+class PermissionReport:
+    """Every need, answered; ``ok`` when all are allowed."""
+
+    context: str | None
+    namespace: str
+    rows: list[PermissionRow]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.allowed for r in self.rows)
+
+    @property
+    def missing(self) -> list[PermissionRow]:
+        return [r for r in self.rows if not r.allowed]
+
+    def labs(self) -> dict[str, str]:
+        """Per lab: ``ready`` or how many permissions are missing."""
+        result: dict[str, str] = {}
+        for row in self.rows:
+            missing = sum(1 for r in self.rows if r.lab == row.lab and not r.allowed)
+            result[row.lab] = "ready" if not missing else f"missing {missing}"
+        return result
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"context": self.context, "namespace": self.namespace, "ok": self.ok, "labs": self.labs(),
+                "rows": [asdict(r) for r in self.rows]}
+
+    def __str__(self) -> str:
+        from kslab.cli.output import format_table
+
+        table = format_table([{**asdict(r), "allowed": "yes" if r.allowed else "NO"} for r in self.rows],
+                             ["lab", "permission", "namespace", "allowed", "why"])
+        lines = [f"Permissions on context {self.context} (namespaced ones checked in {self.namespace}):",
+                 "", table, ""]
+        if self.ok:
+            lines.append("Every lab has what it needs.")
+        else:
+            lines.append(f"Missing {len(self.missing)} permission(s). Ask your cluster's admin for these "
+                         "(each line is what `kubectl auth can-i` answers no to):")
+            lines += [f"  {r.can_i}    # lab {r.lab}: {r.why}" for r in self.missing]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def check_permissions(lab: Any, *, namespace: str = DEFAULT_NAMESPACE,
+                      needs: tuple[Need, ...] = NEEDS) -> PermissionReport:
+    """Ask the API server about every need (SelfSubjectAccessReview) and report per lab."""
+    lab.require_live("checking your permissions")
+    rows = []
+    for need in needs:
+        ns = namespace if need.namespaced else ""
+        allowed, reason = lab.access_review(need.verb, need.resource, group=need.group, namespace=ns,
+                                            subresource=need.subresource)
+        rows.append(PermissionRow(lab=need.lab, permission=f"{need.verb} {need.what}", namespace=ns or "(cluster)",
+                                  allowed=allowed, reason=reason, why=need.why, can_i=need.can_i(namespace)))
+    return PermissionReport(lab.context, namespace, rows)
