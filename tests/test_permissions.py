@@ -38,6 +38,7 @@ def test_every_need_is_asked_with_the_right_scope() -> None:
     assert ("create", "", "pods", "exec", "student-7") in lab.asked
     assert ("create", "", "namespaces", "", "") in lab.asked  # cluster-scoped: no namespace
     assert ("get", "", "nodes", "proxy", "") in lab.asked
+    assert ("list", "", "pods", "", "kube-system") in lab.asked  # lab 01 reads kube-system, not the student's
 
 
 def test_report_says_per_lab_what_is_missing() -> None:
@@ -70,6 +71,7 @@ def test_offline_says_it_needs_a_cluster() -> None:
     (Need("x", "create", "roles", "w", group="rbac.authorization.k8s.io"),
      "kubectl auth can-i create roles.rbac.authorization.k8s.io -n ns"),
     (Need("x", "list", "nodes", "w", namespaced=False), "kubectl auth can-i list nodes"),
+    (Need("x", "get", "pods", "w", fixed_namespace="kube-system"), "kubectl auth can-i get pods -n kube-system"),
 ])
 def test_can_i_lines(need: Need, line: str) -> None:
     assert need.can_i("ns") == line

@@ -34,6 +34,12 @@ class Need:
     group: str = ""
     subresource: str = ""
     namespaced: bool = True
+    #: A namespace the lab always reads, whatever the student's own (e.g. kube-system).
+    fixed_namespace: str = ""
+
+    def namespace_for(self, student_namespace: str) -> str:
+        """Where the need is checked: "" for cluster-scoped, else the fixed or the student's namespace."""
+        return (self.fixed_namespace or student_namespace) if self.namespaced else ""
 
     @property
     def what(self) -> str:
@@ -43,7 +49,8 @@ class Need:
 
     def can_i(self, namespace: str) -> str:
         """The equivalent ``kubectl auth can-i`` command."""
-        where = f" -n {namespace}" if self.namespaced else ""
+        ns = self.namespace_for(namespace)
+        where = f" -n {ns}" if ns else ""
         return f"kubectl auth can-i {self.verb} {self.what}{where}"
 
 
@@ -54,9 +61,11 @@ NEEDS: tuple[Need, ...] = (
     Need("all", "create", "namespaces", "each lab works in namespaces of its own", namespaced=False),
     Need("all", "delete", "namespaces", "clean-up deletes the lab's namespaces", namespaced=False),
     Need("all", "list", "configmaps", "clean-up finds the lab's objects by label"),
-    Need("01", "list", "pods", "show the control-plane components running as pods"),
+    Need("01", "list", "pods", "show the control-plane components running as pods",
+         fixed_namespace="kube-system"),
     Need("01", "list", "nodes", "show the nodes, their kubelet and runtime versions", namespaced=False),
-    Need("02", "get", "pods", "read the kube-apiserver's command line from its static pod"),
+    Need("02", "get", "pods", "read the kube-apiserver's command line from its static pod",
+         fixed_namespace="kube-system"),
     Need("02", "get", "nodes", "read the kubelet's configuration through the node proxy",
          subresource="proxy", namespaced=False),
     Need("03", "create", "deployments", "deploy the webapp", group="apps"),
@@ -147,7 +156,7 @@ def check_permissions(lab: Any, *, namespace: str = DEFAULT_NAMESPACE,
     lab.require_live("checking your permissions")
     rows = []
     for need in needs:
-        ns = namespace if need.namespaced else ""
+        ns = need.namespace_for(namespace)
         allowed, reason = lab.access_review(need.verb, need.resource, group=need.group, namespace=ns,
                                             subresource=need.subresource)
         rows.append(PermissionRow(lab=need.lab, permission=f"{need.verb} {need.what}", namespace=ns or "(cluster)",
