@@ -1,0 +1,202 @@
+"""Collect a component's configuration: static pod manifests, command lines, kubelet config files.
+
+Collecting is kept apart from judging: everything here turns a file (or text, or a live object
+passed in by :mod:`kslab.cluster.components`) into a :class:`ComponentInput` — the binary, its
+arguments, and for the kubelet its config document — and nothing here decides PASS or FAIL.
+
+>>> inp = from_command_line("kube-apiserver --authorization-mode=Node,RBAC \\\\\\n  --profiling=false")
+>>> inp.binary, inp.argv
+('kube-apiserver', ('--authorization-mode=Node,RBAC', '--profiling=false'))
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kslab.errors import InputError
+from kslab.manifests.load import load_text, read_source
+
+COMPONENTS = ("kube-apiserver", "kubelet")
+
+
+@dataclass(frozen=True)
+class ComponentInput:
+    """What a component runs with, as collected: never judged here."""
+
+    component: str
+    source: str
+    argv: tuple[str, ...] = ()
+    binary: str = ""
+    config: Mapping[str, Any] | None = None  # the kubelet's KubeletConfiguration, as written
+    config_source: str = ""
+    encryption_config: str | None = None  # the EncryptionConfiguration file's text, if given
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def command_line(self) -> str:
+        """The process's command line as ``ps`` shows it (what kube-bench reads)."""
+        return " ".join([self.binary or self.component, *self.argv])
+
+
+def _split(text: str, source: str) -> list[str]:
+    try:
+        # A backslash before a newline continues the line, as in a shell script.
+        return shlex.split(text.replace("\\\r\n", " ").replace("\\\n", " "), comments=True, posix=True)
+    except ValueError as exc:
+        raise InputError(f"{source}: cannot split the command line ({exc})",
+                         hint="check the quotes") from None
+
+
+def _strip_binary(tokens: list[str], component: str, source: str) -> tuple[str, list[str]]:
+    if not tokens or tokens[0].startswith("-"):
+        return "", tokens
+    first = PurePosixPath(tokens[0]).name
+    if first == "hyperkube" and len(tokens) > 1:  # the 2019 all-in-one binary: hyperkube kube-apiserver ...
+        return f"{tokens[0]} {tokens[1]}", tokens[2:]
+    if first != component:
+        raise InputError(f"{source}: this command line runs {first!r}, not {component}",
+                         hint=f"give the {component} command line (it starts with {component} or --)")
+    return tokens[0], tokens[1:]
+
+
+def from_command_line(text: str, *, component: str = "kube-apiserver",
+                      source: str = "<command line>") -> ComponentInput:
+    """A command line as text (shell quoting, ``\\`` line continuations and ``#`` comments allowed)."""
+    tokens = _split(text, source)
+    if not tokens:
+        raise InputError(f"{source}: empty command line", hint=f"give the {component} command line")
+    binary, argv = _strip_binary(tokens, component, source)
+    return ComponentInput(component, source, tuple(argv), binary or component)
+
+
+def _containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    spec = obj.get("spec") or {}
+    if isinstance(spec.get("template"), Mapping):  # a Deployment or DaemonSet holding the pod
+        spec = spec["template"].get("spec") or {}
+    return [c for c in (spec.get("containers") or []) if isinstance(c, Mapping)]
+
+
+def from_pod(obj: Mapping[str, Any], *, component: str = "kube-apiserver",
+             source: str = "<pod>") -> ComponentInput:
+    """The component's container in a pod (a static pod manifest, or the live mirror pod)."""
+    containers = _containers(obj)
+    for c in containers:
+        command = [str(x) for x in (c.get("command") or [])]
+        if c.get("name") == component or (command and PurePosixPath(command[0]).name == component):
+            args = [str(x) for x in (c.get("args") or [])]
+            tokens = command + args
+            binary, argv = _strip_binary(tokens, component, source) if tokens else ("", [])
+            name = (obj.get("metadata") or {}).get("name", "")
+            notes = () if command else (f"{source}: the container has no command; its image's entrypoint "
+                                        "is assumed to be the binary",)
+            return ComponentInput(component, f"{source} (pod {name}, container {c.get('name')})",
+                                  tuple(argv), binary or component, notes=notes)
+    names = ", ".join(str(c.get("name")) for c in containers) or "none"
+    raise InputError(f"{source}: no {component} container in this manifest (containers: {names})",
+                     hint=f"give the {component} static pod manifest, e.g. "
+                          f"/etc/kubernetes/manifests/{component}.yaml, or a file with its command line")
+
+
+def _looks_like_yaml_object(text: str) -> bool:
+    stripped = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    first = stripped.lstrip()
+    return first.startswith(("{", "apiVersion", "kind", "---", "metadata")) or "\nkind:" in stripped
+
+
+def read_apiserver(path: str | Path, *, encryption_config: str | Path | None = None) -> ComponentInput:
+    """Read a kube-apiserver static pod manifest, or a file holding its command line.
+
+    >>> from kslab.audit import bundled
+    >>> inp = read_apiserver(bundled("kube-apiserver-kubeadm.yaml"))
+    >>> inp.binary, len(inp.argv) > 20
+    ('kube-apiserver', True)
+    """
+    text, name = read_source(path)
+    if not text.strip():
+        raise InputError(f"{name}: empty file", hint="give a kube-apiserver manifest or command line")
+    if _looks_like_yaml_object(text):
+        docs = load_text(text, source=name)
+        pods = [d for d in docs if d.kind in ("Pod", "Deployment", "DaemonSet") or "spec" in d.obj]
+        if not pods:
+            kinds = ", ".join(sorted({d.kind or "?" for d in docs})) or "nothing"
+            raise InputError(f"{name}: no pod in this file (found {kinds})",
+                             hint="give the kube-apiserver static pod manifest")
+        errors = []
+        for doc in pods:
+            try:
+                inp = from_pod(doc.obj, source=name)
+                break
+            except InputError as exc:
+                errors.append(exc)
+        else:
+            raise errors[0]
+    else:
+        inp = from_command_line(text, source=name)
+    if encryption_config is not None:
+        enc_text, _ = read_source(encryption_config)
+        inp = ComponentInput(inp.component, inp.source, inp.argv, inp.binary, None, "", enc_text,
+                             inp.notes)
+    return inp
+
+
+def kubelet_config(obj: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    """The KubeletConfiguration inside a document (also unwraps ``/configz``'s ``kubeletconfig``)."""
+    if isinstance(obj.get("kubeletconfig"), Mapping):  # the node's /configz answer
+        return obj["kubeletconfig"]
+    kind = obj.get("kind")
+    if kind not in (None, "KubeletConfiguration"):
+        raise InputError(f"{source}: a {kind}, not a KubeletConfiguration",
+                         hint="give the kubelet's config file, e.g. /var/lib/kubelet/config.yaml")
+    return obj
+
+
+def read_kubelet(config: str | Path | None = None, *, command_line: str | Path | None = None
+                 ) -> ComponentInput:
+    """Read a KubeletConfiguration file (YAML or JSON) and/or a file holding the kubelet's flags.
+
+    Flags override the file, as they do on a real node.
+
+    >>> from kslab.audit import bundled
+    >>> read_kubelet(bundled("kubelet-config-kubeadm.yaml")).config["authorization"]["mode"]
+    'Webhook'
+    """
+    if config is None and command_line is None:
+        raise InputError("nothing to read", hint="give a KubeletConfiguration file or --cmdline FILE")
+    argv: tuple[str, ...] = ()
+    binary, sources = "kubelet", []
+    cfg: Mapping[str, Any] | None = None
+    cfg_source = ""
+    if config is not None:
+        text, name = read_source(config)
+        if _looks_like_yaml_object(text) or text.lstrip().startswith("{"):
+            docs = load_text(text, source=name)
+            if not docs:
+                raise InputError(f"{name}: no document in this file", hint="give a KubeletConfiguration")
+            cfg, cfg_source = kubelet_config(docs[0].obj, name), name
+            sources.append(name)
+        else:  # a command line given as the only file
+            inp = from_command_line(text, component="kubelet", source=name)
+            argv, binary = inp.argv, inp.binary
+            sources.append(name)
+    if command_line is not None:
+        text, name = read_source(command_line)
+        inp = from_command_line(text, component="kubelet", source=name)
+        argv, binary = inp.argv, inp.binary
+        sources.append(name)
+    return ComponentInput("kubelet", " + ".join(sources), argv, binary, cfg, cfg_source)
+
+
+def from_configz(payload: str | bytes | Mapping[str, Any], *, node: str,
+                 argv: tuple[str, ...] = ()) -> ComponentInput:
+    """The kubelet configuration a node reports at ``/configz`` (already defaulted by the kubelet)."""
+    data = json.loads(payload) if isinstance(payload, (str, bytes)) else payload
+    cfg = kubelet_config(data, f"node {node} /configz")
+    return ComponentInput("kubelet", f"node {node} (/configz through the API server proxy)", argv,
+                          "kubelet", cfg, f"node {node} /configz",
+                          notes=("/configz shows the configuration after the kubelet applied its "
+                                 "defaults and flags, so every setting appears as set",))
