@@ -313,7 +313,7 @@ class Policy:
                          + (f"; and {more} more" if more > 0 else ""))
         lines += self._elsewhere(user, request)
         if not applied:
-            lines.append(f"No binding applies to {user.describe()}"
+            lines.append(f"No binding applies to user {user.name!r} or its groups"
                          + (f" in namespace {request.namespace!r}" if request.namespace else
                             " cluster-wide (only ClusterRoleBindings count there)") + ".")
         if user.assumed:

@@ -135,5 +135,5 @@ def describe_assumed(user: UserInfo) -> str:
            else "the API server adds it to every authenticated user")
     if user.name == ANONYMOUS:
         why = "the API server adds it to the anonymous user"
-    return (f"Assumed groups {names}: not given, but added as the API server does for "
-            f"--as {user.name} ({why}).")
+    return (f"Assumed groups {names}: not given, but added as the API server does when "
+            f"{user.name} authenticates or is impersonated with --as ({why}).")

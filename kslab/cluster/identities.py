@@ -1,0 +1,481 @@
+"""Service-account identities on a live cluster: create one, give it a kubeconfig, and watch what
+the API server lets it do.
+
+The sequence of notebook 04, modernised from 2019:
+
+1. :func:`set_up` — namespace, service account, Role, RoleBinding (server-side apply, labelled as
+   kslab's lab ``04`` so clean-up finds them);
+2. :func:`service_account_identity` — a **bound token** from the TokenRequest API (expiry one hour
+   by default), decoded to its claims, written into a kubeconfig (mode 0600, under kslab's state
+   directory, never in the repository) with the cluster's CA, and a client that talks as it;
+3. :func:`access_matrix` — what the evaluator predicts next to what SelfSubjectAccessReview
+   observes; :func:`try_requests` — real requests, some answered 403 Forbidden;
+4. :func:`legacy_token` — the 2019 way (a ``kubernetes.io/service-account-token`` Secret), shown
+   once and deleted.
+
+Offline every function returns the same kind of result with the predicted side only, saying why.
+No function prints or returns a token in a form that displays it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kslab import settings
+from kslab.cli.output import format_table
+from kslab.cluster.api_resources import get_json
+from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.modes import ModeChoice
+from kslab.errors import KslabError
+from kslab.rbac import scenario
+from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, AccessMatrix, build_matrix, predict_matrix
+from kslab.rbac.model import Request, UserInfo
+from kslab.rbac.policy import Decision, Policy
+from kslab.rbac.rest import call_for, outcome
+from kslab.rbac.subjects import impersonate, service_account_user
+from kslab.rbac.tokens import LEGACY_ISSUER, Claims, decode_claims, expected_claims, redact_kubeconfig
+
+#: The lab name objects are labelled with (``kslab.dev/lab: "04"``).
+LAB = "04"
+DEFAULT_EXPIRY = 3600
+
+
+# ---- set up -------------------------------------------------------------------------------------
+@dataclass
+class SetUp:
+    """The objects of the lab and, live, what the API server stored."""
+
+    objects: list[dict[str, Any]]
+    applied: list[str] = field(default_factory=list)
+    live: bool = False
+    reason: str = ""
+
+    def text(self) -> str:
+        names = [f"{o['kind']}/{o['metadata'].get('namespace', '') + '/' if o['metadata'].get('namespace') else ''}"
+                 f"{o['metadata']['name']}" for o in self.objects]
+        if not self.live:
+            return (f"offline ({self.reason}): nothing applied. On a cluster these would be created, in "
+                    "this order:\n" + "\n".join(f"  {n}" for n in names))
+        return (f"applied with server-side apply (field manager {settings.FIELD_MANAGER}), labelled "
+                f"{settings.LAB_LABEL}={LAB}:\n" + "\n".join(f"  {n}" for n in self.applied))
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def set_up(lab: Lab, objects: list[dict[str, Any]] | None = None) -> SetUp:
+    """Create the namespace, service account, Role and RoleBinding (live); offline, list them."""
+    objects = objects if objects is not None else scenario.lab_objects()
+    if not lab.live:
+        return SetUp(objects, live=False, reason=lab.reason)
+    lab.require_lab("the RBAC lab (creates a namespace, a service account, a Role and a RoleBinding)")
+    stored = lab.apply(objects, lab=LAB)
+    applied = [f"{o['kind']}/{(o['metadata'].get('namespace') or '') + '/' if o['metadata'].get('namespace') else ''}"
+               f"{o['metadata']['name']}" for o in stored]
+    return SetUp(objects, applied, live=True)
+
+
+# ---- the identity -------------------------------------------------------------------------------
+@dataclass
+class Identity:
+    """A service account as an identity: its user, its token's claims, its kubeconfig and client.
+
+    ``client`` is a :class:`~kslab.cluster.lab.Lab` that talks to the cluster *as* the service
+    account (live only); it is not a lab context, so nothing can be created through it.
+    """
+
+    namespace: str
+    name: str
+    claims: Claims
+    live: bool
+    kubeconfig: Path | None = None
+    context: str = ""
+    server: str = ""
+    ca_source: str = ""
+    expires_at: str = ""
+    client: Lab | None = None
+    reason: str = ""
+
+    @property
+    def user(self) -> UserInfo:
+        """The user name and groups the API server gives this service account's tokens."""
+        return impersonate(service_account_user(self.namespace, self.name))
+
+    def text(self) -> str:
+        lines = [f"identity: {self.user.describe()}"]
+        if self.live:
+            mode = oct(self.kubeconfig.stat().st_mode & 0o777) if self.kubeconfig else "?"
+            lines += [f"kubeconfig: {self.kubeconfig} (mode {mode}; outside the repository)",
+                      f"context: {self.context} → {self.server}",
+                      f"CA: from {self.ca_source}",
+                      f"token: bound, from TokenRequest, expires {self.expires_at} (never shown)"]
+        else:
+            lines += [f"offline ({self.reason}): no token was requested and no kubeconfig written.",
+                      "Live, a TokenRequest would return a bound token with the claims below."]
+        return "\n".join(lines + ["", self.claims.text(times=self.live)])
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def kubeconfig_text(self) -> str:
+        """The kubeconfig as it may be shown: the token and long certificates redacted."""
+        if self.kubeconfig is None:
+            return redact_kubeconfig(_kubeconfig_dict(
+                server="https://<the API server>", ca_pem=None, token="<bound token from TokenRequest>",
+                context=f"{self.namespace}-{self.name}", cluster="<cluster>",
+                user=f"{self.name}@{self.namespace}", namespace=self.namespace))
+        return redact_kubeconfig(self.kubeconfig.read_text(encoding="utf-8"))
+
+
+def cluster_ca(lab: Lab, namespace: str) -> tuple[bytes | None, str]:
+    """The CA to trust for the API server, and where it came from.
+
+    First the admin kubeconfig's cluster entry (what this client already trusts); else the
+    ``kube-root-ca.crt`` ConfigMap that the controller-manager publishes in every namespace;
+    ``None`` when the kubeconfig relies on the system's trust store.
+    """
+    cfg = lab.api.configuration
+    if getattr(cfg, "ca_cert_data", None):
+        data = cfg.ca_cert_data
+        return (data.encode() if isinstance(data, str) else data), \
+            f"the admin kubeconfig's cluster entry (context {lab.context})"
+    if cfg.ssl_ca_cert and Path(cfg.ssl_ca_cert).is_file():
+        return Path(cfg.ssl_ca_cert).read_bytes(), f"the admin kubeconfig's cluster entry (context {lab.context})"
+    try:
+        cm = lab.core.read_namespaced_config_map("kube-root-ca.crt", namespace)
+        if cm.data and cm.data.get("ca.crt"):
+            return cm.data["ca.crt"].encode(), f"ConfigMap {namespace}/kube-root-ca.crt"
+    except Exception as exc:  # noqa: BLE001 - absent without a controller-manager; fall through
+        if getattr(exc, "status", None) not in (403, 404):
+            raise api_error(exc, "reading ConfigMap kube-root-ca.crt") from None
+    return None, "the system trust store (the admin kubeconfig names no CA)"
+
+
+def _kubeconfig_dict(*, server: str, ca_pem: bytes | None, token: str, context: str, cluster: str,
+                     user: str, namespace: str, insecure: bool = False,
+                     tls_server_name: str | None = None) -> dict[str, Any]:
+    cluster_entry: dict[str, Any] = {"server": server}
+    if ca_pem:
+        cluster_entry["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
+    if insecure:
+        cluster_entry["insecure-skip-tls-verify"] = True
+    if tls_server_name:
+        cluster_entry["tls-server-name"] = tls_server_name
+    return {"apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": cluster, "cluster": cluster_entry}],
+            "users": [{"name": user, "user": {"token": str(token)}}],
+            "contexts": [{"name": context, "context": {"cluster": cluster, "user": user,
+                                                       "namespace": namespace}}],
+            "current-context": context}
+
+
+def kubeconfig_path(context: str | None, namespace: str, name: str) -> Path:
+    """Where the service account's kubeconfig goes: kslab's state directory, never the repository."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", context or "cluster")
+    return settings.state_dir() / "kubeconfigs" / f"{safe}--{namespace}--{name}.yaml"
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write a file only its owner can read (0600, directory 0700), replacing any older one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an older file may have had a wider mode
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+    return path
+
+
+def connect_as(kubeconfig: Path, context: str, *, describe: str = "") -> Lab:
+    """A Lab whose client uses this kubeconfig's credentials (not a lab context: read and probe only)."""
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(kubeconfig), context=context, client_configuration=cfg,
+                            persist_config=False)
+    cfg.retries = 1
+    api = client.ApiClient(cfg)
+    return Lab(ModeChoice("live", context, False, describe or f"with the credentials of {kubeconfig}"),
+               api_client=api)
+
+
+def service_account_identity(lab: Lab, namespace: str = scenario.NAMESPACE,
+                             name: str = scenario.SERVICE_ACCOUNT, *,
+                             expiration_seconds: int = DEFAULT_EXPIRY,
+                             audiences: list[str] | None = None, path: Path | None = None) -> Identity:
+    """A kubeconfig for a service account, with a bound token from TokenRequest (live).
+
+    Offline it returns the identity with the claims such a token would carry, marked predicted.
+    """
+    if not lab.live:
+        return Identity(namespace, name, expected_claims(namespace, name, expiration_seconds=expiration_seconds),
+                        live=False, reason=lab.reason)
+    token, expires = lab.create_token(name, namespace, expiration_seconds=expiration_seconds,
+                                      audiences=audiences)
+    claims = decode_claims(token)
+    ca_pem, ca_source = cluster_ca(lab, namespace)
+    cfg = lab.api.configuration
+    context = f"kslab-{namespace}-{name}"
+    doc = _kubeconfig_dict(server=cfg.host, ca_pem=ca_pem, token=token, context=context,
+                           cluster=lab.context or "cluster", user=f"{name}@{namespace}",
+                           namespace=namespace, insecure=not cfg.verify_ssl,
+                           tls_server_name=getattr(cfg, "tls_server_name", None))
+    import yaml
+
+    target = path or kubeconfig_path(lab.context, namespace, name)
+    write_private(target, yaml.safe_dump(doc, sort_keys=False))
+    del doc, token  # the token lives on only in the 0600 file
+    client = connect_as(target, context, describe=f"as {service_account_user(namespace, name)} "
+                                                   f"(bound token, kubeconfig {target})")
+    return Identity(namespace, name, claims, True, target, context, cfg.host, ca_source, expires, client)
+
+
+# ---- asking the API server ----------------------------------------------------------------------
+def review(lab: Lab, request: Request, user: UserInfo | None = None) -> Decision:
+    """The API server's own answer (SelfSubjectAccessReview, or SubjectAccessReview for ``user``)."""
+    allowed, reason = lab.access_review(
+        request.verb, request.resource, group=request.group, namespace=request.namespace,
+        name=request.name, subresource=request.subresource, path=request.path or "",
+        user=user.name if user else None, groups=list(user.groups) if user else None)
+    if user is None:
+        who = whoami(lab) or UserInfo("(you: the kubeconfig's identity)")
+        how = "SelfSubjectAccessReview"
+    else:
+        who, how = user, "SubjectAccessReview"
+    lines = [reason or ("allowed" if allowed else "the API server's authorizers gave no reason")]
+    if user is not None and user.assumed:
+        lines.append(f"asked with groups {', '.join(user.groups)} — those kubectl --as would get")
+    return Decision(allowed, request, who, reason, None, tuple(lines),
+                    source=f"observed ({how} on context {lab.context})")
+
+
+def whoami(lab: Lab) -> UserInfo | None:
+    """Who the API server thinks this client is (SelfSubjectReview, Kubernetes 1.28+), if it can say."""
+    from kubernetes import client
+
+    try:
+        res = client.AuthenticationV1Api(lab.api).create_self_subject_review(
+            client.V1SelfSubjectReview())
+        info = res.status.user_info
+        return UserInfo(info.username or "", tuple(info.groups or ()))
+    except Exception:  # noqa: BLE001 - older servers lack the API; the caller says "you"
+        return None
+
+
+def observed_matrix(lab: Lab, *, namespace: str, user: UserInfo | None = None,
+                    verbs: list[str] | tuple[str, ...] = DEFAULT_VERBS,
+                    resources: list[str] | tuple[str, ...] = DEFAULT_RESOURCES) -> AccessMatrix:
+    """The access matrix as the API server answers it, one access review per cell."""
+    def ask(request: Request) -> tuple[bool, str]:
+        return lab.access_review(request.verb, request.resource, group=request.group,
+                                 namespace=request.namespace, subresource=request.subresource,
+                                 user=user.name if user else None,
+                                 groups=list(user.groups) if user else None)
+
+    who = user or whoami(lab)
+    how = "SubjectAccessReview" if user else "SelfSubjectAccessReview"
+    subject = who.describe() if who else "you (the kubeconfig's identity)"
+    return build_matrix(ask, subject=subject, namespace=namespace, verbs=verbs, resources=resources,
+                        source=f"observed ({how}, context {lab.context})")
+
+
+def access_matrix(identity: Identity, policy: Policy | None = None, *,
+                  verbs: list[str] | tuple[str, ...] = DEFAULT_VERBS,
+                  resources: list[str] | tuple[str, ...] = DEFAULT_RESOURCES) -> Any:
+    """Predicted next to observed (live: SelfSubjectAccessReview *as* the service account)."""
+    from kslab.widgets.rbac_matrix import SideBySide
+
+    policy = policy or scenario.policy(identity.namespace, identity.name)
+    predicted = predict_matrix(policy, identity.user, namespace=identity.namespace, verbs=verbs,
+                               resources=resources)
+    if identity.client is None:
+        return SideBySide(predicted, None, why_no_observed=f"offline: {identity.reason}")
+    observed = observed_matrix(identity.client, namespace=identity.namespace, verbs=verbs,
+                               resources=resources)
+    return SideBySide(predicted, observed)
+
+
+def live_policy(lab: Lab) -> Policy:
+    """The cluster's Roles, ClusterRoles and bindings, read now, as a :class:`Policy` to evaluate."""
+    from kubernetes import client
+
+    lab.require_live("reading the cluster's RBAC objects")
+    rbac = client.RbacAuthorizationV1Api(lab.api)
+    listings = [("Role", rbac.list_role_for_all_namespaces), ("ClusterRole", rbac.list_cluster_role),
+                ("RoleBinding", rbac.list_role_binding_for_all_namespaces),
+                ("ClusterRoleBinding", rbac.list_cluster_role_binding)]
+    objs = []
+    for kind, list_fn in listings:
+        try:
+            items = list_fn().items
+        except Exception as exc:
+            raise api_error(exc, f"listing {kind}s") from None
+        for item in items:
+            obj = lab.api.sanitize_for_serialization(item)
+            obj.update({"kind": kind, "apiVersion": "rbac.authorization.k8s.io/v1"})
+            objs.append(obj)
+    # Stored objects were validated by the server and are already aggregated by its controller.
+    return Policy.from_objects(objs, validate=False, aggregate_roles=False)
+
+
+# ---- real requests ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProbeResult:
+    action: str
+    call: str
+    predicted: bool
+    status: int | None = None  # None: not sent (offline)
+    message: str = ""
+
+
+@dataclass
+class ProbeReport:
+    """Real requests as the service account: what the evaluator predicted, what the server did."""
+
+    identity: str
+    results: list[ProbeResult]
+    live: bool
+    reason: str = ""
+
+    def rows(self) -> list[dict[str, str]]:
+        return [{"action": r.action, "request": r.call,
+                 "predicted": "allowed" if r.predicted else "forbidden",
+                 "observed": "— (offline)" if r.status is None else f"{outcome(r.status)} ({r.status})"}
+                for r in self.results]
+
+    def text(self) -> str:
+        head = f"Requests as {self.identity}"
+        head += "" if self.live else f" — offline ({self.reason}): predicted only, nothing was sent"
+        lines = [head, format_table(self.rows(), ["action", "request", "predicted", "observed"])]
+        said = [f"  {r.action}: {r.message}" for r in self.results if r.message]
+        if said:
+            lines += ["The API server said:", *said]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+    def agree(self) -> bool:
+        """True when every observed outcome matches the prediction (allowed vs forbidden)."""
+        return all(r.status is None or (r.status != 403) == r.predicted for r in self.results)
+
+
+def try_requests(identity: Identity, policy: Policy | None = None,
+                 probes: list[scenario.Probe] | None = None) -> ProbeReport:
+    """Send the lab's probe requests as the identity (live); offline, predict their outcome."""
+    policy = policy or scenario.policy(identity.namespace, identity.name)
+    probes = probes if probes is not None else scenario.probes(identity.namespace)
+    results = []
+    for probe in probes:
+        predicted = policy.authorize(identity.user, probe.request).allowed
+        call = call_for(probe.request, body=probe.body)
+        status, message = None, ""
+        if identity.client is not None:
+            try:
+                status, data = get_json(identity.client.api, call.path, method=call.method,
+                                        query=call.query, body=call.body)
+            except KslabError:
+                raise
+            except Exception as exc:
+                raise api_error(exc, f"{call.describe()} as {identity.user.name}") from None
+            if status >= 400 and isinstance(data, dict):
+                message = str(data.get("message", ""))
+        results.append(ProbeResult(probe.action, call.describe(), predicted, status, message))
+    return ProbeReport(identity.user.name, results, identity.live, identity.reason)
+
+
+# ---- the 2019 way -------------------------------------------------------------------------------
+@dataclass
+class LegacyTokenReport:
+    """What happened when a legacy token Secret was created for the service account."""
+
+    live: bool
+    secret: str
+    sa_secrets_field: list[str] = field(default_factory=list)
+    populated: bool = False
+    waited: float = 0.0
+    claims: Claims | None = None
+    deleted: bool = False
+    reason: str = ""
+
+    def text(self) -> str:
+        if not self.live:
+            return (f"offline ({self.reason}): no Secret created.\nLive, this creates a Secret of type "
+                    "kubernetes.io/service-account-token annotated with the service account's name; the "
+                    "token controller in kube-controller-manager fills in `token` and `ca.crt` — a token "
+                    f"with issuer {LEGACY_ISSUER!r}, no audience and no expiry — and the Secret is then "
+                    "deleted, which invalidates that token.")
+        lines = [f"ServiceAccount .secrets: {self.sa_secrets_field or '(empty — no token Secret since 1.24)'}",
+                 f"created Secret {self.secret} (type kubernetes.io/service-account-token)"]
+        if self.populated and self.claims is not None:
+            lines += [f"the token controller filled it in after {self.waited:.0f}s; its claims (token not shown):",
+                      self.claims.text()]
+        else:
+            lines.append(f"not populated after {self.waited:.0f}s: the token controller runs in "
+                         "kube-controller-manager, and this cluster seems to have none (or it is slow). "
+                         "No token was issued.")
+        lines.append("deleted the Secret again (a non-expiring token should not linger)" if self.deleted
+                     else "the Secret could not be deleted; `kslab cluster clean` will remove it")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def legacy_token(lab: Lab, namespace: str = scenario.NAMESPACE, name: str = scenario.SERVICE_ACCOUNT,
+                 *, wait_seconds: float = 15.0) -> LegacyTokenReport:
+    """Demonstrate the 2019 way: a token Secret, filled in by the token controller (if there is one)."""
+    secret = f"{name}-legacy-token"
+    if not lab.live:
+        return LegacyTokenReport(False, secret, reason=lab.reason)
+    lab.require_lab("creating a legacy service-account token Secret")
+    try:
+        sa = lab.core.read_namespaced_service_account(name, namespace)
+    except Exception as exc:
+        raise api_error(exc, f"reading ServiceAccount {namespace}/{name}") from None
+    listed = [s.name for s in (sa.secrets or [])]
+    lab.apply({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+               "metadata": {"name": secret, "namespace": namespace,
+                            "annotations": {"kubernetes.io/service-account.name": name}}}, lab=LAB)
+    report = LegacyTokenReport(True, f"{namespace}/{secret}", listed)
+    start = time.monotonic()
+    try:
+        while True:
+            obj = lab.core.read_namespaced_secret(secret, namespace)
+            raw = (obj.data or {}).get("token")
+            if raw:
+                report.claims = decode_claims(base64.b64decode(raw).decode())
+                report.populated = True
+                break
+            if time.monotonic() - start >= wait_seconds:
+                break
+            time.sleep(1.0)
+    except KslabError:
+        raise
+    except Exception as exc:
+        raise api_error(exc, f"reading Secret {namespace}/{secret}") from None
+    finally:
+        report.waited = time.monotonic() - start
+        try:
+            lab.core.delete_namespaced_secret(secret, namespace)
+            report.deleted = True
+        except Exception:  # noqa: BLE001 - reported in the text; clean-up catches it later
+            report.deleted = False
+    return report
+
+
+__all__ = ["Identity", "LegacyTokenReport", "ProbeReport", "SetUp", "access_matrix", "cluster_ca",
+           "connect_as", "legacy_token", "live_policy", "observed_matrix", "review",
+           "service_account_identity", "set_up", "try_requests", "whoami", "write_private"]
