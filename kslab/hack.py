@@ -1,0 +1,273 @@
+"""The hack of notebook 03: what an attacker inside the webapp container can do, step by step.
+
+Four steps, each a command run in the container: who am I (``id``), edit the served page, write to
+``/tmp``, become root through the setuid ``become-root``. :func:`predict` works out each outcome
+from the pod's security context and the image's contract (root by default, page owned by root
+with mode 0644, ``/tmp`` world-writable, ``become-root`` setuid root) — offline, as a prediction.
+:func:`run` does it for real in a live lab by exec in the pod, and shows predicted and observed side
+by side, flagging any disagreement.
+
+>>> from kslab.manifests.webapp import webapp_deployment
+>>> print(predict(webapp_deployment({"runAsUser": 1000})).table())  # doctest: +NORMALIZE_WHITESPACE
+step                    predicted                                     hack works?  why
+who am I (id)           uid=1000(webapp)                              no           runAsUser: 1000 runs the process as uid 1000, not root
+edit the served page    Permission denied                             no           /www/index.html belongs to root (mode 0644) and uid 1000 is not root
+write to /tmp           ok                                            yes          /tmp is world-writable and the root filesystem is writable
+become root via setuid  uid=0(root)                                   yes          allowPrivilegeEscalation is not false: the kernel honours become-root's setuid bit
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kslab.pss.pod import EMPTY
+from kslab.pss.workloads import pod_parts
+
+#: The image's facts the model relies on (webapp/Dockerfile; COURSE.md "The webapp image").
+IMAGE_UID = 0
+USER_NAMES = {0: "root", 1000: "webapp"}
+PAGE = "/www/index.html"
+SCRATCH = "/tmp/kslab-hack"
+BECOME_ROOT = "/usr/local/bin/become-root"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the hack: a short title and the command run in the container."""
+
+    id: str
+    title: str
+    command: tuple[str, ...]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("id", "who am I (id)", ("id",)),
+    Step("edit-page", "edit the served page", ("sh", "-c", f"echo '<p>hacked by kslab</p>' >> {PAGE}")),
+    Step("write-tmp", "write to /tmp", ("touch", SCRATCH)),
+    Step("become-root", "become root via setuid", (BECOME_ROOT, "id", "-u")),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step did: whether the attacker got what they wanted, what the shell showed, and why."""
+
+    works: bool | None  # None: the step could not run (no container)
+    shown: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """The settings of the webapp container that decide the hack, after pod-level defaults apply."""
+
+    uid: int
+    uid_source: str
+    run_as_non_root: bool
+    read_only_root: bool
+    no_new_privs: bool
+    tmp_volume: bool
+    refused: str = ""  # why the API server or the kubelet would not run the container at all
+
+
+def _user(uid: int) -> str:
+    return f"uid={uid}({USER_NAMES[uid]})" if uid in USER_NAMES else f"uid={uid}"
+
+
+def container_context(obj: Mapping[str, Any], container: str | None = None) -> Context:
+    """The effective settings of one container (the first, by default) of a Pod or workload."""
+    parts = pod_parts(obj)
+    if parts is None:
+        from kslab.errors import InputError
+
+        raise InputError(f"{obj.get('kind')} has no pod to attack", hint="give the webapp Deployment or Pod")
+    _, spec, _ = parts
+    containers = list(spec.get("containers") or [])
+    chosen = next((c for c in containers if container in (None, c.get("name"))), None)
+    if chosen is None:
+        from kslab.errors import InputError
+
+        raise InputError(f"no container {container!r} in the pod", hint="name one of the pod's containers")
+    psc, sc = spec.get("securityContext") or EMPTY, chosen.get("securityContext") or EMPTY
+    if sc.get("runAsUser") is not None:
+        uid, source = int(sc["runAsUser"]), f"runAsUser: {sc['runAsUser']}"
+    elif psc.get("runAsUser") is not None:
+        uid, source = int(psc["runAsUser"]), f"the pod's runAsUser: {psc['runAsUser']}"
+    else:
+        uid, source = IMAGE_UID, "the image's default user (root)"
+    non_root = (sc.get("runAsNonRoot") if sc.get("runAsNonRoot") is not None else psc.get("runAsNonRoot")) is True
+    no_new_privs = sc.get("allowPrivilegeEscalation") is False
+    refused = ""
+    added = [str(c) for c in (sc.get("capabilities") or EMPTY).get("add") or ()]
+    if no_new_privs and sc.get("privileged") is True:
+        refused = "the API server rejects the pod: cannot set allowPrivilegeEscalation to false and privileged to true"
+    elif no_new_privs and "CAP_SYS_ADMIN" in added:
+        refused = "the API server rejects the pod: cannot set allowPrivilegeEscalation to false and add CAP_SYS_ADMIN"
+    elif non_root and uid == 0:
+        refused = ("the kubelet will not start it: container's runAsUser breaks non-root policy"
+                   if sc.get("runAsUser") is not None or psc.get("runAsUser") is not None
+                   else "the kubelet will not start it: container has runAsNonRoot and image will run as root")
+    mounts = {m.get("mountPath"): m for m in chosen.get("volumeMounts") or ()}
+    tmp_volume = "/tmp" in mounts and not mounts["/tmp"].get("readOnly")
+    return Context(uid, source, non_root, sc.get("readOnlyRootFilesystem") is True, no_new_privs, tmp_volume, refused)
+
+
+def predict_step(step: Step, ctx: Context) -> Outcome:
+    """The predicted outcome of one step under a container's settings."""
+    if ctx.refused:
+        return Outcome(None, "not run", ctx.refused)
+    root = ctx.uid == 0
+    if step.id == "id":
+        return Outcome(root, _user(ctx.uid), f"{ctx.uid_source} runs the process as "
+                                              f"{'root' if root else f'uid {ctx.uid}, not root'}")
+    if step.id == "edit-page":
+        if ctx.read_only_root:
+            return Outcome(False, "Read-only file system", "readOnlyRootFilesystem: true — even root cannot write")
+        if not root:
+            return Outcome(False, "Permission denied",
+                           f"{PAGE} belongs to root (mode 0644) and uid {ctx.uid} is not root")
+        return Outcome(True, "ok", "root owns the page and the root filesystem is writable")
+    if step.id == "write-tmp":
+        if ctx.tmp_volume:
+            return Outcome(True, "ok", "an emptyDir volume is mounted on /tmp (writable even with a read-only root)")
+        if ctx.read_only_root:
+            return Outcome(False, "Read-only file system", "readOnlyRootFilesystem: true and no volume on /tmp")
+        return Outcome(True, "ok", "/tmp is world-writable and the root filesystem is writable")
+    if step.id == "become-root":
+        if root:
+            return Outcome(True, _user(0), "already root: nothing to escalate")
+        if ctx.no_new_privs:
+            return Outcome(False, "cannot become root: Operation not permitted",
+                           "allowPrivilegeEscalation: false sets no_new_privs: the setuid bit is ignored")
+        return Outcome(True, _user(0), "allowPrivilegeEscalation is not false: the kernel honours "
+                                       "become-root's setuid bit")
+    raise ValueError(f"unknown step {step.id!r}")
+
+
+def observe_step(step: Step, returncode: int, stdout: str, stderr: str) -> Outcome:
+    """Read what a step's command did in the container (live)."""
+    last_error = (stderr.strip().splitlines() or [""])[-1]
+    if step.id == "id":
+        match = re.search(r"uid=(\d+)(\([^)]*\))?", stdout)
+        if returncode != 0 or not match:
+            return Outcome(None, last_error or f"exit {returncode}")
+        return Outcome(int(match.group(1)) == 0, match.group(0))
+    if step.id == "become-root":
+        if returncode == 0 and stdout.strip() == "0":
+            return Outcome(True, _user(0))
+        return Outcome(False, last_error.replace("become-root: ", "") or f"exit {returncode}")
+    if returncode == 0:
+        return Outcome(True, "ok")
+    for known in ("Read-only file system", "Permission denied"):
+        if known in last_error:
+            return Outcome(False, known)
+    return Outcome(False, last_error or f"exit {returncode}")
+
+
+@dataclass(frozen=True)
+class Row:
+    step: Step
+    predicted: Outcome
+    observed: Outcome | None = None
+
+    @property
+    def agrees(self) -> bool | None:
+        if self.observed is None:
+            return None
+        if self.step.id == "id" and self.predicted.works is not None:
+            return self.predicted.shown.split("(")[0] == self.observed.shown.split("(")[0]
+        return self.predicted.works == self.observed.works
+
+
+def _works(outcome: Outcome) -> str:
+    return {True: "yes", False: "no", None: "—"}[outcome.works]
+
+
+@dataclass(frozen=True)
+class HackReport:
+    """The hack's table: one row per step, predicted (always) and observed (live only)."""
+
+    rows: tuple[Row, ...]
+    context: Context
+    note: str = ""
+    observed_from: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def live(self) -> bool:
+        return any(r.observed is not None for r in self.rows)
+
+    @property
+    def disagreements(self) -> list[Row]:
+        return [r for r in self.rows if r.agrees is False]
+
+    def works(self) -> dict[str, bool | None]:
+        """Step id → whether the attacker succeeded (observed when live, else predicted)."""
+        return {r.step.id: (r.observed or r.predicted).works for r in self.rows}
+
+    def as_rows(self) -> list[dict[str, str]]:
+        rows = []
+        for r in self.rows:
+            row = {"step": r.step.title, "predicted": r.predicted.shown, "hack works?": _works(r.predicted)}
+            if self.live:
+                row["observed"] = r.observed.shown if r.observed else "—"
+                row["agree"] = {True: "yes", False: "NO ≠", None: "—"}[r.agrees]
+            row["why"] = r.predicted.why
+            rows.append(row)
+        return rows
+
+    def table(self) -> str:
+        from kslab.cli.output import format_table
+
+        rows = self.as_rows()
+        columns = list(rows[0])
+        return format_table(rows, columns, headers=columns)
+
+    def __str__(self) -> str:
+        lines = [self.table()]
+        if self.note:
+            lines.append(self.note)
+        if self.live:
+            lines.append(f"Observed by exec in {self.observed_from}. " + (
+                "Predicted and observed agree on every step." if not self.disagreements else
+                f"DISAGREEMENT on {', '.join(r.step.title for r in self.disagreements)}: the model is wrong here."))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def predict(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
+    """The hack's predicted outcome for a Pod or workload (offline; nothing is run)."""
+    ctx = container_context(obj, container)
+    rows = tuple(Row(step, predict_step(step, ctx)) for step in STEPS)
+    return HackReport(rows, ctx, note="Predicted from the security context (nothing was run).")
+
+
+def run(lab: Any, obj: Mapping[str, Any], *, namespace: str = "kslab-03", lab_name: str = "03",
+        timeout: int = 120) -> HackReport:
+    """Run the hack against the webapp: live, deploy ``obj`` and exec each step in its pod; offline, predict.
+
+    Live, the result shows predicted and observed side by side; a pod that never starts (for
+    example ``runAsNonRoot`` with a root image) is reported with the kubelet's reason.
+    """
+    predicted = predict(obj)
+    if not lab.live:
+        return HackReport(predicted.rows, predicted.context,
+                          note=f"PREDICTED (offline: {lab.reason}); live mode runs each command in the pod and "
+                               "shows what happened next to this.")
+    from kslab.cluster import pods
+
+    started = pods.deploy_and_wait(lab, obj, namespace=namespace, lab_name=lab_name, timeout=timeout)
+    rows = []
+    for row in predicted.rows:
+        if started.pod is None:
+            observed = Outcome(None, "not run", started.reason)
+        else:
+            result = lab.exec(namespace, started.pod, list(row.step.command))
+            observed = observe_step(row.step, result.returncode, result.stdout, result.stderr)
+        rows.append(Row(row.step, row.predicted, observed))
+    where = f"pod {namespace}/{started.pod}" if started.pod else f"namespace {namespace} (no pod started)"
+    return HackReport(tuple(rows), predicted.context, note="", observed_from=where)
