@@ -1,0 +1,115 @@
+"""Capturing the local mesh's wire: real tcpdump on loopback when possible, the relay tap otherwise.
+
+tcpdump on ``lo`` needs root or CAP_NET_RAW. It is started with ``--immediate-mode -U`` (hand
+each packet over and write it at once), we wait for its "listening on" line before sending
+traffic, and wait a moment before stopping it — otherwise the last packets are lost. Only
+traffic to or from the wire's port on 127.0.0.1 is captured.
+
+>>> capture_plan("tap").method
+'tap'
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kslab.errors import ToolMissing
+
+SETTLE = 1.0          # seconds between the last packet and SIGTERM
+START_TIMEOUT = 5.0   # seconds to wait for "listening on"
+
+
+@dataclass(frozen=True)
+class CapturePlan:
+    """How the wire will be captured and why."""
+
+    method: str   # "tcpdump" | "tap"
+    reason: str
+
+    def describe(self) -> str:
+        what = "real tcpdump on loopback" if self.method == "tcpdump" else \
+            "a relay tap that records the real bytes and writes the packets"
+        return f"{what} ({self.reason})"
+
+
+def capture_plan(requested: str = "auto") -> CapturePlan:
+    """Choose: ``tcpdump`` (root and tcpdump present), else ``tap``; ``requested`` can force one."""
+    tcpdump = shutil.which("tcpdump")
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if requested == "tap":
+        return CapturePlan("tap", "asked for")
+    if requested == "tcpdump":
+        if not tcpdump:
+            raise ToolMissing("tcpdump is not installed", hint="apt-get install tcpdump, or use capture='tap'")
+        return CapturePlan("tcpdump", "asked for" + ("" if root else "; not root, so it may be refused"))
+    if tcpdump and root:
+        return CapturePlan("tcpdump", "running as root with tcpdump installed")
+    why = "tcpdump is not installed" if not tcpdump else "not root, so tcpdump cannot capture"
+    return CapturePlan("tap", why)
+
+
+class Tcpdump:
+    """``tcpdump -i lo`` writing ``out``, limited to TCP port ``port``; use as a context manager."""
+
+    def __init__(self, out: str | Path, port: int, *, interface: str = "lo") -> None:
+        self.out = Path(out)
+        self.port = port
+        self.interface = interface
+        self.proc: subprocess.Popen[str] | None = None
+        self.stderr: list[str] = []
+
+    def argv(self) -> list[str]:
+        """The command line (an argument list: no shell)."""
+        argv = ["tcpdump", "-i", self.interface, "-n", "-s", "0", "-U", "--immediate-mode",
+                "-w", str(self.out)]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            argv += ["-Z", "root"]  # keep root for writing the file (Debian drops to user tcpdump)
+        return argv + ["tcp", "port", str(self.port), "and", "host", "127.0.0.1"]
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        listening = threading.Event()
+
+        def read() -> None:
+            assert self.proc is not None and self.proc.stderr is not None
+            for line in self.proc.stderr:
+                self.stderr.append(line.rstrip())
+                if "listening on" in line:
+                    listening.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        end = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < end and not listening.is_set() and self.proc.poll() is None:
+            time.sleep(0.02)
+        if not listening.is_set():
+            self.stop()
+            raise ToolMissing(f"tcpdump did not start: {' '.join(self.stderr[-2:]) or 'no output'}",
+                              hint="tcpdump needs root or CAP_NET_RAW; the relay tap needs neither")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            time.sleep(SETTLE)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> Tcpdump:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,276 @@
+"""TCP flows from a capture: the loop that ties reader, decoder, reassembly and parsers together.
+
+For each packet: :func:`~kslab.pcap.layers.decode` it (a few field unpacks), find its flow by
+the 4-tuple, count it, and pass its payload to that direction's :class:`~kslab.pcap.reassembly.Stream`.
+The stream hands ordered bytes to the protocol parser chosen from the flow's first bytes
+(:func:`detect`): TLS, HTTP/1.x or "other". No packet is dissected beyond its headers unless its
+bytes belong to a handshake or an HTTP header block.
+
+Flows are yielded as soon as they are over (both FINs, or a RST, plus a short linger for the last
+ACKs), so memory holds only the flows still open: a capture of any length is read in bounded
+memory as long as the number of *simultaneous* connections is bounded.
+
+>>> detect(b"\\x16\\x03\\x01\\x02\\x00", b""), detect(b"GET / HTTP/1.1\\r\\n", b""), detect(b"SSH-2.0-x", b"")
+('TLS', 'HTTP', 'other')
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kslab.errors import InputError
+from kslab.pcap.capture import open_capture
+from kslab.pcap.http import HttpStream, looks_like_request
+from kslab.pcap.layers import ACK, FIN, RST, SYN, decode, link_decoder, link_name, LINK_TYPES
+from kslab.pcap.reassembly import Stream
+from kslab.pcap.tls import TlsConnection
+
+CLIENT, SERVER = 0, 1
+#: Seconds (capture time) a closed flow waits for its last ACKs before it is reported.
+LINGER = 2.0
+#: Bytes of each direction kept for the entropy estimate and for "other" protocols' excerpt.
+SAMPLE = 1 << 16
+EXCERPT = 256
+#: Closed 4-tuples remembered, so a stray late ACK does not start a phantom flow.
+TOMBSTONES = 1 << 16
+
+#: First-bytes signatures: (protocol, which side speaks first, test). Order matters.
+SIGNATURES: tuple[tuple[str, int, Callable[[bytes], bool]], ...] = (
+    # A TLS handshake record: content type 22, major version 3 (RFC 8446 section 5.1).
+    ("TLS", CLIENT, lambda b: len(b) >= 3 and b[0] == 0x16 and b[1] == 3 and b[2] <= 4),
+    ("HTTP", CLIENT, looks_like_request),
+    ("HTTP", SERVER, lambda b: b.startswith(b"HTTP/1.")),
+)
+DECIDE_AFTER = 8
+
+
+def detect(client: bytes, server: bytes, *, final: bool = False) -> str | None:
+    """The protocol a flow speaks, from the first bytes of each side; None while undecided."""
+    for proto, side, test in SIGNATURES:
+        data = client if side == CLIENT else server
+        if data and test(bytes(data[:16])):
+            return proto
+    if len(client) >= DECIDE_AFTER or len(server) >= DECIDE_AFTER or final:
+        return "other" if (client or server) else None
+    return None
+
+
+class Flow:
+    """The state of one TCP connection while the capture is read (internal; see FlowSummary)."""
+
+    def __init__(self, fid: int, client: tuple[bytes, int], server: tuple[bytes, int], ts: float,
+                 *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
+        self.id = fid
+        self.client, self.server = client, server
+        self.first_ts = self.last_ts = ts
+        self.syn_seen, self.guessed = syn_seen, guessed
+        self.packets = [0, 0]
+        self.payload = [0, 0]
+        self.fin = [False, False]
+        self.rst_by: int | None = None
+        self.closed_at: float | None = None
+        self.protocol: str | None = None
+        self.tls: TlsConnection | None = None
+        self.http: tuple[HttpStream, HttpStream] | None = None
+        self.excerpt: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray()) if entropy else None
+        self._early: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        self.streams = (Stream(lambda b: self._deliver(CLIENT, b), lambda n: self._lose(CLIENT, n)),
+                        Stream(lambda b: self._deliver(SERVER, b), lambda n: self._lose(SERVER, n)))
+
+    # ---- bytes in order, per side -------------------------------------------------------------
+    def _deliver(self, side: int, data: bytes) -> None:
+        samples = self.samples
+        if samples is not None and len(samples[side]) < SAMPLE:
+            samples[side].extend(data[:SAMPLE - len(samples[side])])
+        if self.protocol is None:
+            self._early[side].extend(data)
+            self._decide(final=False)
+            return
+        self._route(side, data)
+
+    def _route(self, side: int, data: bytes) -> None:
+        if self.tls is not None:
+            self.tls.data(side, data)
+        elif self.http is not None:
+            self.http[side].data(data)
+        elif len(self.excerpt[side]) < EXCERPT:
+            self.excerpt[side].extend(data[:EXCERPT - len(self.excerpt[side])])
+
+    def _lose(self, side: int, nbytes: int) -> None:
+        if self.protocol is None:
+            self._decide(final=True)
+        if self.tls is not None:
+            self.tls.gap(side, nbytes)
+        elif self.http is not None:
+            self.http[side].gap(nbytes)
+
+    def _decide(self, *, final: bool) -> None:
+        proto = detect(self._early[CLIENT], self._early[SERVER], final=final)
+        if proto is None:
+            return
+        self.protocol = proto
+        if proto == "TLS":
+            self.tls = TlsConnection()
+        elif proto == "HTTP":
+            requests = HttpStream("request")
+            self.http = (requests, HttpStream("response", requests))
+        early, self._early = self._early, (bytearray(), bytearray())
+        for side in (CLIENT, SERVER):
+            if early[side]:
+                self._route(side, bytes(early[side]))
+
+    def finish(self) -> None:
+        """The flow is over (or the capture is): flush what reassembly held and close parsers."""
+        for stream in self.streams:
+            stream.finish()
+        if self.protocol is None:
+            self._decide(final=True)
+        if self.http is not None:
+            for s in self.http:
+                s.end()
+
+
+class Totals:
+    """Capture-wide counts, complete once the flows have all been read."""
+
+    def __init__(self, name: str, fmt: str) -> None:
+        self.file = name
+        self.format = fmt
+        self.link_types: set[int] = set()
+        self.packets = 0
+        self.tcp_packets = 0
+        self.flows = 0
+        self.other: dict[str, int] = {}
+        self.truncated = False
+        self.late_packets = 0
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format,
+                "link_types": [link_name(t) for t in sorted(self.link_types)], "packets": self.packets,
+                "tcp_packets": self.tcp_packets, "flows": self.flows,
+                "other_packets": dict(sorted(self.other.items())), "truncated": self.truncated}
+
+
+class Analysis:
+    """Read a capture and yield a :class:`~kslab.pcap.summary.FlowSummary` per TCP flow.
+
+    Iterate once; afterwards ``totals`` holds the capture-wide counts. ``entropy=True`` keeps
+    the first 64 KiB of each direction to estimate its byte entropy.
+    """
+
+    def __init__(self, path: str | Path, *, entropy: bool = False) -> None:
+        self.path = Path(path)
+        self.entropy = entropy
+        self._file, self._reader = open_capture(self.path)
+        self.totals = Totals(str(self.path), self._reader.format)
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._run()
+        finally:
+            self._file.close()
+
+    def _run(self) -> Iterator[Any]:
+        from kslab.pcap.summary import flow_summary
+
+        totals = self.totals
+        other = totals.other
+        table: dict[tuple[bytes, int, bytes, int], tuple[Flow, int]] = {}
+        closing: deque[Flow] = deque()
+        tombs: OrderedDict[tuple[bytes, int, bytes, int], None] = OrderedDict()
+        decoders: dict[int, Any] = {}
+        next_id = 1
+        ts = 0.0
+
+        def retire(flow: Flow) -> Any:
+            c, s = flow.client, flow.server
+            for key in ((c[0], c[1], s[0], s[1]), (s[0], s[1], c[0], c[1])):
+                if table.get(key, (None,))[0] is flow:
+                    del table[key]
+                tombs[key] = None
+            while len(tombs) > TOMBSTONES:
+                tombs.popitem(last=False)
+            flow.finish()
+            return flow_summary(flow, entropy=self.entropy)
+
+        for ts, link_type, frame, _wirelen in self._reader:
+            decoder = decoders.get(link_type)
+            if decoder is None:
+                if link_type not in LINK_TYPES:
+                    other[f"link type {link_type}"] = other.get(f"link type {link_type}", 0) + 1
+                    continue
+                decoder = decoders[link_type] = link_decoder(link_type)
+            seg = decode(decoder, frame)
+            if seg.__class__ is str:
+                other[seg] = other.get(seg, 0) + 1  # type: ignore[index]
+                continue
+            src, sport, dst, dport, seq, ack, flags, payload, missing = seg  # type: ignore[misc]
+            totals.tcp_packets += 1
+            key = (src, sport, dst, dport)
+            entry = table.get(key)
+            if entry is not None and flags & SYN and not flags & ACK and entry[0].closed_at is not None:
+                # The same 4-tuple reused by a new connection: report the old one first.
+                old = entry[0]
+                if old in closing:
+                    closing.remove(old)
+                yield retire(old)
+                entry = None
+            if entry is None:
+                if key in tombs and not flags & SYN:
+                    totals.late_packets += 1
+                    continue
+                tombs.pop(key, None)
+                if flags & SYN:
+                    # The SYN's sender is the client; a SYN-ACK's sender is the server.
+                    client_side = not flags & ACK
+                    guessed = False
+                else:
+                    # No handshake seen: guess that the lower port is the server's.
+                    client_side = sport > dport or (sport == dport and src > dst)
+                    guessed = True
+                cl, sv = ((src, sport), (dst, dport)) if client_side else ((dst, dport), (src, sport))
+                flow = Flow(next_id, cl, sv, ts, syn_seen=bool(flags & SYN), guessed=guessed,
+                            entropy=self.entropy)
+                next_id += 1
+                totals.flows += 1
+                table[(cl[0], cl[1], sv[0], sv[1])] = (flow, CLIENT)
+                table[(sv[0], sv[1], cl[0], cl[1])] = (flow, SERVER)
+                side = CLIENT if client_side else SERVER
+            else:
+                flow, side = entry
+            flow.packets[side] += 1
+            flow.last_ts = ts
+            stream = flow.streams[side]
+            if flags & SYN:
+                stream.syn(seq)
+                seq = (seq + 1) & 0xFFFFFFFF
+            if payload or missing:
+                flow.payload[side] += len(payload) + missing
+                stream.segment(seq, payload, missing)
+            if flags & (FIN | RST):
+                if flags & RST:
+                    if flow.rst_by is None:
+                        flow.rst_by = side
+                else:
+                    flow.fin[side] = True
+                if flow.closed_at is None and (flags & RST or (flow.fin[0] and flow.fin[1])):
+                    flow.closed_at = ts
+                    closing.append(flow)
+            while closing and ts - (closing[0].closed_at or ts) > LINGER:
+                yield retire(closing.popleft())
+        totals.packets = self._reader.packets
+        totals.truncated = self._reader.truncated
+        totals.link_types = set(self._reader.link_types)
+        for flow, side in list(table.values()):
+            if side == CLIENT:
+                yield retire(flow)
+        if totals.packets and not totals.tcp_packets and all(k.startswith("link type") for k in other):
+            types = sorted(self._reader.link_types)
+            raise InputError(f"{self.path}: link type {types[0]} ({link_name(types[0])}) is not supported",
+                             hint="capture on an Ethernet or loopback interface, or with tcpdump -i any")

@@ -1,0 +1,268 @@
+"""HTTP/1.x as an eavesdropper reads it: every request and response, in plain text.
+
+Sans-IO, in the style of h11: an :class:`HttpStream` is fed one direction's bytes in order and
+turns them into :class:`HttpMessage` objects. Message framing follows RFC 9112 section 6: a body
+is delimited by ``Transfer-Encoding: chunked``, else ``Content-Length``, else (responses only)
+the end of the connection; responses to HEAD and 1xx/204/304 responses have no body.
+
+Memory stays bounded however long the connection: headers up to 64 KiB, the first
+:data:`BODY_EXCERPT` bytes of each body, the first :data:`KEEP_MESSAGES` messages (later ones
+are only counted).
+
+>>> req = HttpStream("request")
+>>> req.data(b"GET /details/0 HTTP/1.1\\r\\nHost: details:9080\\r\\n\\r\\n")
+>>> m = req.messages[0]
+>>> m.method, m.target, m.header("host")
+('GET', '/details/0', 'details:9080')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Request methods that start a request line (RFC 9110 section 9 plus PATCH, RFC 5789).
+METHODS = (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE")
+MAX_HEAD = 1 << 16
+BODY_EXCERPT = 1024
+KEEP_MESSAGES = 64
+
+
+def looks_like_request(data: bytes) -> bool:
+    """True if the bytes begin like an HTTP/1.x request line.
+
+    >>> looks_like_request(b"POST /x HTTP/1.1\\r\\n"), looks_like_request(b"\\x16\\x03\\x01")
+    (True, False)
+    """
+    token = data.split(b" ", 1)[0]
+    return token in METHODS and len(data) > len(token)
+
+
+@dataclass
+class HttpMessage:
+    """One request or response. ``body`` is an excerpt; ``body_length`` is the whole body's size."""
+
+    start_line: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    body_length: int = 0
+    complete: bool = False
+
+    @property
+    def is_request(self) -> bool:
+        return not self.start_line.startswith("HTTP/")
+
+    @property
+    def method(self) -> str | None:
+        return self.start_line.split(" ", 1)[0] if self.is_request else None
+
+    @property
+    def target(self) -> str | None:
+        parts = self.start_line.split(" ")
+        return parts[1] if self.is_request and len(parts) > 1 else None
+
+    @property
+    def status(self) -> int | None:
+        parts = self.start_line.split(" ")
+        if self.is_request or len(parts) < 2 or not parts[1].isdigit():
+            return None
+        return int(parts[1])
+
+    def header(self, name: str) -> str | None:
+        """The first header with this name (case-insensitive), or None."""
+        low = name.lower()
+        return next((v for k, v in self.headers if k.lower() == low), None)
+
+    def body_text(self) -> str:
+        """The body excerpt as text if it is text, else a note on its size."""
+        if not self.body:
+            return ""
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"<{self.body_length} bytes of binary data>"
+        more = self.body_length - len(self.body)
+        return text + (f"… (+{more} bytes)" if more > 0 else "")
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"start_line": self.start_line, "headers": [list(h) for h in self.headers],
+                                  "body": self.body_text(), "body_length": self.body_length,
+                                  "complete": self.complete}
+        if self.is_request:
+            out.update(method=self.method, target=self.target, host=self.header("host"))
+        else:
+            out.update(status=self.status)
+        return out
+
+
+class HttpStream:
+    """One direction of an HTTP/1.x connection: ``kind`` is ``"request"`` or ``"response"``.
+
+    A response stream can be given the request stream of the same connection (``requests``),
+    so that the answer to a HEAD request is known to have no body.
+    """
+
+    def __init__(self, kind: str, requests: HttpStream | None = None) -> None:
+        self.kind = kind
+        self.requests = requests
+        self.messages: list[HttpMessage] = []
+        self.count = 0
+        self.problem = ""
+        self._buf = bytearray()
+        self._state = "head"  # head | length | chunk-size | chunk-data | chunk-crlf | trailer | close | dead
+        self._left = 0
+        self._current: HttpMessage | None = None
+
+    def data(self, chunk: bytes) -> None:
+        """In-order bytes of this direction."""
+        if self._state == "dead":
+            return
+        if self._state in ("length", "chunk-data", "close") and not self._buf:
+            chunk = self._body(chunk)  # fast path: body bytes need no buffering
+            if not chunk:
+                return
+        self._buf += chunk
+        while self._buf and self._state != "dead":
+            if not self._step():
+                break
+
+    def gap(self, nbytes: int) -> None:
+        """Missing bytes: if they fall inside a body of known length, skip them; else give up."""
+        if self._state == "length" and nbytes <= self._left and self._current:
+            self._left -= nbytes
+            self._current.body_length += nbytes
+            if self._left == 0:
+                self._finish()
+            return
+        self._state = "dead"
+        self.problem = f"{nbytes} bytes missing from the capture; later messages not followed"
+
+    def end(self) -> None:
+        """The connection closed: a body read until close is complete now."""
+        if self._state == "close" and self._current is not None:
+            self._finish()
+
+    # ---- internals ------------------------------------------------------------------------------
+    def _step(self) -> bool:
+        """Consume from the buffer; False when more data is needed."""
+        if self._state == "head":
+            end = self._buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buf) > MAX_HEAD:
+                    self._die("a header block longer than 64 KiB (not HTTP?)")
+                return False
+            head = bytes(self._buf[:end]).decode("latin-1")
+            del self._buf[:end + 4]
+            self._start(head)
+            return True
+        if self._state == "chunk-crlf":  # the CRLF that ends each chunk's data
+            if len(self._buf) < 2:
+                return False
+            if self._buf[:2] != b"\r\n":
+                self._die("a chunk not followed by CRLF")
+                return False
+            del self._buf[:2]
+            self._state = "chunk-size"
+            return True
+        if self._state in ("chunk-size", "trailer"):
+            end = self._buf.find(b"\r\n")
+            if end < 0:
+                if len(self._buf) > 4096:
+                    self._die("a chunk-size line longer than 4 KiB")
+                return False
+            line = bytes(self._buf[:end])
+            del self._buf[:end + 2]
+            if self._state == "trailer":
+                if not line:
+                    self._finish()
+            else:
+                try:
+                    self._left = int(line.split(b";", 1)[0].strip(), 16)
+                except ValueError:
+                    self._die("a malformed chunk size")
+                    return False
+                self._state = "chunk-data" if self._left else "trailer"
+            return True
+        rest = self._body(bytes(self._buf))
+        self._buf.clear()
+        if rest:
+            self._buf += rest
+        return bool(rest)
+
+    def _body(self, chunk: bytes) -> bytes:
+        """Take body bytes from ``chunk``; returns what is left after the body (or chunk) ends."""
+        msg = self._current
+        assert msg is not None
+        if self._state == "close":
+            take = len(chunk)
+        else:
+            take = min(self._left, len(chunk))
+            self._left -= take
+        room = BODY_EXCERPT - len(msg.body)
+        if room > 0:
+            msg.body += chunk[:min(room, take)]
+        msg.body_length += take
+        if self._state == "length" and self._left == 0:
+            self._finish()
+        elif self._state == "chunk-data" and self._left == 0:
+            self._state = "chunk-crlf"
+        return chunk[take:]
+
+    def _start(self, head: str) -> None:
+        lines = head.split("\r\n")
+        start = lines[0]
+        if self.kind == "request" and not looks_like_request(start.encode("latin-1")):
+            self._die(f"not an HTTP request line: {start[:40]!r}")
+            return
+        if self.kind == "response" and not start.startswith("HTTP/"):
+            self._die(f"not an HTTP status line: {start[:40]!r}")
+            return
+        msg = HttpMessage(start_line=start)
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                msg.headers.append((name.strip(), value.strip()))
+        self._current = msg
+        if len(self.messages) < KEEP_MESSAGES:
+            self.messages.append(msg)
+        status = msg.status
+        if status is not None and 100 <= status < 200:
+            self._finish(final=False)
+            return
+        # Which framing? (RFC 9112 section 6.3)
+        if self.kind == "response" and (status in (204, 304) or self._answers_head()):
+            self._finish()
+        elif "chunked" in (msg.header("transfer-encoding") or "").lower():
+            self._state = "chunk-size"
+        elif msg.header("content-length") is not None:
+            try:
+                self._left = int(msg.header("content-length") or "0")
+            except ValueError:
+                self._die("a malformed Content-Length")
+                return
+            self._state = "length"
+            if self._left == 0:
+                self._finish()
+        elif self.kind == "response":
+            self._state = "close"
+        else:
+            self._finish()  # a request without a body
+
+    def _answers_head(self) -> bool:
+        if self.requests is None:
+            return False
+        index = self.count
+        msgs = self.requests.messages
+        return index < len(msgs) and msgs[index].method == "HEAD"
+
+    def _finish(self, *, final: bool = True) -> None:
+        if self._current is not None:
+            self._current.complete = True
+        if final:
+            self.count += 1
+        self._current = None
+        self._state = "head"
+
+    def _die(self, why: str) -> None:
+        self._state = "dead"
+        self.problem = f"stopped reading: {why}"
+        self._buf.clear()

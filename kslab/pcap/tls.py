@@ -1,0 +1,428 @@
+"""TLS as an eavesdropper reads it: records, the handshake in clear, and sizes of the rest.
+
+Sans-IO: a :class:`TlsConnection` is fed the bytes of each direction in order (by the flow
+reassembly) and collects facts. Nothing here touches a socket or a file.
+
+What is readable depends on the version (RFC 8446 section 2 vs RFC 5246 section 7.3):
+
+* both: the ClientHello (SNI, ALPN offered, versions and ciphers offered) and the ServerHello
+  (chosen version and cipher suite);
+* TLS 1.2 only: everything up to ChangeCipherSpec, i.e. the selected ALPN, both certificate
+  chains (mutual TLS sends the client's in clear too), the CertificateRequest, the key exchange
+  group, alerts;
+* TLS 1.3: after the ServerHello every handshake message is encrypted, so certificates and the
+  selected ALPN are hidden; only record sizes and timing leak.
+
+Records are split on their 5-byte header (type, version, length). Handshake messages may span
+records and records may hold several messages (RFC 8446 section 5.1), so handshake bytes are
+buffered per direction until each message is whole. Once a direction is encrypted only record
+sizes are kept and nothing is buffered.
+
+>>> hello = build_client_hello(sni="details.example", alpn=["h2", "http/1.1"])
+>>> ch = parse_client_hello(hello[9:])
+>>> ch.sni, ch.alpn, [version_name(v) for v in ch.versions]
+('details.example', ['h2', 'http/1.1'], ['TLS 1.3', 'TLS 1.2'])
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kslab.pcap import tls_registry as reg
+from kslab.pcap.tls_registry import cipher_name, version_name
+
+CLIENT, SERVER = 0, 1
+SIDES = ("client", "server")
+#: How many record sizes to remember per direction (the first ones tell the most).
+KEEP_SIZES = 16
+#: Bound on a handshake message we buffer (certificate chains are a few KiB).
+MAX_HANDSHAKE = 1 << 18
+MAX_CERTS = 8
+MAX_EVENTS = 48
+
+
+class _Cursor:
+    """Bounds-checked reading of length-prefixed TLS structures (RFC 8446 section 3.4)."""
+
+    __slots__ = ("data", "pos", "end")
+
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None) -> None:
+        self.data, self.pos, self.end = data, pos, len(data) if end is None else end
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > self.end:
+            raise ValueError("truncated structure")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def u8(self) -> int:
+        return self.take(1)[0]
+
+    def u16(self) -> int:
+        return int.from_bytes(self.take(2), "big")
+
+    def u24(self) -> int:
+        return int.from_bytes(self.take(3), "big")
+
+    def vec(self, width: int) -> bytes:
+        """A vector with a 1-, 2- or 3-byte length prefix."""
+        return self.take(int.from_bytes(self.take(width), "big"))
+
+    def left(self) -> int:
+        return self.end - self.pos
+
+
+def _u16_list(data: bytes) -> list[int]:
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+
+
+def iter_extensions(cur: _Cursor) -> Iterator[tuple[int, bytes]]:
+    """(type, data) of each extension in an extensions block (RFC 8446 section 4.2)."""
+    if cur.left() == 0:  # extensions are optional in TLS 1.2 hellos
+        return
+    block = _Cursor(cur.vec(2))
+    while block.left():
+        etype = block.u16()
+        yield etype, block.vec(2)
+
+
+def _alpn(data: bytes) -> list[str]:
+    cur = _Cursor(_Cursor(data).vec(2))
+    names = []
+    while cur.left():
+        names.append(cur.vec(1).decode("ascii", "replace"))
+    return names
+
+
+def _sni(data: bytes) -> str | None:
+    cur = _Cursor(_Cursor(data).vec(2))
+    while cur.left():
+        name_type, name = cur.u8(), cur.vec(2)
+        if name_type == 0:  # host_name (RFC 6066 section 3)
+            return name.decode("ascii", "replace")
+    return None
+
+
+@dataclass
+class ClientHello:
+    """What a ClientHello says, all of it readable on the wire."""
+
+    legacy_version: int
+    sni: str | None = None
+    alpn: list[str] = field(default_factory=list)
+    versions: list[int] = field(default_factory=list)
+    cipher_suites: list[int] = field(default_factory=list)
+    extensions: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+    key_share_groups: list[int] = field(default_factory=list)
+    psk_offered: bool = False
+    ech_offered: bool = False
+
+
+@dataclass
+class ServerHello:
+    """What a ServerHello says: the server's choices."""
+
+    legacy_version: int
+    version: int
+    cipher_suite: int
+    alpn: str | None = None
+    extensions: list[int] = field(default_factory=list)
+    key_share_group: int | None = None
+    hello_retry: bool = False
+
+
+def parse_client_hello(body: bytes) -> ClientHello:
+    """Parse a ClientHello message body (RFC 8446 section 4.1.2).
+
+    Raises ValueError on a malformed message.
+    """
+    cur = _Cursor(body)
+    hello = ClientHello(legacy_version=cur.u16())
+    cur.take(32)      # random
+    cur.vec(1)        # legacy_session_id
+    hello.cipher_suites = _u16_list(cur.vec(2))
+    cur.vec(1)        # legacy_compression_methods
+    for etype, data in iter_extensions(cur):
+        hello.extensions.append(etype)
+        if etype == reg.EXT_SERVER_NAME and data:
+            hello.sni = _sni(data)
+        elif etype == reg.EXT_ALPN:
+            hello.alpn = _alpn(data)
+        elif etype == reg.EXT_SUPPORTED_VERSIONS:
+            hello.versions = _u16_list(_Cursor(data).vec(1))
+        elif etype == reg.EXT_SUPPORTED_GROUPS:
+            hello.groups = _u16_list(_Cursor(data).vec(2))
+        elif etype == reg.EXT_KEY_SHARE:
+            shares = _Cursor(_Cursor(data).vec(2))
+            while shares.left():
+                hello.key_share_groups.append(shares.u16())
+                shares.vec(2)
+        elif etype == reg.EXT_PRE_SHARED_KEY:
+            hello.psk_offered = True
+        elif etype == reg.EXT_ECH:
+            hello.ech_offered = True
+    if not hello.versions:  # no supported_versions: the legacy field is the offer (TLS <= 1.2)
+        hello.versions = [hello.legacy_version]
+    return hello
+
+
+def parse_server_hello(body: bytes) -> ServerHello:
+    """Parse a ServerHello (RFC 8446 section 4.1.3; a HelloRetryRequest has the same shape)."""
+    cur = _Cursor(body)
+    legacy = cur.u16()
+    random = cur.take(32)
+    cur.vec(1)  # legacy_session_id_echo
+    hello = ServerHello(legacy_version=legacy, version=legacy, cipher_suite=cur.u16(),
+                        hello_retry=random == reg.HELLO_RETRY_RANDOM)
+    cur.u8()    # legacy_compression_method
+    for etype, data in iter_extensions(cur):
+        hello.extensions.append(etype)
+        if etype == reg.EXT_SUPPORTED_VERSIONS and len(data) >= 2:
+            hello.version = int.from_bytes(data[:2], "big")
+        elif etype == reg.EXT_ALPN:
+            names = _alpn(data)
+            hello.alpn = names[0] if names else None
+        elif etype == reg.EXT_KEY_SHARE and len(data) >= 2:
+            hello.key_share_group = int.from_bytes(data[:2], "big")
+    return hello
+
+
+def parse_certificate_list(body: bytes, *, tls13: bool) -> list[bytes]:
+    """The DER certificates of a Certificate message, leaf first.
+
+    TLS 1.2 (RFC 5246 section 7.4.2): a list of 3-byte-length certificates. TLS 1.3 (RFC 8446
+    section 4.4.2): a request context first, and extensions after each certificate.
+    """
+    cur = _Cursor(body)
+    if tls13:
+        cur.vec(1)  # certificate_request_context
+    entries = _Cursor(cur.vec(3))
+    certs = []
+    while entries.left():
+        certs.append(entries.vec(3))
+        if tls13:
+            entries.vec(2)  # per-certificate extensions
+    return certs
+
+
+def _server_key_exchange_group(body: bytes) -> int | None:
+    # RFC 8422 section 5.4: ECParameters starts with curve_type; 3 = named_curve, then the group.
+    if len(body) >= 3 and body[0] == 3:
+        return int.from_bytes(body[1:3], "big")
+    return None
+
+
+@dataclass
+class Direction:
+    """Record counts and sizes of one direction; encrypted records are known by their size only."""
+
+    records: int = 0
+    encrypted_records: int = 0
+    encrypted_bytes: int = 0
+    sizes: list[int] = field(default_factory=list)
+    encrypted: bool = False
+    change_cipher_spec: bool = False
+
+
+class TlsConnection:
+    """Both directions of one TLS connection (sans-IO); feed with :meth:`data`.
+
+    Facts collected: ``client_hello``, ``server_hello``, ``certificates`` (DER, per side),
+    ``certificate_request``, ``key_exchange_group``, ``alerts``, ``events`` (handshake
+    messages and records seen, in order), ``dirs`` (per-direction sizes), ``notes``.
+    """
+
+    def __init__(self) -> None:
+        self.client_hello: ClientHello | None = None
+        self.second_client_hello: ClientHello | None = None
+        self.server_hello: ServerHello | None = None
+        self.hello_retry = False
+        self.certificates: dict[str, list[bytes]] = {"client": [], "server": []}
+        self.certificate_request = False
+        self.key_exchange_group: int | None = None
+        self.alerts: list[tuple[str, str, bool]] = []  # (sender, name or "encrypted", clear?)
+        self.events: list[tuple[str, str]] = []       # (sender, what)
+        self.dirs = (Direction(), Direction())
+        self.notes: list[str] = []
+        self.record_version: int | None = None
+        self._buf = (bytearray(), bytearray())
+        self._hs = (bytearray(), bytearray())
+        self._skip = [0, 0]
+        self._lost = [False, False]
+
+    # ---- facts -------------------------------------------------------------------------------
+    @property
+    def tls13(self) -> bool:
+        return bool(self.server_hello and not self.server_hello.hello_retry
+                    and self.server_hello.version == 0x0304)
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes and len(self.notes) < 8:
+            self.notes.append(text)
+
+    def _event(self, side: int, what: str) -> None:
+        if len(self.events) < MAX_EVENTS:
+            self.events.append((SIDES[side], what))
+
+    # ---- the byte stream --------------------------------------------------------------------------
+    def data(self, side: int, chunk: bytes) -> None:
+        """In-order bytes from one side (0 = client, 1 = server)."""
+        if self._lost[side]:
+            return
+        skip = self._skip[side]
+        if skip:
+            if len(chunk) <= skip:
+                self._skip[side] = skip - len(chunk)
+                return
+            chunk = chunk[skip:]
+            self._skip[side] = 0
+        buf = self._buf[side]
+        buf += chunk
+        direction = self.dirs[side]
+        while len(buf) >= 5:
+            ctype, major, length = buf[0], buf[1], (buf[3] << 8) | buf[4]
+            if ctype not in reg.CONTENT_TYPES or major != 3 or length > reg.MAX_RECORD:
+                self._lose(side, "bytes that are not a TLS record header")
+                return
+            if self.record_version is None:
+                self.record_version = (major << 8) | buf[2]
+            direction.records += 1
+            if len(direction.sizes) < KEEP_SIZES:
+                direction.sizes.append(length)
+            if direction.encrypted:
+                if ctype == reg.CHANGE_CIPHER_SPEC:
+                    # TLS 1.3 still sends a clear one for middleboxes (RFC 8446 appendix D.4).
+                    self._event(side, "change_cipher_spec (compatibility)")
+                    direction.change_cipher_spec = True
+                else:
+                    # Sizes only: the body is ciphertext, so skip it without buffering.
+                    direction.encrypted_records += 1
+                    direction.encrypted_bytes += length
+                    if ctype == reg.ALERT:
+                        self.alerts.append((SIDES[side], "encrypted alert", False))
+                    elif ctype == reg.HANDSHAKE:
+                        self._event(side, "encrypted handshake record")
+                whole = 5 + length
+                if len(buf) >= whole:
+                    del buf[:whole]
+                else:
+                    self._skip[side] = whole - len(buf)
+                    buf.clear()
+                    return
+                continue
+            if len(buf) < 5 + length:
+                return  # wait for the rest of the record (at most MAX_RECORD bytes)
+            body = bytes(buf[5:5 + length])
+            del buf[:5 + length]
+            self._record(side, ctype, body)
+
+    def gap(self, side: int, nbytes: int) -> None:
+        """Bytes of one side are missing from the capture: record boundaries are lost from here."""
+        self._lose(side, f"{nbytes} bytes missing from the capture")
+
+    def _lose(self, side: int, why: str) -> None:
+        self._lost[side] = True
+        self._buf[side].clear()
+        self._note(f"{SIDES[side]} records not followed after {why}")
+
+    # ---- records in clear -------------------------------------------------------------------
+    def _record(self, side: int, ctype: int, body: bytes) -> None:
+        if ctype == reg.HANDSHAKE:
+            hs = self._hs[side]
+            hs += body
+            while len(hs) >= 4:
+                mlen = int.from_bytes(hs[1:4], "big")
+                if mlen > MAX_HANDSHAKE:
+                    self._lose(side, "an implausibly long handshake message")
+                    hs.clear()
+                    return
+                if len(hs) < 4 + mlen:
+                    break
+                mtype, msg = hs[0], bytes(hs[4:4 + mlen])
+                del hs[:4 + mlen]
+                self._handshake(side, mtype, msg)
+                if self.dirs[side].encrypted:
+                    hs.clear()  # what follows in this direction is ciphertext
+                    break
+        elif ctype == reg.CHANGE_CIPHER_SPEC:
+            self.dirs[side].change_cipher_spec = True
+            self._event(side, "change_cipher_spec")
+            if not self.tls13:  # TLS 1.2: everything this side sends from now on is encrypted
+                self.dirs[side].encrypted = True
+        elif ctype == reg.ALERT and len(body) >= 2:
+            self.alerts.append((SIDES[side], reg.alert_name(body[0], body[1]), True))
+            self._event(side, f"alert: {reg.alert_name(body[0], body[1])}")
+        elif ctype == reg.APPLICATION_DATA:
+            # Application data before any ChangeCipherSpec: only possible if we missed the start.
+            self.dirs[side].encrypted = True
+            self.dirs[side].encrypted_records += 1
+            self.dirs[side].encrypted_bytes += len(body)
+            self._note("application data seen before the handshake finished (capture started late?)")
+
+    def _handshake(self, side: int, mtype: int, msg: bytes) -> None:
+        self._event(side, reg.handshake_name(mtype))
+        try:
+            if mtype == reg.CLIENT_HELLO and side == CLIENT:
+                hello = parse_client_hello(msg)
+                if self.client_hello is None:
+                    self.client_hello = hello
+                else:
+                    self.second_client_hello = hello
+            elif mtype == reg.SERVER_HELLO and side == SERVER:
+                hello = parse_server_hello(msg)
+                if hello.hello_retry:
+                    self.hello_retry = True
+                    return
+                self.server_hello = hello
+                if self.tls13:
+                    # RFC 8446 section 2: everything after the ServerHello is encrypted, both ways.
+                    self.dirs[SERVER].encrypted = True
+                    self.dirs[CLIENT].encrypted = True
+            elif mtype == reg.CERTIFICATE:
+                certs = parse_certificate_list(msg, tls13=self.tls13)
+                self.certificates[SIDES[side]] = certs[:MAX_CERTS]
+            elif mtype == reg.CERTIFICATE_REQUEST and side == SERVER:
+                self.certificate_request = True
+            elif mtype == 12 and side == SERVER:
+                self.key_exchange_group = _server_key_exchange_group(msg)
+        except (ValueError, IndexError):
+            self._note(f"malformed {reg.handshake_name(mtype)} from the {SIDES[side]}")
+
+    # ---- convenient views --------------------------------------------------------------------
+    @property
+    def version(self) -> str | None:
+        """The negotiated version's name (from the ServerHello), or None if none was seen."""
+        return version_name(self.server_hello.version) if self.server_hello else None
+
+    @property
+    def cipher(self) -> str | None:
+        return cipher_name(self.server_hello.cipher_suite) if self.server_hello else None
+
+
+def build_client_hello(*, sni: str | None = None, alpn: list[str] | None = None,
+                       versions: tuple[int, ...] = (0x0304, 0x0303),
+                       ciphers: tuple[int, ...] = (0x1302, 0x1301, 0xC030, 0xC02F)) -> bytes:
+    """A minimal, well-formed ClientHello *record* (for tests and examples; no real key share).
+
+    >>> rec = build_client_hello(sni="a.b")
+    >>> rec[:3].hex(), len(rec) - 5 == int.from_bytes(rec[3:5], "big")
+    ('160301', True)
+    """
+    def vec(width: int, data: bytes) -> bytes:
+        return len(data).to_bytes(width, "big") + data
+
+    exts = b""
+    if sni is not None:
+        name = sni.encode()
+        exts += struct.pack("!H", 0) + vec(2, vec(2, b"\x00" + vec(2, name)))
+    if alpn:
+        exts += struct.pack("!H", 16) + vec(2, vec(2, b"".join(vec(1, p.encode()) for p in alpn)))
+    exts += struct.pack("!H", 43) + vec(2, vec(1, b"".join(struct.pack("!H", v) for v in versions)))
+    body = (b"\x03\x03" + bytes(32) + vec(1, b"") + vec(2, b"".join(struct.pack("!H", c) for c in ciphers))
+            + vec(1, b"\x00") + vec(2, exts))
+    msg = b"\x01" + vec(3, body)
+    return b"\x16\x03\x01" + vec(2, msg)
