@@ -178,6 +178,22 @@ elif tool == "istioctl":
         if os.environ.get("FAKE_ISTIO_FAIL") == "install":
             err("Error: failed to install manifests: context deadline exceeded"); sys.exit(1)
         print("        |\\          \n        | \\         \n        |  \\        ")
+        ns = os.environ.get("FAKE_ISTIO_NAMESPACE")
+        if ns:  # "install" istiod for real: a Deployment, through the API, on the --context given
+            from kubernetes import client, config
+            api = config.new_client_from_config(context=flag("--context"))
+            apps = client.AppsV1Api(api)
+            labels = {"app": "istiod"}
+            apps.create_namespaced_deployment(ns, {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "istiod", "labels": labels},
+                "spec": {"replicas": 0, "selector": {"matchLabels": labels}, "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "discovery", "image": "docker.io/istio/pilot:1.27.1"}]}}}})
+            time.sleep(0.5)
+            # What the deployment controller writes for zero replicas (there may be no controller here).
+            apps.patch_namespaced_deployment_status("istiod", ns, {"status": {"conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                 "message": "Deployment has minimum availability."}]}})
         print("✔ Istio core installed ⛵️")
         print("✔ Istiod installed 🧠")
         print("✔ Egress gateways installed 🛫")
@@ -230,7 +246,7 @@ def environment(monkeypatch: Any, tmp_path: Path, *, tools: tuple[str, ...] = TO
     monkeypatch.setenv("KSLAB_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
     for var in ("KIND_EXPERIMENTAL_PROVIDER", "FAKE_KIND_FAIL", "FAKE_KIND_WAIT_FOR", "KSLAB_WEBAPP_IMAGE",
-                "KSLAB_CONTEXT", "KSLAB_MODE", "FAKE_ISTIO_FAIL"):
+                "KSLAB_CONTEXT", "KSLAB_MODE", "FAKE_ISTIO_FAIL", "FAKE_ISTIO_NAMESPACE"):
         monkeypatch.delenv(var, raising=False)
     if docker:
         monkeypatch.setenv("FAKE_DOCKER", docker)
