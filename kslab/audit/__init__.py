@@ -55,3 +55,45 @@ def audit_kubelet(source: str | Path | ComponentInput | None = None, *,
     """
     inp = source if isinstance(source, ComponentInput) else read_kubelet(source, command_line=command_line)
     return audit(inp)
+
+
+def _live_or_bundled(lab: object, component: str, visible: object, bundled_name: str,
+                     run: object) -> AuditReport:
+    """The live component's audit, or the bundled example's, with the reason in the report."""
+    if visible is not None and getattr(visible, "input", None) is not None:
+        return audit(visible.input)  # type: ignore[attr-defined]
+    why = getattr(visible, "reason", "") or getattr(lab, "reason", "offline")
+    report = run(bundled(bundled_name))  # type: ignore[operator]
+    report.source = f"the bundled {bundled_name} (NOT your cluster)"
+    report.notes.insert(0, f"{component} of your cluster not audited: {why}. Shown instead: the "
+                           f"bundled kubeadm v1.33 example.")
+    return report
+
+
+def audit_cluster_apiserver(lab: object) -> AuditReport:
+    """The lab's kube-apiserver when it is visible; otherwise the bundled kubeadm manifest, labelled.
+
+    >>> import kslab
+    >>> audit_cluster_apiserver(kslab.connect(mode="offline")).source
+    'the bundled kube-apiserver-kubeadm.yaml (NOT your cluster)'
+    """
+    visible = None
+    if getattr(lab, "live", False):
+        from kslab.cluster.components import apiserver_input  # noqa: PLC0415 - cluster I/O only live
+
+        visible = apiserver_input(lab)  # type: ignore[arg-type]
+    return _live_or_bundled(lab, "the kube-apiserver", visible, "kube-apiserver-kubeadm.yaml",
+                            audit_apiserver)
+
+
+def audit_cluster_kubelet(lab: object, node: str | None = None) -> AuditReport:
+    """A live node's kubelet (``/configz``) when readable; otherwise the bundled kubeadm config."""
+    visible = None
+    if getattr(lab, "live", False):
+        from kslab.cluster.components import kubelet_input  # noqa: PLC0415
+
+        visible = kubelet_input(lab, node)  # type: ignore[arg-type]
+    return _live_or_bundled(lab, "the kubelet", visible, "kubelet-config-kubeadm.yaml", audit_kubelet)
+
+
+__all__ += ["audit_cluster_apiserver", "audit_cluster_kubelet"]

@@ -1,0 +1,97 @@
+"""Read kube-bench's ``--json`` output into the same rows as kslab's own audit.
+
+kube-bench prints ``{"Controls": [...], "Totals": {...}}`` (or a bare list of controls with
+``--nototals``); each control has ``tests`` (groups) whose ``results`` are the checks, with
+``test_number``, ``test_desc``, ``status``, ``actual_value``, ``expected_result``, ``remediation``
+and ``scored``. Rows keep kube-bench's verdicts; for cis-1.12 checks kslab knows, the row also gets
+kslab's one-sentence *why*.
+
+>>> report = import_kube_bench(bundled_sample())
+>>> report.row("1.2.15").status, report.row("1.2.15").expected
+('FAIL', "'--profiling' is equal to 'false'")
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from kslab.audit.flags import DATA
+from kslab.audit.report import STATUSES, AuditReport, Row
+from kslab.audit.rules import RULE_FILES, load_rules
+from kslab.errors import InputError
+from kslab.manifests.load import read_source
+
+
+def bundled_sample() -> Path:
+    """The hand-written kube-bench result shipped with kslab (see ``kslab/data/cis/README.md``)."""
+    return DATA / "kube-bench-sample.json"
+
+
+def _whys(version: str) -> dict[str, str]:
+    if version not in ("cis-1.12", "1.12"):
+        return {}
+    return {c.id: c.why for component in RULE_FILES for c in load_rules(component).checks}
+
+
+def _command_part(text: str) -> str:
+    """From a ``ps -ef`` line keep the command (drop user, pid, times).
+
+    >>> _command_part("root 2114 2011 5 09:12 ? 00:04:10 kube-apiserver --profiling=false")
+    'kube-apiserver --profiling=false'
+    """
+    m = re.search(r"(?:^|\s)(\S*(?:kube-apiserver|kubelet|kube-controller-manager|kube-scheduler|"
+                  r"kube-proxy|etcd)(?:\s|$))", text)
+    return text[m.start(1):] if m else text
+
+
+def _controls(data: Any, source: str) -> list[dict[str, Any]]:
+    if isinstance(data, dict) and isinstance(data.get("Controls"), list):
+        return data["Controls"]
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and "tests" in data:
+        return [data]
+    raise InputError(f"{source}: not kube-bench JSON (no Controls)",
+                     hint="run kube-bench with --json and give its output file")
+
+
+def import_kube_bench(path: str | Path) -> AuditReport:
+    """kube-bench's JSON result as an :class:`AuditReport` (``kslab audit import FILE``)."""
+    text, name = read_source(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})",
+                         hint="give the file kube-bench wrote with --json") from None
+    rows: list[Row] = []
+    versions = []
+    for control in _controls(data, name):
+        if not isinstance(control, dict):
+            raise InputError(f"{name}: a control is not an object", hint="give kube-bench's --json output")
+        version = str(control.get("version") or "")
+        versions.append(version)
+        whys = _whys(version)
+        for group in control.get("tests") or []:
+            section = f"{group.get('section', '')} {group.get('desc', '')}".strip()
+            for res in group.get("results") or []:
+                status = str(res.get("status", "")).upper()
+                if status not in STATUSES:
+                    raise InputError(f"{name}: check {res.get('test_number')}: unknown status {status!r}",
+                                     hint="kube-bench statuses are PASS, FAIL, WARN, INFO")
+                cid = str(res.get("test_number", ""))
+                rows.append(Row(
+                    id=cid, title=str(res.get("test_desc", "")), status=status,
+                    observed=_command_part(" ".join(str(res.get("actual_value") or "").split())),
+                    expected=str(res.get("expected_result") or ""),
+                    remediation=" ".join(str(res.get("remediation") or "").split()),
+                    why=whys.get(cid, ""), scored=bool(res.get("scored")), kube_bench=status,
+                    kube_bench_note="", section=section))
+    if not rows:
+        raise InputError(f"{name}: kube-bench JSON without any results", hint="was kube-bench run with --json?")
+    benchmark = ", ".join(sorted(set(v for v in versions if v))) or "kube-bench"
+    return AuditReport("kube-bench", name, rows,
+                       ["imported from kube-bench: these are kube-bench's own verdicts and readings"],
+                       benchmark)
