@@ -1,0 +1,119 @@
+"""Exercises of notebook 03 (pod security context), checked with the same functions the lesson uses:
+the Pod Security evaluator (:mod:`kslab.pss`) and the hack model (:mod:`kslab.hack`)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from kslab import hack
+from kslab.exercises.model import CheckResult, Exercise
+from kslab.manifests.webapp import seed_deployment, webapp_deployment
+from kslab.pss import evaluate
+
+#: The pod to fix in "03.fewest-changes": the seed's three settings, nothing else.
+FEWEST_POD: dict[str, Any] = {
+    "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "webapp"},
+    "spec": {"containers": [{"name": "webapp", "image": "localhost/kslab/webapp:1.0",
+                             "securityContext": {"runAsUser": 1000, "readOnlyRootFilesystem": True}}]},
+}
+FEWEST = 4  # allowPrivilegeEscalation, capabilities.drop, runAsNonRoot, seccompProfile.type
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    """Flatten a manifest to {path: value}; lists of scalars count as one value."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, list) and any(isinstance(i, (dict, list)) for i in value):
+        out = {}
+        for index, item in enumerate(value):
+            out.update(_leaves(item, f"{path}[{index}]"))
+        return out
+    return {path: value}
+
+
+def changes(before: Any, after: Any) -> list[str]:
+    """The field paths that differ between two manifests (added, removed or changed)."""
+    a, b = _leaves(before), _leaves(after)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k, object()) != b.get(k, object()))
+
+
+def check_fewest_changes(answer: Any) -> CheckResult:
+    if not isinstance(answer, dict):
+        return CheckResult(False, "answer with the whole pod as a dict (start from copy.deepcopy(FEWEST_POD))")
+    verdict = evaluate(answer, "restricted")
+    if not verdict.allowed:
+        return CheckResult(False, f"not yet: {verdict.message()}")
+    before = [(c["name"], c["image"]) for c in FEWEST_POD["spec"]["containers"]]
+    after = [(c.get("name"), c.get("image")) for c in answer.get("spec", {}).get("containers", [])]
+    if before != after:
+        return CheckResult(False, "keep the same container (name and image): fix it, don't replace it")
+    changed = changes(FEWEST_POD, answer)
+    if len(changed) > FEWEST:
+        return CheckResult(False, f"it passes restricted, but with {len(changed)} changes ({', '.join(changed)}); "
+                                  f"{FEWEST} are enough")
+    return CheckResult(True, f"passes restricted:latest with {len(changed)} changes: {', '.join(changed)}")
+
+
+def check_stop_the_hack(answer: Any) -> CheckResult:
+    if not isinstance(answer, dict):
+        return CheckResult(False, "answer with a container securityContext dict, e.g. {'runAsUser': 1000}")
+    report = hack.predict(webapp_deployment(answer))
+    works = report.works()
+    if any(w is None for w in works.values()):
+        return CheckResult(False, f"the pod would not even run: {report.rows[0].predicted.why}")
+    still = [r.step.title for r in report.rows if r.predicted.works]
+    if still:
+        return CheckResult(False, f"the hack still works for: {', '.join(still)}")
+    return CheckResult(True, "every step of the hack is stopped, and the webapp still runs")
+
+
+def check_seed_checks(answer: Any) -> CheckResult:
+    want = evaluate(seed_deployment("all three"), "restricted").checks
+    got = [answer] if isinstance(answer, str) else list(answer or [])
+    if set(got) == set(want):
+        return CheckResult(True, f"the 2019 manifest fails {len(want)} restricted checks: {', '.join(want)}")
+    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    parts = ([f"{len(missing)} missing"] if missing else []) + ([f"not failed: {', '.join(extra)}"] if extra else [])
+    return CheckResult(False, "; ".join(parts) or "name the check ids")
+
+
+EXERCISES = [
+    Exercise(
+        "03.seed-checks", "Read the verdict",
+        "Which Pod Security checks (their ids, e.g. 'hostPorts') does the 2019 webapp with all three settings "
+        "(kslab.manifests.webapp.seed_deployment('all three')) fail at restricted:latest? Answer with a set.",
+        hints=("kslab.pss.evaluate(...) returns a verdict; its .checks lists the failed ids.",
+               "Not every setting the seed made is one restricted asks for; and hostPort is baseline."),
+        solution="kslab.pss.evaluate(seed_deployment('all three')).checks -> {'hostPorts', "
+                 "'capabilities_restricted', 'runAsNonRoot', 'seccompProfile_restricted'}",
+        checker=check_seed_checks),
+    Exercise(
+        "03.stop-the-hack", "Stop every step of the hack",
+        "Give a container securityContext (a dict) for the webapp such that no step of the hack works "
+        "(not root, page not editable, /tmp not writable, become-root fails) and the pod still starts.",
+        hints=("Each of the seed's three settings stops some steps; which step does each one stop?",
+               "runAsNonRoot: true without a runAsUser would stop the pod from starting: the image runs as root."),
+        solution="{'runAsUser': 1000, 'readOnlyRootFilesystem': True, 'allowPrivilegeEscalation': False}",
+        checker=check_stop_the_hack),
+    Exercise(
+        "03.fewest-changes", "Pass restricted with the fewest changes",
+        "kslab.exercises.nb03.FEWEST_POD passes baseline but not restricted. Return a fixed copy that passes "
+        "restricted:latest, keeping its container, with as few changed fields as possible.",
+        hints=("Start from copy.deepcopy(FEWEST_POD) and read kslab.pss.evaluate(pod).message(): one change per "
+               "violation.",
+               "runAsNonRoot and seccompProfile can be set once for the pod (spec.securityContext) or on the container.",
+               "capabilities.drop: ['ALL'] counts as one change."),
+        solution="sc = pod['spec']['containers'][0]['securityContext']; sc['allowPrivilegeEscalation'] = False; "
+                 "sc['capabilities'] = {'drop': ['ALL']}; sc['runAsNonRoot'] = True; "
+                 "sc['seccompProfile'] = {'type': 'RuntimeDefault'}",
+        checker=check_fewest_changes),
+]
+
+
+def fewest_pod() -> dict[str, Any]:
+    """A fresh copy of the pod to fix (so experiments never change the original)."""
+    return copy.deepcopy(FEWEST_POD)
