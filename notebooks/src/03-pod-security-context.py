@@ -1,0 +1,275 @@
+# %% [markdown]
+# # 03 · Pod security context
+#
+# ## Goal
+# See why a pod's **security context** matters by attacking the course's webapp from the inside, then
+# stop each step of the attack with one setting at a time — `runAsUser`, `readOnlyRootFilesystem`,
+# `allowPrivilegeEscalation` — and finally make the cluster itself refuse unsafe pods with **Pod
+# Security Admission**, judged here with the exact wording the API server uses.
+
+# %%
+import kslab
+
+lab = kslab.connect()
+lab
+
+# %% [markdown]
+# ## Background
+#
+# **A container is a process.** There is no "container" object in the Linux kernel: a container is an
+# ordinary process that the runtime starts inside its own *namespaces* (it sees its own process tree,
+# network, mounts, hostname and users) and *cgroups* (it gets a bounded share of CPU, memory and PIDs).
+# Namespaces limit what the process can *see*, cgroups what it can *use*. Neither decides what it may
+# *do* with what it sees — a process running as root in a container is still uid 0 to the kernel.
+#
+# Three kernel mechanisms restrict what it may do, and a pod chooses them in its `securityContext`:
+#
+# | mechanism | what it restricts | pod field |
+# |---|---|---|
+# | **seccomp** | which system calls the process may make | `seccompProfile: {type: RuntimeDefault}` |
+# | **AppArmor** (Debian, Ubuntu, SUSE) | which files, capabilities and network the program may use | `appArmorProfile: {type: RuntimeDefault}` |
+# | **SELinux** (Red Hat family) | labels on processes and files; what label may touch what | `seLinuxOptions` |
+#
+# And some plain Unix settings decide the rest: which **user** the process runs as (`runAsUser`,
+# `runAsNonRoot`), whether the image's files can be **written** (`readOnlyRootFilesystem`), whether a
+# setuid program can **raise privileges** (`allowPrivilegeEscalation`), which root **capabilities** it
+# keeps (`capabilities.drop: [ALL]`), and whether it is **privileged** (almost no isolation at all).
+# Nothing in Kubernetes sets the safe values for you: by default a container runs as whatever user its
+# image says — usually root.
+
+# %% [markdown]
+# ## Lab
+# ### The webapp, as deployed in 2019
+# The 2019 workshop deployed its webapp with `kubectl apply` and no security context. Here is our version
+# of that Deployment (our own image: `webapp/` in this repository; `KSLAB_WEBAPP_IMAGE` names it). Like
+# the original it binds port 3000 of the node with a `hostPort` — hold that thought.
+
+# %%
+from kslab.manifests.render import to_yaml
+from kslab.manifests.webapp import seed_deployment
+
+deployment = seed_deployment("as deployed")
+print(to_yaml(deployment))
+
+# %% [markdown]
+# The 2019 manifests had a subtle bug: the security settings were indented one level too far out, under
+# the *pod* instead of the container, where `readOnlyRootFilesystem` and `allowPrivilegeEscalation` do
+# not exist. A lenient API server drops unknown fields, so the settings silently did nothing. Schema
+# validation (kubernetes-validate, offline) catches it before anything is sent:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.manifests.validate import validate
+
+for problem in validate(seed_deployment("all three", as_written=True)):
+    print(problem)
+
+# %% [markdown]
+# ### The hack
+# An attacker who gets a shell in the container (through a bug in the app, or `kubectl exec -it POD -- sh`)
+# tries four things: find out who they are, deface the page the app serves, write a file, and become
+# root through a setuid program. Live, kslab deploys the webapp in the lab namespace `kslab-03` and runs
+# each command in the pod; offline, it predicts each outcome from the security context and says so.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab import hack
+
+hack.run(lab, deployment)
+
+# %% [markdown]
+# Everything works: the process is root, root owns the page, and nothing stops it.
+#
+# ### Step 1: `runAsUser: 1000`
+# Run the process as an ordinary user (the image knows uid 1000 as `webapp`).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hack.run(lab, seed_deployment("runAsUser"))
+
+# %% [markdown]
+# The page is safe now — it belongs to root — but `/tmp` is still writable and, worse, `become-root`
+# still works: it is a setuid-root program, and the kernel honours its setuid bit.
+#
+# ### Step 2: `readOnlyRootFilesystem: true`
+# Mount the image's filesystem read-only (the app only reads `/www`).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
+
+# %% [markdown]
+# Even root cannot write now: the filesystem refuses. But the process is still root, so it could do
+# everything root can do that is not writing to the image.
+#
+# ### Step 3: `allowPrivilegeEscalation: false`
+# This sets the kernel's *no_new_privs* flag: setuid and file capabilities stop granting anything.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
+
+# %% [markdown]
+# Alone it changes nothing here: the process is already root, so there is nothing to escalate to. It
+# only matters together with a non-root user.
+#
+# ### All three
+# Each setting closes a different door, so use them together.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hack.run(lab, seed_deployment("all three"))
+
+# %% [markdown]
+# ### Explore: toggle the security context
+# The widget shows the manifest, the Pod Security Standards verdicts (with the API server's words) and
+# the predicted hack for any combination of settings. In live mode, **Apply** deploys it and runs the
+# hack for real, next to the prediction.
+
+# %%
+from kslab.widgets.security_context import Choices, explore, security_context_widget
+
+security_context_widget(lab)
+
+# %% [markdown]
+# Without a running kernel the widget does not show; this is its starting state:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+explore(Choices())
+
+# %% [markdown]
+# ### Pod Security Admission: let the cluster refuse unsafe pods
+# Settings in a manifest protect only the pods whose authors remember them. **Pod Security Admission**
+# (built into the API server, GA since 1.25) makes a namespace enforce one of three **Pod Security
+# Standards**: `privileged` (anything goes), `baseline` (blocks known privilege escalations: privileged
+# containers, host namespaces, hostPath, **hostPort**, extra capabilities …) and `restricted` (also
+# requires non-root, `allowPrivilegeEscalation: false`, dropping all capabilities and a seccomp profile).
+# A namespace chooses with labels:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.manifests.namespace import psa_labels
+
+labels = psa_labels(enforce="restricted", warn="restricted")
+labels
+
+# %% [markdown]
+# Now create the 2019 webapp's pod, with all three settings, in such a namespace. Offline, kslab's
+# evaluator says what the API server would answer (it agrees with the API server word for word on
+# upstream's test pods); live, the real API server answers a server-side dry run.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.cluster import pods
+from kslab.manifests.webapp import SEED_STEPS, webapp_pod
+
+seed_pod = webapp_pod(SEED_STEPS["all three"], host_port=3000)
+pods.admission(lab, seed_pod, labels)
+
+# %% [markdown]
+# Rejected, and the message lists every check that failed: the seed's three settings were good, but
+# `restricted` asks for more, and the `hostPort` already fails `baseline`. The same verdict, check by
+# check, from the evaluator (what `kslab pss pod.yaml` prints on the command line):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab import pss
+
+pss.evaluate(seed_pod, "restricted")
+
+# %% [markdown]
+# A Deployment is not rejected — Pod Security only *warns* about workloads — but every pod its
+# ReplicaSet tries to create would be, so the Deployment would never get a single replica:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+pods.admission(lab, seed_deployment("all three"), labels)
+
+# %% [markdown]
+# Fix it: a Service instead of the hostPort (see `kslab.manifests.webapp.webapp_service`), and the
+# restricted settings. `/tmp` gets an `emptyDir` volume, since the root filesystem is read-only.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.manifests.webapp import RESTRICTED_CONTEXT
+
+fixed_pod = webapp_pod(RESTRICTED_CONTEXT, tmp_volume=True)
+print(to_yaml(fixed_pod["spec"]["containers"][0]["securityContext"]))
+pods.admission(lab, fixed_pod, labels)
+
+# %% [markdown]
+# And the hack against the fixed webapp: only the scratch space in `/tmp` is writable, on purpose.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.manifests.webapp import webapp_deployment
+
+hack.run(lab, webapp_deployment(RESTRICTED_CONTEXT, tmp_volume=True))
+
+# %% [markdown]
+# Policies are versioned too: a namespace can pin `enforce-version: v1.30` so that upgrading the cluster
+# does not suddenly reject pods a newer standard forbids. For example, probes that connect to another
+# host are forbidden only from v1.34:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+probe_pod = webapp_pod(RESTRICTED_CONTEXT, name="prober")
+probe_pod["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"host": "10.0.0.1", "port": 80}}
+for version in ("v1.33", "v1.34"):
+    print(pss.evaluate(probe_pod, "baseline", version))
+
+# %% [markdown]
+# ## Then vs now
+# | 2019 | today |
+# |---|---|
+# | PodSecurityPolicy objects, enabled with `--enable-admission-plugins=...,PodSecurityPolicy` | PodSecurityPolicy was deprecated in 1.21 and **removed in 1.25**; Pod Security Admission (namespace labels, three fixed standards) replaced it. For custom rules: ValidatingAdmissionPolicy (CEL) or an external policy engine |
+# | `hostPort: 3000` on the webapp to reach it | `hostPort` violates the **baseline** standard; use a Service (NodePort on kind) or `kubectl port-forward` |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was deprecated in kubectl 1.18) |
+# | DenyEscalatingExec admission plugin to stop exec into privileged pods | removed in 1.21; use RBAC on `pods/exec` and keep privileged pods out with Pod Security |
+# | security settings under the pod, silently ignored | schema validation (`kubectl apply` validates strictly by default since 1.27) rejects unknown fields |
+# | seccomp and AppArmor through annotations | fields: `seccompProfile` (GA 1.19), `appArmorProfile` (GA 1.30) |
+# | runAsUser, readOnlyRootFilesystem, allowPrivilegeEscalation as "the three policies" | still the core; `restricted` adds runAsNonRoot, drop ALL capabilities and a seccomp profile |
+
+# %% [markdown]
+# ## Exercises
+# Answer in the cell and run it: kslab checks the answer and remembers it. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the answer.
+
+# %%
+ex = kslab.exercise("03.seed-checks")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check({"hostPorts"})  # add the other check ids
+
+# %%
+ex = kslab.exercise("03.stop-the-hack")
+ex.check({"runAsUser": 1000})  # complete the security context
+
+# %%
+import copy
+
+from kslab.exercises.nb03 import FEWEST_POD
+
+ex = kslab.exercise("03.fewest-changes")
+my_pod = copy.deepcopy(FEWEST_POD)
+# change my_pod here, as little as you can
+ex.check(my_pod)
+
+# %% [markdown]
+# Your progress in this notebook:
+
+# %%
+kslab.progress("03")
+
+# %% [markdown]
+# ## Clean up
+# Delete everything this notebook created in the cluster (the `kslab-03` namespaces and the webapp);
+# offline there is nothing to delete.
+
+# %%
+from kslab.cluster.cleanup import clean
+
+clean(lab, "03")
