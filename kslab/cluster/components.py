@@ -44,24 +44,24 @@ def _pod_dict(lab: Lab, pod: Any) -> dict[str, Any]:
     return lab.api.sanitize_for_serialization(pod)
 
 
-def apiserver_input(lab: Lab) -> Visible:
+def apiserver_input(lab: Lab, *, namespace: str = "kube-system") -> Visible:
     """The live kube-apiserver's command line, from its (mirror) pod in kube-system."""
     lab.require_live("reading the live kube-apiserver's flags")
     try:
-        pods = lab.core.list_namespaced_pod("kube-system", label_selector="component=kube-apiserver").items
+        pods = lab.core.list_namespaced_pod(namespace, label_selector="component=kube-apiserver").items
         if not pods:  # not labelled the kubeadm way: look for a container of that name
-            pods = [p for p in lab.core.list_namespaced_pod("kube-system").items
+            pods = [p for p in lab.core.list_namespaced_pod(namespace).items
                     if any(c.name == "kube-apiserver" for c in p.spec.containers)]
     except Exception as exc:  # noqa: BLE001 - 403 is an answer, not a failure
         if getattr(exc, "status", None) == 403:
-            return Visible(None, "you may not list pods in kube-system, so the API server's pod cannot "
-                                 "be read (ask for `get,list pods -n kube-system`)")
-        raise api_error(exc, "listing pods in kube-system") from None
+            return Visible(None, f"you may not list pods in {namespace}, so the API server's pod cannot "
+                                 f"be read (ask for `get,list pods -n {namespace}`)")
+        raise api_error(exc, f"listing pods in {namespace}") from None
     if not pods:
         return Visible(None, NOT_VISIBLE_APISERVER)
     pods = sorted(pods, key=lambda p: p.metadata.name)
     try:
-        inp = from_pod(_pod_dict(lab, pods[0]), source=f"live pod kube-system/{pods[0].metadata.name}")
+        inp = from_pod(_pod_dict(lab, pods[0]), source=f"live pod {namespace}/{pods[0].metadata.name}")
     except InputError as exc:
         return Visible(None, exc.message)
     if len(pods) > 1:
