@@ -253,3 +253,9 @@ def environment(monkeypatch: Any, tmp_path: Path, *, tools: tuple[str, ...] = TO
     if podman:
         monkeypatch.setenv("FAKE_PODMAN", podman)
     return state
+
+
+def load_clusters(state_dir: Path) -> list[str]:
+    """The kind clusters the fake kind believes exist."""
+    path = state_dir / "kind-clusters.json"
+    return json.loads(path.read_text()) if path.exists() else []

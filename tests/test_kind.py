@@ -117,3 +117,43 @@ def test_status_absent_then_present(fake: Path) -> None:
     # The fake kubeconfig points at a port where nothing listens: the probe must say so.
     assert present.api.startswith("does not answer")
     assert present.as_dict()["node_image"] == kind_config.node_image()
+
+
+# ---- notebook 00's "create the cluster" step ------------------------------------------------------
+
+def _lab(mode: str, context: str | None = None, reason: str = "") -> object:
+    from kslab.cluster.lab import Lab
+    from kslab.cluster.modes import ModeChoice
+
+    return Lab(ModeChoice(mode, context, mode == "live", reason))
+
+
+def test_setup_offline_by_request_only_shows_the_command(fake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KSLAB_MODE", "offline")
+    outcome = kind.setup(_lab("offline", reason="offline mode was asked for"))
+    assert str(outcome) == (
+        "offline (offline mode was asked for): kslab creates no cluster in offline mode. On a machine with "
+        "kind and docker or podman, `kslab cluster up` runs:\n"
+        "  kind create cluster --name kslab --config $KSLAB_HOME/kind/kslab/cluster.yaml --wait 3m\n"
+        "from a copy of kslab/data/kind/ (predicted, not run here)")
+    assert fake_tools.calls(fake) == []
+
+
+def test_setup_with_no_cluster_answering_creates_it(fake: Path) -> None:
+    lines: list[str] = []
+    outcome = kind.setup(_lab("offline", reason="no kube context is configured"), progress=lines.append)
+    assert outcome.changed and "kslab" in fake_tools.load_clusters(fake)
+    assert 'Creating cluster "kslab" ...' in lines
+
+
+def test_setup_reports_a_missing_tool_as_its_result(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake_tools.environment(monkeypatch, tmp_path, tools=("docker",))
+    outcome = kind.setup(_lab("offline", reason="no kube context is configured"))
+    assert not outcome.changed
+    assert outcome.message.startswith("the course cluster could not be created here: kind is not installed")
+
+
+def test_setup_live(fake: Path) -> None:
+    assert "is up and answering" in kind.setup(_lab("live", "kind-kslab")).message
+    assert "no local cluster is needed" in kind.setup(_lab("live", "gke-course")).message
+    assert fake_tools.calls(fake) == []

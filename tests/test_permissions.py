@@ -8,7 +8,6 @@ import pytest
 
 from kslab.cluster import permissions
 from kslab.cluster.permissions import NEEDS, Need, check_permissions
-from kslab.errors import OfflineOnly
 
 
 class AnsweringLab:
@@ -59,11 +58,16 @@ def test_all_allowed() -> None:
     assert report.ok and str(report).endswith("Every lab has what it needs.")
 
 
-def test_offline_says_it_needs_a_cluster() -> None:
+def test_offline_lists_the_needs_without_answers() -> None:
     import kslab
 
-    with pytest.raises(OfflineOnly, match="checking your permissions needs a live cluster"):
-        check_permissions(kslab.connect(mode="offline"))
+    report = check_permissions(kslab.connect(mode="offline"))
+    assert not report.live and not report.ok and report.missing == []
+    assert {r.allowed for r in report.rows} == {None} and len(report.rows) == len(NEEDS)
+    assert set(report.labs().values()) == {"not checked (offline)"}
+    text = str(report)
+    assert text.startswith("Offline: nothing was asked.") and "ALLOWED" not in text
+    assert "create  pods/exec" not in text and "create pods/exec" in text
 
 
 @pytest.mark.parametrize(("need", "line"), [

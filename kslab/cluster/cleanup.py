@@ -60,6 +60,7 @@ class CleanupReport:
     lab: str | None
     live: bool
     deleted: list[str] = field(default_factory=list)
+    note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +68,8 @@ class CleanupReport:
     def __str__(self) -> str:
         if not self.live:
             return "offline: nothing was created in a cluster, so there is nothing to clean up."
+        if self.note:
+            return self.note
         which = f"lab {self.lab}" if self.lab else "every lab"
         if not self.deleted:
             return f"nothing left to clean up for {which} (selector {selector(self.lab)})"
@@ -85,4 +88,8 @@ def clean(lab: Any, lab_name: str | None) -> CleanupReport:
         check_lab_name(lab_name)
     if not lab.live:
         return CleanupReport(lab_name, live=False)
+    if not lab.lab_context:
+        return CleanupReport(lab_name, live=True, note=(
+            f"context {lab.context} is not a lab context, so no lab created anything there; nothing to "
+            f"clean up (to clean it anyway, name it: kslab.connect(context={lab.context!r}))"))
     return CleanupReport(lab_name, live=True, deleted=lab.delete_lab(lab_name))

@@ -54,6 +54,20 @@ def _registry_outcome(image: str) -> Outcome:
                           "the cluster pulls it (KSLAB_IMAGE_PULL_POLICY decides when)")
 
 
+def describe_image(image: str | None = None) -> str:
+    """Which webapp image the labs use, and where it comes from.
+
+    >>> describe_image("ghcr.io/acme/webapp:2")
+    'ghcr.io/acme/webapp:2 — from a registry (KSLAB_WEBAPP_IMAGE); the cluster pulls it, pull policy IfNotPresent'
+    """
+    image = image or settings.webapp_image()
+    policy = settings.image_pull_policy()
+    if is_local_image(image):
+        return (f"{image} — built from webapp/ by `kslab webapp build` and loaded into the kind cluster "
+                f"(`kslab cluster up` loads it too); pull policy {policy}")
+    return f"{image} — from a registry (KSLAB_WEBAPP_IMAGE); the cluster pulls it, pull policy {policy}"
+
+
 def image_present(engine: str, image: str) -> bool:
     """Whether the engine has the image locally."""
     return tools.run([engine, "image", "inspect", image], check=False, timeout=60).returncode == 0

@@ -222,3 +222,36 @@ def status(name: str = settings.CLUSTER_NAME, *, probe_api: bool = True) -> Clus
                          nodes=nodes(name, provider) if exists else [], context=context,
                          context_in_kubeconfig=in_kubeconfig, api=api,
                          node_image=kind_config.node_image())
+
+
+def staged_config_display(name: str = settings.CLUSTER_NAME) -> str:
+    """Where ``up`` stages the configuration, written with ``$KSLAB_HOME`` (same on every machine)."""
+    return f"$KSLAB_HOME/kind/{name}/{kind_config.CLUSTER_FILE}"
+
+
+def setup(lab: Any, *, progress: Progress = print) -> Outcome:
+    """Notebook 00's "create the cluster" step: create it when that makes sense, else say why not.
+
+    * live on the course cluster: it is already there;
+    * live on another cluster the student chose: no local cluster is needed;
+    * offline because offline was asked for (``KSLAB_MODE=offline``, Binder, CI): nothing is created;
+      the command ``kslab cluster up`` would run is shown instead;
+    * otherwise (offline because no cluster answered): create it, showing kind's progress. A
+      missing tool or a failure is reported as the result, with its hint, not raised.
+    """
+    from kslab.errors import KslabError
+
+    if lab.live:
+        if lab.context == context_name():
+            return Outcome(False, f"the course cluster is up and answering (context {lab.context}); nothing to do")
+        return Outcome(False, f"you are working on context {lab.context}; no local cluster is needed "
+                              "(`kslab cluster check` tells whether it has what the labs need)")
+    if settings.requested_mode() == "offline" or settings.on_binder():
+        argv = create_argv(settings.CLUSTER_NAME, Path(staged_config_display()))
+        return Outcome(False, f"offline ({lab.reason}): kslab creates no cluster in offline mode. On a "
+                              "machine with kind and docker or podman, `kslab cluster up` runs:",
+                       ["  " + " ".join(argv), "from a copy of kslab/data/kind/ (predicted, not run here)"])
+    try:
+        return up(progress=progress)
+    except KslabError as exc:
+        return Outcome(False, f"the course cluster could not be created here: {exc.one_line()}")

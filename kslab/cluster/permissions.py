@@ -98,7 +98,7 @@ class PermissionRow:
     lab: str
     permission: str
     namespace: str
-    allowed: bool
+    allowed: bool | None  # None: not asked (offline)
     reason: str
     why: str
     can_i: str
@@ -111,30 +111,37 @@ class PermissionReport:
     context: str | None
     namespace: str
     rows: list[PermissionRow]
+    live: bool = True
 
     @property
     def ok(self) -> bool:
-        return all(r.allowed for r in self.rows)
+        return self.live and all(r.allowed for r in self.rows)
 
     @property
     def missing(self) -> list[PermissionRow]:
-        return [r for r in self.rows if not r.allowed]
+        return [r for r in self.rows if r.allowed is False]
 
     def labs(self) -> dict[str, str]:
         """Per lab: ``ready`` or how many permissions are missing."""
         result: dict[str, str] = {}
         for row in self.rows:
             missing = sum(1 for r in self.rows if r.lab == row.lab and not r.allowed)
-            result[row.lab] = "ready" if not missing else f"missing {missing}"
+            result[row.lab] = ("not checked (offline)" if not self.live else
+                               "ready" if not missing else f"missing {missing}")
         return result
 
     def as_dict(self) -> dict[str, Any]:
-        return {"context": self.context, "namespace": self.namespace, "ok": self.ok, "labs": self.labs(),
-                "rows": [asdict(r) for r in self.rows]}
+        return {"context": self.context, "namespace": self.namespace, "live": self.live, "ok": self.ok,
+                "labs": self.labs(), "rows": [asdict(r) for r in self.rows]}
 
     def __str__(self) -> str:
         from kslab.cli.output import format_table
 
+        if not self.live:
+            table = format_table([asdict(r) for r in self.rows], ["lab", "permission", "namespace", "why"])
+            return "\n".join(["Offline: nothing was asked. These are the permissions the labs need; on your",
+                              "cluster, `kslab cluster check --context CTX` asks the API server for each one.",
+                              "", table])
         table = format_table([{**asdict(r), "allowed": "yes" if r.allowed else "NO"} for r in self.rows],
                              ["lab", "permission", "namespace", "allowed", "why"])
         lines = [f"Permissions on context {self.context} (namespaced ones checked in {self.namespace}):",
@@ -152,13 +159,18 @@ class PermissionReport:
 
 def check_permissions(lab: Any, *, namespace: str = DEFAULT_NAMESPACE,
                       needs: tuple[Need, ...] = NEEDS) -> PermissionReport:
-    """Ask the API server about every need (SelfSubjectAccessReview) and report per lab."""
-    lab.require_live("checking your permissions")
+    """Ask the API server about every need (SelfSubjectAccessReview) and report per lab.
+
+    Offline nothing is asked: the report lists the needs, for the student to check later.
+    """
     rows = []
     for need in needs:
         ns = need.namespace_for(namespace)
-        allowed, reason = lab.access_review(need.verb, need.resource, group=need.group, namespace=ns,
-                                            subresource=need.subresource)
+        if lab.live:
+            allowed, reason = lab.access_review(need.verb, need.resource, group=need.group, namespace=ns,
+                                                subresource=need.subresource)
+        else:
+            allowed, reason = None, "not asked (offline)"
         rows.append(PermissionRow(lab=need.lab, permission=f"{need.verb} {need.what}", namespace=ns or "(cluster)",
                                   allowed=allowed, reason=reason, why=need.why, can_i=need.can_i(namespace)))
-    return PermissionReport(lab.context, namespace, rows)
+    return PermissionReport(lab.context, namespace, rows, live=bool(lab.live))

@@ -3,35 +3,180 @@
 #
 # ## Goal
 # Get a place to run the labs — a local kind cluster, a cluster you already have, or no cluster at
-# all — and check that your machine has what the course needs.
-#
+# all — check that your machine has what the course needs, and know how to take everything down again.
+
+# %% [markdown]
 # ## Background
-# kslab works in two modes. **Live**: a cluster from your kubeconfig answers, and the labs act on it.
-# **Offline**: no cluster; everything that can be computed locally is computed for real, and what only a
-# cluster could show is labelled as a prediction.
 #
-# ## Lab
-# Connect: kslab picks live or offline and tells you why.
+# ### What the course assumes
+# * **Linux or macOS** (on Windows, use WSL 2), and a terminal with **bash**: a few steps are commands you
+#   type, shown like `kslab cluster up`.
+# * **Containers**: you know that an image is a packaged filesystem and a container is a process started
+#   from it, isolated by the kernel. Lab 03 looks under that hood.
+# * **Basic Kubernetes**: a Pod, a Deployment, a Service, a namespace, and `kubectl get` / `apply`.
+#   Lab 01 recaps the architecture; nothing more is assumed.
+#
+# ### Three ways to run the course
+# | way | you need | what you get |
+# |---|---|---|
+# | **kind on your laptop** (recommended) | Docker or Podman, and `kind` | a two-node cluster made for this course: every lab live, attacks included |
+# | **an existing cluster** | a kube context (e.g. from your instructor) | the labs live, on a cluster you name explicitly; `kslab cluster check` says whether you have the permissions each lab needs |
+# | **offline** (Binder, CI, a train) | nothing but Python | every notebook runs: what can be computed locally is computed for real; what only a cluster can show is a *prediction*, labelled as one |
+#
+# kslab chooses for you: live when a cluster answers, offline otherwise. `KSLAB_MODE=offline` forces
+# offline; `KSLAB_CONTEXT=<context>` names the cluster to use. Labs that create or attack things only
+# run on the course's kind cluster or on a context you named yourself — never silently on whatever
+# your current context happens to be.
+
+# %% [markdown]
+# Every notebook starts the same way: connect, and see which mode you are in and why.
 
 # %%
 import kslab
+from kslab.cluster import cleanup, images, kind, kind_config, permissions
 
 lab = kslab.connect()
 lab
 
 # %% [markdown]
-# The mode is decided by a small set of rules; here is the one that matters offline.
+# ## Lab
+#
+# ### 1. What does this machine have?
+# `kslab.doctor()` (or `kslab doctor` in a terminal) lists Python and its packages, the programs the
+# course can use (kubectl, kind, docker or podman, istioctl, helm, tcpdump), your kube contexts and
+# whether they answer, and what to install next. Its output depends on your machine.
+
+# %%
+kslab.doctor()
+
+# %% [markdown]
+# ### 2. The course cluster, by design
+# The kind cluster is described by files in `kslab/data/kind/` (its README says how each was made).
+# This is what those files make the cluster enforce — read from the files themselves, so it is the same
+# offline and live:
+#
+# * **Pod Security Admission defaults**: namespaces without labels of their own refuse pods that break
+#   the *baseline* standard, and warn and audit about *restricted*;
+# * **audit logging**: the API server records who did what, rotating its log;
+# * **the kubelet's read-only port closed**: port 10255 used to answer anyone, unauthenticated;
+# * **ports on 127.0.0.1 only**: the API server and the webapp are reachable from your laptop, not
+#   from the network you are on.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(lab.mode)
+design = kind_config.describe()
+design
+
+# %% [markdown]
+# kind publishes no schema for its configuration, so kslab keeps its own, written from kind's Go types,
+# plus schemas for the kubeadm, kubelet, admission and audit documents inside it. The check also
+# follows each API server flag to the file it names, through the pod's volumes and the node's mounts.
+# An empty list means every check passed.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+kind_config.validate()
+
+# %% [markdown]
+# ### 3. Create the cluster
+# In a terminal: `kslab cluster up`. It creates the cluster with kind (a minute or two the first time,
+# while the node image downloads), shows kind's progress, and loads the webapp image if you built it.
+# Run it again and it says the cluster already exists. The cell below does the same from the notebook
+# when no cluster answers; offline by choice (as on Binder), it shows the command instead.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+kind.setup(lab)
+
+# %% [markdown]
+# After creating the cluster, connect again: kslab finds the new context `kind-kslab`.
+
+# %%
+lab = kslab.connect()
+lab
+
+# %% [markdown]
+# ### 4. The webapp image
+# Labs 03–05 attack and defend a small webapp. `kslab webapp build` builds its image from `webapp/`
+# with docker or podman and loads it into the kind cluster (kind nodes cannot see your laptop's images).
+# On another cluster, push the image to a registry and set `KSLAB_WEBAPP_IMAGE` to its name.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(images.describe_image())
+
+# %% [markdown]
+# ### 5. An existing cluster: do you have what the labs need?
+# On a cluster someone else runs you may not be an administrator. kslab asks the API server, for each
+# permission a lab needs, the question `kubectl auth can-i` asks (a SelfSubjectAccessReview), and lists
+# what is missing with the exact command to show your administrator. Offline it lists the permissions
+# without asking.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+permissions.check_permissions(lab)
+
+# %% [markdown]
+# ### 6. Tear it down
+# When you are done with the course — or want a fresh start — delete the cluster in a terminal:
+#
+# ```bash
+# kslab cluster down      # deletes the kind cluster and its kube context; says so if there is none
+# ```
+#
+# Istio, if lab 05 installed it, goes with the cluster; on another cluster `kslab cluster istio uninstall`
+# removes it. What kslab stores about you (exercise progress, kubeconfigs it wrote) is in `$KSLAB_HOME`
+# (default `~/.local/state/kslab`), outside the repository.
 
 # %% [markdown]
 # ## Then vs now
-# In 2019 the workshop ran on Play-with-Kubernetes; today the course uses kind on your laptop.
-#
+# | 2019 | today |
+# |---|---|
+# | Play-with-Kubernetes, with Weave Net installed from `cloud.weave.works` | that endpoint is gone (2022); kind runs a real cluster in containers on your laptop, with its own network plugin |
+# | PodSecurityPolicy to limit what pods may do | removed in 1.25; Pod Security Admission, configured here as cluster-wide defaults and per-namespace labels |
+# | the kubelet's read-only port 10255 often open | closed by default in a kubelet config file, and stated explicitly in ours (`readOnlyPort: 0`) |
+# | the API server's insecure port 8080 to turn off | gone since 1.20; only the authenticated port 6443 exists |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was removed) |
+
+# %% [markdown]
 # ## Exercises
-# The exercises for this notebook arrive with the cluster set-up lab.
-#
+# Answer in the cell and run it: kslab checks the answer and remembers that you did. `ex.hint()` gives
+# one hint at a time; `ex.solution()` shows the answer.
+
+# %%
+ex = kslab.exercise("00.three-ways")
+ex
+
+# %%
+from kslab.exercises.nb00 import SITUATIONS
+
+ex.check({situation: "" for situation in SITUATIONS})  # put 'kind', 'existing' or 'offline' in each ""
+
+# %%
+ex = kslab.exercise("00.psa-default")
+ex.check("")  # which level?
+
+# %%
+ex = kslab.exercise("00.read-only-port")
+ex.check(0)  # which port number?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex = kslab.exercise("00.webapp-address")
+ex.check("")  # address:port, as in http://ADDRESS:PORT/
+
+# %% [markdown]
+# Your progress in this notebook:
+
+# %%
+kslab.progress("00")
+
+# %% [markdown]
 # ## Clean up
-# Nothing was created yet.
+# This notebook created nothing inside a cluster (the cluster itself stays for the next labs; step 6
+# says how to delete it). The same clean-up call ends every notebook: it deletes exactly what the lab
+# created, found by its labels, and running it twice is harmless.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+cleanup.clean(lab, "00")
