@@ -111,14 +111,6 @@ CLUSTER_MISTAKES: list[tuple[str, Callable[[Any], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("what", "change", "message"), CLUSTER_MISTAKES, ids=[m[0] for m in CLUSTER_MISTAKES])
-def test_cluster_schema_rejects(tmp_path: Path, what: str, change: Callable[[Any], None], message: str) -> None:
-    folder = _copy(tmp_path)
-    _edit_yaml(folder / "cluster.yaml", change)
-    problems = kind_config.validate(folder)
-    assert any(message in p for p in problems), (what, problems)
-
-
 def _psa(doc: Any) -> Any:
     return doc["plugins"][0]["configuration"]
 
@@ -134,14 +126,6 @@ ADMISSION_MISTAKES: list[tuple[str, Callable[[Any], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("what", "change", "message"), ADMISSION_MISTAKES, ids=[m[0] for m in ADMISSION_MISTAKES])
-def test_admission_schema_rejects(tmp_path: Path, what: str, change: Callable[[Any], None], message: str) -> None:
-    folder = _copy(tmp_path)
-    _edit_yaml(folder / "control-plane" / "admission.yaml", change)
-    problems = kind_config.validate(folder)
-    assert any(message in p for p in problems), (what, problems)
-
-
 AUDIT_MISTAKES: list[tuple[str, Callable[[Any], None], str]] = [
     ("unknown level", lambda p: p["rules"][-1].update(level="All"), "is not one of"),
     ("unknown stage", lambda p: p.update(omitStages=["RequestSent"]), "is not one of"),
@@ -152,10 +136,15 @@ AUDIT_MISTAKES: list[tuple[str, Callable[[Any], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("what", "change", "message"), AUDIT_MISTAKES, ids=[m[0] for m in AUDIT_MISTAKES])
-def test_audit_schema_rejects(tmp_path: Path, what: str, change: Callable[[Any], None], message: str) -> None:
+MISTAKES = ([("cluster.yaml", *m) for m in CLUSTER_MISTAKES]
+            + [("control-plane/admission.yaml", *m) for m in ADMISSION_MISTAKES]
+            + [("control-plane/audit-policy.yaml", *m) for m in AUDIT_MISTAKES])
+
+
+@pytest.mark.parametrize(("file", "what", "change", "message"), MISTAKES, ids=[f"{m[0]}: {m[1]}" for m in MISTAKES])
+def test_schema_rejects(tmp_path: Path, file: str, what: str, change: Callable[[Any], None], message: str) -> None:
     folder = _copy(tmp_path)
-    _edit_yaml(folder / "control-plane" / "audit-policy.yaml", change)
+    _edit_yaml(folder / file, change)
     problems = kind_config.validate(folder)
     assert any(message in p for p in problems), (what, problems)
 

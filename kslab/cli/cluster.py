@@ -45,7 +45,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
-def _progress(args: argparse.Namespace) -> Any:
+def progress_for(args: argparse.Namespace) -> Any:
+    """Where progress lines go: stderr under --json (stdout stays one JSON document), else stdout."""
     stream = sys.stderr if args.json else sys.stdout
 
     def show(line: str) -> None:
@@ -54,7 +55,8 @@ def _progress(args: argparse.Namespace) -> Any:
     return show
 
 
-def _emit(args: argparse.Namespace, result: Any) -> None:
+def emit(args: argparse.Namespace, result: Any) -> None:
+    """Print a result: its ``as_dict()`` as JSON under --json, else its text."""
     from kslab.cli.output import emit_json
 
     if args.json:
@@ -69,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
         from kslab.cluster import kind
 
         if action == "up":
-            result: Any = kind.up(progress=_progress(args), wait=args.wait)
+            result: Any = kind.up(progress=progress_for(args), wait=args.wait)
         elif action == "down":
-            result = kind.down(progress=_progress(args))
+            result = kind.down(progress=progress_for(args))
         else:
             result = kind.status()
-        _emit(args, result)
+        emit(args, result)
         return 0 if action != "status" or result.exists else 1
     if action == "config":
         from kslab.cluster import kind_config
@@ -96,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
         lab_name = None if args.all else check_lab_name(args.lab)
         report = clean(kslab.connect(mode="live", context=args.context), lab_name)
-        _emit(args, report)
+        emit(args, report)
         return 0
     if action == "check":
         import kslab
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
         report = check_permissions(kslab.connect(mode="live", context=args.context),
                                    namespace=args.namespace)
-        _emit(args, report)
+        emit(args, report)
         return 0 if report.ok else 1
     if action == "istio":
         import kslab
@@ -112,11 +114,11 @@ def run(args: argparse.Namespace) -> int:
 
         lab = kslab.connect(mode="live", context=args.context)
         if args.istio_action == "install":
-            result = istio.install(lab, progress=_progress(args))
+            result = istio.install(lab, progress=progress_for(args))
         elif args.istio_action == "uninstall":
-            result = istio.uninstall(lab, progress=_progress(args))
+            result = istio.uninstall(lab, progress=progress_for(args))
         else:
             result = istio.status(lab)
-        _emit(args, result)
+        emit(args, result)
         return 0 if args.istio_action != "status" or result.ready else 1
     raise AssertionError(action)  # argparse only lets the actions above through

@@ -11,7 +11,6 @@ cluster pulls that image.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,12 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kslab.cli.output import emit_json
+    from kslab.cli.cluster import emit, progress_for
     from kslab.cluster import images
 
-    stream = sys.stderr if args.json else sys.stdout
-
-    def progress(line: str) -> None:
-        stream.write(line + "\n")
-        stream.flush()
-
     if args.action == "build":
-        outcome = images.build_and_load(context=args.context, progress=progress)
+        outcome = images.build_and_load(context=args.context, progress=progress_for(args))
     else:
-        outcome = images.load(progress=progress)
-    if args.json:
-        emit_json(outcome.as_dict())
-    else:
-        print(outcome)
+        outcome = images.load(progress=progress_for(args))
+    emit(args, outcome)
     return 0
