@@ -1,0 +1,209 @@
+"""The API server flag explorer of notebook 02: toggle flags, watch the CIS audit change.
+
+A thin view over :mod:`kslab.audit`: :func:`command_line` turns the choices into a kube-apiserver
+command line (kubeadm v1.33's, with the toggled flags changed), :func:`explore` audits it. The widget
+shows the flags and the audit table with the words PASS/FAIL/WARN/INFO, coloured.
+
+>>> state = explore(FlagChoices(profiling=False))
+>>> state.report.row("1.2.15").status, state.report.counts()["FAIL"]
+('PASS', 6)
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from kslab.audit import audit, bundled, read_apiserver
+from kslab.audit.report import COLOURS, AuditReport
+from kslab.audit.sources import ComponentInput
+
+#: Admission plugins the widget offers; the last two are 2019's and no longer exist.
+PLUGINS = ("NodeRestriction", "EventRateLimit", "AlwaysPullImages", "DenyServiceExternalIPs", "AlwaysAdmit",
+           "PodSecurityPolicy", "DenyEscalatingExec")
+AUDIT_FLAGS = ("--audit-log-path=/var/log/kubernetes/audit/audit.log",
+               "--audit-policy-file=/etc/kubernetes/audit/audit-policy.yaml",
+               "--audit-log-maxage=30", "--audit-log-maxbackup=10", "--audit-log-maxsize=100")
+STRONG_CIPHERS = ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
+                  "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+#: Flags of the kubeadm manifest that the widget controls (removed from the base, then set by choice).
+CONTROLLED = ("anonymous-auth", "authorization-mode", "profiling", "enable-admission-plugins",
+              "kubelet-certificate-authority", "encryption-provider-config", "tls-cipher-suites",
+              "service-account-extend-token-expiration", "token-auth-file", "insecure-port")
+
+
+@dataclass(frozen=True)
+class FlagChoices:
+    """The flags the widget toggles; the defaults are kubeadm v1.33's."""
+
+    anonymous_auth: bool | None = None  # None = flag not given (the server's default: true)
+    authorization_mode: str = "Node,RBAC"  # "" = flag not given (the default: AlwaysAllow)
+    profiling: bool | None = None
+    admission_plugins: tuple[str, ...] = ("NodeRestriction",)
+    audit_log: bool = False
+    kubelet_certificate_authority: bool = False
+    encryption_at_rest: bool = False
+    strong_ciphers: bool = False
+    extend_token_expiration: bool | None = None
+    token_auth_file: bool = False
+    insecure_port: bool = False  # 2019: --insecure-port=8080
+
+
+def _base_argv() -> list[str]:
+    inp = read_apiserver(bundled("kube-apiserver-kubeadm.yaml"))
+    return [a for a in inp.argv if a.lstrip("-").split("=", 1)[0] not in CONTROLLED]
+
+
+def command_line(choices: FlagChoices) -> list[str]:
+    """The kube-apiserver arguments for these choices (kubeadm's, with the toggled flags changed).
+
+    >>> [a for a in command_line(FlagChoices(anonymous_auth=False)) if "anonymous" in a]
+    ['--anonymous-auth=false']
+    """
+    argv = _base_argv()
+    if choices.anonymous_auth is not None:
+        argv.append(f"--anonymous-auth={str(choices.anonymous_auth).lower()}")
+    if choices.authorization_mode:
+        argv.append(f"--authorization-mode={choices.authorization_mode}")
+    if choices.profiling is not None:
+        argv.append(f"--profiling={str(choices.profiling).lower()}")
+    if choices.admission_plugins:
+        argv.append("--enable-admission-plugins=" + ",".join(choices.admission_plugins))
+    if choices.audit_log:
+        argv.extend(AUDIT_FLAGS)
+    if choices.kubelet_certificate_authority:
+        argv.append("--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt")
+    if choices.encryption_at_rest:
+        argv.append("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml")
+    if choices.strong_ciphers:
+        argv.append(f"--tls-cipher-suites={STRONG_CIPHERS}")
+    if choices.extend_token_expiration is not None:
+        argv.append(f"--service-account-extend-token-expiration={str(choices.extend_token_expiration).lower()}")
+    if choices.token_auth_file:
+        argv.append("--token-auth-file=/etc/kubernetes/auth/tokens.csv")
+    if choices.insecure_port:
+        argv.append("--insecure-port=8080")
+    return sorted(argv)
+
+
+@dataclass(frozen=True)
+class Explored:
+    """The command line and its audit for one set of choices."""
+
+    choices: FlagChoices
+    argv: tuple[str, ...]
+    report: AuditReport
+
+    def text(self) -> str:
+        """A static rendering: the toggled flags and the audit table (PASS/FAIL in words)."""
+        base = set(_base_argv())
+        changed = [a for a in self.argv if a not in base]
+        flags = "\n".join(f"  {a}" for a in changed) or "  (none)"
+        return f"flags the toggles control:\n{flags}\n\n{self.report.summary()}\n{self.report.table()}"
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def explore(choices: FlagChoices = FlagChoices(), *, encryption_config: str | None = None) -> Explored:
+    """Audit the command line these choices make (the bundled KMS encryption config when encrypting)."""
+    argv = tuple(command_line(choices))
+    enc = encryption_config
+    if choices.encryption_at_rest and enc is None:
+        enc = bundled("encryption-config.yaml").read_text(encoding="utf-8")
+    inp = ComponentInput("kube-apiserver", "the widget's flags (kubeadm v1.33 base)", argv, "kube-apiserver",
+                         encryption_config=enc)
+    return Explored(choices, argv, audit(inp))
+
+
+def table_html(report: AuditReport) -> str:
+    """The audit as a compact HTML table: colour for the eye, the status word for everyone."""
+    rows = []
+    for r in report.rows:
+        colour = COLOURS.get(r.status, "#6e7781")
+        rows.append(f"<tr><td>{html.escape(r.id)}</td><td style='color:white;background:{colour};"
+                    f"font-weight:bold;text-align:center;padding:0 6px'>{r.status}</td>"
+                    f"<td title='{html.escape(r.why)}'>{html.escape(r.title)}</td>"
+                    f"<td><code>{html.escape(r.observed)}</code></td></tr>")
+    return (f"<b>{html.escape(report.summary())}</b><table><tr><th>ID</th><th>Status</th><th>Check</th>"
+            f"<th>Observed</th></tr>{''.join(rows)}</table>")
+
+
+class ApiserverFlagsWidget:
+    """Labelled controls for API server flags → the command line and its CIS audit.
+
+    ``.controls`` maps each :class:`FlagChoices` field to its control; ``.state`` is the current
+    :class:`Explored`.
+    """
+
+    def __init__(self) -> None:
+        import ipywidgets as w  # noqa: PLC0415 - only when a widget is made
+
+        style = {"description_width": "initial"}
+        tri = [("not given (default)", None), ("true", True), ("false", False)]
+        self.controls: dict[str, Any] = {
+            "anonymous_auth": w.Dropdown(options=tri, value=None, description="--anonymous-auth", style=style,
+                                         tooltip="may callers without credentials reach the API as system:anonymous?"),
+            "authorization_mode": w.Dropdown(
+                options=[("not given (AlwaysAllow)", ""), ("AlwaysAllow", "AlwaysAllow"), ("RBAC", "RBAC"),
+                         ("Node,RBAC", "Node,RBAC")], value="Node,RBAC", description="--authorization-mode",
+                style=style, tooltip="who decides what an authenticated caller may do"),
+            "profiling": w.Dropdown(options=tri, value=None, description="--profiling", style=style,
+                                    tooltip="the /debug/pprof endpoints"),
+            "admission_plugins": w.SelectMultiple(options=PLUGINS, value=("NodeRestriction",), rows=len(PLUGINS),
+                                                  description="--enable-admission-plugins", style=style,
+                                                  tooltip="the last two are 2019's and were removed"),
+            "audit_log": w.Checkbox(description="audit log (path, policy, 30 days, 10 files, 100 MB)", style=style),
+            "kubelet_certificate_authority": w.Checkbox(description="--kubelet-certificate-authority", style=style,
+                                                        tooltip="verify kubelets' serving certificates"),
+            "encryption_at_rest": w.Checkbox(description="--encryption-provider-config (KMS v2)", style=style,
+                                             tooltip="encrypt Secrets in etcd"),
+            "strong_ciphers": w.Checkbox(description="--tls-cipher-suites (strong only)", style=style),
+            "extend_token_expiration": w.Dropdown(options=tri, value=None,
+                                                  description="--service-account-extend-token-expiration",
+                                                  style=style, tooltip="stretch projected tokens to a year?"),
+            "token_auth_file": w.Checkbox(description="--token-auth-file (static tokens)", style=style),
+            "insecure_port": w.Checkbox(description="--insecure-port=8080 (as in 2019)", style=style,
+                                        tooltip="removed in 1.24: see the then-vs-now row"),
+        }
+        self.flags_view, self.table_view = w.HTML(), w.HTML()
+        for control in self.controls.values():
+            control.observe(self.render, names="value")
+        items = list(self.controls.values())
+        self.box = w.VBox([
+            w.HTML("<b>kube-apiserver flags</b> (start: kubeadm v1.33's defaults)"),
+            w.HBox([w.VBox(items[:4]), w.VBox(items[4:])]),
+            w.HTML("<b>Flags the toggles control</b>"), self.flags_view,
+            w.HTML("<b>CIS cis-1.12 audit</b>"), self.table_view,
+        ])
+        self.render()
+
+    @property
+    def choices(self) -> FlagChoices:
+        values = {name: control.value for name, control in self.controls.items()}
+        values["admission_plugins"] = tuple(values["admission_plugins"])
+        return FlagChoices(**values)
+
+    def render(self, _: Any = None) -> None:
+        self.state = explore(self.choices)
+        base = set(_base_argv())
+        changed = [a for a in self.state.argv if a not in base]
+        self.flags_view.value = "<pre style='margin:0'>" + html.escape("\n".join(changed) or "(none)") + "</pre>"
+        self.table_view.value = table_html(self.state.report)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display  # noqa: PLC0415
+
+        display(self.box)
+
+    def __repr__(self) -> str:
+        return self.state.text()
+
+
+def apiserver_flags_widget(**initial: Any) -> ApiserverFlagsWidget:
+    """The explorer, optionally starting from some choices (``profiling=False`` …)."""
+    widget = ApiserverFlagsWidget()
+    for name, value in asdict(replace(FlagChoices(), **initial)).items():
+        widget.controls[name].value = tuple(value) if isinstance(value, list) else value
+    return widget
