@@ -100,6 +100,29 @@ def setters_phrase(pod_is_bad: bool, container_names: Sequence[str]) -> str:
     return " and ".join(setters)
 
 
+def forbidden_profile_setters(pod: PodView, field: str,
+                              allowed: frozenset[str]) -> tuple[bool, list[str], set[str]]:
+    """Who sets ``<field>.type`` to a value outside ``allowed``: (the pod does, containers that do, the values).
+
+    Used for the seccomp and AppArmor profiles, whose fields exist at pod and container level alike.
+    """
+    values: set[str] = set()
+
+    def bad(context: Mapping[str, Any]) -> bool:
+        profile = context.get(field)
+        if profile is None:
+            return False
+        kind = str((profile or EMPTY).get("type") or "")
+        if kind in allowed:
+            return False
+        values.add(kind)
+        return True
+
+    pod_bad = bad(pod.security_context)
+    containers = [name_of(c) for c in pod.containers if bad(security_context(c))]
+    return pod_bad, containers, values
+
+
 _GO_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", "\t": r"\t",
                "\v": r"\v", "\\": "\\\\", '"': '\\"'}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import EMPTY, PodView, go_quote, join_quote, name_of, pluralize, security_context
+from kslab.pss.pod import PodView, forbidden_profile_setters, go_quote, join_quote, pluralize, setters_phrase
 
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
@@ -18,30 +18,9 @@ ALLOWED_ANNOTATION_VALUES = frozenset({"", "runtime/default"})
 ALLOWED_ANNOTATION_PREFIX = "localhost/"
 
 
-def _bad_type(profile: object) -> str | None:
-    """The forbidden type of a set profile, or None when it is unset or allowed."""
-    if profile is None:
-        return None
-    kind = (profile or EMPTY).get("type") or ""
-    return None if kind in ALLOWED_TYPES else str(kind)
-
-
 def run_1_0(pod: PodView) -> Forbidden | None:
-    setters: list[str] = []
-    bad_values: set[str] = set()
-    pod_bad = _bad_type(pod.security_context.get("appArmorProfile"))
-    if pod_bad is not None:
-        setters.append("pod")
-        bad_values.add(pod_bad)
-    bad_containers = []
-    for c in pod.containers:
-        bad = _bad_type(security_context(c).get("appArmorProfile"))
-        if bad is not None:
-            bad_containers.append(name_of(c))
-            bad_values.add(bad)
-    if bad_containers:
-        setters.append(f'{pluralize("container", "containers", len(bad_containers))} '
-                       f"{join_quote(bad_containers)}")
+    pod_bad, bad_containers, bad_values = forbidden_profile_setters(pod, "appArmorProfile", ALLOWED_TYPES)
+    setters = [setters_phrase(pod_bad, bad_containers)] if pod_bad or bad_containers else []
     bad_annotations = sorted(
         f"{key}={go_quote(value)}" for key, value in pod.annotations.items()
         if key.startswith(ANNOTATION_PREFIX) and value not in ALLOWED_ANNOTATION_VALUES

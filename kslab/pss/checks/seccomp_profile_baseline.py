@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import EMPTY, PodView, go_quote, join_quote, name_of, pluralize, security_context, setters_phrase
+from kslab.pss.pod import PodView, forbidden_profile_setters, go_quote, join_quote, name_of, pluralize, setters_phrase
 
 ID = "seccompProfile_baseline"
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
@@ -25,14 +25,6 @@ ALLOWED_ANNOTATION_PREFIX = "localhost/"
 
 def _annotation_ok(value: object) -> bool:
     return value in ALLOWED_ANNOTATION_VALUES or str(value).startswith(ALLOWED_ANNOTATION_PREFIX)
-
-
-def bad_profile_type(profile: object) -> str | None:
-    """The forbidden ``type`` of a set seccomp profile, or None when unset or allowed."""
-    if profile is None:
-        return None
-    kind = str((profile or EMPTY).get("type") or "")  # type: ignore[union-attr]
-    return None if kind in ALLOWED_TYPES else kind
 
 
 def run_1_0(pod: PodView) -> Forbidden | None:
@@ -48,17 +40,7 @@ def run_1_0(pod: PodView) -> Forbidden | None:
 
 def explicit_violations(pod: PodView) -> tuple[bool, list[str], set[str]]:
     """Who sets a forbidden profile type: (pod does, containers that do, the forbidden values)."""
-    values: set[str] = set()
-    pod_bad = bad_profile_type(pod.security_context.get("seccompProfile"))
-    if pod_bad is not None:
-        values.add(pod_bad)
-    containers = []
-    for c in pod.containers:
-        bad = bad_profile_type(security_context(c).get("seccompProfile"))
-        if bad is not None:
-            containers.append(name_of(c))
-            values.add(bad)
-    return pod_bad is not None, containers, values
+    return forbidden_profile_setters(pod, "seccompProfile", ALLOWED_TYPES)
 
 
 def explicit_forbidden(pod_bad: bool, containers: list[str], values: set[str]) -> Forbidden:
