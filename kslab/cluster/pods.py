@@ -18,6 +18,10 @@ STUCK_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError",
                            "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "RunContainerError"})
 
 
+#: How long to let the API server's namespace cache catch up after labels change.
+NAMESPACE_SETTLE_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class Started:
     """The webapp's newest pod (None if it did not start) and, if not, the kubelet's reason."""
@@ -64,16 +68,16 @@ def lab_namespace(lab: Any, namespace: str, *, lab_name: str, enforce: str | Non
 
 
 def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any]) -> list[Any]:
-    """Pods of the Deployment's newest ReplicaSet (its revision), not being deleted."""
-    name = deployment["metadata"]["name"]
-    apps = lab.dynamic.resources.get(api_version="apps/v1", kind="Deployment")
-    live = apps.get(name=name, namespace=namespace)
-    revision = (live.metadata.annotations or {}).get("deployment.kubernetes.io/revision")
+    """Pods of the Deployment's newest ReplicaSet (same revision as the Deployment), not being deleted."""
+    from kubernetes import client
+
+    apps = client.AppsV1Api(lab.api)
+    revision_key = "deployment.kubernetes.io/revision"
+    live = apps.read_namespaced_deployment(deployment["metadata"]["name"], namespace)
+    revision = (live.metadata.annotations or {}).get(revision_key)
     selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
-    replica_sets = lab.dynamic.resources.get(api_version="apps/v1", kind="ReplicaSet").get(
-        namespace=namespace, label_selector=selector).items
-    newest = [rs.metadata.name for rs in replica_sets
-              if revision and (rs.metadata.annotations or {}).get("deployment.kubernetes.io/revision") == revision]
+    newest = {rs.metadata.name for rs in apps.list_namespaced_replica_set(namespace, label_selector=selector).items
+              if revision and (rs.metadata.annotations or {}).get(revision_key) == revision}
     pods = lab.core.list_namespaced_pod(namespace, label_selector=selector).items
     return [p for p in pods if p.metadata.deletion_timestamp is None and
             any(o.kind == "ReplicaSet" and o.name in newest for o in (p.metadata.owner_references or []))]
@@ -148,6 +152,8 @@ def admission(lab: Any, obj: Mapping[str, Any], labels: Mapping[str, str], *, na
     lab.require_lab("creating a lab namespace with Pod Security labels")
     lab.apply({"apiVersion": "v1", "kind": "Namespace",
                "metadata": {"name": namespace, "labels": dict(labels)}}, lab=lab_name)
+    # Pod Security reads namespaces from the API server's cache: give it a moment to see new labels.
+    time.sleep(NAMESPACE_SETTLE_SECONDS)
     allowed, message = admit_pod(lab, obj, namespace=namespace)
     start = message.find("pods \"")
     return Answer(allowed, "" if allowed else message[start if start >= 0 else 0:], (), OBSERVED)

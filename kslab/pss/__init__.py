@@ -8,7 +8,8 @@ The package is pure Python and cheap to import (no Kubernetes client). Its parts
 - :mod:`~kslab.pss.registry` — which checks run at which level and version, in which order;
 - :mod:`~kslab.pss.defaults` — what the API server changes before admission;
 - :mod:`~kslab.pss.workloads` — where the pod template is in each workload kind;
-- :mod:`~kslab.pss.evaluate` — the verdict, worded as the API server words it.
+- :mod:`~kslab.pss.evaluate` — the verdict, worded as the API server words it;
+- :mod:`~kslab.pss.admission` — the API server's answer in a namespace with Pod Security labels.
 
 >>> from kslab import pss
 >>> pod = {"kind": "Pod", "metadata": {"name": "web"},

@@ -35,7 +35,7 @@ def _version(minor: int) -> VersionedCheck:
     allowed = allowed_sysctls(minor)
 
     def run(pod: PodView) -> Forbidden | None:
-        names = [str(s.get("name")) for s in pod.security_context.get("sysctls") or ()]
+        names = [str(s.get("name") or "") for s in pod.security_context.get("sysctls") or ()]
         forbidden = [n for n in names if n not in allowed]
         return Forbidden("forbidden sysctls", ", ".join(forbidden)) if forbidden else None
 
