@@ -80,7 +80,7 @@ def test_level_and_version_change_the_verdict(tmp_path: Path, capsys: pytest.Cap
     path = write(tmp_path, "d.yaml", DEPLOYMENT)
     code, out, _ = run(capsys, path, "--level", "baseline", "--version", "v1.24")
     assert code == 1
-    assert out.splitlines() == [f"{path}: Deployment webapp: FAIL (1 violations) at baseline:v1.24",
+    assert out.splitlines() == [f"{path}: Deployment webapp: FAIL (1 violation) at baseline:v1.24",
                                 '  - hostPort (container "webapp" uses hostPort 3000)']
     assert run(capsys, path, "--level", "privileged")[0] == 0
     assert run(capsys, write(tmp_path, "ok.yaml", COMPLIANT))[0] == 0

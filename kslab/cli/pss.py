@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         policy = f"{args.level}:{args.version}"
         for row in rows:
-            verdict = "PASS" if row["allowed"] else f"FAIL ({len(row['violations'])} violations)"
+            count = len(row["violations"])
+            verdict = "PASS" if row["allowed"] else f"FAIL ({count} violation{'s' if count != 1 else ''})"
             print(f"{row['file']}: {row['kind']} {row['name'] or '(unnamed)'}: {verdict} at {policy}")
             for violation in row["violations"]:
                 print(f"  - {violation['message']}")
