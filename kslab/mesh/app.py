@@ -32,8 +32,10 @@ def book(book_id: int) -> dict[str, Any]:
 class _DetailsHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive, like a real service behind a sidecar
     server_version = "details/1.0"
-    sys_version = ""
     timeout = 10
+
+    def version_string(self) -> str:
+        return self.server_version  # no Python version in the Server header
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         url = urlsplit(self.path)

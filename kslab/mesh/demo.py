@@ -9,8 +9,9 @@ Everything listens on 127.0.0.1 only, lives at most ``time_limit`` seconds, and 
 number of connections. The wire is captured with tcpdump when running as root, otherwise by the
 relay tap (:mod:`kslab.mesh.tap`); the result says which.
 
->>> SCENARIOS["mtls-tls12"].tls_version
-'1.2'
+>>> result = run("plaintext-http", capture=None)
+>>> result.calls[0].responses[0].status
+200
 """
 
 from __future__ import annotations
@@ -26,50 +27,12 @@ from kslab.mesh import conventions as conv
 from kslab.mesh.app import DetailsService, Response, get
 from kslab.mesh.ca import MeshCA
 from kslab.mesh.capture import CapturePlan, Tcpdump, capture_plan
-from kslab.mesh.sidecar import POLICIES, TLS_VERSIONS, Inbound, Outbound, Server
+from kslab.mesh.scenarios import PLAINTEXT, SCENARIOS, Caller, Scenario
+from kslab.mesh.relay import Server
+from kslab.mesh.sidecar import POLICIES, TLS_VERSIONS, Inbound, Outbound
 from kslab.mesh.tap import Tap
 
 MAX_CALLS = 200_000
-PLAINTEXT = "plaintext client (no sidecar)"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who calls: a bookinfo service (or another workload) in a namespace; ``None`` = no sidecar."""
-
-    service: str | None
-    namespace: str = conv.NAMESPACE
-
-    @property
-    def identity(self) -> str:
-        return conv.workload_id(self.service, self.namespace) if self.service else PLAINTEXT
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One recorded situation: the mesh's settings and who calls what."""
-
-    name: str
-    description: str
-    sidecars: bool = True
-    policy: str = "STRICT"
-    tls_version: str = "1.3"
-    calls: tuple[tuple[Caller, tuple[str, ...]], ...] = ((Caller("productpage"), ("/details/0",)),)
-
-
-#: The bundled captures, one per scenario (``kslab mesh record`` regenerates them).
-SCENARIOS = {s.name: s for s in (
-    Scenario("plaintext-http", "productpage calls details without any sidecar: plain HTTP on the wire",
-             sidecars=False),
-    Scenario("mtls-tls13", "productpage's sidecar calls details' sidecar over mutual TLS 1.3 (Istio's default)"),
-    Scenario("mtls-tls12", "the same call pinned to TLS 1.2, plus a call from a curl workload in namespace "
-                           "default: both certificates cross the wire in clear",
-             tls_version="1.2",
-             calls=((Caller("productpage"), ("/details/0",)), (Caller("curl", "default"), ("/details/1",)))),
-    Scenario("strict-refuses-plaintext", "a client without a sidecar sends plain HTTP to details under "
-                                         "STRICT: the sidecar resets the connection",
-             calls=((Caller(None), ("/details/0",)),)),
-)}
 
 
 @dataclass

@@ -17,135 +17,14 @@ from __future__ import annotations
 
 import socket
 import ssl
-import struct
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 from kslab.mesh import conventions as conv
 from kslab.mesh.ca import MeshCA, Workload
+from kslab.mesh.relay import HOST, TIMEOUT, EventLog, Server, relay, reset
 
-HOST = "127.0.0.1"
-TIMEOUT = 10.0
-MAX_CONNECTIONS = 128
 POLICIES = ("STRICT", "PERMISSIVE")
 TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-
-EventLog = Callable[[str], None]
-
-
-def listen(port: int = 0) -> socket.socket:
-    """A listening socket on 127.0.0.1: ``port`` if free, else any free port."""
-    for candidate in ((port, 0) if port else (0,)):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, candidate))
-        except OSError:
-            sock.close()
-            continue
-        sock.listen(64)
-        return sock
-    raise OSError("no free port on 127.0.0.1")  # pragma: no cover
-
-
-def reset(sock: socket.socket) -> None:
-    """Close with a TCP RST instead of a FIN (SO_LINGER with a zero timeout), as Envoy does."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    sock.close()
-
-
-def _shut_write(sock: socket.socket) -> None:
-    # socket.socket.shutdown directly: SSLSocket.shutdown would drop the TLS state of the read side.
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_WR)
-    except OSError:
-        pass
-
-
-def pump(src: socket.socket, dst: socket.socket, on_data: Callable[[bytes], None] | None = None) -> None:
-    """Copy bytes src → dst until EOF, then half-close dst (the FIN travels on, TCP-style)."""
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            if on_data is not None:
-                on_data(data)
-            dst.sendall(data)
-    except (OSError, ssl.SSLError):
-        pass
-    finally:
-        _shut_write(dst)
-
-
-def relay(a: socket.socket, b: socket.socket) -> None:
-    """Relay both ways until both directions are finished, then close both sockets."""
-    back = threading.Thread(target=pump, args=(b, a), daemon=True)
-    back.start()
-    pump(a, b)
-    back.join(TIMEOUT * 2)
-    for s in (a, b):
-        try:
-            s.close()
-        except OSError:
-            pass
-
-
-class Server:
-    """A threaded TCP server on 127.0.0.1: one thread per connection, a bounded number at a time."""
-
-    name = "server"
-
-    def __init__(self, port: int = 0, log: EventLog | None = None) -> None:
-        self.sock = listen(port)
-        self.port = int(self.sock.getsockname()[1])
-        self.log = log or (lambda _msg: None)
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._accept, name=self.name, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._closed.is_set():
-            try:
-                conn, peer = self.sock.accept()
-            except OSError:
-                return
-            if not self._slots.acquire(timeout=TIMEOUT):
-                reset(conn)
-                continue
-            threading.Thread(target=self._serve, args=(conn, peer), daemon=True).start()
-
-    def _serve(self, conn: socket.socket, peer: Any) -> None:
-        try:
-            conn.settimeout(TIMEOUT)
-            self.handle(conn, peer)
-        except (OSError, ssl.SSLError) as exc:
-            self.log(f"{self.name}: connection from port {peer[1]} failed: {exc}")
-            try:
-                conn.close()
-            except OSError:
-                pass
-        finally:
-            self._slots.release()
-
-    def handle(self, conn: socket.socket, peer: Any) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def close(self) -> None:
-        self._closed.set()
-        try:
-            # shutdown wakes the thread blocked in accept(); close alone would leave the port bound.
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        self._thread.join(2)
 
 
 def peer_spiffe_id(tls: ssl.SSLSocket) -> str | None:
@@ -255,13 +134,3 @@ class Outbound(Server):
             return
         self.log(f"outbound: {self.me.spiffe_id} → {server_id} ({tls.version()}, SNI {self.sni})")
         relay(conn, tls)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll ``predicate`` until it is true or the timeout passes."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()

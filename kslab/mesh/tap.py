@@ -13,16 +13,13 @@ options are synthesised (the bytes, their order and the timing of each chunk are
 from __future__ import annotations
 
 import socket
-import struct
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from kslab.mesh.sidecar import HOST, TIMEOUT, EventLog, Server
+from kslab.mesh.relay import HOST, TIMEOUT, EventLog, Server, relay
 from kslab.pcap.write import PcapWriter, TcpConversation
-
-CLIENT, SERVER = 0, 1
 
 
 class Tap(Server):
@@ -47,46 +44,12 @@ class Tap(Server):
             isn = self._isn = (self._isn + 0x01234567) & 0xFFFFFFFF
         talk = TcpConversation(self.writer, (peer[0], peer[1]), (HOST, self.port), isn=(isn, isn ^ 0x5A5A5A5A))
         talk.open(time.time())
-        was_reset = threading.Event()
-        back = threading.Thread(target=self._pump, args=(upstream, conn, talk, SERVER, was_reset), daemon=True)
-        back.start()
-        self._pump(conn, upstream, talk, CLIENT, was_reset)
-        back.join(TIMEOUT * 2)
-        for s in (conn, upstream):
-            try:
-                s.close()  # with SO_LINGER 0 set after a reset, this sends the RST on
-            except OSError:
-                pass
 
-    def _pump(self, src: socket.socket, dst: socket.socket, talk: TcpConversation, side: int,
-              was_reset: threading.Event) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                talk.send(side, data, time.time())
-                dst.sendall(data)
-        except ConnectionResetError:
-            # The sender reset the connection: record a RST and pass one on. SO_LINGER 0 turns the
-            # final close into a RST; SHUT_RD wakes the other pump, blocked reading ``dst``.
-            was_reset.set()
-            talk.reset(side, time.time())
-            try:
-                dst.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                dst.shutdown(socket.SHUT_RD)
-            except OSError:
-                pass
-            return
-        except OSError:
-            pass
-        if was_reset.is_set():
-            return
-        talk.close(side, time.time())
-        try:
-            socket.socket.shutdown(dst, socket.SHUT_WR)
-        except OSError:
-            pass
+        def on_end(side: int, how: str) -> None:
+            (talk.reset if how == "reset" else talk.close)(side, time.time())
+
+        # Socket 0 is the client's, socket 1 the upstream's: the same numbering as the conversation's sides.
+        relay(conn, upstream, on_data=lambda side, data: talk.send(side, data, time.time()), on_end=on_end)
 
     def close(self) -> None:
         super().close()

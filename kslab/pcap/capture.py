@@ -71,6 +71,14 @@ class CaptureReader:
                                   "(use -U so each packet is written at once)")
         if head in PCAP_MAGIC:
             self.format = "pcap"
+            self._order, self._unit = PCAP_MAGIC[head]
+            rest = stream.read(20)
+            if len(rest) < 20:
+                raise InputError(f"{name}: the pcap file header is cut short ({4 + len(rest)} of 24 bytes)",
+                                 hint="the capture was interrupted before any packet was written")
+            # The upper bits of the link-type field may carry an FCS length; the type is the low 16 bits.
+            self._link_type = struct.unpack(self._order + "I", rest[16:20])[0] & 0xFFFF
+            self.link_types.add(self._link_type)
         elif len(head) == 4 and struct.unpack("<I", head)[0] == PCAPNG_SHB:
             self.format = "pcapng"
         else:
@@ -83,14 +91,7 @@ class CaptureReader:
 
     # ---- classic pcap: a 24-byte file header, then (16-byte record header + frame) ----------------
     def _pcap(self) -> Iterator[Packet]:
-        order, unit = PCAP_MAGIC[self._head]
-        rest = self.stream.read(20)
-        if len(rest) < 20:
-            raise InputError(f"{self.name}: the pcap file header is cut short ({4 + len(rest)} of 24 bytes)",
-                             hint="the capture was interrupted before any packet was written")
-        # The upper bits of the link-type field may carry an FCS length; the type is the low 16 bits.
-        link_type = struct.unpack(order + "I", rest[16:20])[0] & 0xFFFF
-        self.link_types.add(link_type)
+        order, unit, link_type = self._order, self._unit, self._link_type
         record = struct.Struct(order + "IIII")
         read = self.stream.read
         buf, pos = b"", 0

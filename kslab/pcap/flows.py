@@ -78,6 +78,8 @@ class Flow:
         self.excerpt: tuple[bytearray, bytearray] = (bytearray(), bytearray())
         self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray()) if entropy else None
         self._early: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        #: Packets kept for a view of this flow (only for the flow being watched): see kslab.pcap.view.
+        self.trace: list[tuple[float, int, int, int, int, bytes]] | None = None
         self.streams = (Stream(lambda b: self._deliver(CLIENT, b), lambda n: self._lose(CLIENT, n)),
                         Stream(lambda b: self._deliver(SERVER, b), lambda n: self._lose(SERVER, n)))
 
@@ -164,11 +166,14 @@ class Analysis:
     the first 64 KiB of each direction to estimate its byte entropy.
     """
 
-    def __init__(self, path: str | Path, *, entropy: bool = False) -> None:
+    def __init__(self, path: str | Path, *, entropy: bool = False, watch: int | None = None,
+                 watch_limit: int = 200) -> None:
         self.path = Path(path)
         self.entropy = entropy
+        self.watch, self.watch_limit = watch, watch_limit
         self._file, self._reader = open_capture(self.path)
         self.totals = Totals(str(self.path), self._reader.format)
+        self.totals.link_types = self._reader.link_types  # known from the pcap header; pcapng adds as it reads
 
     def __iter__(self) -> Iterator[Any]:
         try:
@@ -237,6 +242,8 @@ class Analysis:
                 cl, sv = ((src, sport), (dst, dport)) if client_side else ((dst, dport), (src, sport))
                 flow = Flow(next_id, cl, sv, ts, syn_seen=bool(flags & SYN), guessed=guessed,
                             entropy=self.entropy)
+                if next_id == self.watch:
+                    flow.trace = []
                 next_id += 1
                 totals.flows += 1
                 table[(cl[0], cl[1], sv[0], sv[1])] = (flow, CLIENT)
@@ -246,6 +253,8 @@ class Analysis:
                 flow, side = entry
             flow.packets[side] += 1
             flow.last_ts = ts
+            if flow.trace is not None and len(flow.trace) < self.watch_limit:
+                flow.trace.append((ts, side, flags, seq, ack, payload))
             stream = flow.streams[side]
             if flags & SYN:
                 stream.syn(seq)
@@ -266,7 +275,6 @@ class Analysis:
                 yield retire(closing.popleft())
         totals.packets = self._reader.packets
         totals.truncated = self._reader.truncated
-        totals.link_types = set(self._reader.link_types)
         for flow, side in list(table.values()):
             if side == CLIENT:
                 yield retire(flow)

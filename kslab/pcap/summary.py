@@ -121,6 +121,8 @@ class FlowSummary:
     excerpts: dict[str, bytes] = field(default_factory=dict)
     entropy: dict[str, float] = field(default_factory=dict)
     samples: dict[str, bytes] = field(default_factory=dict)
+    #: (time, side, flags, seq, ack, payload) of each packet, for the flow being viewed only.
+    trace: list[tuple[float, int, int, int, int, bytes]] | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -289,7 +291,7 @@ def flow_summary(flow: Any, *, entropy: bool = False) -> FlowSummary:
         packets=(flow.packets[0], flow.packets[1]), payload_bytes=(flow.payload[0], flow.payload[1]),
         syn_seen=flow.syn_seen, direction_guessed=flow.guessed, ended=ended,
         retransmitted=sum(s.retransmitted for s in streams), out_of_order=sum(s.out_of_order for s in streams),
-        missing=sum(s.missing for s in streams))
+        missing=sum(s.missing for s in streams), trace=flow.trace)
     if flow.http is not None:
         req, resp = flow.http
         summary.requests, summary.responses = list(req.messages), list(resp.messages)
@@ -394,8 +396,8 @@ def printable(data: bytes) -> str:
 
 
 def header_line(totals: Any) -> str:
-    kinds = ", ".join(sorted({_link(t) for t in totals.link_types})) or "no packets"
-    return f"capture {Path(totals.file).name}: {totals.format}, {kinds}"
+    kinds = ", ".join(sorted({_link(t) for t in totals.link_types}))
+    return f"capture {Path(totals.file).name}: {totals.format}" + (f", {kinds}" if kinds else "")
 
 
 def _link(t: int) -> str:
@@ -417,6 +419,8 @@ def nothing_to_see(totals: Any) -> str | None:
 def footer_line(totals: Any) -> str:
     text = (f"{totals.packets} packets, {totals.tcp_packets} TCP in {totals.flows} flow"
             f"{'s' if totals.flows != 1 else ''}")
+    if totals.format == "pcapng" and totals.link_types:
+        text += " (link types: " + ", ".join(sorted({_link(t) for t in totals.link_types})) + ")"
     if totals.other:
         text += "; also " + ", ".join(f"{n} {k}" for k, n in sorted(totals.other.items()))
     if totals.truncated:

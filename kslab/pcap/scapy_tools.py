@@ -1,0 +1,167 @@
+"""Scapy where it is worth its cost: dissecting one record in full, and decrypting with a key log.
+
+The summary's hot path never uses Scapy (dissecting every packet would take ~2 ms each). Two
+things Scapy does that the course wants to show:
+
+* :func:`dissect_client_hello` — the first ClientHello of a flow, every field, as Scapy sees it;
+* :func:`decrypt` — with the session secrets the endpoints wrote to an NSS key log
+  (``SSLKEYLOGFILE`` / ``SSLContext.keylog_filename``), Scapy decrypts TLS 1.2 and 1.3, and
+  the inner HTTP becomes readable again: encryption protects the bytes, not the keys' holders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kslab.errors import InputError, UsageError
+from kslab.pcap.certs import cert_facts
+from kslab.pcap.http import HttpMessage, HttpStream
+from kslab.pcap.reassembly import Stream
+from kslab.pcap.tls import parse_certificate_list
+
+
+def _load_tls() -> Any:
+    logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+    from scapy.all import load_layer  # noqa: PLC0415 - 0.8 s: only when asked
+
+    load_layer("tls")
+    import scapy.layers.tls.all as tls  # noqa: PLC0415
+
+    return tls
+
+
+def _flow(path: str | Path, flow_id: int, packets: int = 400) -> Any:
+    from kslab.pcap.flows import Analysis
+
+    for flow in Analysis(path, watch=flow_id, watch_limit=packets):
+        if flow.id == flow_id:
+            return flow
+    raise UsageError(f"{path}: there is no flow {flow_id}", hint="`kslab pcap summary FILE` numbers the flows")
+
+
+def _client_bytes(flow: Any, limit: int = 1 << 16) -> bytes:
+    """The client's first bytes in order, rebuilt from the flow's packets by our reassembly."""
+    out = bytearray()
+    stream = Stream(out.extend, lambda n: None)
+    for _ts, side, flags, seq, _ack, payload in flow.trace or []:
+        if side != 0:
+            continue
+        if flags & 0x02:
+            stream.syn(seq)
+        elif payload:
+            stream.segment(seq, payload)
+        if len(out) >= limit:
+            break
+    stream.finish()
+    return bytes(out)
+
+
+def dissect_client_hello(path: str | Path, flow_id: int = 1) -> str:
+    """Scapy's full dissection (``show``) of the first TLS record the client sent in a flow."""
+    flow = _flow(path, flow_id)
+    data = _client_bytes(flow)
+    if len(data) < 5 or data[0] != 0x16:
+        raise InputError(f"flow {flow_id} does not start with a TLS handshake", hint="pick a TLS flow")
+    length = int.from_bytes(data[3:5], "big")
+    tls = _load_tls()
+    record = tls.TLS(data[:5 + length])
+    return str(record.show(dump=True))
+
+
+@dataclass
+class Decrypted:
+    """The application data of one flow, decrypted, and the HTTP messages read from it."""
+
+    flow_id: int
+    records: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
+    requests: list[HttpMessage] = field(default_factory=list)
+    responses: list[HttpMessage] = field(default_factory=list)
+    handshake: list[str] = field(default_factory=list)
+    identities: dict[str, list[str]] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = [f"flow {self.flow_id}, decrypted with the key log: {self.records['client']} client and "
+                 f"{self.records['server']} server records of application data"]
+        lines += [f"  encrypted message: {h}" for h in self.handshake]
+        lines += [f"  {side} certificate (decrypted): {', '.join(ids)}" for side, ids in self.identities.items()]
+        for i in range(max(len(self.requests), len(self.responses))):
+            if i < len(self.requests):
+                lines.append(f"  → {self.requests[i].start_line}  (Host: {self.requests[i].header('host')})")
+            if i < len(self.responses):
+                lines.append(f"  ← {self.responses[i].start_line}")
+                lines.append(f"    body: {self.responses[i].body_text()[:200]}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+@contextlib.contextmanager
+def _keylog_session(keylog: Path) -> Iterator[None]:
+    """Point Scapy at a de-duplicated copy of the key log (both sidecars may log the same secrets)."""
+    from scapy.config import conf  # noqa: PLC0415
+
+    lines = list(dict.fromkeys(keylog.read_text(encoding="ascii", errors="replace").splitlines()))
+    saved = (conf.tls_session_enable, conf.tls_nss_filename, getattr(conf, "tls_nss_keys", None))
+    with tempfile.TemporaryDirectory(prefix="kslab-keylog-") as tmp:
+        copy = Path(tmp) / "keys.log"
+        copy.write_text("\n".join(lines) + "\n", encoding="ascii")
+        conf.tls_session_enable = True
+        conf.tls_nss_filename = str(copy)
+        try:
+            yield
+        finally:
+            conf.tls_session_enable, conf.tls_nss_filename = saved[0], saved[1]
+            conf.tls_nss_keys = saved[2]
+
+
+def decrypt(path: str | Path, keylog: str | Path, flow_id: int = 1) -> Decrypted:
+    """Decrypt one TLS flow with an NSS key log and read the HTTP inside (Scapy's TLS sessions)."""
+    keylog = Path(keylog)
+    if not keylog.is_file():
+        raise InputError(f"{keylog}: no such key log", hint="write one with SSLContext.keylog_filename "
+                                                            "or SSLKEYLOGFILE while the traffic is captured")
+    flow = _flow(path, flow_id, packets=0)
+    server_port = int(flow.server.rsplit(":", 1)[1])
+    client_port = int(flow.client.rsplit(":", 1)[1])
+    tls = _load_tls()
+    from scapy.all import TCP, TCPSession, bind_layers, sniff, split_layers  # noqa: PLC0415
+
+    result = Decrypted(flow_id)
+    streams = {"client": HttpStream("request")}
+    streams["server"] = HttpStream("response", streams["client"])
+    bind_layers(TCP, tls.TLS, dport=server_port)
+    bind_layers(TCP, tls.TLS, sport=server_port)
+    try:
+        with _keylog_session(keylog):
+            for pkt in sniff(offline=str(path), session=TCPSession):
+                if TCP not in pkt or {pkt[TCP].sport, pkt[TCP].dport} != {server_port, client_port}:
+                    continue
+                side = "client" if pkt[TCP].dport == server_port else "server"
+                layer = pkt[TCP].payload
+                while layer is not None and layer.__class__.__name__ != "NoPayload":
+                    # .fields, not getattr: Scapy's getattr also searches the layers below this one.
+                    inner = layer.fields.get("inner")
+                    msgs = (inner.fields.get("msg") if inner is not None else None) or layer.fields.get("msg")
+                    for msg in msgs or []:
+                        name = type(msg).__name__
+                        if name == "TLSApplicationData":
+                            result.records[side] += 1
+                            streams[side].data(bytes(msg.data))
+                        elif inner is not None and len(result.handshake) < 12:
+                            result.handshake.append(f"{side}: {name}")
+                            if name == "TLS13Certificate":
+                                ders = parse_certificate_list(bytes(msg)[4:], tls13=True)
+                                result.identities[side] = [u for d in ders[:1] for u in cert_facts(d).spiffe_ids]
+                    layer = layer.payload
+    finally:
+        split_layers(TCP, tls.TLS, dport=server_port)
+        split_layers(TCP, tls.TLS, sport=server_port)
+    streams["server"].end()
+    result.requests, result.responses = streams["client"].messages, streams["server"].messages
+    return result
