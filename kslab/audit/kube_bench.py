@@ -21,6 +21,7 @@ from typing import Any
 from kslab.audit.flags import DATA
 from kslab.audit.report import STATUSES, AuditReport, Row
 from kslab.audit.rules import RULE_FILES, load_rules
+from kslab.audit.sources import shown_name
 from kslab.errors import InputError
 from kslab.manifests.load import read_source
 
@@ -61,6 +62,7 @@ def _controls(data: Any, source: str) -> list[dict[str, Any]]:
 def import_kube_bench(path: str | Path) -> AuditReport:
     """kube-bench's JSON result as an :class:`AuditReport` (``kslab audit import FILE``)."""
     text, name = read_source(path)
+    name = shown_name(path, name)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

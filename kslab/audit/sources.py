@@ -43,6 +43,21 @@ class ComponentInput:
         return " ".join([self.binary or self.component, *self.argv])
 
 
+def shown_name(path: str | Path, name: str) -> str:
+    """How a file is named in reports: bundled inputs by their name (stable on every machine).
+
+    >>> from kslab.audit.flags import DATA
+    >>> shown_name(DATA / "kube-apiserver-2019.yaml", "/x/kube-apiserver-2019.yaml")
+    'bundled kube-apiserver-2019.yaml'
+    """
+    from kslab.audit.flags import DATA  # noqa: PLC0415
+
+    try:
+        return f"bundled {Path(path).resolve().relative_to(DATA)}"
+    except (ValueError, OSError):
+        return name
+
+
 def _split(text: str, source: str) -> list[str]:
     try:
         # A backslash before a newline continues the line, as in a shell script.
@@ -117,6 +132,7 @@ def read_apiserver(path: str | Path, *, encryption_config: str | Path | None = N
     ('kube-apiserver', True)
     """
     text, name = read_source(path)
+    name = shown_name(path, name)
     if not text.strip():
         raise InputError(f"{name}: empty file", hint="give a kube-apiserver manifest or command line")
     if _looks_like_yaml_object(text):
@@ -173,6 +189,7 @@ def read_kubelet(config: str | Path | None = None, *, command_line: str | Path |
     cfg_source = ""
     if config is not None:
         text, name = read_source(config)
+        name = shown_name(config, name)
         if _looks_like_yaml_object(text) or text.lstrip().startswith("{"):
             docs = load_text(text, source=name)
             if not docs:
@@ -185,7 +202,7 @@ def read_kubelet(config: str | Path | None = None, *, command_line: str | Path |
             sources.append(name)
     if command_line is not None:
         text, name = read_source(command_line)
-        inp = from_command_line(text, component="kubelet", source=name)
+        inp = from_command_line(text, component="kubelet", source=shown_name(command_line, name))
         argv, binary = inp.argv, inp.binary
         sources.append(name)
     return ComponentInput("kubelet", " + ".join(sources), argv, binary, cfg, cfg_source)
