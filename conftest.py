@@ -33,3 +33,6 @@ def pytest_runtest_setup(item: pytest.Item):  # type: ignore[no-untyped-def]
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+# The notebook sources are jupytext scripts: nbval runs the built notebooks; never import them as modules.
+collect_ignore_glob = ["notebooks/src/*"]

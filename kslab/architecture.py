@@ -1,5 +1,6 @@
 """Kubernetes architecture: the components as data, a diagram drawn from that data, and an inventory
-of the real components of the student's cluster (live) or of a recorded cluster (offline).
+of the real components of the student's cluster (observed live, or predicted offline from the course's
+kind configuration).
 
 >>> [c.name for c in COMPONENTS if c.plane == "control plane"][:3]
 ['kube-apiserver', 'etcd', 'kube-scheduler']
@@ -10,12 +11,9 @@ of the real components of the student's cluster (live) or of a recorded cluster 
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
-from kslab.errors import KslabError
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ def diagram() -> Diagram:
 class Inventory:
     """The real components of one cluster, and where the facts came from."""
 
-    source: str  # "observed live on context X" or "recorded: ..."
+    source: str  # "observed live on context X" or "predicted from ..."
     observed: bool
     server_version: str
     nodes: list[dict[str, Any]] = field(default_factory=list)
@@ -205,44 +203,51 @@ def observe(lab: Any) -> Inventory:
                      pods=sorted(pods, key=lambda p: p["name"]))
 
 
-RECORDED = "architecture/inventory.json"
+#: What kind runs in kube-system besides the control plane: add-on -> (pods, on every node?).
+KIND_ADDONS = {"coredns": (2, False), "kindnet": (1, True), "kube-proxy": (1, True)}
+CONTROL_PLANE_PODS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
 
-def recorded() -> Inventory:
-    """The inventory recorded from a real cluster and bundled with kslab (see kslab/data/README.md)."""
-    try:
-        data = json.loads(resources.files("kslab.data").joinpath(RECORDED).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise KslabError("no recorded inventory is bundled with this kslab",
-                         hint="record one from a cluster: python -m kslab.architecture record") from None
-    return Inventory(source=f"recorded: {data['recorded']}", observed=False,
-                     server_version=data["server_version"], nodes=data["nodes"], pods=data["pods"])
+def predicted(config: dict[str, Any] | None = None) -> Inventory:
+    """The inventory the course's kind cluster will have, computed from its configuration.
+
+    Not observed: it is what kind builds from ``kslab/data/kind/cluster.yaml`` (kubeadm static pods for
+    the control plane on the control-plane node; kube-proxy and the kindnet CNI on every node; two
+    CoreDNS replicas). Live, :func:`inventory` shows it next to what the cluster really runs.
+
+    >>> inv = predicted()
+    >>> [n["name"] for n in inv.nodes]
+    ['kslab-control-plane', 'kslab-worker']
+    >>> inv.observed
+    False
+    """
+    from kslab.cluster import kind_config
+
+    config = config or kind_config.cluster_config()
+    name = config.get("name", "kind")
+    nodes, counts = [], {"control-plane": 0, "worker": 0}
+    for node in config.get("nodes") or [{"role": "control-plane"}]:
+        role = node.get("role", "control-plane")
+        counts[role] += 1
+        suffix = role if counts[role] == 1 else f"{role}{counts[role]}"
+        image = node.get("image") or kind_config.node_image()
+        version = image.split(":", 1)[1].split("@", 1)[0] if ":" in image else "?"
+        nodes.append({"name": f"{name}-{suffix}", "roles": role if role == "control-plane" else "<none>",
+                      "kubelet": version, "runtime": "containerd (kind node image)",
+                      "os": f"kind node image {image.split('@')[0]}"})
+    control = [n["name"] for n in nodes if n["roles"] == "control-plane"]
+    preloaded = "preloaded in the node image"
+    pods = [{"name": f"{comp}-{cp}", "component": comp, "node": cp, "image": preloaded}
+            for cp in control for comp in CONTROL_PLANE_PODS]
+    for addon, (count, per_node) in KIND_ADDONS.items():
+        targets = [n["name"] for n in nodes] if per_node else ["(where the scheduler puts them)"] * count
+        pods += [{"name": f"{addon}-#{i + 1}", "component": addon, "node": node, "image": preloaded}
+                 for i, node in enumerate(targets)]
+    return Inventory(source="predicted from the course's kind configuration (kslab/data/kind/cluster.yaml),"
+                            " not observed", observed=False, server_version=nodes[0]["kubelet"],
+                     nodes=nodes, pods=sorted(pods, key=lambda p: (p["component"], p["name"])))
 
 
 def inventory(lab: Any) -> Inventory:
-    """The cluster's real components: observed live, or the recorded inventory offline (labelled)."""
-    return observe(lab) if lab.live else recorded()
-
-
-def record(lab: Any, note: str) -> dict[str, Any]:
-    """Observe a live cluster and return the JSON that :func:`recorded` reads (with provenance)."""
-    import datetime
-
-    inv = observe(lab)
-    day = datetime.date.today().isoformat()
-    return {"recorded": f"{note}, context {lab.context}, {day}", "server_version": inv.server_version,
-            "nodes": inv.nodes, "pods": inv.pods}
-
-
-if __name__ == "__main__":  # python -m kslab.architecture record "where this cluster ran"
-    import sys
-    from pathlib import Path
-
-    if len(sys.argv) < 3 or sys.argv[1] != "record":
-        sys.exit('usage: python -m kslab.architecture record "NOTE ON WHERE THE CLUSTER RAN"')
-    from kslab.cluster.connect import connect
-
-    out = Path(__file__).parent / "data" / RECORDED
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record(connect(mode="live"), sys.argv[2]), indent=1) + "\n")
-    print(f"wrote {out}")
+    """The cluster's real components when live (observed); offline, the predicted ones (labelled)."""
+    return observe(lab) if lab.live else predicted()
