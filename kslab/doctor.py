@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import html
 import importlib.metadata
-import json
 import platform
-import re
-import shutil
-import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,82 +25,30 @@ PACKAGES = ("kslab", "jupyterlab", "ipywidgets", "kubernetes", "kubernetes-valid
             "matplotlib", "scapy", "cryptography", "jsonschema", "PyYAML", "nbval")
 
 
-@dataclass(frozen=True)
-class ToolSpec:
-    """How to find one external program and read its version, and why the course wants it."""
-
-    name: str
-    version_argv: tuple[str, ...]
-    parse: Callable[[str], str | None]
-    needed_for: str
-    install: str
-    #: For container engines: a command that only succeeds when the engine itself is running.
-    health_argv: tuple[str, ...] = ()
+#: The programs the doctor reports on, in this order (their facts live in kslab.cluster.tools).
+TOOL_ORDER = ("kubectl", "kind", "docker", "podman", "istioctl", "helm", "tcpdump")
 
 
-def _first_version(text: str) -> str | None:
-    m = re.search(r"v?(\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?)", text)
-    return m.group(0) if m else None
+def tool_status(name: str) -> dict[str, Any]:
+    """Find one program on PATH and read its version (and, for engines, whether they run); never raises."""
+    from kslab.cluster import tools
 
-
-def _json_path(*keys: str) -> Callable[[str], str | None]:
-    def parse(text: str) -> str | None:
-        try:
-            value: Any = json.loads(text)
-            for key in keys:
-                value = value[key]
-            return str(value)
-        except (ValueError, KeyError, TypeError):
-            return _first_version(text)
-    return parse
-
-
-#: The programs the course can use. Versions are read the robust way each tool offers.
-TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("kubectl", ("kubectl", "version", "--client", "-o", "json"),
-             _json_path("clientVersion", "gitVersion"), "talking to clusters by hand",
-             "https://kubernetes.io/docs/tasks/tools/"),
-    ToolSpec("kind", ("kind", "version"), _first_version, "the course's local cluster",
-             "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"),
-    ToolSpec("docker", ("docker", "version", "--format", "{{json .Client.Version}}"),
-             lambda t: t.strip().strip('"') or None, "running kind (or use podman)",
-             "https://docs.docker.com/engine/install/", ("docker", "info", "--format", "{{.ServerVersion}}")),
-    ToolSpec("podman", ("podman", "version", "--format", "{{.Client.Version}}"),
-             lambda t: t.strip() or None, "running kind instead of docker",
-             "https://podman.io/docs/installation", ("podman", "info", "--format", "{{.Host.Arch}}")),
-    ToolSpec("istioctl", ("istioctl", "version", "--remote=false", "-o", "json"),
-             _json_path("clientVersion", "version"), "lab 05 (Istio) on a live cluster",
-             "https://istio.io/latest/docs/setup/getting-started/#download"),
-    ToolSpec("helm", ("helm", "version", "--short"), _first_version, "classroom mode (JupyterHub)",
-             "https://helm.sh/docs/intro/install/"),
-    ToolSpec("tcpdump", ("tcpdump", "--version"), _first_version,
-             "real captures in lab 05 (needs root; otherwise kslab records with a relay)",
-             "apt install tcpdump / brew install tcpdump"),
-)
-
-
-def tool_status(spec: ToolSpec, *, timeout: float = 10.0) -> dict[str, Any]:
-    """Find one program on PATH and read its version; never raises."""
-    path = shutil.which(spec.name)
-    row: dict[str, Any] = {"name": spec.name, "found": bool(path), "path": path, "version": None,
-                           "needed_for": spec.needed_for}
+    tool = tools.TOOLS[name]
+    path = tools.which(name)
+    row: dict[str, Any] = {"name": name, "found": bool(path), "path": path, "version": None,
+                           "needed_for": tool.purpose}
     if not path:
-        row["problem"] = f"not found; install: {spec.install}"
+        row["problem"] = f"not found; install: {tool.install_hint()}"
         return row
-    try:
-        proc = subprocess.run([path, *spec.version_argv[1:]], capture_output=True, text=True,
-                              timeout=timeout, check=False)
-        row["version"] = spec.parse(proc.stdout) or spec.parse(proc.stderr)
-        if row["version"] is None:
-            row["problem"] = f"could not read its version (exit {proc.returncode})"
-        if spec.health_argv:
-            health = subprocess.run([path, *spec.health_argv[1:]], capture_output=True, text=True,
-                                    timeout=timeout, check=False)
-            row["running"] = health.returncode == 0
-            if not row["running"]:
-                row["problem"] = "installed, but its engine is not running (start it first)"
-    except (OSError, subprocess.SubprocessError) as exc:
-        row["problem"] = f"could not run it ({type(exc).__name__})"
+    if name in tools.ENGINES:
+        state, row["version"] = tools.engine_state(name)
+        row["running"] = state == "running"
+        if not row["running"]:
+            row["problem"] = "installed, but its engine is not running (start it first)"
+    else:
+        row["version"] = tools.version(name)
+    if row["version"] is None and "problem" not in row:
+        row["problem"] = "found, but it did not say its version"
     return row
 
 
@@ -229,6 +173,12 @@ def _server_version(context: str) -> str | None:
         return None
 
 
+def _hint(name: str) -> str:
+    from kslab.cluster.tools import TOOLS
+
+    return TOOLS[name].install_hint()
+
+
 def next_steps(report: DoctorReport) -> list[str]:
     """What to do next, given what is missing (rules in the order a student meets them)."""
     steps = []
@@ -243,20 +193,20 @@ def next_steps(report: DoctorReport) -> list[str]:
         return steps
     if report.mode["mode"] == "live":
         if not tools["istioctl"]["found"]:
-            steps.append("for lab 05 on your cluster install istioctl: " + TOOLS[4].install)
+            steps.append("for lab 05 on your cluster install istioctl: " + _hint("istioctl"))
         return steps
     installed = [n for n in ("docker", "podman") if tools[n]["found"]]
     has_runtime = any(tools[n].get("running") for n in installed)
     if installed and not has_runtime:
         steps.append(f"start the {installed[0]} engine (it is installed but not running)")
     elif not installed:
-        steps.append("for a local cluster install Docker (or Podman): " + TOOLS[2].install)
+        steps.append("for a local cluster install Docker (or Podman): " + _hint("docker"))
     if not tools["kind"]["found"]:
-        steps.append("for a local cluster install kind: " + TOOLS[1].install)
+        steps.append("for a local cluster install kind: " + _hint("kind"))
     if has_runtime and tools["kind"]["found"]:
         steps.append("create the course cluster: `kslab cluster up`")
     if not tools["kubectl"]["found"]:
-        steps.append("optional, to poke at clusters by hand: install kubectl: " + TOOLS[0].install)
+        steps.append("optional, to poke at clusters by hand: install kubectl: " + _hint("kubectl"))
     steps.append("meanwhile every notebook runs offline: `make lab`")
     return steps
 
@@ -269,7 +219,7 @@ def doctor(*, probe_cluster: bool = True, env: Mapping[str, str] | None = None) 
         python={"version": platform.python_version(), "executable": sys.executable, "ok": py_ok,
                 "platform": f"{platform.system()} {platform.machine()}"},
         packages=package_status(),
-        tools=[tool_status(spec) for spec in TOOLS],
+        tools=[tool_status(name) for name in TOOL_ORDER],
         kube=kube,
         binder=settings.on_binder(env),
         mode=mode,
