@@ -24,11 +24,24 @@ def test_bad_option_is_one_line_exit_2() -> None:
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
 
 
+def _leaves(parser, prefix=""):
+    """Every runnable (sub)command parser, e.g. ``audit apiserver``, with its name."""
+    subs = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    if not subs:
+        yield prefix.strip(), parser
+        return
+    for sub in subs:
+        for name, child in sub.choices.items():
+            yield from _leaves(child, f"{prefix} {name}")
+
+
 def test_every_installed_subcommand_takes_json() -> None:
     parser = build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) <= set(COMMANDS)
-    for name, p in sub.choices.items():
+    top = next(a for a in parser._actions if a.dest == "command")
+    assert set(top.choices) <= set(COMMANDS)
+    leaves = dict(_leaves(parser))
+    assert "doctor" in leaves and "progress" in leaves
+    for name, p in leaves.items():
         assert any("--json" in a.option_strings for a in p._actions), name
 
 
