@@ -24,7 +24,7 @@ import html
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from kslab.cli.output import format_table
 from kslab.cluster.api_resources import get_json
 from kslab.cluster.lab import Lab, api_error
 from kslab.cluster.modes import ModeChoice
-from kslab.errors import KslabError
+from kslab.errors import ApiError, KslabError
 from kslab.rbac import scenario
 from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, AccessMatrix, build_matrix, predict_matrix
 from kslab.rbac.model import Request, UserInfo
@@ -80,6 +80,83 @@ def set_up(lab: Lab, objects: list[dict[str, Any]] | None = None) -> SetUp:
     applied = [f"{o['kind']}/{(o['metadata'].get('namespace') or '') + '/' if o['metadata'].get('namespace') else ''}"
                f"{o['metadata']['name']}" for o in stored]
     return SetUp(objects, applied, live=True)
+
+
+# ---- deploy into the namespace -----------------------------------------------------------------
+@dataclass
+class Deployed:
+    """The webapp Deployment in the lab namespace: admitted or not, and whether a pod runs."""
+
+    namespace: str
+    admitted: bool
+    message: str
+    live: bool
+    pod: str = ""
+    reason: str = ""
+
+    def text(self) -> str:
+        head = "observed" if self.live else f"predicted (offline: {self.reason})"
+        lines = [f"webapp Deployment in {self.namespace}, running as service account "
+                 f"{scenario.SERVICE_ACCOUNT} — {head}: "
+                 + ("admitted" if self.admitted else "refused") + f" ({self.message})"]
+        if self.pod:
+            lines.append(f"pod {self.pod} is Ready")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def _ready_nodes(lab: Lab) -> int:
+    try:
+        nodes = lab.core.list_node().items
+    except Exception as exc:
+        raise api_error(exc, "listing nodes") from None
+    return sum(1 for n in nodes for c in (n.status.conditions or []) if c.type == "Ready" and c.status == "True")
+
+
+def deploy_webapp(lab: Lab, namespace: str = scenario.NAMESPACE, *, wait_seconds: int = 120) -> Deployed:
+    """Deploy the webapp into the namespace as the service account; wait for it if a node can run it.
+
+    Offline the Pod Security verdict of kslab's evaluator (the namespace enforces ``restricted``)
+    predicts whether the API server would admit it.
+    """
+    from kslab import pss
+
+    deployment = scenario.webapp_deployment(namespace)
+    if not lab.live:
+        verdict = pss.evaluate(deployment, "restricted")
+        return Deployed(namespace, verdict.allowed, "Pod Security restricted: " +
+                        ("no violations" if verdict.allowed else verdict.message()), False, reason=lab.reason)
+    lab.require_lab("deploying the webapp")
+    try:
+        lab.apply(deployment, lab=LAB)
+    except ApiError as err:
+        return Deployed(namespace, False, err.message, True)
+    result = Deployed(namespace, True, "stored by the API server", True)
+    if _ready_nodes(lab) == 0:
+        result.message += "; no node is Ready, so no pod will run"
+        return result
+    result.pod = lab.wait_for_pod(namespace, "app=webapp", timeout=wait_seconds)
+    return result
+
+
+def pod_token_claims(lab: Lab, namespace: str = scenario.NAMESPACE, pod: str = "") -> Claims:
+    """The claims of the token the kubelet mounted into the webapp's pod (bound to pod and node).
+
+    Offline: the claims such a token carries, marked predicted. The token is read inside this
+    function and never returned.
+    """
+    mounted = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    if not lab.live:
+        predicted = expected_claims(namespace, scenario.SERVICE_ACCOUNT, expiration_seconds=3607)
+        return replace(predicted, bound_to=("pod webapp-…", "node <its node>", "serviceaccount webapp"))
+    pod = pod or lab.wait_for_pod(namespace, "app=webapp", timeout=60)
+    result = lab.exec(namespace, pod, ["cat", mounted])
+    if result.returncode != 0:
+        raise ApiError(f"could not read {mounted} in pod {pod}: {result.stderr.strip()[:200]}",
+                       hint="is automountServiceAccountToken disabled for this pod?")
+    return decode_claims(result.stdout.strip())
 
 
 # ---- the identity -------------------------------------------------------------------------------
@@ -273,17 +350,23 @@ def whoami(lab: Lab) -> UserInfo | None:
 
 def observed_matrix(lab: Lab, *, namespace: str, user: UserInfo | None = None,
                     verbs: list[str] | tuple[str, ...] = DEFAULT_VERBS,
-                    resources: list[str] | tuple[str, ...] = DEFAULT_RESOURCES) -> AccessMatrix:
-    """The access matrix as the API server answers it, one access review per cell."""
+                    resources: list[str] | tuple[str, ...] = DEFAULT_RESOURCES,
+                    subject: str = "") -> AccessMatrix:
+    """The access matrix as the API server answers it, one access review per cell.
+
+    Without ``user`` each cell is a SelfSubjectAccessReview as the client's own identity
+    (``subject`` names it in the title); with ``user`` a SubjectAccessReview about that user.
+    """
     def ask(request: Request) -> tuple[bool, str]:
         return lab.access_review(request.verb, request.resource, group=request.group,
                                  namespace=request.namespace, subresource=request.subresource,
                                  user=user.name if user else None,
                                  groups=list(user.groups) if user else None)
 
-    who = user or whoami(lab)
     how = "SubjectAccessReview" if user else "SelfSubjectAccessReview"
-    subject = who.describe() if who else "you (the kubeconfig's identity)"
+    if not subject:
+        who = user or whoami(lab)
+        subject = who.describe() if who else "you (the kubeconfig's identity)"
     return build_matrix(ask, subject=subject, namespace=namespace, verbs=verbs, resources=resources,
                         source=f"observed ({how}, context {lab.context})")
 
@@ -300,7 +383,7 @@ def access_matrix(identity: Identity, policy: Policy | None = None, *,
     if identity.client is None:
         return SideBySide(predicted, None, why_no_observed=f"offline: {identity.reason}")
     observed = observed_matrix(identity.client, namespace=identity.namespace, verbs=verbs,
-                               resources=resources)
+                               resources=resources, subject=identity.user.describe())
     return SideBySide(predicted, observed)
 
 
@@ -476,6 +559,6 @@ def legacy_token(lab: Lab, namespace: str = scenario.NAMESPACE, name: str = scen
     return report
 
 
-__all__ = ["Identity", "LegacyTokenReport", "ProbeReport", "SetUp", "access_matrix", "cluster_ca",
-           "connect_as", "legacy_token", "live_policy", "observed_matrix", "review",
+__all__ = ["Deployed", "Identity", "LegacyTokenReport", "ProbeReport", "SetUp", "access_matrix", "cluster_ca",
+           "connect_as", "deploy_webapp", "legacy_token", "pod_token_claims", "live_policy", "observed_matrix", "review",
            "service_account_identity", "set_up", "try_requests", "whoami", "write_private"]

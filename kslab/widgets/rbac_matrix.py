@@ -120,9 +120,9 @@ def matrix_explorer(policy: Policy, subjects: Mapping[str, UserInfo], namespaces
     import ipywidgets as w  # noqa: PLC0415
 
     who = w.Dropdown(options=list(subjects), description="Identity",
-                     description_tooltip="whose access to show", style={"description_width": "initial"})
+                     tooltip="whose access to show", style={"description_width": "initial"})
     where = w.Dropdown(options=list(namespaces), description="Namespace",
-                       description_tooltip="the namespace the requests are made in")
+                       tooltip="the namespace the requests are made in")
     view = w.HTML()
 
     def render(_: Any = None) -> None:
