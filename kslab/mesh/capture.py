@@ -39,19 +39,39 @@ class CapturePlan:
         return f"{what} ({self.reason})"
 
 
+CAP_NET_RAW = 13  # capability number (linux/capability.h)
+
+
+def can_capture(status: str | None = None) -> bool:
+    """True if this process may open raw sockets: CAP_NET_RAW in its effective set (Linux).
+
+    >>> can_capture("CapEff:\t0000000000002000\n"), can_capture("CapEff:\t0000000000000000\n")
+    (True, False)
+    """
+    if status is None:
+        try:
+            status = Path("/proc/self/status").read_text()
+        except OSError:  # not Linux: root is the best guess
+            return hasattr(os, "geteuid") and os.geteuid() == 0
+    for line in status.splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> CAP_NET_RAW & 1)
+    return False
+
+
 def capture_plan(requested: str = "auto") -> CapturePlan:
-    """Choose: ``tcpdump`` (root and tcpdump present), else ``tap``; ``requested`` can force one."""
+    """Choose: ``tcpdump`` (installed, and we hold CAP_NET_RAW, e.g. as root), else ``tap``."""
     tcpdump = shutil.which("tcpdump")
-    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    privileged = can_capture()
     if requested == "tap":
         return CapturePlan("tap", "asked for")
     if requested == "tcpdump":
         if not tcpdump:
             raise ToolMissing("tcpdump is not installed", hint="apt-get install tcpdump, or use capture='tap'")
-        return CapturePlan("tcpdump", "asked for" + ("" if root else "; not root, so it may be refused"))
-    if tcpdump and root:
-        return CapturePlan("tcpdump", "running as root with tcpdump installed")
-    why = "tcpdump is not installed" if not tcpdump else "not root, so tcpdump cannot capture"
+        return CapturePlan("tcpdump", "asked for" + ("" if privileged else "; without CAP_NET_RAW it may be refused"))
+    if tcpdump and privileged:
+        return CapturePlan("tcpdump", "tcpdump is installed and this process may capture (CAP_NET_RAW)")
+    why = "tcpdump is not installed" if not tcpdump else "no root / CAP_NET_RAW, so tcpdump cannot capture"
     return CapturePlan("tap", why)
 
 

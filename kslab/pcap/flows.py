@@ -155,7 +155,7 @@ class Totals:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "format": self.format,
                 "link_types": [link_name(t) for t in sorted(self.link_types)], "packets": self.packets,
-                "tcp_packets": self.tcp_packets, "flows": self.flows,
+                "tcp_packets": self.tcp_packets, "flow_count": self.flows,
                 "other_packets": dict(sorted(self.other.items())), "truncated": self.truncated}
 
 
@@ -173,9 +173,22 @@ class Analysis:
         self.watch, self.watch_limit = watch, watch_limit
         self._file, self._reader = open_capture(self.path)
         self.totals = Totals(str(self.path), self._reader.format)
+        self._flows: Iterator[Any] | None = None
+        if self._reader.format == "pcap":  # one link type for the whole file, known now: check it early
+            try:
+                link_decoder(next(iter(self._reader.link_types)), str(self.path))
+            except InputError:
+                self._file.close()
+                raise
         self.totals.link_types = self._reader.link_types  # known from the pcap header; pcapng adds as it reads
 
     def __iter__(self) -> Iterator[Any]:
+        # One pass over the file: iterating again continues where the first iteration stopped.
+        if self._flows is None:
+            self._flows = self._stream()
+        return self._flows
+
+    def _stream(self) -> Iterator[Any]:
         try:
             yield from self._run()
         finally:

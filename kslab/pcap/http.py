@@ -133,6 +133,13 @@ class HttpStream:
             if self._left == 0:
                 self._finish()
             return
+        if self._state == "head" and b"\r\n" in self._buf:
+            # Keep what is readable of a header block cut short (a small snap length does this).
+            head = bytes(self._buf[:self._buf.rfind(b"\r\n")]).decode("latin-1")
+            self._buf.clear()
+            self._start(head)
+            if self._current is not None:
+                self._current.complete = False
         self._state = "dead"
         self.problem = f"{nbytes} bytes missing from the capture; later messages not followed"
 

@@ -51,29 +51,15 @@ class Stream:
 
     def segment(self, seq: int, payload: bytes, missing: int = 0) -> None:
         """A segment's payload; ``missing`` bytes after it were cut off by the snap length."""
-        length = len(payload) + missing
-        if length == 0:
+        if not payload and not missing:
             return
-        nxt = self.next_seq
-        if nxt is None:
-            nxt = self.next_seq = seq
-        ahead = (seq - nxt) & MASK
-        if ahead == 0:
-            self._take(payload, missing)
-        elif ahead >= HALF:  # starts before the next expected byte: a retransmission or an overlap
-            old = (MASK + 1) - ahead
-            if old >= length:
-                self.retransmitted += length
-                return
-            self.retransmitted += old
-            if old >= len(payload):
-                self._take(b"", length - old)
-            else:
-                self._take(payload[old:], missing)
-        else:
+        if self.next_seq is None:
+            self.next_seq = seq
+        ahead = (seq - self.next_seq) & MASK
+        if 0 < ahead < HALF:  # a hole before it: hold it until the hole is filled
             held = self.pending.get(seq)
-            if held is not None and len(held[0]) + held[1] >= length:
-                self.retransmitted += length
+            if held is not None and len(held[0]) + held[1] >= len(payload) + missing:
+                self.retransmitted += len(payload) + missing
                 return
             self.out_of_order += 1
             self.pending[seq] = (payload, missing)
@@ -81,8 +67,23 @@ class Stream:
             if self.pending_bytes > PENDING_LIMIT:
                 self._skip_hole()
             return
+        self._accept(seq, payload, missing)
         if self.pending:
             self._drain()
+
+    def _accept(self, seq: int, payload: bytes, missing: int) -> None:
+        """Deliver a segment that starts at or before the next expected byte (trimming what we have)."""
+        nxt = self.next_seq or 0
+        old = (nxt - seq) & MASK  # bytes of it already delivered
+        length = len(payload) + missing
+        if old >= length:
+            self.retransmitted += length
+            return
+        self.retransmitted += old
+        if old >= len(payload):
+            self._take(b"", length - old)
+        else:
+            self._take(payload[old:] if old else payload, missing)
 
     def finish(self) -> None:
         """The capture ended: deliver what was held, declaring the holes before it lost."""
@@ -98,16 +99,15 @@ class Stream:
         self.next_seq = ((self.next_seq or 0) + len(payload) + missing) & MASK
 
     def _drain(self) -> None:
-        """Deliver held segments that now start at (or before) the next expected byte."""
+        """Deliver held segments that now start at (or before) the next expected byte, in order."""
         while self.pending:
             nxt = self.next_seq or 0
-            ready = [s for s in self.pending if (s - nxt) & MASK == 0 or (s - nxt) & MASK >= HALF]
-            if not ready:
-                return
-            for seq in ready:
-                payload, missing = self.pending.pop(seq)
-                self.pending_bytes -= len(payload)
-                self.segment(seq, payload, missing)
+            seq = min(self.pending, key=lambda s: (s - nxt + HALF) & MASK)  # the earliest relative to nxt
+            if 0 < (seq - nxt) & MASK < HALF:
+                return  # still a hole before the earliest one
+            payload, missing = self.pending.pop(seq)
+            self.pending_bytes -= len(payload)
+            self._accept(seq, payload, missing)
 
     def _skip_hole(self) -> None:
         nxt = self.next_seq or 0

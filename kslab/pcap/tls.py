@@ -288,6 +288,8 @@ class TlsConnection:
             if ctype not in reg.CONTENT_TYPES or major != 3 or length > reg.MAX_RECORD:
                 self._lose(side, "bytes that are not a TLS record header")
                 return
+            if not direction.encrypted and len(buf) < 5 + length:
+                return  # a record in clear: wait for all of it (at most MAX_RECORD bytes)
             if self.record_version is None:
                 self.record_version = (major << 8) | buf[2]
             direction.records += 1
@@ -314,8 +316,6 @@ class TlsConnection:
                     buf.clear()
                     return
                 continue
-            if len(buf) < 5 + length:
-                return  # wait for the rest of the record (at most MAX_RECORD bytes)
             body = bytes(buf[5:5 + length])
             del buf[:5 + length]
             self._record(side, ctype, body)
