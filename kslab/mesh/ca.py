@@ -11,7 +11,7 @@ are never printed: ``repr`` shows identities and file names only.
 >>> with MeshCA() as ca:
 ...     w = ca.issue("spiffe://cluster.local/ns/istio-app/sa/bookinfo-details")
 ...     w.spiffe_id, w.lifetime_hours
-('spiffe://cluster.local/ns/istio-app/sa/bookinfo-details', 24.0)
+('spiffe://cluster.local/ns/istio-app/sa/bookinfo-details', 24)
 """
 
 from __future__ import annotations

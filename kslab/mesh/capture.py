@@ -45,7 +45,7 @@ CAP_NET_RAW = 13  # capability number (linux/capability.h)
 def can_capture(status: str | None = None) -> bool:
     """True if this process may open raw sockets: CAP_NET_RAW in its effective set (Linux).
 
-    >>> can_capture("CapEff:\t0000000000002000\n"), can_capture("CapEff:\t0000000000000000\n")
+    >>> can_capture("CapEff: 0000000000002000"), can_capture("CapEff: 0000000000000000")
     (True, False)
     """
     if status is None:

@@ -10,8 +10,8 @@ sequence and acknowledgement numbers, ACKs, FIN or RST — with correct IPv4 and
 >>> w = PcapWriter(out)
 >>> conv = TcpConversation(w, ("127.0.0.1", 40000), ("127.0.0.1", 9080))
 >>> conv.open(0.0); conv.send(0, b"hello", 0.1); conv.close(0, 0.2); conv.close(1, 0.2)
->>> w.packets
-8
+>>> w.packets  # SYN, SYN-ACK, ACK; data, ACK; FIN, ACK; FIN, ACK
+9
 """
 
 from __future__ import annotations
