@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from conftest import SHARED
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"  # the course's reference folder
 from kslab.audit import audit, audit_apiserver, audit_kubelet, bundled, from_command_line
 from kslab.audit.rules import load_rules
 from kslab.audit.sources import ComponentInput, read_apiserver, read_kubelet

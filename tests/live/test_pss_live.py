@@ -61,6 +61,9 @@ def test_enforce_rejects_with_the_predicted_violations(live_lab: Any, live_names
     label(live_lab, live_namespace, enforce=level, enforce_version=version)
     predicted = evaluate(pod, level, version, emulation_version=pods.server_minor(live_lab))
     allowed, message = admit(live_lab, pod, live_namespace, predicted.allowed)
+    if "disallowed by cluster policy" in message:
+        pytest.skip("this API server runs with --allow-privileged=false (its default): it refuses privileged "
+                    "pods in validation, before Pod Security admission sees them")
     assert allowed is predicted.allowed, message
     if not predicted.allowed:
         assert violations(message) == predicted.message()
