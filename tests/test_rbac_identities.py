@@ -34,7 +34,7 @@ def test_offline_identity_has_predicted_claims_and_no_kubeconfig() -> None:
     assert "1800 s after issue" in ident.text() and "offline" in ident.text()
     skeleton = yaml.safe_load(ident.kubeconfig_text())
     assert skeleton["contexts"][0]["context"]["namespace"] == "webapp-rbac"
-    assert "[redacted" in skeleton["users"][0]["user"]["token"]
+    assert "never shown" in skeleton["users"][0]["user"]["token"]
 
 
 def test_offline_requests_are_predicted_not_sent() -> None:

@@ -40,7 +40,8 @@ from kslab.rbac.model import Request, UserInfo
 from kslab.rbac.policy import Decision, Policy
 from kslab.rbac.rest import call_for, outcome
 from kslab.rbac.subjects import impersonate, service_account_user
-from kslab.rbac.tokens import LEGACY_ISSUER, Claims, decode_claims, expected_claims, redact_kubeconfig
+from kslab.rbac.tokens import LEGACY_ISSUER, Claims, decode_claims, expected_claims, redact_kubeconfig, \
+    redact_token
 
 #: The lab name objects are labelled with (``kslab.dev/lab: "04"``).
 LAB = "04"
@@ -141,17 +142,19 @@ def deploy_webapp(lab: Lab, namespace: str = scenario.NAMESPACE, *, wait_seconds
     return result
 
 
-def pod_token_claims(lab: Lab, namespace: str = scenario.NAMESPACE, pod: str = "") -> Claims:
+def pod_token_claims(lab: Lab, deployed: Deployed | None = None) -> Claims:
     """The claims of the token the kubelet mounted into the webapp's pod (bound to pod and node).
 
-    Offline: the claims such a token carries, marked predicted. The token is read inside this
-    function and never returned.
+    When no pod runs (offline, or no node is Ready) it returns the claims such a token carries,
+    marked predicted. The token is read inside this function and never returned.
     """
     mounted = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-    if not lab.live:
+    namespace = deployed.namespace if deployed else scenario.NAMESPACE
+    pod = deployed.pod if deployed else ""
+    if not lab.live or not pod:
+        # The kubelet asks for 3607 s; the API server may extend it (--service-account-extend-token-expiration).
         predicted = expected_claims(namespace, scenario.SERVICE_ACCOUNT, expiration_seconds=3607)
         return replace(predicted, bound_to=("pod webapp-…", "node <its node>", "serviceaccount webapp"))
-    pod = pod or lab.wait_for_pod(namespace, "app=webapp", timeout=60)
     result = lab.exec(namespace, pod, ["cat", mounted])
     if result.returncode != 0:
         raise ApiError(f"could not read {mounted} in pod {pod}: {result.stderr.strip()[:200]}",
@@ -204,10 +207,12 @@ class Identity:
     def kubeconfig_text(self) -> str:
         """The kubeconfig as it may be shown: the token and long certificates redacted."""
         if self.kubeconfig is None:
-            return redact_kubeconfig(_kubeconfig_dict(
-                server="https://<the API server>", ca_pem=None, token="<bound token from TokenRequest>",
-                context=f"{self.namespace}-{self.name}", cluster="<cluster>",
+            placeholder = "<a bound token from TokenRequest, never shown>"
+            text = redact_kubeconfig(_kubeconfig_dict(
+                server="https://<the API server>", ca_pem=None, token=placeholder,
+                context=f"kslab-{self.namespace}-{self.name}", cluster="<cluster>",
                 user=f"{self.name}@{self.namespace}", namespace=self.namespace))
+            return text.replace(redact_token(placeholder), placeholder)
         return redact_kubeconfig(self.kubeconfig.read_text(encoding="utf-8"))
 
 
@@ -479,6 +484,16 @@ def try_requests(identity: Identity, policy: Policy | None = None,
     return ProbeReport(identity.user.name, results, identity.live, identity.reason)
 
 
+def cluster_policy(lab: Lab, fallback: Policy | None = None) -> Policy:
+    """Live: every Role and binding in the cluster, read now. Offline: the lab's own objects, noted."""
+    if lab.live:
+        return live_policy(lab)
+    policy = fallback or scenario.policy()
+    policy.notes.append("offline: only the lab's own objects; a real cluster also has its built-in "
+                        "roles and bindings (cluster-admin for system:masters, the controllers' roles …)")
+    return policy
+
+
 # ---- the 2019 way -------------------------------------------------------------------------------
 @dataclass
 class LegacyTokenReport:
@@ -559,6 +574,38 @@ def legacy_token(lab: Lab, namespace: str = scenario.NAMESPACE, name: str = scen
     return report
 
 
-__all__ = ["Deployed", "Identity", "LegacyTokenReport", "ProbeReport", "SetUp", "access_matrix", "cluster_ca",
-           "connect_as", "deploy_webapp", "legacy_token", "pod_token_claims", "live_policy", "observed_matrix", "review",
+# ---- clean up -----------------------------------------------------------------------------------
+@dataclass
+class CleanUp:
+    """What clean-up deleted in the cluster, and the kubeconfig files it removed."""
+
+    cluster: Any
+    removed: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [str(self.cluster)]
+        lines += [f"removed kubeconfig {p}" for p in self.removed]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def clean_up(lab: Lab, *identities_: Identity) -> CleanUp:
+    """Delete the lab's objects (label ``kslab.dev/lab=04``) and the kubeconfigs written for it.
+
+    Deleting the service account also invalidates every bound token issued for it.
+    """
+    from kslab.cluster.cleanup import clean
+
+    report = CleanUp(clean(lab, LAB))
+    for ident in identities_:
+        if ident.kubeconfig is not None and ident.kubeconfig.exists():
+            ident.kubeconfig.unlink()
+            report.removed.append(str(ident.kubeconfig))
+    return report
+
+
+__all__ = ["CleanUp", "Deployed", "Identity", "LegacyTokenReport", "ProbeReport", "SetUp", "access_matrix", "cluster_ca",
+           "clean_up", "cluster_policy", "connect_as", "deploy_webapp", "legacy_token", "pod_token_claims", "live_policy", "observed_matrix", "review",
            "service_account_identity", "set_up", "try_requests", "whoami", "write_private"]
