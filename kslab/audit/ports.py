@@ -199,16 +199,19 @@ def probe_port(address: str, port: int, *, path: str = "/", timeout: float = 0.5
             try:
                 status = _http_status(tls, address, path)
             except ssl.SSLError as exc:
-                if "CERTIFICATE_REQUIRED" in str(exc).upper() or "certificate required" in str(exc):
+                if "CERTIFICATE" in str(exc).upper():
                     return ProbeResult(port, component, True, "TLS", None,
                                        "client certificate required (TLS alert)")
-                return ProbeResult(port, component, True, "TLS", None, f"TLS, then closed ({exc.reason})")
+                return ProbeResult(port, component, True, "TLS", None, "TLS, then closed without "
+                                   "answering: a client certificate is probably required")
             except OSError:
-                return ProbeResult(port, component, True, "TLS", None,
-                                   "TLS, then closed: a client certificate is probably required")
+                return ProbeResult(port, component, True, "TLS", None, "TLS, then closed without "
+                                   "answering: a client certificate is probably required")
             return ProbeResult(port, component, True, "HTTPS", status, _verdict(status))
-    except ssl.SSLError:
-        pass  # not TLS: try plain HTTP on a fresh connection
+    except ssl.SSLError as exc:
+        if "CERTIFICATE" in str(exc).upper():  # TLS 1.2: the handshake itself demands a certificate
+            return ProbeResult(port, component, True, "TLS", None, "client certificate required (TLS alert)")
+        # otherwise not TLS: try plain HTTP on a fresh connection
     except OSError:
         return ProbeResult(port, component, True, "TCP", None, "open, closed the connection")
     try:

@@ -14,8 +14,13 @@ from kslab.errors import UsageError
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("audit", help="CIS-mapped audits of the API server and kubelet",
+    p = subparsers.add_parser("audit", parents=parents, help="CIS-mapped audits of the API server and kubelet",
                               description=__doc__.split("\n\n")[1])
+    # --json may come before or after the target; after it, it must not reset one given before.
+    sub_json = argparse.ArgumentParser(add_help=False)
+    sub_json.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                          help="machine-readable output")
+    parents = [sub_json]
     sub = p.add_subparsers(dest="target", metavar="TARGET")
     api = sub.add_parser("apiserver", parents=parents, help="audit a kube-apiserver",
                          description="Audit a kube-apiserver static pod manifest, a file holding its "
