@@ -20,6 +20,7 @@ from kslab.audit.sources import ComponentInput, read_apiserver, read_kubelet
 from kslab.errors import InputError
 
 P, F, W, I = "PASS", "FAIL", "WARN", "INFO"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 KUBEADM_APISERVER = {
     "1.2.1": W, "1.2.2": P, "1.2.3": W, "1.2.4": P, "1.2.5": F, "1.2.6": P, "1.2.7": P, "1.2.8": P,
