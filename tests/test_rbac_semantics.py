@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kslab.errors import InputError, UsageError
-from kslab.rbac import Policy, Request, Rule, UserInfo, impersonate, rule_allows, why_not
+from kslab.rbac import Policy, Request, Rule, Subject, UserInfo, impersonate, rule_allows, why_not
+from kslab.rbac.matrix import allowed_subjects
 from kslab.rbac.subjects import split_service_account_user
 
 RBAC = "rbac.authorization.k8s.io/v1"
@@ -262,3 +263,40 @@ def test_rules_for_lists_effective_rules_per_namespace() -> None:
                                   binding("b", "Role", "r", [SA])])
     assert policy.rules_for(UserInfo(APP), "web") == [Rule(("get",), ("",), ("pods",))]
     assert policy.rules_for(UserInfo(APP), "") == []
+
+
+# ---- the subject locator (upstream TestSubjectLocator, plugin/pkg/auth/authorizer/rbac) ----------
+def _subjects(*specs: str) -> list[Subject]:
+    return [Subject(kind, name, api_group="rbac.authorization.k8s.io")
+            for kind, name in (s.split(":", 1) for s in specs)]
+
+
+STAR = [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"], "nonResourceURLs": ["*"]}]
+
+
+@pytest.mark.parametrize("super_user, local_role, request_, expected", [
+    ("", False, Request("get", "Pods", namespace="ns1"),
+     ["Group:system:masters", "User:super-admin", "Group:super-admins", "User:admin", "Group:admins"]),
+    ("", False, Request("*", "Pods", namespace="*"), ["Group:system:masters", "User:super-admin", "Group:super-admins"]),
+    ("", False, Request("*", "Pods"), ["Group:system:masters", "User:super-admin", "Group:super-admins"]),
+    ("foo", True, Request("get", "Pods", namespace="ns1"),
+     ["Group:system:masters", "User:foo", "User:super-admin", "Group:super-admins", "User:admin", "Group:admins"]),
+    ("foo", True, Request("create", "Pods", namespace="ns1"),
+     ["Group:system:masters", "User:foo", "User:super-admin", "Group:super-admins"]),
+    ("foo", True, Request("get", "Pods", namespace="ns2"),
+     ["Group:system:masters", "User:foo", "User:super-admin", "Group:super-admins"]),
+])
+def test_allowed_subjects_like_the_subject_locator(super_user: str, local_role: bool, request_: Request,
+                                                   expected: list[str]) -> None:
+    objs = [role("admin", STAR, kind="ClusterRole"),
+            binding("crb", "ClusterRole", "admin", [{"kind": "User", "name": "super-admin"},
+                                                    {"kind": "Group", "name": "super-admins"}], namespace=None)]
+    admins = [{"kind": "User", "name": "admin"}, {"kind": "Group", "name": "admins"}]
+    if local_role:
+        objs += [role("admin", [{"verbs": ["get"], "apiGroups": ["*"], "resources": ["Pods"],
+                                 "nonResourceURLs": ["*"]}], namespace="ns1"),
+                 binding("rb", "Role", "admin", admins, namespace="ns1")]
+    else:
+        objs += [binding("rb", "ClusterRole", "admin", admins, namespace="ns1")]
+    policy = Policy.from_objects(objs, validate=False)
+    assert allowed_subjects(policy, request_, super_user=super_user) == _subjects(*expected)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from kslab.rbac.aggregation import aggregate, selector_matches, sync_cluster_role
 from kslab.rbac.covers import breakdown_rule, covers
+from kslab.rbac.escalation import may_grant
 from kslab.rbac.matching import rule_allows, rules_allow, why_not
 from kslab.rbac.model import Binding, Request, Role, RoleRef, Rule, Subject, UserInfo
 from kslab.rbac.policy import Decision, Grant, Policy
@@ -27,7 +28,7 @@ from kslab.rbac.subjects import applies_to, impersonate, service_account_user
 
 __all__ = [
     "Binding", "Decision", "Grant", "Policy", "Request", "Role", "RoleRef", "Rule", "Subject",
-    "UserInfo", "aggregate", "applies_to", "breakdown_rule", "covers", "impersonate",
+    "UserInfo", "aggregate", "applies_to", "breakdown_rule", "covers", "impersonate", "may_grant",
     "rule_allows", "rules_allow", "selector_matches", "service_account_user", "sync_cluster_role",
     "why_not",
 ]

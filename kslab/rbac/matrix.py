@@ -20,18 +20,20 @@ pods      no
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kslab.cli.output import format_table
 from kslab.rbac.grammar import parse_rbac_resource
 from kslab.rbac.matching import rule_allows
-from kslab.rbac.model import Request, UserInfo
+from kslab.rbac.model import RBAC_GROUP, Binding, Request, Role, Subject, UserInfo
 from kslab.rbac.policy import Policy, _user
 from kslab.rbac.resources import ResourceCatalog, recorded
 from kslab.rbac.subjects import ALL_SERVICE_ACCOUNTS, AUTHENTICATED, UNAUTHENTICATED
 
+#: The group the API server always allows (kubeadm and kind give the admin kubeconfig this group).
+MASTERS = "system:masters"
 DEFAULT_VERBS: tuple[str, ...] = ("get", "list", "watch", "create", "update", "patch", "delete")
 DEFAULT_RESOURCES: tuple[str, ...] = (
     "pods", "pods/log", "pods/exec", "deployments.apps", "services", "configmaps", "secrets",
@@ -214,6 +216,39 @@ class WhoCan:
                 "notes": list(self.notes)}
 
 
+def granting_bindings(policy: Policy, request: Request) -> Iterator[tuple[Binding, Role, int]]:
+    """Bindings whose role has a rule allowing the request: ClusterRoleBindings, then the namespace's
+    RoleBindings. Yields ``(binding, role, index of the first allowing rule)``."""
+    scopes = list(policy.cluster_role_bindings)
+    if request.namespace:
+        scopes += policy.role_bindings(request.namespace)
+    for binding in scopes:
+        role, _ = policy.resolve(binding)
+        if role is None:
+            continue  # a missing role grants nothing
+        index = next((i for i, rule in enumerate(role.rules) if rule_allows(rule, request)), None)
+        if index is not None:
+            yield binding, role, index
+
+
+def allowed_subjects(policy: Policy, request: Request, *, super_user: str = "") -> list[Subject]:
+    """The subjects allowed to make the request, as the API server's subject locator lists them.
+
+    Upstream ``AllowedSubjects``: first the group ``system:masters`` (always allowed on a real
+    cluster), then the configured super user if any, then every subject of every granting binding,
+    as written in the binding and in evaluation order (duplicates kept, as upstream keeps them).
+
+    >>> [s.name for s in allowed_subjects(Policy(), Request("get", "pods", namespace="web"))]
+    ['system:masters']
+    """
+    subjects = [Subject("Group", MASTERS, api_group=RBAC_GROUP)]
+    if super_user:
+        subjects.append(Subject("User", super_user, api_group=RBAC_GROUP))
+    for binding, _, _ in granting_bindings(policy, request):
+        subjects.extend(binding.subjects)
+    return subjects
+
+
 def who_can(policy: Policy, verb: str, resource: str = "", *, group: str = "", namespace: str = "",
             name: str = "", subresource: str = "", path: str | None = None) -> WhoCan:
     """Every subject some binding lets do this (ClusterRoleBindings, then the namespace's RoleBindings).
@@ -223,16 +258,7 @@ def who_can(policy: Policy, verb: str, resource: str = "", *, group: str = "", n
     """
     request = Request(verb, resource, group, subresource, name, namespace, path)
     rows: list[WhoCanRow] = []
-    scopes = [b for b in policy.bindings if not b.namespace]
-    if namespace:
-        scopes += policy.role_bindings(namespace)
-    for binding in scopes:
-        role, _ = policy.resolve(binding)
-        if role is None:
-            continue
-        index = next((i for i, rule in enumerate(role.rules) if rule_allows(rule, request)), None)
-        if index is None:
-            continue
+    for binding, role, index in granting_bindings(policy, request):
         for subject in binding.subjects:
             ns = subject.namespace or (binding.namespace if subject.kind == "ServiceAccount" else "")
             row = WhoCanRow(subject.kind, subject.name, ns, binding.describe().split(" of ")[0],
@@ -240,4 +266,7 @@ def who_can(policy: Policy, verb: str, resource: str = "", *, group: str = "", n
             if row not in rows:
                 rows.append(row)
     notes = [n for n in policy.notes if "grants nothing" in n]
+    if not any(r.kind == "Group" and r.name == MASTERS for r in rows):
+        notes.append(f"(on a real cluster group {MASTERS} can too: the API server recreates its "
+                     "ClusterRoleBinding cluster-admin at every start)")
     return WhoCan(request, rows, notes)

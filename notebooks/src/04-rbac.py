@@ -202,17 +202,18 @@ who_can(identities.cluster_policy(lab), "list", "pods", namespace=scenario.NAMES
 who_can(scenario.policy(), "get", "secrets", namespace=scenario.NAMESPACE)
 
 # %% [markdown]
-# Could the webapp give itself more? It cannot create Roles at all; and even an identity that may
-# create Roles cannot grant permissions it does not hold itself (unless it has the `escalate` verb):
-# the API server checks that the creator's rules **cover** the new Role's. For the webapp and a Role
-# reading secrets, the uncovered part is:
+# Could the webapp give itself more? It may not create Roles at all; and even an identity that may
+# create Roles cannot grant permissions it does not hold itself (unless it has the `escalate` verb or is
+# in `system:masters`): the API server checks that the creator's own rules **cover** the new Role's, and
+# refuses with the permissions that are missing. kslab's version of that check, in the API server's
+# words:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from kslab.rbac import Rule, covers
+from kslab.rbac import Rule, may_grant
 
-covers(policy.rules_for(me.user, scenario.NAMESPACE),
-       [Rule(verbs=("get",), api_groups=("",), resources=("secrets",))])
+may_grant(policy, me.user, [Rule(verbs=("get", "list"), api_groups=("",), resources=("secrets",))],
+          namespace=scenario.NAMESPACE)
 
 # %% [markdown]
 # ### Explore: access matrices

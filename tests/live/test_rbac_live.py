@@ -276,3 +276,29 @@ def test_evaluator_agrees_with_subject_access_review(live_lab: Any, live_namespa
         assert allowed >= len(cases) // 12, f"only {allowed} of {len(cases)} allowed: the test would prove little"
     finally:
         live_lab.delete_lab(tag)
+
+
+def test_escalation_check_agrees_with_the_api_server(live_lab: Any, live_namespace: str) -> None:
+    """A service account that may create Roles still cannot grant what it does not hold."""
+    from kslab.cluster.api_resources import get_json
+    from kslab.rbac import Rule
+    from kslab.rbac.escalation import may_grant
+
+    ns = live_namespace
+    objs = lab_objects(ns) + [
+        scenario.role(ns, "role-maker", [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
+                                          "verbs": ["create"]}]),
+        scenario.role_binding(ns, "webapp-makes-roles", role_name="role-maker")]
+    identities.set_up(live_lab, objs)
+    ident = identities.service_account_identity(live_lab, ns)
+    policy = Policy.from_objects(objs)
+    for rules, held in (([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}], True),
+                        ([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}], False)):
+        predicted = may_grant(policy, ident.user, [Rule.from_dict(r) for r in rules], namespace=ns)
+        body = scenario.role(ns, "made-by-webapp", rules)
+        status, data = get_json(ident.client.api, f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+                                method="POST", query=(("dryRun", "All"),), body=body)
+        assert predicted.allowed is held and (status == 201) is held, (status, data)
+        if not held:
+            assert status == 403 and "attempting to grant RBAC permissions not currently held" in data["message"]
+            assert predicted.missing[0] in data["message"]
