@@ -35,4 +35,5 @@ def pytest_runtest_setup(item: pytest.Item):  # type: ignore[no-untyped-def]
                 os.environ[key] = value
 
 # The notebook sources are jupytext scripts: nbval runs the built notebooks; never import them as modules.
-collect_ignore_glob = ["notebooks/src/*"]
+# conftest files are loaded by pytest as plugins; --doctest-modules must not import them a second time.
+collect_ignore_glob = ["notebooks/src/*", "tests/conftest.py", "tests/*/conftest.py"]
