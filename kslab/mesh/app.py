@@ -31,6 +31,7 @@ def book(book_id: int) -> dict[str, Any]:
 
 class _DetailsHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive, like a real service behind a sidecar
+    disable_nagle_algorithm = True  # headers and body are two writes: do not wait between them
     server_version = "details/1.0"
     timeout = 10
 

@@ -175,6 +175,12 @@ class LocalMesh:
             port = self.outbound(caller).port
         return Call(caller.identity, get(port, list(paths), host_header=f"details:{conv.SERVICE_PORT}"))
 
+    @property
+    def tapped_packets(self) -> int | None:
+        """Packets the relay tap has written so far (None when tcpdump or nothing captures)."""
+        taps = [s for s in self._servers if isinstance(s, Tap)]
+        return taps[0].writer.packets if taps else None
+
     def describe(self) -> str:
         if not self.sidecars:
             return "no sidecars (plain HTTP)"

@@ -80,10 +80,19 @@ def _recv(sock: socket.socket) -> bytes:
     return data
 
 
+def no_delay(sock: socket.socket) -> socket.socket:
+    """Send small writes at once (no Nagle): a proxy must not add latency, as Envoy does not."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+    return sock
+
+
 def relay(a: socket.socket, b: socket.socket, *, on_data: OnData | None = None, on_end: OnEnd | None = None,
           timeout: float = TIMEOUT) -> None:
     """Relay a ⇄ b until both directions have ended (or nothing moves for ``timeout``); closes both."""
-    socks = (a, b)
+    socks = (no_delay(a), no_delay(b))
     reading = [a, b]
     try:
         while reading:

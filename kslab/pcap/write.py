@@ -10,7 +10,7 @@ sequence and acknowledgement numbers, ACKs, FIN or RST — with correct IPv4 and
 >>> w = PcapWriter(out)
 >>> conv = TcpConversation(w, ("127.0.0.1", 40000), ("127.0.0.1", 9080))
 >>> conv.open(0.0); conv.send(0, b"hello", 0.1); conv.close(0, 0.2); conv.close(1, 0.2)
->>> w.packets  # SYN, SYN-ACK, ACK; data, ACK; FIN, ACK; FIN, ACK
+>>> w.packets  # SYN, SYN-ACK, ACK; data, its delayed ACK (40 ms later); FIN, ACK; FIN, ACK
 9
 """
 
@@ -81,7 +81,14 @@ def ipv4_tcp_frame(src: str, dst: str, sport: int, dport: int, seq: int, ack: in
 
 
 class TcpConversation:
-    """The packets of one TCP connection, synthesised from what each side sent (side 0 = client)."""
+    """The packets of one TCP connection, synthesised from what each side sent (side 0 = client).
+
+    ACKs follow the usual delayed-ACK behaviour of a TCP stack: every second full segment is
+    ACKed at once; otherwise the ACK rides on the receiver's next data, or comes on its own when
+    the delayed-ACK timer (40 ms) would have fired, or right after a FIN.
+    """
+
+    DELAYED_ACK = 0.040
 
     def __init__(self, writer: PcapWriter, client: tuple[str, int], server: tuple[str, int], *,
                  mss: int = MSS, isn: tuple[int, int] = (0x1000, 0x8000)) -> None:
@@ -91,13 +98,22 @@ class TcpConversation:
         self.seq = [isn[0], isn[1]]
         self.ip_id = [1, 1]
         self.closed = [False, False]
+        self.unacked = [0, 0]         # segments each side has received and not yet ACKed
+        self.last_ts = 0.0
 
     def _emit(self, side: int, ts: float, flags: int, payload: bytes = b"") -> None:
         (sa, sp), (da, dp) = self.ends[side], self.ends[1 - side]
         ack = self.seq[1 - side] if flags & ACK else 0
         frame = ipv4_tcp_frame(sa, da, sp, dp, self.seq[side], ack, flags, payload, ip_id=self.ip_id[side])
         self.ip_id[side] += 1
+        if flags & ACK:
+            self.unacked[side] = 0  # any segment with ACK set acknowledges everything received so far
+        self.last_ts = ts
         self.writer.write(ts, frame)
+
+    def _ack_if_due(self, side: int, ts: float) -> None:
+        if self.unacked[side] and ts - self.last_ts >= self.DELAYED_ACK:
+            self._emit(side, self.last_ts + self.DELAYED_ACK, ACK)
 
     def open(self, ts: float) -> None:
         """The three-way handshake."""
@@ -108,19 +124,22 @@ class TcpConversation:
         self._emit(0, ts, ACK)
 
     def send(self, side: int, data: bytes, ts: float) -> None:
-        """``data`` written by one side: MSS-sized segments, the peer ACKing every second one."""
+        """``data`` written by one side: MSS-sized segments, ACKed as a TCP stack would."""
+        self._ack_if_due(1 - side, ts)
         pieces = [data[i:i + self.mss] for i in range(0, len(data), self.mss)]
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             self._emit(side, ts, ACK | (PSH if last else 0), piece)
             self.seq[side] += len(piece)
-            if i % 2 == 1 or last:
+            self.unacked[1 - side] += 1
+            if self.unacked[1 - side] >= 2:
                 self._emit(1 - side, ts, ACK)
 
     def close(self, side: int, ts: float) -> None:
-        """A FIN from one side, ACKed by the other."""
+        """A FIN from one side, ACKed at once by the other."""
         if self.closed[side]:
             return
+        self._ack_if_due(1 - side, ts)
         self.closed[side] = True
         self._emit(side, ts, FIN | ACK)
         self.seq[side] += 1
