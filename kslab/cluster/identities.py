@@ -20,7 +20,6 @@ No function prints or returns a token in a form that displays it.
 from __future__ import annotations
 
 import base64
-import html
 import os
 import re
 import time
@@ -35,6 +34,7 @@ from kslab.cluster.lab import Lab, api_error
 from kslab.cluster.modes import ModeChoice
 from kslab.errors import ApiError, KslabError
 from kslab.rbac import scenario
+from kslab.rbac.display import TextView
 from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, AccessMatrix, build_matrix, predict_matrix
 from kslab.rbac.model import Request, UserInfo
 from kslab.rbac.policy import Decision, Policy
@@ -49,8 +49,8 @@ DEFAULT_EXPIRY = 3600
 
 
 # ---- set up -------------------------------------------------------------------------------------
-@dataclass
-class SetUp:
+@dataclass(repr=False)
+class SetUp(TextView):
     """The objects of the lab and, live, what the API server stored."""
 
     objects: list[dict[str, Any]]
@@ -67,9 +67,6 @@ class SetUp:
         return (f"applied with server-side apply (field manager {settings.FIELD_MANAGER}), labelled "
                 f"{settings.LAB_LABEL}={LAB}:\n" + "\n".join(f"  {n}" for n in self.applied))
 
-    def __repr__(self) -> str:
-        return self.text()
-
 
 def set_up(lab: Lab, objects: list[dict[str, Any]] | None = None) -> SetUp:
     """Create the namespace, service account, Role and RoleBinding (live); offline, list them."""
@@ -84,8 +81,8 @@ def set_up(lab: Lab, objects: list[dict[str, Any]] | None = None) -> SetUp:
 
 
 # ---- deploy into the namespace -----------------------------------------------------------------
-@dataclass
-class Deployed:
+@dataclass(repr=False)
+class Deployed(TextView):
     """The webapp Deployment in the lab namespace: admitted or not, and whether a pod runs."""
 
     namespace: str
@@ -103,9 +100,6 @@ class Deployed:
         if self.pod:
             lines.append(f"pod {self.pod} is Ready")
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.text()
 
 
 def _ready_nodes(lab: Lab) -> int:
@@ -163,8 +157,8 @@ def pod_token_claims(lab: Lab, deployed: Deployed | None = None) -> Claims:
 
 
 # ---- the identity -------------------------------------------------------------------------------
-@dataclass
-class Identity:
+@dataclass(repr=False)
+class Identity(TextView):
     """A service account as an identity: its user, its token's claims, its kubeconfig and client.
 
     ``client`` is a :class:`~kslab.cluster.lab.Lab` that talks to the cluster *as* the service
@@ -200,9 +194,6 @@ class Identity:
             lines += [f"offline ({self.reason}): no token was requested and no kubeconfig written.",
                       "Live, a TokenRequest would return a bound token with the claims below."]
         return "\n".join(lines + ["", self.claims.text(times=self.live)])
-
-    def __repr__(self) -> str:
-        return self.text()
 
     def kubeconfig_text(self) -> str:
         """The kubeconfig as it may be shown: the token and long certificates redacted."""
@@ -425,8 +416,8 @@ class ProbeResult:
     message: str = ""
 
 
-@dataclass
-class ProbeReport:
+@dataclass(repr=False)
+class ProbeReport(TextView):
     """Real requests as the service account: what the evaluator predicted, what the server did."""
 
     identity: str
@@ -448,12 +439,6 @@ class ProbeReport:
         if said:
             lines += ["The API server said:", *said]
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
 
     def agree(self) -> bool:
         """True when every observed outcome matches the prediction (allowed vs forbidden)."""
@@ -495,8 +480,8 @@ def cluster_policy(lab: Lab, fallback: Policy | None = None) -> Policy:
 
 
 # ---- the 2019 way -------------------------------------------------------------------------------
-@dataclass
-class LegacyTokenReport:
+@dataclass(repr=False)
+class LegacyTokenReport(TextView):
     """What happened when a legacy token Secret was created for the service account."""
 
     live: bool
@@ -527,9 +512,6 @@ class LegacyTokenReport:
         lines.append("deleted the Secret again (a non-expiring token should not linger)" if self.deleted
                      else "the Secret could not be deleted; `kslab cluster clean` will remove it")
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.text()
 
 
 def legacy_token(lab: Lab, namespace: str = scenario.NAMESPACE, name: str = scenario.SERVICE_ACCOUNT,
@@ -575,8 +557,8 @@ def legacy_token(lab: Lab, namespace: str = scenario.NAMESPACE, name: str = scen
 
 
 # ---- clean up -----------------------------------------------------------------------------------
-@dataclass
-class CleanUp:
+@dataclass(repr=False)
+class CleanUp(TextView):
     """What clean-up deleted in the cluster, and the kubeconfig files it removed."""
 
     cluster: Any
@@ -586,9 +568,6 @@ class CleanUp:
         lines = [str(self.cluster)]
         lines += [f"removed kubeconfig {p}" for p in self.removed]
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.text()
 
 
 def clean_up(lab: Lab, *identities_: Identity) -> CleanUp:

@@ -11,6 +11,7 @@ from typing import Any
 
 from kslab.errors import KslabError
 from kslab.exercises.model import CheckResult, Exercise
+from kslab.exercises.nb01 import _names  # the same reading of "a set of names" as notebook 01
 from kslab.manifests.load import load_text
 from kslab.rbac import Policy, Request, Rule, covers, scenario
 from kslab.rbac.resources import recorded
@@ -38,12 +39,6 @@ def _why(decision: Any) -> str:
         if "applies" in line or "would allow" in line:
             return line
     return decision.explanation[0]
-
-
-def _names(answer: Any) -> set[str]:
-    if isinstance(answer, str):
-        answer = answer.replace(",", " ").split()
-    return {str(a).strip().lower() for a in (answer or [])}
 
 
 # ---- 1. namespaced or not ----------------------------------------------------------------------

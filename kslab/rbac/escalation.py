@@ -22,23 +22,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kslab.rbac.covers import covers
+from kslab.rbac.display import TextView
 from kslab.rbac.model import RBAC_GROUP, Request, Rule, UserInfo
 from kslab.rbac.policy import Policy
 
 MASTERS = "system:masters"
 
 
-def compact_string(rule: Rule) -> str:
-    """A rule as the API server prints it in escalation errors (Go's ``%q`` of each list)."""
-    def q(values: Sequence[str]) -> str:
-        return "[" + " ".join(f'"{v}"' for v in values) + "]"
+def go_quoted(values: Sequence[str]) -> str:
+    """A list of strings as Go's ``%q`` prints it: ``["a" "b"]``."""
+    return "[" + " ".join(f'"{v}"' for v in values) + "]"
 
+
+def compact_string(rule: Rule) -> str:
+    """A rule as the API server prints it in escalation errors."""
     parts = []
     for label, values in (("APIGroups", rule.api_groups), ("Resources", rule.resources),
                           ("NonResourceURLs", rule.non_resource_urls), ("ResourceNames", rule.resource_names),
                           ("Verbs", rule.verbs)):
         if values:
-            parts.append(f"{label}:{q(values)}")
+            parts.append(f"{label}:{go_quoted(values)}")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -59,15 +62,15 @@ def compact_rules(rules: Sequence[Rule]) -> list[Rule]:
     return others + list(merged.values())
 
 
-@dataclass
-class GrantCheck:
+@dataclass(repr=False)
+class GrantCheck(TextView):
     """The escalation check's verdict: allowed, why, and (when refused) the permissions missing."""
 
     allowed: bool
     reason: str
     missing: list[str] = field(default_factory=list)
 
-    def __repr__(self) -> str:
+    def text(self) -> str:
         verdict = "allowed" if self.allowed else "refused"
         return f"{verdict}: {self.reason}" + "".join(f"\n  {m}" for m in self.missing)
 
@@ -86,5 +89,5 @@ def may_grant(policy: Policy, user: UserInfo, rules: Sequence[Rule], *, namespac
     if ok:
         return GrantCheck(True, "the user already holds every permission the role grants")
     missing = sorted(compact_string(r) for r in compact_rules(uncovered))
-    return GrantCheck(False, f'user "{user.name}" (groups={list(user.groups)}) is attempting to grant RBAC '
-                             "permissions not currently held:", missing)
+    return GrantCheck(False, f'user "{user.name}" (groups={go_quoted(user.groups)}) is attempting to grant '
+                             "RBAC permissions not currently held:", missing)

@@ -19,12 +19,12 @@ pods      no
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from kslab.cli.output import format_table
+from kslab.rbac.display import TextView
 from kslab.rbac.grammar import parse_rbac_resource
 from kslab.rbac.matching import rule_allows
 from kslab.rbac.model import RBAC_GROUP, Binding, Request, Role, Subject, UserInfo
@@ -57,8 +57,8 @@ class Cell:
     reason: str = ""
 
 
-@dataclass
-class AccessMatrix:
+@dataclass(repr=False)
+class AccessMatrix(TextView):
     """Verbs × resources for one identity in one namespace, and where the answers came from."""
 
     subject: str
@@ -94,9 +94,6 @@ class AccessMatrix:
         if cluster and self.namespace:
             lines.append(f"(asked cluster-wide, as they are cluster-scoped: {', '.join(cluster)})")
         return "\n".join(lines + self.notes)
-
-    def __repr__(self) -> str:
-        return self.text()
 
     def _repr_html_(self) -> str:
         from kslab.widgets.rbac_matrix import matrix_html  # noqa: PLC0415 - display only
@@ -185,8 +182,8 @@ class WhoCanRow:
         return ""
 
 
-@dataclass
-class WhoCan:
+@dataclass(repr=False)
+class WhoCan(TextView):
     """The answer to "who can VERB RESOURCE in NAMESPACE?"."""
 
     request: Request
@@ -202,12 +199,6 @@ class WhoCan:
                                "meaning": r.meaning} for r in self.rows],
                              ["kind", "name", "namespace", "via", "meaning"])
         return "\n".join([head, table, *self.notes])
-
-    def __repr__(self) -> str:
-        return self.text()
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
 
     def to_dict(self) -> dict[str, Any]:
         return {"request": self.request.to_dict(), "source": PREDICTED,

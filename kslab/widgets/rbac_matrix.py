@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kslab.rbac.display import TextView
 from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, AccessMatrix, predict_matrix
 from kslab.rbac.model import UserInfo
 from kslab.rbac.policy import Policy
@@ -52,8 +53,8 @@ def matrix_html(matrix: AccessMatrix, *, highlight: set[tuple[str, str]] | None 
             f"{''.join(body)}</table>{notes}</div>")
 
 
-@dataclass
-class SideBySide:
+@dataclass(repr=False)
+class SideBySide(TextView):
     """A predicted matrix and, when live, the observed one; shows where they disagree."""
 
     predicted: AccessMatrix
@@ -80,9 +81,6 @@ class SideBySide:
             parts.append(self.observed.text())
         parts.append(self.verdict())
         return "\n\n".join(parts)
-
-    def __repr__(self) -> str:
-        return self.text()
 
     def _repr_html_(self) -> str:
         marked = {(r, v) for r, v, _, _ in self.differences}

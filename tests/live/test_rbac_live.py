@@ -302,3 +302,4 @@ def test_escalation_check_agrees_with_the_api_server(live_lab: Any, live_namespa
         if not held:
             assert status == 403 and "attempting to grant RBAC permissions not currently held" in data["message"]
             assert predicted.missing[0] in data["message"]
+            assert predicted.reason in data["message"]  # the same words, groups included
