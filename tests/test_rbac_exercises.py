@@ -65,3 +65,10 @@ def test_secret_readers_and_namespaced_explain_mistakes() -> None:
     assert "group:ops" in nb04.check_secret_readers({"Group:ops", "User:alice"}).reason
     result = nb04.check_namespaced("pods secrets nodes")
     assert not result.passed and "nodes" in result.reason
+
+
+@pytest.mark.parametrize("answer", [None, 42, "kind: [", "kind: ConfigMap\nmetadata: {name: x}\n", {"kind": "Pod"}])
+def test_bad_answers_fail_with_a_reason(answer: Any) -> None:
+    for checker in (nb04.check_config_reader, nb04.check_narrow_binding):
+        result = checker(answer)
+        assert not result.passed and result.reason

@@ -6,7 +6,8 @@ Answers that are objects may be given as a dict or as YAML text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kslab.errors import KslabError
@@ -18,6 +19,18 @@ from kslab.rbac.resources import recorded
 
 NS = scenario.NAMESPACE
 CONFIG = "webapp-config"
+
+
+def _failing_on_bad_answers(checker: Callable[[Any], CheckResult]) -> Callable[[Any], CheckResult]:
+    """A malformed answer (not an object, bad YAML) is a FAIL with the reason, never an exception."""
+    @functools.wraps(checker)
+    def check(answer: Any) -> CheckResult:
+        try:
+            return checker(answer)
+        except (ValueError, KslabError) as exc:
+            return CheckResult(False, getattr(exc, "message", None) or str(exc))
+
+    return check
 
 
 def _one_object(answer: Any, kind: str) -> dict[str, Any]:
@@ -70,6 +83,7 @@ MOST_ALLOWED = [Rule(verbs=("get", "list", "watch"), api_groups=("",), resources
                      resource_names=(CONFIG,))]
 
 
+@_failing_on_bad_answers
 def check_config_reader(answer: Any) -> CheckResult:
     """A Role in webapp-rbac that lets the webapp read ConfigMap webapp-config — and nothing more."""
     role = _one_object(answer, "Role")
@@ -109,6 +123,7 @@ TOO_BROAD = {
 }
 
 
+@_failing_on_bad_answers
 def check_narrow_binding(answer: Any) -> CheckResult:
     """Replace TOO_BROAD by a binding that grants ClusterRole pod-reader only in webapp-rbac."""
     binding = _one_object(answer, "RoleBinding") if not (isinstance(answer, dict) and
