@@ -26,14 +26,20 @@ _LAZY: dict[str, str] = {
     "progress": "kslab.exercises",
 }
 
-__all__ = ["KslabError", "__version__", *_LAZY]
+# The lessons' modules, importable as attributes (``kslab.pss.evaluate(...)``) on first use.
+_SUBMODULES = ("architecture", "audit", "classroom", "hack", "istio", "manifests", "mesh", "pcap",
+               "pss", "rbac", "widgets")
+
+__all__ = ["KslabError", "__version__", *_LAZY, *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"kslab.{name}")
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
         raise AttributeError(f"module 'kslab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -19,6 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def names_in(answer: Any) -> set[str]:
+    """A student's "set of names" answer, read generously: a set/list, or a string split on commas/spaces.
+
+    >>> sorted(names_in("etcd, Kube-Scheduler"))
+    ['etcd', 'kube-scheduler']
+    """
+    if isinstance(answer, str):
+        answer = answer.replace(",", " ").split()
+    return {str(a).strip().lower() for a in (answer or [])}
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The verdict of a check: passed or not, and why (always a full sentence for the student)."""

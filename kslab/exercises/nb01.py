@@ -6,19 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from kslab.architecture import COMPONENTS
-from kslab.exercises.model import CheckResult, Exercise
-
-
-def _names(answer: Any) -> set[str]:
-    if isinstance(answer, str):
-        answer = answer.replace(",", " ").split()
-    return {str(a).strip().lower() for a in (answer or [])}
+from kslab.exercises.model import CheckResult, Exercise, names_in
 
 
 def check_control_plane(answer: Any) -> CheckResult:
     """The answer must name exactly the control-plane components."""
     want = {c.name for c in COMPONENTS if c.plane == "control plane"}
-    got = _names(answer)
+    got = names_in(answer)
     if not got:
         return CheckResult(False, "give the names of the control-plane components, e.g. {'etcd', ...}")
     missing, extra = sorted(want - got), sorted(got - want)
@@ -34,7 +28,7 @@ def check_control_plane(answer: Any) -> CheckResult:
 
 def check_etcd_client(answer: Any) -> CheckResult:
     """Which component is the only one that talks to etcd?"""
-    got = _names(answer)
+    got = names_in(answer)
     if got == {"kube-apiserver"}:
         return CheckResult(True, "only the API server reads and writes etcd; everything else goes through it")
     if not got:

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kslab.errors import KslabError
-from kslab.exercises.model import CheckResult, Exercise
-from kslab.exercises.nb01 import _names  # the same reading of "a set of names" as notebook 01
+from kslab.exercises.model import CheckResult, Exercise, names_in
 from kslab.manifests.load import load_text
 from kslab.rbac import Policy, Request, Rule, covers, scenario
 from kslab.rbac.resources import recorded
@@ -65,7 +64,7 @@ def check_namespaced(answer: Any) -> CheckResult:
     """Which of ASKED are namespaced? (a set of names)"""
     catalog = recorded()
     want = {r for r in ASKED if catalog.scope(r, _GROUPS.get(r, "")) == "Namespaced"}
-    got = _names(answer) & set(ASKED)
+    got = names_in(answer) & set(ASKED)
     if not got:
         return CheckResult(False, f"answer with the namespaced ones among: {', '.join(ASKED)}")
     missing, extra = sorted(want - got), sorted(got - want)
@@ -176,7 +175,7 @@ def expected_readers() -> set[str]:
 def check_secret_readers(answer: Iterable[str] | str) -> CheckResult:
     """Answer with ``kind:name`` strings, e.g. {'User:bob', 'Group:devs'}."""
     want = expected_readers()
-    got = {a.replace(" ", "") for a in _names(answer)}
+    got = {a.replace(" ", "") for a in names_in(answer)}
     if not got:
         return CheckResult(False, "answer with strings like 'User:bob', 'Group:devs', 'ServiceAccount:ci'")
     missing, extra = want - got, got - want
