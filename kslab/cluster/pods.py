@@ -67,13 +67,19 @@ def lab_namespace(lab: Any, namespace: str, *, lab_name: str, enforce: str | Non
     ensure_service_account(lab, namespace)
 
 
-def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any]) -> list[Any]:
-    """Pods of the Deployment's newest ReplicaSet (same revision as the Deployment), not being deleted."""
+def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any], generation: int = 0) -> list[Any]:
+    """Pods of the Deployment's newest ReplicaSet (same revision as the Deployment), not being deleted.
+
+    Until the deployment controller has seen ``generation`` (the spec just applied), the revision
+    annotation still names the previous ReplicaSet, whose pods must not be mistaken for the new ones.
+    """
     from kubernetes import client
 
     apps = client.AppsV1Api(lab.api)
     revision_key = "deployment.kubernetes.io/revision"
     live = apps.read_namespaced_deployment(deployment["metadata"]["name"], namespace)
+    if (live.status.observed_generation or 0) < generation:
+        return []
     revision = (live.metadata.annotations or {}).get(revision_key)
     selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
     newest = {rs.metadata.name for rs in apps.list_namespaced_replica_set(namespace, label_selector=selector).items
@@ -108,11 +114,12 @@ def deploy_and_wait(lab: Any, obj: Mapping[str, Any], *, namespace: str, lab_nam
     body = {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}
     require_valid(body)
     lab_namespace(lab, namespace, lab_name=lab_name)
-    lab.apply(body, lab=lab_name)
+    applied = lab.apply(body, lab=lab_name)[0]
+    generation = int((applied.get("metadata") or {}).get("generation") or 0)
     deadline = time.monotonic() + timeout
     last = "no pod yet"
     while time.monotonic() < deadline:
-        for pod in _newest_pods(lab, namespace, body):
+        for pod in _newest_pods(lab, namespace, body, generation):
             ready, why = _pod_state(pod)
             if ready:
                 return Started(pod.metadata.name)

@@ -5,6 +5,8 @@ Needs only the API (no node, no scheduler): pods stay Pending, which is fine for
 
 from __future__ import annotations
 
+import time
+
 import json
 import uuid
 from typing import Any
@@ -70,7 +72,13 @@ def test_clean_removes_exactly_the_labs_objects_and_is_idempotent(live_lab: Any,
 
         remaining = {cm.metadata.name for cm in core.list_namespaced_config_map(ns).items}
         assert {"made-by-hand", "other-lab"} <= remaining and "cm" not in remaining
-        assert not core.list_namespaced_pod(ns).items
+        # Pods go gracefully: a deleted pod is Terminating for its grace period, and the Deployment's
+        # pods are removed by the garbage collector in the background. None may stay alive.
+        deadline = time.monotonic() + 90
+        while (alive := [p.metadata.name for p in core.list_namespaced_pod(ns).items
+                         if p.metadata.deletion_timestamp is None]) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not alive
         assert not core.list_namespaced_service_account(ns, label_selector=f"kslab.dev/lab={lab_name}").items
         assert not rbac.list_cluster_role(label_selector=f"kslab.dev/lab={lab_name}").items
         # A namespace's deletion finishes in the background (never, without a controller-manager).
