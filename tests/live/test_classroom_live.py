@@ -1,0 +1,235 @@
+"""Classroom mode against a real API server: a three-student classroom is created, proven isolated
+with SubjectAccessReviews *and* with real requests made with each student's kubeconfig, then deleted,
+and nothing of it is left.
+
+Everything here is API-level (RBAC, TokenRequest, Pod Security admission): no node is needed. Only
+the very end — namespaces disappearing — needs the namespace controller (kube-controller-manager);
+without one that last check skips and says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kslab.classroom import objects as build
+from kslab.classroom.roster import numbered
+from kslab.cluster import classroom
+from kslab.cluster.identities import connect_as
+
+pytestmark = pytest.mark.live
+
+
+@dataclass
+class Classroom:
+    lab: Any
+    students: list[str]
+    prefix: str
+    hub: str
+    out: Path
+    created: classroom.CreateReport
+
+    def ns(self, i: int) -> str:
+        return build.namespace_for(self.students[i], self.prefix)
+
+    def kubeconfig(self, i: int) -> Path:
+        return self.out / f"{self.students[i]}.kubeconfig"
+
+    def as_student(self, i: int) -> Any:
+        return connect_as(self.kubeconfig(i), build.STUDENT_CONTEXT)
+
+
+@pytest.fixture(scope="module")
+def room(live_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Classroom]:
+    from kubernetes import client
+
+    tag = uuid.uuid4().hex[:6]
+    prefix, hub = f"kt{tag}-", f"kslab-t-hub-{tag}"
+    live_lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(
+        name=hub, labels={**live_lab.labels_for("tests"), "kslab.dev/test": "classroom-hub"})))
+    students = [s.name for s in numbered(3)]
+    out = tmp_path_factory.mktemp("kubeconfigs")
+    try:
+        created = classroom.create(live_lab, students, prefix=prefix, out=out, hub_namespace=hub,
+                                   expiration_seconds=3600)
+        yield Classroom(live_lab, students, prefix, hub, out, created)
+    finally:
+        classroom.delete(live_lab, students, prefix=prefix)
+        try:
+            live_lab.core.delete_namespace(hub)
+        except Exception:  # noqa: BLE001 - already gone is fine
+            pass
+
+
+def test_create_made_everything_and_status_sees_it(room: Classroom) -> None:
+    report = room.created
+    assert report.objects == 1 + 3 * len(build.student_objects("x"))
+    assert len(report.kubeconfigs) == 3 and len(report.secrets) == 3
+    st = classroom.status(room.lab, room.students, prefix=room.prefix)
+    assert st.ready and st.course_role
+    assert [r["objects"] for r in st.rows] == ["8/8"] * 3
+    assert [r["kubeconfig_secret"] for r in st.rows] == [
+        f"{room.hub}/{build.secret_name(s, room.prefix)}" for s in room.students]
+    ns = room.lab.core.read_namespace(room.ns(0))
+    assert ns.metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert ns.metadata.labels["kslab.dev/student"] == room.students[0]
+
+
+def test_create_again_changes_nothing(room: Classroom) -> None:
+    def versions() -> dict[str, str]:
+        found = {}
+        for i in range(3):
+            ns = room.ns(i)
+            found[ns] = room.lab.core.read_namespace(ns).metadata.resource_version
+            found[f"{ns}/rb"] = room.lab.dynamic.resources.get(api_version=build.RBAC_V1, kind="RoleBinding").get(
+                name=build.ROLE_BINDING, namespace=ns).metadata.resourceVersion
+            found[f"{ns}/quota"] = room.lab.core.read_namespaced_resource_quota("kslab-quota", ns).metadata.resource_version
+        return found
+
+    before = versions()
+    again = classroom.create(room.lab, room.students, prefix=room.prefix)  # no new kubeconfigs this time
+    assert again.kubeconfigs == [] and again.secrets == []
+    assert versions() == before  # server-side apply of the same objects is a no-op
+
+
+def test_kubeconfigs_are_private_and_never_shown(room: Classroom) -> None:
+    for i, student in enumerate(room.students):
+        path = room.kubeconfig(i)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        doc = yaml.safe_load(path.read_text())
+        assert doc["current-context"] == build.STUDENT_CONTEXT
+        assert doc["contexts"][0]["context"]["namespace"] == room.ns(i)
+        token = doc["users"][0]["user"]["token"]
+        assert token not in room.created.text() and token not in str(room.created.as_dict())
+        # The Secret for JupyterHub holds the same kubeconfig.
+        secret = room.lab.core.read_namespaced_secret(build.secret_name(student, room.prefix), room.hub)
+        import base64
+
+        assert base64.b64decode(secret.data[build.SECRET_KEY]).decode() == path.read_text()
+        assert secret.metadata.labels["kslab.dev/student"] == student
+
+
+def test_access_reviews_show_no_leak(room: Classroom) -> None:
+    report = classroom.verify(room.lab, room.students, prefix=room.prefix, hub_namespace=room.hub)
+    assert all(o.observed is not None for o in report.outcomes)
+    assert not report.leaks, report.text()
+    assert not report.missing, report.text()
+    assert report.ok
+    assert not report.disagreements, report.text()  # the cluster grants service accounts nothing else
+
+
+def _status_of(call: Any) -> int:
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - the status is the answer
+        return int(getattr(exc, "status", 0) or 0)
+    return 200
+
+
+def test_real_requests_with_each_students_kubeconfig(room: Classroom) -> None:
+    for i in range(3):
+        me = room.as_student(i)
+        other = room.ns((i + 1) % 3)
+        assert _status_of(lambda: me.core.list_namespaced_pod(room.ns(i))) == 200
+        assert _status_of(lambda: me.core.list_namespaced_pod(other)) == 403
+        assert _status_of(lambda: me.core.list_namespaced_secret(other)) == 403
+        assert _status_of(lambda: me.core.list_node()) == 403
+        assert _status_of(lambda: me.core.list_namespace()) == 403
+        assert _status_of(lambda: me.core.list_namespaced_secret(room.hub)) == 403
+        assert _status_of(lambda: me.core.patch_namespace(
+            room.ns(i), {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}})) == 403
+
+
+def _pod(name: str, **security: Any) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "app", "image": "registry.invalid/kslab/none:1"}
+    if security:
+        container["securityContext"] = security
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"serviceAccountName": build.SERVICE_ACCOUNT, "automountServiceAccountToken": False,
+                     "containers": [container]}}
+
+
+def test_baseline_is_enforced_in_the_students_namespace(room: Classroom) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    me = room.as_student(0)
+    with pytest.raises(ApiException) as err:
+        me.core.create_namespaced_pod(room.ns(0), _pod("privileged", privileged=True))
+    assert err.value.status == 403
+    message = json.loads(err.value.body)["message"]
+    assert 'violates PodSecurity "baseline:latest": privileged' in message
+    # A pod that meets baseline is admitted (dry run: nothing stays), the quota satisfied by the LimitRange's
+    # defaults, while the restricted violations come back only as warnings.
+    allowed, message = me.admit(_pod("plain"), namespace=room.ns(0))
+    assert allowed, message
+
+
+def test_a_student_can_do_lab_04_in_their_namespace_but_not_escalate(room: Classroom) -> None:
+    from kubernetes import client
+
+    me = room.as_student(1)
+    ns = room.ns(1)
+    rbac = client.RbacAuthorizationV1Api(me.api)
+    role = {"metadata": {"name": "pod-reader"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]}
+    assert _status_of(lambda: rbac.create_namespaced_role(ns, role)) == 200
+    greedy = {"metadata": {"name": "ns-admin"},
+              "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]}]}
+    assert _status_of(lambda: rbac.create_namespaced_role(ns, greedy)) == 403  # RBAC's escalation check
+    binding = {"metadata": {"name": "admin-here"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
+                                                                "kind": "ClusterRole", "name": "cluster-admin"},
+               "subjects": [{"kind": "ServiceAccount", "name": "student", "namespace": ns}]}
+    assert _status_of(lambda: rbac.create_namespaced_role_binding(ns, binding)) == 403
+    sa = client.CoreV1Api(me.api)
+    assert _status_of(lambda: sa.create_namespaced_service_account_token(
+        build.SERVICE_ACCOUNT, ns, client.AuthenticationV1TokenRequest(
+            spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600)))) == 200
+    assert _status_of(lambda: sa.create_namespaced_service_account_token(
+        build.SERVICE_ACCOUNT, room.ns(2), client.AuthenticationV1TokenRequest(
+            spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600)))) == 403
+
+
+def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:
+    lab = room.lab
+    # Something else in the hub's namespace must survive: delete is by labels and names, not by namespace.
+    from kubernetes import client
+
+    lab.core.create_namespaced_config_map(room.hub, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="keep")))
+    report = classroom.delete(lab, room.students, prefix=room.prefix, wait=90)
+    deleted = set(report.deleted)
+    assert {f"Namespace/{room.ns(i)}" for i in range(3)} <= deleted
+    assert {f"Secret/{room.hub}/{build.secret_name(s, room.prefix)}" for s in room.students} <= deleted
+    assert lab.core.read_namespaced_config_map("keep", room.hub).metadata.name == "keep"
+    again = classroom.delete(lab, room.students, prefix=room.prefix)
+    assert again.deleted == []  # idempotent
+    left = [s for s in lab.core.list_secret_for_all_namespaces(label_selector=classroom.SELECTOR).items
+            if s.metadata.labels.get("kslab.dev/student") in room.students and s.metadata.namespace == room.hub]
+    assert left == []
+    if report.terminating:
+        pytest.skip(f"namespaces still Terminating after 90s ({', '.join(report.terminating)}): this API server "
+                    "has no namespace controller (kube-controller-manager), so their contents stay")
+    st = classroom.status(lab, room.students, prefix=room.prefix)
+    assert [r["state"] for r in st.rows] == ["absent"] * 3
+    # The service accounts went with their namespaces, and with them every token issued for them (the API
+    # server caches a successful token check for ten seconds, so give it that long).
+    deadline = time.monotonic() + 30
+    while (code := _status_of(lambda: room.as_student(0).core.list_namespaced_pod(room.ns(0)))) != 401:
+        assert code == 403 and time.monotonic() < deadline, code
+        time.sleep(2)
+    others = [n for n in lab.core.list_namespace(label_selector=classroom.SELECTOR).items
+              if not n.metadata.deletion_timestamp]
+    role_left = _status_of(lambda: lab.dynamic.resources.get(api_version=build.RBAC_V1, kind="ClusterRole").get(
+        name=build.COURSE_ROLE)) == 200
+    assert role_left == bool(others)  # the course role goes with the last classroom
+    assert os.path.exists(room.kubeconfig(0))  # files are the instructor's to remove; the token is dead
