@@ -73,7 +73,13 @@ def close_write(sock: socket.socket) -> None:
 
 
 def _recv(sock: socket.socket) -> bytes:
-    data = sock.recv(65536)
+    # Non-blocking: a readable TLS socket may hold only a record without application data (a TLS 1.3
+    # session ticket); a blocking recv would then wait for data while the other direction starves.
+    sock.settimeout(0)
+    try:
+        data = sock.recv(65536)
+    finally:
+        sock.settimeout(TIMEOUT)
     if data and isinstance(sock, ssl.SSLSocket):
         while sock.pending():  # decrypted bytes select() cannot see
             data += sock.recv(sock.pending())
@@ -104,8 +110,8 @@ def relay(a: socket.socket, b: socket.socket, *, on_data: OnData | None = None, 
                 dst = socks[1 - i]
                 try:
                     data = _recv(src)
-                except ssl.SSLWantReadError:
-                    continue  # half a TLS record: wait for the rest
+                except (ssl.SSLWantReadError, BlockingIOError):
+                    continue  # half a TLS record, or a record with no data for us: wait for more
                 except ConnectionResetError:
                     if on_end:
                         on_end(i, "reset")

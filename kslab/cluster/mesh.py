@@ -1,0 +1,379 @@
+"""Istio on a live cluster: detect it, apply the lab, wait, verify, and capture from a pod.
+
+Every function takes the :class:`~kslab.cluster.lab.Lab` and decides by its mode: live, it talks
+to the cluster with the official client (and ``istioctl`` when installed, as an argument list);
+offline, it computes what can be computed — the manifests validated, the effective mTLS mode
+predicted from the PeerAuthentications, the Pod Security verdict of a capture container — and the
+local mesh (:mod:`kslab.mesh`) shows the same traffic for real on loopback.
+
+>>> effective_mode([{"metadata": {"namespace": "istio-app", "name": "default"},
+...                  "spec": {"mtls": {"mode": "STRICT"}}}], "istio-app", {"app": "details"})
+('STRICT', 'PeerAuthentication istio-app/default (namespace-wide)')
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kslab.cluster.lab import Lab, api_error
+from kslab.errors import ApiError, ToolMissing
+
+LAB = "05"
+NAMESPACE = "istio-app"
+LEGACY_NAMESPACE = "istio-legacy"
+ROOT_NAMESPACE = "istio-system"
+INSTALL_HINT = ("download istioctl (curl -L https://istio.io/downloadIstio | sh -), then "
+                "`istioctl install --set profile=demo --set components.cni.enabled=true -y` "
+                "(the CNI plugin keeps NET_ADMIN out of your pods)")
+#: An image with tcpdump and base64, for the ephemeral capture container.
+CAPTURE_IMAGE = "docker.io/nicolaka/netshoot:v0.13"
+CAPTURE_CONTAINER = "kslab-capture"
+CAPTURE_FILE = "/tmp/kslab.pcap"
+#: The order in which the lab's manifests are applied.
+LAB_MANIFESTS = ("namespace.yaml", "bookinfo.yaml", "destinationrule.yaml", "gateway.yaml",
+                 "virtualservice.yaml", "plaintext-client.yaml")
+
+
+# ---- what is installed ---------------------------------------------------------------------------
+@dataclass
+class IstioStatus:
+    """istioctl on this machine; istiod and Istio's CRDs in the cluster; what to do next."""
+
+    istioctl: str | None
+    istiod: str | None
+    crds: bool | None
+    mode: str
+    hints: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.istiod) and bool(self.crds)
+
+    def __str__(self) -> str:
+        lines = [f"istioctl: {self.istioctl or 'not installed'}",
+                 f"istiod:   {self.istiod or ('unknown: offline' if self.mode == 'offline' else 'not found')}",
+                 f"Istio CRDs: {'present' if self.crds else 'unknown: offline' if self.crds is None else 'missing'}"]
+        lines += [f"next: {h}" for h in self.hints]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def istioctl_version() -> str | None:
+    """The local istioctl's version, or None when it is not installed."""
+    path = shutil.which("istioctl")
+    if not path:
+        return None
+    try:
+        done = subprocess.run([path, "version", "--remote=false", "-o", "json"], capture_output=True,
+                              text=True, timeout=20)
+        return str(json.loads(done.stdout)["clientVersion"]["version"])
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return "installed (version unreadable)"
+
+
+def detect(lab: Lab) -> IstioStatus:
+    """Is Istio there? istioctl locally; live, istiod's deployment and the PeerAuthentication CRD."""
+    status = IstioStatus(istioctl_version(), None, None, lab.mode)
+    if lab.live:
+        from kubernetes import client
+
+        try:
+            dep = client.AppsV1Api(lab.api).read_namespaced_deployment("istiod", ROOT_NAMESPACE)
+            image = dep.spec.template.spec.containers[0].image
+            status.istiod = f"{image.rsplit(':', 1)[-1]} ({dep.status.ready_replicas or 0} ready)"
+        except Exception as exc:  # noqa: BLE001 - a 404 is an answer
+            if getattr(exc, "status", None) not in (403, 404):
+                raise api_error(exc, "reading deployment istio-system/istiod") from None
+        try:
+            client.ApiextensionsV1Api(lab.api).read_custom_resource_definition("peerauthentications.security.istio.io")
+            status.crds = True
+        except Exception as exc:  # noqa: BLE001
+            if getattr(exc, "status", None) not in (403, 404):
+                raise api_error(exc, "reading Istio's CRDs") from None
+            status.crds = False
+        if not status.ready:
+            status.hints.append(f"install Istio: {INSTALL_HINT}")
+    else:
+        status.hints.append("offline: the lab validates the manifests and runs the local mesh instead")
+    if not status.istioctl:
+        status.hints.append("istioctl is optional (kslab verifies through the API without it); "
+                            "to get it: curl -L https://istio.io/downloadIstio | sh -")
+    return status
+
+
+# ---- the effective mTLS mode -----------------------------------------------------------------------
+def effective_mode(peer_authentications: Iterable[Mapping[str, Any]], namespace: str,
+                   labels: Mapping[str, str], *, root_namespace: str = ROOT_NAMESPACE) -> tuple[str, str]:
+    """The mTLS mode a workload gets, and which PeerAuthentication decided it.
+
+    Istio's precedence: a policy selecting the workload, then the namespace-wide one (no
+    selector), then the mesh-wide one (no selector, in the root namespace); ``UNSET`` defers to
+    the next level; with none at all the mode is PERMISSIVE.
+    """
+    def applies(pa: Mapping[str, Any], level: str) -> bool:
+        meta, spec = pa.get("metadata") or {}, pa.get("spec") or {}
+        selector = ((spec.get("selector") or {}).get("matchLabels")) or {}
+        ns = meta.get("namespace")
+        if level == "workload":
+            return ns == namespace and bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+        if level == "namespace":
+            return ns == namespace and not selector and ns != root_namespace
+        return ns == root_namespace and not selector
+
+    items = list(peer_authentications)
+    for level in ("workload", "namespace", "mesh"):
+        for pa in items:
+            mode = ((pa.get("spec") or {}).get("mtls") or {}).get("mode", "UNSET")
+            if applies(pa, level) and mode != "UNSET":
+                meta = pa.get("metadata") or {}
+                what = {"workload": "selects this workload", "namespace": "namespace-wide",
+                        "mesh": "mesh-wide"}[level]
+                return mode, f"PeerAuthentication {meta.get('namespace')}/{meta.get('name')} ({what})"
+    return "PERMISSIVE", "no PeerAuthentication applies: Istio's default"
+
+
+# ---- set up the lab ----------------------------------------------------------------------------------
+@dataclass
+class MeshSetup:
+    """What enabling mTLS did: objects applied (live) or validated (offline), and the observations."""
+
+    mode: str
+    policy: str
+    applied: list[str] = field(default_factory=list)
+    validation: Any = None
+    observed: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"{self.mode}: PeerAuthentication {self.policy} for namespace {NAMESPACE}"
+        lines = [head]
+        lines += [f"  applied {a}" for a in self.applied]
+        if self.validation is not None:
+            lines.append(f"  manifests: {'all valid' if self.validation.valid else 'problems found'} "
+                         f"({len(self.validation.rows)} objects checked offline)")
+        lines += [f"  {o}" for o in self.observed]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def lab_objects(policy: str = "STRICT") -> list[dict[str, Any]]:
+    """The lab's objects in apply order, with the PeerAuthentication for ``policy``."""
+    from kslab.istio.validate import bundled_objects
+
+    names = (*LAB_MANIFESTS[:1], f"peerauthentication-{policy.lower()}.yaml", *LAB_MANIFESTS[1:])
+    return bundled_objects(*names)
+
+
+def enable_mtls(lab: Lab, policy: str = "STRICT", *, wait_seconds: int = 180) -> MeshSetup:
+    """Apply the namespace, bookinfo, the PeerAuthentication and routing; wait for the pods.
+
+    Offline: validate the same objects and run the local mesh under ``policy`` (a sidecar call
+    and a plaintext call), which shows on loopback what the cluster would do.
+    """
+    from kslab.istio.validate import check_files, MANIFESTS
+
+    files = [MANIFESTS / n for n in (f"peerauthentication-{policy.lower()}.yaml", *LAB_MANIFESTS)]
+    report = check_files(files)
+    if not lab.live:
+        from kslab.mesh.demo import run
+
+        setup = MeshSetup("offline (local mesh on 127.0.0.1)", policy, validation=report)
+        for scenario in ("mtls-tls13", "strict-refuses-plaintext"):
+            result = run(scenario, capture=None, policy=policy)
+            setup.observed += [f"local mesh: {call}" for call in result.calls]
+        return setup
+    lab.require_lab("enabling mTLS with Istio")
+    status = detect(lab)
+    if not status.ready:
+        raise ToolMissing("Istio is not installed in this cluster (no istiod or no CRDs)", hint=INSTALL_HINT)
+    setup = MeshSetup(f"live on {lab.context}", policy, validation=report)
+    for obj in lab_objects(policy):
+        lab.apply(obj, lab=LAB)
+        meta = obj["metadata"]
+        setup.applied.append(f"{obj['kind']} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}"
+                             f"{meta['name']}")
+    for ns, app in ((NAMESPACE, "details"), (NAMESPACE, "productpage"), (LEGACY_NAMESPACE, "curl")):
+        try:
+            pod = lab.wait_for_pod(ns, f"app={app}", timeout=wait_seconds)
+            setup.observed.append(f"pod {ns}/{pod} is Ready")
+        except ApiError as err:
+            setup.observed.append(f"not Ready: {err.message}")
+    return setup
+
+
+# ---- verify -------------------------------------------------------------------------------------------
+@dataclass
+class Verification:
+    """The effective mTLS mode of a workload and the negative test (a plaintext client)."""
+
+    mode: str
+    workload: str
+    effective: str
+    decided_by: str
+    how: str
+    plaintext_client: str = ""
+    details: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{self.mode}: {self.workload}: effective mTLS mode {self.effective} — {self.decided_by}",
+                 f"  checked by: {self.how}"]
+        if self.plaintext_client:
+            lines.append(f"  plaintext client: {self.plaintext_client}")
+        lines += [f"  {d}" for d in self.details]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _istioctl(lab: Lab, *args: str, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    argv = ["istioctl", *args]
+    if lab.context:
+        argv += ["--context", lab.context]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+
+def verify(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> Verification:
+    """Which mTLS mode ``app`` really gets, and whether a plaintext client is refused.
+
+    Live: ``istioctl x describe pod`` when istioctl is installed, else the PeerAuthentications read
+    through the API; then ``curl`` from the un-meshed pod (exit 56 = refused). Offline: predicted
+    from the bundled manifests, and the local mesh's plaintext call observed.
+    """
+    if not lab.live:
+        from kslab.istio.validate import bundled_objects
+        from kslab.mesh.demo import run
+
+        pas = bundled_objects("peerauthentication-strict.yaml")
+        mode, why = effective_mode(pas, namespace, {"app": app})
+        result = run("strict-refuses-plaintext", capture=None, policy=mode)
+        return Verification("offline (predicted from the manifests)", f"{namespace}/{app}", mode, why,
+                            "kslab.cluster.mesh.effective_mode on peerauthentication-strict.yaml",
+                            f"local mesh: {result.calls[0].responses[0]}")
+    from kubernetes import client
+
+    pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)
+    labels = lab.core.read_namespaced_pod(pod, namespace).metadata.labels or {}
+    try:
+        items = client.CustomObjectsApi(lab.api).list_cluster_custom_object(
+            "security.istio.io", "v1", "peerauthentications")["items"]
+    except Exception as exc:  # noqa: BLE001
+        raise api_error(exc, "listing PeerAuthentications") from None
+    mode, why = effective_mode(items, namespace, labels)
+    check = Verification(f"live on {lab.context}", f"{namespace}/{pod}", mode, why,
+                         "PeerAuthentications read through the API")
+    if shutil.which("istioctl"):
+        done = _istioctl(lab, "x", "describe", "pod", pod, "-n", namespace)
+        lines = [ln.strip() for ln in done.stdout.splitlines() if "PeerAuthentication" in ln or "mTLS" in ln]
+        check.how = "istioctl x describe pod " + pod
+        check.details = lines or [done.stderr.strip()[:300]]
+    try:
+        curl = lab.wait_for_pod(LEGACY_NAMESPACE, "app=curl", timeout=60)
+        res = lab.exec(LEGACY_NAMESPACE, curl, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                                f"http://{app}.{namespace}:9080/details/0"])
+        check.plaintext_client = (f"curl exit {res.returncode}"
+                                  + (" (56: connection reset — refused, as STRICT requires)" if res.returncode == 56
+                                     else f", HTTP {res.stdout.strip()}"))
+    except ApiError as err:
+        check.plaintext_client = f"not run: {err.message}"
+    return check
+
+
+def workload_certificate(lab: Lab, pod: str, *, namespace: str = NAMESPACE) -> list[Any]:
+    """The certificate chain the sidecar holds (``istioctl proxy-config secret``), as CertFacts."""
+    lab.require_live("reading a sidecar's certificate")
+    if not shutil.which("istioctl"):
+        raise ToolMissing("istioctl is not installed", hint=INSTALL_HINT)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from kslab.pcap.certs import cert_facts
+
+    done = _istioctl(lab, "proxy-config", "secret", pod, "-n", namespace, "-o", "json")
+    if done.returncode:
+        raise ApiError(f"istioctl proxy-config secret failed: {done.stderr.strip()[:300]}")
+    data = json.loads(done.stdout)
+    facts = []
+    for item in (data.get("dynamicActiveSecrets") or []):
+        chain = (((item.get("secret") or {}).get("tlsCertificate") or {}).get("certificateChain") or {})
+        pem = base64.b64decode(chain.get("inlineBytes", ""))
+        facts += [cert_facts(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(pem)] if pem else []
+    return facts
+
+
+# ---- capture from a pod ------------------------------------------------------------------------------
+def capture_container(*, target: str = "istio-proxy", image: str = CAPTURE_IMAGE, seconds: int = 20,
+                      port: int = 9080) -> dict[str, Any]:
+    """The ephemeral container that captures a pod's traffic (what ``kubectl debug --target`` makes).
+
+    It shares the pod's network namespace, so it sees the traffic between the sidecars. tcpdump
+    needs CAP_NET_RAW: the container runtime's default capability set has it for a root container,
+    which is exactly what the restricted Pod Security level forbids (non-root, ALL capabilities dropped).
+    """
+    script = (f"timeout {seconds} tcpdump -i any -n -s 0 -U -w {CAPTURE_FILE} tcp port {port}; "
+              "sleep 600")
+    return {"name": CAPTURE_CONTAINER, "image": image, "command": ["sh", "-c", script],
+            "targetContainerName": target, "stdin": False, "tty": False}
+
+
+def capture_verdicts(container: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Pod Security verdicts (baseline, restricted) of a pod once the capture container is added.
+
+    This is the check the API server runs on the ``pods/ephemeralcontainers`` update.
+    """
+    from kslab import pss
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "details", "namespace": NAMESPACE},
+           "spec": {"containers": [{"name": "details", "image": "details",
+                                    "securityContext": {"allowPrivilegeEscalation": False,
+                                                        "capabilities": {"drop": ["ALL"]}}}],
+                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "ephemeralContainers": [dict(container or capture_container())]}}
+    return {level: pss.evaluate(pod, level) for level in ("baseline", "restricted")}
+
+
+def capture_from_pod(lab: Lab, pod: str, *, out: str | Path, namespace: str = NAMESPACE, seconds: int = 20,
+                     traffic: Callable[[], Any] | None = None, image: str = CAPTURE_IMAGE) -> Path:
+    """Capture a pod's port-9080 traffic with an ephemeral container and copy the pcap back to ``out``.
+
+    ``traffic`` (optional) is called once the capture runs, to make some requests. A namespace that
+    enforces the restricted level refuses the container: the :class:`ApiError` carries the server's
+    Pod Security message.
+    """
+    lab.require_lab("capturing traffic from a pod")
+    body = {"spec": {"ephemeralContainers": [capture_container(seconds=seconds, image=image)]}}
+    try:
+        lab.core.patch_namespaced_pod_ephemeralcontainers(pod, namespace, body)
+    except Exception as exc:  # noqa: BLE001
+        err = api_error(exc, f"adding the capture container to {namespace}/{pod}")
+        if err.status == 403:
+            err.hint = ("Pod Security refused it: tcpdump needs CAP_NET_RAW (and root), which the "
+                        "restricted level forbids — capture in a namespace enforcing baseline, or on the node")
+        raise err from None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the capture container runs
+        statuses = lab.core.read_namespaced_pod(pod, namespace).status.ephemeral_container_statuses or []
+        state = next((s.state for s in statuses if s.name == CAPTURE_CONTAINER), None)
+        if state is not None and state.running is not None:
+            break
+        time.sleep(1)
+    else:
+        raise ApiError(f"the capture container in {namespace}/{pod} did not start in 120 s",
+                       hint=f"kubectl -n {namespace} describe pod {pod}")
+    if traffic is not None:
+        traffic()
+    time.sleep(seconds + 2)
+    res = lab.exec(namespace, pod, ["base64", CAPTURE_FILE], container=CAPTURE_CONTAINER, timeout=60)
+    if res.returncode != 0:
+        raise ApiError(f"copying the capture failed: {res.stderr.strip()[:300]}")
+    path = Path(out)
+    path.write_bytes(base64.b64decode(res.stdout))
+    return path
