@@ -1,0 +1,88 @@
+"""Against a real API server: Istio detection, and why a capture container needs baseline, not restricted.
+
+Run with KSLAB_MODE=live and KSLAB_CONTEXT=<context>. Everything here is API-level (a pod is
+created but need not run); tests that need Istio's CRDs skip when Istio is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from kslab.cluster import mesh, pods
+from kslab.errors import ToolMissing
+from kslab.manifests.webapp import RESTRICTED_CONTEXT, webapp_pod
+
+pytestmark = pytest.mark.live
+
+
+def set_level(lab: Any, namespace: str, level: str) -> None:
+    lab.core.patch_namespace(namespace, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": level}}})
+    time.sleep(pods.NAMESPACE_SETTLE_SECONDS)  # admission reads namespaces from a cache
+
+
+def add_capture_container(lab: Any, namespace: str, pod: str) -> tuple[int, str]:
+    """(HTTP status, message) of the pods/ephemeralcontainers update the capture makes."""
+    # The webapp pod has no istio-proxy: target its one container (the API checks the name exists).
+    body = {"spec": {"ephemeralContainers": [mesh.capture_container(target="webapp")]}}
+    for _ in range(10):  # the namespace cache may still hold the old labels for a moment
+        try:
+            lab.core.patch_namespaced_pod_ephemeralcontainers(pod, namespace, body)
+            return 200, "accepted"
+        except Exception as exc:  # noqa: BLE001 - the status is the answer
+            status, body = getattr(exc, "status", 0), str(getattr(exc, "body", exc))
+            try:
+                message = json.loads(body)["message"]
+            except (ValueError, KeyError):
+                message = body
+            if status != 403 or "restricted" in message:
+                return status, message
+            time.sleep(0.5)
+    return status, message
+
+
+def test_detect_answers_on_any_cluster(live_lab: Any) -> None:
+    status = mesh.detect(live_lab)
+    assert status.mode == "live" and status.crds in (True, False)
+    if not status.ready:
+        assert any("istioctl install" in h for h in status.hints)
+        with pytest.raises(ToolMissing, match="Istio is not installed"):
+            mesh.enable_mtls(live_lab)
+
+
+def test_capture_container_is_refused_by_restricted_and_admitted_by_baseline(live_lab: Any,
+                                                                             live_namespace: str) -> None:
+    pods.ensure_service_account(live_lab, live_namespace)
+    set_level(live_lab, live_namespace, "restricted")
+    pod = webapp_pod(RESTRICTED_CONTEXT, name="target",
+                     pod_security_context={"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}})
+    live_lab.core.create_namespaced_pod(live_namespace, pod)
+    status, message = add_capture_container(live_lab, live_namespace, "target")
+    assert status == 403 and "violates PodSecurity" in message
+    predicted = mesh.capture_verdicts()["restricted"]
+    assert not predicted.allowed
+    for violation in predicted.violations:
+        assert violation.message in message  # the same wording as the API server's
+    set_level(live_lab, live_namespace, "baseline")
+    assert mesh.capture_verdicts()["baseline"].allowed
+    status, message = add_capture_container(live_lab, live_namespace, "target")
+    assert status == 200, message
+    stored = live_lab.core.read_namespaced_pod("target", live_namespace).spec.ephemeral_containers
+    assert [c.name for c in stored] == [mesh.CAPTURE_CONTAINER] and stored[0].target_container_name == "webapp"
+
+
+def test_effective_mode_from_the_cluster(live_lab: Any, live_namespace: str) -> None:
+    if not mesh.detect(live_lab).crds:
+        pytest.skip("Istio's CRDs are not installed in this cluster")
+    from kubernetes import client
+
+    pa = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+          "metadata": {"name": "default", "namespace": live_namespace}, "spec": {"mtls": {"mode": "STRICT"}}}
+    client.CustomObjectsApi(live_lab.api).create_namespaced_custom_object(
+        "security.istio.io", "v1", live_namespace, "peerauthentications", pa)
+    items = client.CustomObjectsApi(live_lab.api).list_namespaced_custom_object(
+        "security.istio.io", "v1", live_namespace, "peerauthentications")["items"]
+    assert mesh.effective_mode(items, live_namespace, {"app": "details"})[0] == "STRICT"
