@@ -117,7 +117,8 @@ def effective_mode(peer_authentications: Iterable[Mapping[str, Any]], namespace:
 
     Istio's precedence: a policy selecting the workload, then the namespace-wide one (no
     selector), then the mesh-wide one (no selector, in the root namespace); ``UNSET`` defers to
-    the next level; with none at all the mode is PERMISSIVE.
+    the next level; with none at all the mode is PERMISSIVE. Of several policies at one level Istio
+    uses the oldest: give them oldest first (sort by metadata.creationTimestamp).
     """
     def applies(pa: Mapping[str, Any], level: str) -> bool:
         meta, spec = pa.get("metadata") or {}, pa.get("spec") or {}
@@ -267,6 +268,7 @@ def verify(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> Ver
             "security.istio.io", "v1", "peerauthentications")["items"]
     except Exception as exc:  # noqa: BLE001
         raise api_error(exc, "listing PeerAuthentications") from None
+    items.sort(key=lambda pa: str((pa.get("metadata") or {}).get("creationTimestamp") or ""))  # oldest first
     mode, why = effective_mode(items, namespace, labels)
     check = Verification(f"live on {lab.context}", f"{namespace}/{pod}", mode, why,
                          "PeerAuthentications read through the API")
