@@ -9,6 +9,7 @@ descriptions, the Kubernetes field or flag names), views by the words they show.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -27,19 +28,18 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
-def wait_for_change(locator: Any, before: str, timeout: float = 15) -> str:
-    """The locator's text once it differs from ``before`` (the kernel answered)."""
-    page = locator.page
-    deadline = timeout * 1000
-    waited = 0
-    while waited < deadline:
-        now = locator.inner_text()
-        if now != before:
-            page.wait_for_timeout(200)  # one toggle may update several views; let them all land
-            return str(locator.inner_text())
-        page.wait_for_timeout(100)
-        waited += 100
-    raise AssertionError(f"no change after {timeout} s; still: {before[:200]}")
+def eventually(check: Any, page: Any, timeout: float = 15) -> None:
+    """Run ``check`` (which asserts) until it passes: the kernel answers a toggle asynchronously, and one
+    toggle may update several views. After ``timeout`` seconds its last failure is raised."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(150)
 
 
 # --- notebook 03: the security-context explorer ---------------------------------------------------------
@@ -82,12 +82,13 @@ def _expected(**choices: Any) -> Any:
 
 
 def _assert_shows(view: SecurityContextView, expected: Any) -> None:
+    """The page shows exactly kslab's verdicts, violations and predicted hack for these choices."""
     verdicts, hack = view.state()
     assert _verdicts(verdicts) == {"baseline": "PASS" if expected.baseline.allowed else "FAIL",
                                    "restricted": "PASS" if expected.restricted.allowed else "FAIL"}
-    for verdict in (expected.baseline, expected.restricted):
-        for violation in verdict.violations:
-            assert violation.message in verdicts
+    shown = {line.strip() for line in verdicts.splitlines() if line.strip() and not _verdicts(line)}
+    assert shown == {v.message for verdict in (expected.baseline, expected.restricted)
+                     for v in verdict.violations}
     assert words(hack) == words(expected.hack.table())
 
 
@@ -95,6 +96,7 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     lab.ensure_run(notebook("03"))
     lab.touched()
     view = SecurityContextView(lab)
+    page = lab.page
     lab.screenshot(view.root, "03-security-context-1-default")
 
     # the default: root, writable, escalation allowed — baseline passes, restricted does not, the hack works
@@ -107,11 +109,10 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
 
     # tick readOnlyRootFilesystem and set allowPrivilegeEscalation to false
     view.control("checkbox", "readOnlyRootFilesystem: true").check()
-    wait_for_change(view.hack, hack)
     view.control("combobox", "allowPrivilegeEscalation").select_option(label="false")
-    wait_for_change(view.verdicts, verdicts)
+    eventually(lambda: _assert_shows(view, _expected(read_only_root_filesystem=True,
+                                                     allow_privilege_escalation=False)), page)
     lab.screenshot(view.root, "03-security-context-2-readonly-noescalation")
-    _assert_shows(view, _expected(read_only_root_filesystem=True, allow_privilege_escalation=False))
     verdicts, hack = view.state()
     assert "allowPrivilegeEscalation != false" not in verdicts  # that violation is gone …
     assert _verdicts(verdicts)["restricted"] == "FAIL"  # … but runAsNonRoot, capabilities, seccomp remain
@@ -123,12 +124,10 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     view.control("combobox", "runAsUser").select_option(label="1000")
     view.control("checkbox", "runAsNonRoot: true").check()
     view.control("checkbox", "capabilities.drop: [ALL]").check()
-    before = view.verdicts.inner_text()
     view.control("checkbox", "seccompProfile: RuntimeDefault").check()
-    wait_for_change(view.verdicts, before)
-    expected = _expected(run_as_user=1000, run_as_non_root=True, read_only_root_filesystem=True,
-                         allow_privilege_escalation=False, drop_all=True, seccomp_runtime_default=True)
-    _assert_shows(view, expected)
+    hardened = {"run_as_user": 1000, "run_as_non_root": True, "read_only_root_filesystem": True,
+                "allow_privilege_escalation": False, "drop_all": True, "seccomp_runtime_default": True}
+    eventually(lambda: _assert_shows(view, _expected(**hardened)), page)
     verdicts, hack = view.state()
     assert _verdicts(verdicts) == {"baseline": "PASS", "restricted": "PASS"}
     assert all(works == "no" for _, works in _hack_rows(hack).values()), hack
@@ -136,10 +135,7 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
 
     # and privileged: baseline fails now
     view.control("checkbox", "privileged: true").check()
-    wait_for_change(view.verdicts, verdicts)
-    _assert_shows(view, _expected(run_as_user=1000, run_as_non_root=True, read_only_root_filesystem=True,
-                                  allow_privilege_escalation=False, drop_all=True, seccomp_runtime_default=True,
-                                  privileged=True))
+    eventually(lambda: _assert_shows(view, _expected(**hardened, privileged=True)), page)
     assert _verdicts(view.verdicts.inner_text()) == {"baseline": "FAIL", "restricted": "FAIL"}
     lab.screenshot(view.root, "03-security-context-4-privileged")
 
@@ -171,28 +167,75 @@ def test_02_apiserver_flags_widget_changes_the_audit(lab: LabPage) -> None:
     summary = root.get_by_text(re.compile(r"\d+ PASS, \d+ FAIL"))
     assert words(summary.inner_text()) == words(default.report.summary())
 
-    before = table.inner_text()
-    root.get_by_role("combobox", name="--profiling", exact=True).select_option(label="false")
-    wait_for_change(table, before)
-    before = table.inner_text()
-    root.get_by_role("combobox", name="--anonymous-auth", exact=True).select_option(label="false")
-    wait_for_change(table, before)
-    lab.screenshot(root, "02-apiserver-flags-2-profiling-anonymous-off")
+    def shows(choices: Any) -> None:
+        expected = explore(choices)
+        assert _audit_rows(table) == {r.id: r.status for r in expected.report.rows}
+        assert words(summary.inner_text()) == words(expected.report.summary())
 
-    toggled = explore(FlagChoices(profiling=False, anonymous_auth=False))
+    root.get_by_role("combobox", name="--profiling", exact=True).select_option(label="false")
+    root.get_by_role("combobox", name="--anonymous-auth", exact=True).select_option(label="false")
+    eventually(lambda: shows(FlagChoices(profiling=False, anonymous_auth=False)), lab.page)
+    lab.screenshot(root, "02-apiserver-flags-2-profiling-anonymous-off")
     shown = _audit_rows(table)
-    assert shown == {r.id: r.status for r in toggled.report.rows}
     assert shown["1.2.15"] == "PASS" and shown["1.2.1"] == "PASS"
-    assert words(summary.inner_text()) == words(toggled.report.summary())
     assert "--profiling=false" in root.inner_text() and "--anonymous-auth=false" in root.inner_text()
 
     # 2019's insecure port: the audit explains it is gone ("then vs now"), a row that was not there
     assert not any("insecure-port" in check for check in shown)
-    before = table.inner_text()
     root.get_by_role("checkbox", name="--insecure-port=8080 (as in 2019)", exact=True).check()
-    wait_for_change(table, before)
-    insecure = explore(FlagChoices(profiling=False, anonymous_auth=False, insecure_port=True))
-    shown = _audit_rows(table)
-    assert shown == {r.id: r.status for r in insecure.report.rows}
-    assert shown.get("then-vs-now: --insecure-port") == "INFO", shown
+    eventually(lambda: shows(FlagChoices(profiling=False, anonymous_auth=False, insecure_port=True)), lab.page)
+    assert _audit_rows(table).get("then-vs-now: --insecure-port") == "INFO"
     lab.screenshot(root, "02-apiserver-flags-3-insecure-port")
+
+
+# --- notebook 04: the access-matrix explorer -------------------------------------------------------------
+
+def _matrix(view: Any) -> dict[str, list[str]]:
+    """``resource -> [yes/no per verb]`` from the matrix table as shown."""
+    rows = view.locator("table tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))")
+    return {r[0]: r[1:] for r in rows[1:] if r}
+
+
+def _expected_matrix(user: Any, namespace: str) -> dict[str, list[str]]:
+    from kslab.rbac import scenario
+    from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, predict_matrix
+
+    m = predict_matrix(scenario.policy(), user, namespace=namespace, verbs=DEFAULT_VERBS,
+                       resources=DEFAULT_RESOURCES)
+    return {r: ["yes" if m.cells[(r, v)].allowed else "no" for v in m.verbs] for r in m.resources}
+
+
+def _shows(root: Any, user: Any, namespace: str) -> None:
+    name = getattr(user, "name", user)  # a UserInfo, or a plain user name
+    assert f'user "{name}"' in root.inner_text() and f'in namespace "{namespace}"' in root.inner_text()
+    assert _matrix(root) == _expected_matrix(user, namespace)
+
+
+def test_04_matrix_explorer_follows_identity_and_namespace(lab: LabPage) -> None:
+    from kslab.rbac import impersonate, scenario, service_account_user
+
+    lab.ensure_run(notebook("04"))
+    lab.touched()
+    views = lab.widget_outputs().filter(has=lab.page.get_by_role("combobox", name="Identity", exact=True))
+    assert views.count() == 1, f"expected one access-matrix explorer, found {views.count()}"
+    root = views.first
+    lab.screenshot(root, "04-matrix-explorer-1-default")
+
+    webapp = service_account_user(scenario.NAMESPACE, scenario.SERVICE_ACCOUNT)
+    _shows(root, webapp, scenario.NAMESPACE)
+    shown = _matrix(root)
+    assert shown["pods"][:3] == ["yes", "yes", "yes"] and shown["secrets"] == ["no"] * len(shown["secrets"])
+
+    identity = root.get_by_role("combobox", name="Identity", exact=True)
+    identity.select_option(label="alice (a person)")
+    alice = impersonate("alice", ["developers"])
+    eventually(lambda: _shows(root, alice, scenario.NAMESPACE), lab.page)
+    assert all(cell == "no" for row in _matrix(root).values() for cell in row)
+    lab.screenshot(root, "04-matrix-explorer-2-alice")
+
+    identity.select_option(label="webapp (service account)")
+    root.get_by_role("combobox", name="Namespace", exact=True).select_option(label="default")
+    eventually(lambda: _shows(root, webapp, "default"), lab.page)
+    assert _matrix(root)["pods"][:3] == ["no", "no", "no"]  # the Role is bound in its own namespace only
+    lab.screenshot(root, "04-matrix-explorer-3-other-namespace")
