@@ -52,7 +52,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
             p.add_argument("--psa-version", default="latest", help="Pod Security policy version (default latest)")
             p.add_argument("--dry-run", action="store_true", help="print the objects as YAML; no cluster needed")
         if action in ("create", "delete", "verify"):
-            p.add_argument("--workers", type=int, default=8, help="requests in flight at once (default 8)")
+            p.add_argument("--workers", type=int, default=16, help="requests in flight at once (default 16)")
         if action == "delete":
             p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                            help="wait up to this long for the namespaces to be gone")

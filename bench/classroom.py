@@ -1,0 +1,92 @@
+"""Creating a classroom of 100 students, against the same work done strictly one request at a time,
+measured in the same run on the same cluster.
+
+The work per student: 9 objects by server-side apply (namespace, quota, limit range, four network
+policies, service account, role binding), a TokenRequest, and the kubeconfig written 0600 and stored
+as a Secret in a hub namespace. The reference is 10 students created with one request in flight
+(``workers=1``), extrapolated to 100; a second reference is 100 bare namespace creations, one after
+another — the least any tool spends per student. Then the 100-student classroom is proven isolated
+(SubjectAccessReviews) and deleted. Target: 100 students in under 30 s.
+
+Runs against the cluster named by ``KSLAB_CONTEXT`` with ``KSLAB_MODE=live``; otherwise it says so
+and exits 0.
+
+    KSLAB_MODE=live KSLAB_CONTEXT=kind-kslab python bench/classroom.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import uuid
+
+STUDENTS = 100
+REFERENCE_STUDENTS = 10
+TARGET_SECONDS = 30.0
+
+
+def main() -> int:
+    if os.environ.get("KSLAB_MODE", "").lower() != "live" or not os.environ.get("KSLAB_CONTEXT"):
+        print("skipped: no live cluster configured (set KSLAB_MODE=live and KSLAB_CONTEXT=<context>)")
+        return 0
+    from kubernetes import client
+
+    import kslab
+    from kslab.classroom.roster import numbered
+    from kslab.cluster import classroom
+
+    lab = kslab.connect(mode="live", context=os.environ["KSLAB_CONTEXT"])
+    tag = uuid.uuid4().hex[:5]
+    hub = f"kslab-bench-hub-{tag}"
+    names = [s.name for s in numbered(STUDENTS)]
+    seq_prefix, par_prefix, bare_prefix = f"kb{tag}s-", f"kb{tag}p-", f"kb{tag}n-"
+    labels = {**lab.labels_for("bench")}
+    lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=hub, labels=labels)))
+    bare = [f"{bare_prefix}{n}" for n in names]
+    try:
+        with tempfile.TemporaryDirectory(prefix="kslab-bench-") as out:
+            common = {"out": out, "hub_namespace": hub, "expiration_seconds": 3600}
+            seq = classroom.create(lab, names[:REFERENCE_STUDENTS], prefix=seq_prefix, workers=1, **common)
+            start = time.perf_counter()
+            for name in bare:
+                lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels)))
+            bare_seconds = time.perf_counter() - start
+            par = classroom.create(lab, names, prefix=par_prefix, **common)
+        assert len(par.kubeconfigs) == STUDENTS and len(par.secrets) == STUDENTS  # the work is real
+        proof = classroom.verify(lab, names, prefix=par_prefix, hub_namespace=hub)
+        assert proof.ok, proof.text()
+        start = time.perf_counter()
+        removed = classroom.delete(lab, names, prefix=par_prefix)
+        delete_seconds = time.perf_counter() - start
+    finally:
+        classroom.delete(lab, names[:REFERENCE_STUDENTS], prefix=seq_prefix)
+        classroom.delete(lab, names, prefix=par_prefix)
+        for name in [*bare, hub]:
+            try:
+                lab.core.delete_namespace(name)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+
+    extrapolated = seq.total_seconds * STUDENTS / REFERENCE_STUDENTS
+    print(f"context {lab.context} (Kubernetes {lab.server_version()}), {os.cpu_count()} CPUs here")
+    print(f"{STUDENTS} students, {par.workers} requests at once: {par.total_seconds:6.2f} s  "
+          f"({par.requests} requests: {par.objects} objects, {STUDENTS} tokens, {STUDENTS} Secrets, "
+          f"{STUDENTS} kubeconfig files)")
+    for phase, secs in par.seconds.items():
+        print(f"    {phase:32s} {secs:6.2f} s")
+    print(f"reference: {REFERENCE_STUDENTS} students one request at a time: {seq.total_seconds:6.2f} s "
+          f"-> {extrapolated:6.2f} s for {STUDENTS} (extrapolated)")
+    print(f"reference: {STUDENTS} bare namespace creations one at a time: {bare_seconds:6.2f} s")
+    print(f"ratio sequential / concurrent = {extrapolated / par.total_seconds:.1f}x; "
+          f"concurrent / bare namespaces = {par.total_seconds / bare_seconds:.1f}x")
+    print(f"isolation proof: {len(proof.outcomes)} SubjectAccessReviews, no leak ({proof.notes[-1]})")
+    print(f"delete: {len(removed.deleted)} objects in {delete_seconds:.2f} s")
+    ok = par.total_seconds < TARGET_SECONDS
+    print(f"target < {TARGET_SECONDS:.0f} s for {STUDENTS} students: {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
