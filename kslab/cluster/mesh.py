@@ -379,3 +379,37 @@ def capture_from_pod(lab: Lab, pod: str, *, out: str | Path, namespace: str = NA
     path = Path(out)
     path.write_bytes(base64.b64decode(res.stdout))
     return path
+
+
+@dataclass
+class WireCapture:
+    """A capture of traffic to details, and how it was made."""
+
+    path: Path
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.how}"
+
+    __repr__ = __str__
+
+
+#: Run in productpage's container to make it call details (the image has Python).
+CALL_DETAILS = ["python", "-c", "import urllib.request as u; [u.urlopen('http://details:9080/details/%d' % i).read() "
+                                "for i in range(3)]"]
+
+
+def capture_wire(lab: Lab, out: str | Path | None = None, *, seconds: int = 20) -> WireCapture:
+    """Capture productpage → details traffic: live from the details pod (ephemeral container),
+    offline on the local mesh's wire (tcpdump when allowed, else the relay tap)."""
+    from kslab.mesh.demo import default_capture_path, run
+
+    path = Path(out) if out else default_capture_path("details-wire")
+    if not lab.live:
+        result = run("mtls-tls13", capture="auto", pcap=path)
+        return WireCapture(path, f"offline: the local mesh's wire, captured by {result.capture_method}")
+    pod = lab.wait_for_pod(NAMESPACE, "app=details", timeout=60)
+    caller = lab.wait_for_pod(NAMESPACE, "app=productpage", timeout=60)
+    capture_from_pod(lab, pod, out=path, seconds=seconds,
+                     traffic=lambda: lab.exec(NAMESPACE, caller, CALL_DETAILS, container="productpage"))
+    return WireCapture(path, f"live: tcpdump in an ephemeral container of {NAMESPACE}/{pod}, sharing its network")

@@ -272,6 +272,27 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
 )
 
 
+def side_by_side(flows: dict[str, FlowSummary], *, width: int = 36) -> str:
+    """The eavesdropper's checklist for several flows, one column each (values cut to ``width``).
+
+    A cell is the value read on the wire, ``(encrypted)`` or why it is not there in brackets, and
+    ``-`` when the question does not apply (there is no certificate to ask about in plain HTTP).
+    """
+    from kslab.cli.output import format_table
+
+    columns = list(flows)
+    table: dict[str, dict[str, str]] = {}
+    for name, flow in flows.items():
+        for leak in flow.eavesdropper():
+            value = " ".join(leak.value.split())
+            if not leak.visible:
+                value = "(encrypted)" if value.startswith("encrypted") else f"({value})"
+            cell = value if len(value) <= width else value[:width - 1] + "…"
+            table.setdefault(leak.fact, {"fact": leak.fact})[name] = cell
+    rows = [{c: row.get(c, "-") for c in ["fact", *columns]} for row in table.values()]
+    return format_table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns])
+
+
 # ---- building summaries ----------------------------------------------------------------------------
 def flow_summary(flow: Any, *, entropy: bool = False) -> FlowSummary:
     """Summarise a finished :class:`~kslab.pcap.flows.Flow`."""
