@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kslab.errors import KslabError
-from kslab.exercises.model import CheckResult, Exercise, names_in
+from kslab.exercises.model import CheckResult, Exercise
 from kslab.mesh import conventions as conv
 
 
@@ -30,6 +30,14 @@ def _capture(name: str) -> Any:
     from kslab.pcap import bundled, summarize
 
     return summarize(bundled(name))
+
+
+def _set_mismatch(got: set[str], want: set[str], extra_means: str, missing_means: str) -> CheckResult:
+    """A FAIL naming the wrong items and counting the missing ones (never revealing which)."""
+    extra, missing = sorted(got - want), sorted(want - got)
+    parts = ([f"{extra_means}: {', '.join(extra)}"] if extra else []) + \
+            ([f"{len(missing)} {missing_means}"] if missing else [])
+    return CheckResult(False, "; ".join(parts))
 
 
 # ---- 1. who talked to details? ---------------------------------------------------------------------
@@ -60,10 +68,7 @@ def check_who_talked(answer: Any) -> CheckResult:
         return CheckResult(True, f"right: {len(want)} identities called details, and TLS 1.2 showed both "
                                  "client certificates in clear. In TLS 1.3 this question has no answer from "
                                  "the wire alone.")
-    extra, missing = sorted(got - want), sorted(want - got)
-    parts = ([f"not in the capture as a caller of details: {', '.join(extra)}"] if extra else []) + \
-            ([f"{len(missing)} caller(s) missing"] if missing else [])
-    return CheckResult(False, "; ".join(parts))
+    return _set_mismatch(got, want, "not in the capture as a caller of details", "caller(s) missing")
 
 
 # ---- 2. what does TLS 1.3 leak? ----------------------------------------------------------------------
@@ -92,10 +97,7 @@ def check_tls13_leaks(answer: Any) -> CheckResult:
         return CheckResult(True, "right: the ClientHello (SNI, ALPN, versions), the chosen version and cipher, "
                                  "and sizes and timing; certificates, the selected ALPN and the HTTP inside are "
                                  "encrypted")
-    wrong, missing = sorted(got - want), sorted(want - got)
-    parts = ([f"encrypted in TLS 1.3, not readable: {', '.join(wrong)}"] if wrong else []) + \
-            ([f"readable but not in your answer: {len(missing)} item(s)"] if missing else [])
-    return CheckResult(False, "; ".join(parts))
+    return _set_mismatch(got, want, "encrypted in TLS 1.3, not readable", "item(s) readable but not in your answer")
 
 
 # ---- 3. STRICT for one workload only -------------------------------------------------------------------

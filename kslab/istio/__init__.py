@@ -1,10 +1,11 @@
 """Istio, modern: the lab's manifests and their validation, offline.
 
-``manifests/`` holds the course's own Istio objects (an injection-labelled namespace,
-PeerAuthentication STRICT and PERMISSIVE, a DestinationRule, a Gateway, a VirtualService, the
-two bookinfo services and a plaintext client). ``schemas/`` holds small JSON Schemas of our own
-for the four Istio kinds, written from Istio's API reference for the version in
-:data:`ISTIO_VERSION` — kubernetes-validate knows only Kubernetes' own kinds.
+``kslab/data/istio/manifests/`` holds the course's own Istio objects (an injection-labelled
+namespace, PeerAuthentication STRICT and PERMISSIVE, a DestinationRule, a Gateway, a
+VirtualService, the two bookinfo services and a plaintext client). ``kslab/data/istio/schemas/``
+holds small JSON Schemas of our own for the four Istio kinds, written from Istio's API reference
+for the version in :data:`ISTIO_VERSION` — kubernetes-validate knows only Kubernetes' own kinds.
+``validate`` checks objects against them; ``injection`` shows what the sidecar injector adds.
 
 >>> from kslab.istio.validate import validate_objects, bundled_objects
 >>> validate_objects(bundled_objects("peerauthentication-strict.yaml"))

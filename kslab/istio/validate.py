@@ -23,9 +23,9 @@ from kslab.errors import InputError
 from kslab.istio import ISTIO_VERSION
 from kslab.manifests.validate import SchemaProblem, _path
 
-HERE = Path(__file__).resolve().parent
-MANIFESTS = HERE / "manifests"
-SCHEMAS = HERE / "schemas"
+DATA = Path(__file__).resolve().parent.parent / "data" / "istio"
+MANIFESTS = DATA / "manifests"
+SCHEMAS = DATA / "schemas"
 
 #: (API group, kind) -> our schema file.
 ISTIO_KINDS = {

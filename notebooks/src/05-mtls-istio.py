@@ -71,7 +71,7 @@ mesh.detect(lab)
 # %% [markdown]
 # ## Lab
 # ### The manifests
-# The lab's objects are in `kslab/istio/manifests/`: a namespace with the label `istio-injection=enabled`,
+# The lab's objects are in `kslab/data/istio/manifests/`: a namespace with the label `istio-injection=enabled`,
 # the bookinfo `details` and `productpage` services (each with its own service account, hence its own
 # identity), a Gateway and VirtualService for the ingress, a DestinationRule, and two
 # PeerAuthentications. The one that matters:
