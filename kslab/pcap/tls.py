@@ -41,6 +41,7 @@ KEEP_SIZES = 16
 MAX_HANDSHAKE = 1 << 18
 MAX_CERTS = 8
 MAX_EVENTS = 48
+MAX_ALERTS = 16
 
 
 class _Cursor:
@@ -304,7 +305,7 @@ class TlsConnection:
                     # Sizes only: the body is ciphertext, so skip it without buffering.
                     direction.encrypted_records += 1
                     direction.encrypted_bytes += length
-                    if ctype == reg.ALERT:
+                    if ctype == reg.ALERT and len(self.alerts) < MAX_ALERTS:
                         self.alerts.append((SIDES[side], "encrypted alert", False))
                     elif ctype == reg.HANDSHAKE:
                         self._event(side, "encrypted handshake record")
@@ -353,7 +354,7 @@ class TlsConnection:
             self._event(side, "change_cipher_spec")
             if not self.tls13:  # TLS 1.2: everything this side sends from now on is encrypted
                 self.dirs[side].encrypted = True
-        elif ctype == reg.ALERT and len(body) >= 2:
+        elif ctype == reg.ALERT and len(body) >= 2 and len(self.alerts) < MAX_ALERTS:
             self.alerts.append((SIDES[side], reg.alert_name(body[0], body[1]), True))
             self._event(side, f"alert: {reg.alert_name(body[0], body[1])}")
         elif ctype == reg.APPLICATION_DATA:
