@@ -179,28 +179,49 @@ def _node_row(node: Any) -> dict[str, Any]:
             "os": f"{info.os_image} ({info.architecture})"}
 
 
+#: How a part of a live inventory that had to be predicted is labelled.
+NOT_YOURS = "PREDICTED from the course's kind configuration, NOT your cluster"
+
+
 def observe(lab: Any) -> Inventory:
-    """Read the inventory from the live cluster (nodes, kube-system pods, server version)."""
+    """Read the inventory from the live cluster (nodes, kube-system pods, server version).
+
+    A namespace-scoped identity (a classroom student's kubeconfig) may not list nodes or the pods in
+    kube-system: each part it may not read is taken from :func:`predicted` instead, and the source
+    says which part and why — never presented as observed.
+    """
     from kslab.cluster.lab import api_error
 
     lab.require_live("reading the cluster's components")
-    try:
-        nodes = [_node_row(n) for n in lab.core.list_node().items]
-    except Exception as exc:  # noqa: BLE001
-        err = api_error(exc, "listing nodes")
-        if err.status != 403:
-            raise err from None
-        nodes = [{"name": "(not allowed to list nodes)", "roles": "", "kubelet": "", "runtime": "", "os": ""}]
-    try:
-        pod_list = lab.core.list_namespaced_pod("kube-system").items
-    except Exception as exc:  # noqa: BLE001
-        raise api_error(exc, "listing kube-system pods") from None
-    pods = [{"name": p.metadata.name, "component": component_of(p.metadata.labels, p.metadata.name),
-             "node": p.spec.node_name or "", "image": p.spec.containers[0].image}
-            for p in pod_list]
-    return Inventory(source=f"observed live on context {lab.context}", observed=True,
-                     server_version=lab.server_version(), nodes=nodes,
-                     pods=sorted(pods, key=lambda p: p["name"]))
+
+    def read(what: str, call: Any) -> list[Any] | None:
+        try:
+            return list(call().items)
+        except Exception as exc:  # noqa: BLE001
+            err = api_error(exc, f"listing {what}")
+            if err.status != 403:
+                raise err from None
+            return None  # not allowed: predicted below
+
+    node_items = read("nodes", lab.core.list_node)
+    pod_items = read("kube-system pods", lambda: lab.core.list_namespaced_pod("kube-system"))
+    version = lab.server_version()  # /version is readable by everyone, students included
+    observed = node_items is not None and pod_items is not None
+    guess = None if observed else predicted()
+    nodes = [_node_row(n) for n in node_items] if node_items is not None else guess.nodes  # type: ignore[union-attr]
+    if pod_items is not None:
+        pods = sorted(({"name": p.metadata.name, "component": component_of(p.metadata.labels, p.metadata.name),
+                        "node": p.spec.node_name or "", "image": p.spec.containers[0].image} for p in pod_items),
+                      key=lambda p: p["name"])
+    else:
+        pods = guess.pods  # type: ignore[union-attr]
+    source = f"observed live on context {lab.context}"
+    if not observed:
+        seen = {"nodes": node_items is not None, "kube-system components": pod_items is not None}
+        source = (f"context {lab.context}, Kubernetes {version} (observed). Your identity may not read "
+                  f"{' or '.join(p for p, ok in seen.items() if not ok)} (a namespace-scoped kubeconfig, as in a "
+                  "classroom), so: " + "; ".join(f"{p} {'observed' if ok else NOT_YOURS}" for p, ok in seen.items()))
+    return Inventory(source=source, observed=observed, server_version=version, nodes=nodes, pods=pods)
 
 
 #: What kind runs in kube-system besides the control plane: add-on -> (pods, on every node?).

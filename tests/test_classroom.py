@@ -168,7 +168,8 @@ def test_network_policies_deny_by_default_and_open_only_what_labs_need() -> None
     dns = pols["kslab-allow-dns"]
     assert dns["policyTypes"] == ["Egress"]
     assert {(p["protocol"], p["port"]) for p in dns["egress"][0]["ports"]} == {("UDP", 53), ("TCP", 53)}
-    assert dns["egress"][0]["to"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "kube-system"}
+    peer = dns["egress"][0]["to"][0]
+    assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "kube-system"}
     # No policy lets another student's namespace in: every "from" peer is this namespace or istio-system.
     for spec in pols.values():
         for rule in spec.get("ingress", []):

@@ -182,8 +182,10 @@ def course_role(permissions: Mapping[tuple[str, str], set[str]] | None = None) -
     for (group, resource), verbs in permissions.items():
         ordered = tuple(v for v in WORK_VERBS if v in verbs) + tuple(sorted(set(verbs) - set(WORK_VERBS)))
         grouped.setdefault((group, ordered), []).append(resource)
-    rules = [{"apiGroups": [group], "resources": sorted(resources), "verbs": list(verbs)}
-             for (group, verbs), resources in sorted(grouped.items(), key=lambda kv: (kv[0][0], -len(kv[0][1]), kv[0][1]))]
+    # Per group, the rules with the most verbs first: the role reads from "full control" down to "read".
+    order = sorted(grouped, key=lambda key: (key[0], -len(key[1]), key[1]))
+    rules = [{"apiGroups": [group], "resources": sorted(grouped[(group, verbs)]), "verbs": list(verbs)}
+             for group, verbs in order]
     return {"apiVersion": RBAC_V1, "kind": "ClusterRole", "metadata": _meta(COURSE_ROLE, None),
             "rules": rules}
 
@@ -191,10 +193,10 @@ def course_role(permissions: Mapping[tuple[str, str], set[str]] | None = None) -
 def check_prefix(prefix: str) -> str:
     """The namespace prefix, if every student's namespace made with it is a valid name.
 
-    >>> check_prefix("Class A")
+    >>> check_prefix("Class A")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    kslab.errors.UsageError: namespace prefix 'Class A' must be lower-case letters, digits and '-', at most 15 characters, starting with a letter
+    kslab.errors.UsageError: namespace prefix 'Class A' must be lower-case letters, digits and '-', at most 15 ...
     """
     if not re.fullmatch(r"[a-z][-a-z0-9]{0,14}", prefix):
         raise UsageError(f"namespace prefix {prefix!r} must be lower-case letters, digits and '-', at most "
@@ -278,7 +280,8 @@ def role_binding(student: str, ns: str) -> dict[str, Any]:
             "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": ns}]}
 
 
-def student_objects(student: str, *, prefix: str = NAMESPACE_PREFIX, psa_version: str = "latest") -> list[dict[str, Any]]:
+def student_objects(student: str, *, prefix: str = NAMESPACE_PREFIX,
+                    psa_version: str = "latest") -> list[dict[str, Any]]:
     """Everything one student gets, namespace first (the rest lives in it)."""
     ns = namespace_for(student, prefix)
     return [namespace(student, prefix=prefix, psa_version=psa_version), resource_quota(student, ns),

@@ -43,7 +43,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
             p.add_argument("--hub-namespace", metavar="NS",
                            help="JupyterHub's namespace: where the students' kubeconfig Secrets live")
         if action == "create":
-            p.add_argument("--out", metavar="DIR", help="write each student's kubeconfig here (0600; not in a git repo)")
+            p.add_argument("--out", metavar="DIR",
+                           help="write each student's kubeconfig here (0600; not in a git repository)")
             p.add_argument("--token-expiry", default="24h", metavar="DURATION",
                            help="lifetime of the students' tokens, e.g. 8h, 24h, 7d (default 24h)")
             p.add_argument("--server", metavar="URL",
@@ -107,7 +108,8 @@ def _dry_run(args: argparse.Namespace, names: list[str]) -> int:
     if args.json:
         emit_json({"apiVersion": "v1", "kind": "List", "items": objs})
         return 0
-    where = f" and Secrets {secret_name('<student>', args.prefix)} in {args.hub_namespace}" if args.hub_namespace else ""
+    hub = args.hub_namespace
+    where = f" and Secrets {secret_name('<student>', args.prefix)} in {hub}" if hub else ""
     print(f"# kslab classroom create --dry-run: {len(names)} student(s), {len(objs)} objects (offline).\n"
           f"# Not shown: each student's kubeconfig{where} — a bound token needs the live API server.")
     print(yaml.safe_dump_all(objs, sort_keys=False), end="")

@@ -272,8 +272,8 @@ def status(lab: Lab, students: Sequence[Student | str] | None = None, *,
     lab.require_live("reading a classroom's state")
     ns_items = {i.metadata.name: i for i in _list(lab, "v1", "Namespace")}
     if students is None:
-        names = sorted(_label(i, build.STUDENT_LABEL) for n, i in ns_items.items()
-                       if _label(i, build.STUDENT_LABEL) and n == build.namespace_for(_label(i, build.STUDENT_LABEL), prefix))
+        labelled = {n: _label(i, build.STUDENT_LABEL) for n, i in ns_items.items()}
+        names = sorted(s for n, s in labelled.items() if s and n == build.namespace_for(s, prefix))
     else:
         names = _names(students)
     inside: dict[str, set[tuple[str, str]]] = {}

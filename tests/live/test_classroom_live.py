@@ -93,7 +93,8 @@ def test_create_again_changes_nothing(room: Classroom) -> None:
             found[ns] = room.lab.core.read_namespace(ns).metadata.resource_version
             found[f"{ns}/rb"] = room.lab.dynamic.resources.get(api_version=build.RBAC_V1, kind="RoleBinding").get(
                 name=build.ROLE_BINDING, namespace=ns).metadata.resourceVersion
-            found[f"{ns}/quota"] = room.lab.core.read_namespaced_resource_quota("kslab-quota", ns).metadata.resource_version
+            quota = room.lab.core.read_namespaced_resource_quota("kslab-quota", ns)
+            found[f"{ns}/quota"] = quota.metadata.resource_version
         return found
 
     before = versions()
