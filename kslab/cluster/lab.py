@@ -51,6 +51,10 @@ CLEANUP_KINDS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
+#: Seconds to wait for a namespace that an earlier clean-up is still deleting.
+NAMESPACE_DELETE_WAIT = 180.0
+
+
 @dataclass(frozen=True)
 class ExecResult:
     """What a command run in a container returned."""
@@ -204,6 +208,8 @@ class Lab:
             meta = body.setdefault("metadata", {})
             meta["labels"] = {**(meta.get("labels") or {}), **self.labels_for(lab)}
             what = f"applying {body.get('kind')} {meta.get('name')!r}"
+            if body.get("kind") == "Namespace" and not dry_run:
+                self._wait_namespace_gone_if_terminating(str(meta.get("name")))
             try:
                 res = self._resource(body["apiVersion"], body["kind"])
                 kwargs: dict[str, Any] = {"body": body, "field_manager": settings.FIELD_MANAGER,
@@ -218,6 +224,30 @@ class Lab:
             except Exception as exc:
                 raise api_error(exc, what) from None
         return applied
+
+    def _wait_namespace_gone_if_terminating(self, name: str, timeout: float = NAMESPACE_DELETE_WAIT) -> None:
+        """A lab run again right after its clean-up finds its namespace still being deleted: wait.
+
+        Nothing can be created in a terminating namespace, and applying it again does not stop the
+        deletion, so the only way to re-create it is to let the deletion finish first.
+        """
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                ns = self.core.read_namespace(name)
+            except Exception as exc:  # noqa: BLE001
+                if getattr(exc, "status", None) in (403, 404):
+                    return  # gone (or not ours to see): create it
+                raise api_error(exc, f"reading namespace {name}") from None
+            if ns.metadata.deletion_timestamp is None:
+                return
+            if time.monotonic() > deadline:
+                raise ApiError(f"namespace {name} is still being deleted after {timeout:.0f}s "
+                               "(an earlier clean-up); it cannot be re-created until that finishes",
+                               hint=f"try again in a minute; `kubectl get ns {name} -o yaml` shows what it waits for")
+            time.sleep(1)
 
     def admit(self, obj: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
         """Ask the API server whether it would admit an object (server-side dry-run create).
