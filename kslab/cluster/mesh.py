@@ -289,26 +289,50 @@ def verify(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> Ver
     return check
 
 
-def workload_certificate(lab: Lab, pod: str, *, namespace: str = NAMESPACE) -> list[Any]:
-    """The certificate chain the sidecar holds (``istioctl proxy-config secret``), as CertFacts."""
-    lab.require_live("reading a sidecar's certificate")
-    if not shutil.which("istioctl"):
-        raise ToolMissing("istioctl is not installed", hint=INSTALL_HINT)
+@dataclass
+class WorkloadCertificate:
+    """The certificate chain a workload's sidecar presents, and where the facts come from."""
+
+    source: str
+    chain: list[Any]
+
+    def __str__(self) -> str:
+        return "\n".join([self.source, *(f"  {i + 1}. {c.one_line()}" for i, c in enumerate(self.chain))])
+
+    __repr__ = __str__
+
+
+def workload_certificate(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> WorkloadCertificate:
+    """The sidecar's certificate chain: live from ``istioctl proxy-config secret``; offline, one the
+    local mesh's CA issues for the same identity (the shape istiod gives: no subject, SPIFFE URI SAN,
+    24 hours, RSA 2048)."""
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from kslab.pcap.certs import cert_facts
 
+    def facts(pem: bytes) -> list[Any]:
+        return [cert_facts(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(pem)]
+
+    if not lab.live:
+        from kslab.mesh import conventions
+        from kslab.mesh.ca import MeshCA
+
+        with MeshCA() as ca:
+            chain = facts(ca.issue(conventions.workload_id(app, namespace)).chain_file.read_bytes())
+        return WorkloadCertificate("offline: issued by the local mesh's CA for the same identity", chain)
+    if not shutil.which("istioctl"):
+        raise ToolMissing("istioctl is not installed", hint=INSTALL_HINT)
+    pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)
     done = _istioctl(lab, "proxy-config", "secret", pod, "-n", namespace, "-o", "json")
     if done.returncode:
         raise ApiError(f"istioctl proxy-config secret failed: {done.stderr.strip()[:300]}")
-    data = json.loads(done.stdout)
-    facts = []
-    for item in (data.get("dynamicActiveSecrets") or []):
-        chain = (((item.get("secret") or {}).get("tlsCertificate") or {}).get("certificateChain") or {})
-        pem = base64.b64decode(chain.get("inlineBytes", ""))
-        facts += [cert_facts(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(pem)] if pem else []
-    return facts
+    chain: list[Any] = []
+    for item in (json.loads(done.stdout).get("dynamicActiveSecrets") or []):
+        cert = (((item.get("secret") or {}).get("tlsCertificate") or {}).get("certificateChain") or {})
+        if cert.get("inlineBytes"):
+            chain += facts(base64.b64decode(cert["inlineBytes"]))
+    return WorkloadCertificate(f"live: istioctl proxy-config secret {pod} -n {namespace}", chain)
 
 
 # ---- capture from a pod ------------------------------------------------------------------------------

@@ -115,6 +115,13 @@ setup
 mesh.verify(lab)
 
 # %% [markdown]
+# The certificate the details sidecar presents (`istioctl proxy-config secret` live; offline, one from
+# the local mesh's CA for the same identity): no subject, the SPIFFE ID as URI SAN, valid 24 hours.
+
+# %%
+mesh.workload_certificate(lab, "details")
+
+# %% [markdown]
 # The rule itself, on the lab's PeerAuthentication — and on a workload-specific exception:
 
 # %%
