@@ -54,7 +54,8 @@ def test_own_namespace_questions_are_the_labs_needs() -> None:
     from kslab.cluster.permissions import NEEDS
 
     def keys(where: str) -> set[tuple[str, ...]]:
-        return {(p.verb, p.group, p.resource, p.subresource, p.namespace) for p in verify.PROBES if p.where == where}
+        return {(p.need.verb, p.need.group, p.need.resource, p.need.subresource, p.namespace)
+                for p in verify.PROBES if p.where == where}
 
     for need in NEEDS:
         key = (need.verb, need.group, need.resource, need.subresource, need.fixed_namespace)

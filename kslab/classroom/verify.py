@@ -29,7 +29,7 @@ Each question is put to an ``ask`` function: offline kslab's RBAC evaluator on t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kslab.classroom.objects import NAMESPACE_PREFIX, RBAC, SERVICE_ACCOUNT, classroom_objects, namespace_for
@@ -47,39 +47,51 @@ PREDICTED = "predicted (kslab's RBAC evaluator on the generated objects only)"
 
 @dataclass(frozen=True)
 class Probe:
-    """One request asked for every student; ``where`` says in which namespace (see the scopes)."""
+    """One permission asked about for every student (a :class:`Need`: verb, resource, why), and
+    ``where``: the student's own namespace, another's, a fixed one, or the cluster."""
 
-    verb: str
-    resource: str
+    need: Need
     where: str
-    why: str
-    group: str = ""
-    subresource: str = ""
     #: A request on the student's own Namespace object (the API server gives it that namespace).
     namespace_object: bool = False
-    #: For FIXED probes: the namespace asked about ("" = the hub's namespace, when one is given).
-    namespace: str = ""
 
     @property
     def what(self) -> str:
-        """``verb resource[/sub][.group]`` as ``kubectl auth can-i`` writes it."""
-        res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
-        return f"{self.verb} {res}.{self.group}" if self.group else f"{self.verb} {res}"
+        """``verb resource[/sub][.group]``, as ``kubectl auth can-i`` writes it."""
+        return f"{self.need.verb} {self.need.what}"
+
+    @property
+    def why(self) -> str:
+        return self.need.why
+
+    @property
+    def namespace(self) -> str:
+        """For FIXED probes: the namespace asked about ("" = the hub's namespace, when one is given)."""
+        return self.need.fixed_namespace
 
     def request(self, namespace: str) -> Request:
-        return Request(self.verb, self.resource, self.group, self.subresource,
-                       namespace if self.namespace_object else "", namespace)
+        n = self.need
+        return Request(n.verb, n.resource, n.group, n.subresource, namespace if self.namespace_object else "",
+                       namespace)
 
 
-def _from_need(need: Need, where: str) -> Probe:
-    return Probe(need.verb, need.resource, where, f"lab {need.lab}: {need.why}", need.group, need.subresource,
-                 namespace=need.fixed_namespace)
+def _probe(verb: str, resource: str, where: str, why: str, group: str = "", subresource: str = "", *,
+           namespace: str = "", namespace_object: bool = False) -> Probe:
+    """A probe of the course's own (not one of the labs' needs)."""
+    need = Need("classroom", verb, resource, why, group, subresource, namespaced=where != CLUSTER,
+                fixed_namespace=namespace)
+    return Probe(need, where, namespace_object)
+
+
+def _from_need(need: Need, where: str, why: str = "") -> Probe:
+    return Probe(replace(need, why=why or f"lab {need.lab}: {need.why}"), where)
 
 
 def _unique(probes: Iterable[Probe]) -> tuple[Probe, ...]:
     seen: dict[tuple[str, ...], Probe] = {}
     for p in probes:
-        seen.setdefault((p.where, p.verb, p.group, p.resource, p.subresource, p.namespace), p)
+        n = p.need
+        seen.setdefault((p.where, n.verb, n.group, n.resource, n.subresource, n.fixed_namespace), p)
     return tuple(seen.values())
 
 
@@ -90,30 +102,29 @@ def probes(needs: Sequence[Need] = NEEDS) -> tuple[Probe, ...]:
     ['patch namespaces', 'delete namespaces']
     """
     own = [_from_need(n, OWN) for n in needs if n.namespaced and not n.fixed_namespace]
-    own += [Probe("list", "pods", OWN, "wait for the lab's pods"),
-            Probe("get", "pods", OWN, "read a pod's logs", subresource="log"),
-            Probe("delete", "deployments", OWN, "clean up after a lab", "apps")]
+    own += [_probe("list", "pods", OWN, "wait for the lab's pods"),
+            _probe("get", "pods", OWN, "read a pod's logs", subresource="log"),
+            _probe("delete", "deployments", OWN, "clean up after a lab", "apps")]
     guard = [
-        Probe("patch", "namespaces", GUARD, "relabel their namespace (lift Pod Security)", namespace_object=True),
-        Probe("delete", "namespaces", GUARD, "delete their namespace", namespace_object=True),
-        Probe("delete", "networkpolicies", GUARD, "open their namespace to others", "networking.k8s.io"),
-        Probe("update", "resourcequotas", GUARD, "lift their quota"),
-        Probe("bind", "clusterroles", GUARD, "bind any ClusterRole (cluster-admin) in their namespace", RBAC),
-        Probe("escalate", "roles", GUARD, "write a Role granting more than they hold", RBAC),
+        _probe("patch", "namespaces", GUARD, "relabel their namespace (lift Pod Security)", namespace_object=True),
+        _probe("delete", "namespaces", GUARD, "delete their namespace", namespace_object=True),
+        _probe("delete", "networkpolicies", GUARD, "open their namespace to others", "networking.k8s.io"),
+        _probe("update", "resourcequotas", GUARD, "lift their quota"),
+        _probe("bind", "clusterroles", GUARD, "bind any ClusterRole (cluster-admin) in their namespace", RBAC),
+        _probe("escalate", "roles", GUARD, "write a Role granting more than they hold", RBAC),
     ]
-    other = [Probe(p.verb, p.resource, OTHER, "another student's namespace", p.group, p.subresource) for p in own]
-    other += [Probe("list", "pods", OTHER, "another student's namespace"),
-              Probe("get", "secrets", OTHER, "another student's Secrets"),
-              Probe("list", "secrets", OTHER, "another student's Secrets")]
+    other = [Probe(replace(p.need, why="another student's namespace"), OTHER) for p in own]
+    other += [_probe("get", "secrets", OTHER, "another student's Secrets"),
+              _probe("list", "secrets", OTHER, "another student's Secrets")]
     fixed = [_from_need(n, FIXED) for n in needs if n.namespaced and n.fixed_namespace]
-    fixed += [Probe("get", "secrets", FIXED, "the cluster's own Secrets", namespace="kube-system"),
-              Probe("create", "pods", FIXED, "run pods outside the classroom", namespace="default"),
-              Probe("list", "secrets", FIXED, "every student's kubeconfig Secret (the hub's namespace)")]
+    fixed += [_probe("get", "secrets", FIXED, "the cluster's own Secrets", namespace="kube-system"),
+              _probe("create", "pods", FIXED, "run pods outside the classroom", namespace="default"),
+              _probe("list", "secrets", FIXED, "every student's kubeconfig Secret (the hub's namespace)")]
     cluster = [_from_need(n, CLUSTER) for n in needs if not n.namespaced]
-    cluster += [Probe("list", "pods", CLUSTER, "every namespace's pods"),
-                Probe("list", "secrets", CLUSTER, "every namespace's Secrets"),
-                Probe("create", "clusterrolebindings", CLUSTER, "grant themselves anything", RBAC),
-                Probe("impersonate", "users", CLUSTER, "act as another user")]
+    cluster += [_probe("list", "pods", CLUSTER, "every namespace's pods"),
+                _probe("list", "secrets", CLUSTER, "every namespace's Secrets"),
+                _probe("create", "clusterrolebindings", CLUSTER, "grant themselves anything", RBAC),
+                _probe("impersonate", "users", CLUSTER, "act as another user")]
     return _unique([*own, *guard, *other, *fixed, *cluster])
 
 
