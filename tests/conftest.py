@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+UPSTREAM = Path(__file__).resolve().parent / "upstream"  # conformance data kept in the repo (see its README)
 
 
 def live_requested() -> str | None:

@@ -13,14 +13,13 @@ import pytest
 
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"  # the course's reference folder
+UPSTREAM = Path(__file__).resolve().parent / "upstream"  # conformance data (see its README)
 from kslab.audit import audit, audit_apiserver, audit_kubelet, bundled, from_command_line
 from kslab.audit.rules import load_rules
 from kslab.audit.sources import ComponentInput, read_apiserver, read_kubelet
 from kslab.errors import InputError
 
 P, F, W, I = "PASS", "FAIL", "WARN", "INFO"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 KUBEADM_APISERVER = {
     "1.2.1": W, "1.2.2": P, "1.2.3": W, "1.2.4": P, "1.2.5": F, "1.2.6": P, "1.2.7": P, "1.2.8": P,
@@ -123,7 +122,7 @@ def test_hardened_kubelet_check_by_check():
 
 def _reference_table(section_prefix: str):
     """(id, bin_op, scored, type) per check from the FLAGS.md reference tables."""
-    text = (SHARED / "reference" / "cis" / "FLAGS.md").read_text(encoding="utf-8")
+    text = (UPSTREAM / "cis" / "FLAGS.md").read_text(encoding="utf-8")
     rows = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -12,7 +12,7 @@ import pytest
 
 from kslab.cli.main import main
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pod-security" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "upstream" / "pod-security-fixtures"
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

@@ -1,6 +1,6 @@
 """Every Pod Security fixture must be judged as upstream's test suite expects.
 
-Fixtures live in ``shared/reference/pod-security/fixtures/<level>/<version>/{pass,fail}/*.yaml`` (a copy
+Fixtures live in ``tests/upstream/pod-security-fixtures/<level>/<version>/{pass,fail}/*.yaml`` (a copy
 of upstream's ``test/testdata``): a ``pass`` file is allowed at that level and version, a ``fail``
 file is denied. Set ``KSLAB_PSA_TESTDATA`` to a checkout's ``test/testdata`` to run all versions
 v1.0 … v1.37 the same way.
@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from kslab.pss import evaluate
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+UPSTREAM = Path(__file__).resolve().parent / "upstream"
 
-ROOTS = [SHARED / "reference" / "pod-security" / "fixtures"]
+ROOTS = [UPSTREAM / "pod-security-fixtures"]
 if os.environ.get("KSLAB_PSA_TESTDATA"):
     ROOTS.append(Path(os.environ["KSLAB_PSA_TESTDATA"]))
 

@@ -20,8 +20,8 @@ from kslab.rbac import (Policy, Request, Role, Rule, Subject, UserInfo, applies_
                         rules_allow, sync_cluster_role)
 from kslab.rbac.aggregation import aggregate
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CASES = json.loads((SHARED / "reference" / "rbac" / "cases.json").read_text(encoding="utf-8"))
+UPSTREAM = Path(__file__).resolve().parent / "upstream"
+CASES = json.loads((UPSTREAM / "rbac" / "cases.json").read_text(encoding="utf-8"))
 GROUP = "rbac.authorization.k8s.io/v1"
 
 
