@@ -239,3 +239,48 @@ def test_04_matrix_explorer_follows_identity_and_namespace(lab: LabPage) -> None
     eventually(lambda: _shows(root, webapp, "default"), lab.page)
     assert _matrix(root)["pods"][:3] == ["no", "no", "no"]  # the Role is bound in its own namespace only
     lab.screenshot(root, "04-matrix-explorer-3-other-namespace")
+
+
+# --- notebook 05: the capture comparison and the byte-entropy plot --------------------------------------
+
+def _cell_with(lab: LabPage, cells: list[Any], needle: str) -> tuple[Any, Any]:
+    """The (cell view, output locator) of the one code cell whose source contains ``needle``."""
+    found = [c for c in cells if c.type == "code" and needle in c.source]
+    assert len(found) == 1, f"expected one cell with {needle!r}, found {len(found)}"
+    cell = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(found[0].index)
+    return found[0], cell.locator(".jp-OutputArea-output")
+
+
+def test_05_capture_comparison_and_entropy_plot_render(lab: LabPage) -> None:
+    from kslab.pcap import bundled, summarize
+    from kslab.pcap.summary import side_by_side
+
+    cells = lab.ensure_run(notebook("05"))
+
+    # the side-by-side table: what an eavesdropper reads in each capture, as kslab computes it
+    cell, output = _cell_with(lab, cells, "side_by_side(")
+    shown = "\n".join(o["text"] for o in cell.outputs)
+    expected = side_by_side({name: summarize(bundled(f"{stem}.pcap")).flows[0] for name, stem in (
+        ("plain HTTP", "plaintext-http"), ("mTLS 1.2", "mtls-tls12"), ("mTLS 1.3", "mtls-tls13"),
+        ("STRICT, plaintext", "strict-refuses-plaintext"))})
+    assert words(shown) == words(str(expected))
+    assert "GET /details/0" in shown and "spiffe://cluster.local/ns/" in shown and "(encrypted)" in shown
+    box = output.first.bounding_box()
+    assert box and box["width"] > 400 and box["height"] > 150, box
+    lab.screenshot(output.first, "05-side-by-side")
+
+    # the byte-entropy plot: one picture, loaded, of a real size, with something drawn in it
+    cell, output = _cell_with(lab, cells, "from kslab.pcap.entropy import plot")
+    images = [img for o in cell.outputs for img in o["images"]]
+    assert len(images) == 1 and images[0]["loaded"], images
+    assert images[0]["width"] > 300 and images[0]["height"] > 120, images
+    picture = lab.screenshot(output.locator("img").first, "05-entropy-plot")
+    import numpy as np  # both come with matplotlib
+    from PIL import Image
+
+    with Image.open(picture) as im:
+        pixels = np.asarray(im.convert("RGB"), dtype=int).reshape(-1, 3)
+    ink = float((pixels.min(axis=1) < 200).mean())
+    saturated = pixels[(pixels.max(axis=1) - pixels.min(axis=1)) > 60]  # the plotted lines, not the axes
+    assert ink > 0.01, f"the entropy plot looks blank ({ink:.1%} drawn)"
+    assert len({tuple(p) for p in saturated}) > 20, "the entropy plot has no coloured lines"
