@@ -110,6 +110,19 @@ def detect(lab: Lab) -> IstioStatus:
     return status
 
 
+def without_istio(lab: Lab) -> str | None:
+    """Why the lab uses the local mesh instead of the cluster's Istio, or None when it can use Istio.
+
+    Offline there is no cluster; live, a cluster without istiod or its CRDs cannot run the lab, and the
+    local mesh shows the same wire facts (labelled as such) until Istio is installed.
+    """
+    if not lab.live:
+        return "offline"
+    if not detect(lab).ready:
+        return f"no Istio on {lab.context} yet (`kslab cluster istio install` adds it)"
+    return None
+
+
 # ---- the effective mTLS mode -----------------------------------------------------------------------
 def effective_mode(peer_authentications: Iterable[Mapping[str, Any]], namespace: str,
                    labels: Mapping[str, str], *, root_namespace: str = ROOT_NAMESPACE) -> tuple[str, str]:
@@ -184,18 +197,16 @@ def enable_mtls(lab: Lab, policy: str = "STRICT", *, wait_seconds: int = 180) ->
 
     files = [MANIFESTS / n for n in (f"peerauthentication-{policy.lower()}.yaml", *LAB_MANIFESTS)]
     report = check_files(files)
-    if not lab.live:
+    why = without_istio(lab)
+    if why:
         from kslab.mesh.demo import run
 
-        setup = MeshSetup("offline (local mesh on 127.0.0.1)", policy, validation=report)
+        setup = MeshSetup(f"{why}: the local mesh on 127.0.0.1 instead", policy, validation=report)
         for scenario in ("mtls-tls13", "strict-refuses-plaintext"):
             result = run(scenario, capture=None, policy=policy)
             setup.observed += [f"local mesh: {call}" for call in result.calls]
         return setup
     lab.require_lab("enabling mTLS with Istio")
-    status = detect(lab)
-    if not status.ready:
-        raise ToolMissing("Istio is not installed in this cluster (no istiod or no CRDs)", hint=INSTALL_HINT)
     setup = MeshSetup(f"live on {lab.context}", policy, validation=report)
     for obj in lab_objects(policy):
         lab.apply(obj, lab=LAB)
@@ -249,14 +260,15 @@ def verify(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> Ver
     through the API; then ``curl`` from the un-meshed pod (exit 56 = refused). Offline: predicted
     from the bundled manifests, and the local mesh's plaintext call observed.
     """
-    if not lab.live:
+    local = without_istio(lab)
+    if local:
         from kslab.istio.validate import bundled_objects
         from kslab.mesh.demo import run
 
         pas = bundled_objects("peerauthentication-strict.yaml")
         mode, why = effective_mode(pas, namespace, {"app": app})
         result = run("strict-refuses-plaintext", capture=None, policy=mode)
-        return Verification("offline (predicted from the manifests)", f"{namespace}/{app}", mode, why,
+        return Verification(f"{local}: predicted from the manifests", f"{namespace}/{app}", mode, why,
                             "kslab.cluster.mesh.effective_mode on peerauthentication-strict.yaml",
                             f"local mesh: {result.calls[0].responses[0]}")
     from kubernetes import client
@@ -314,13 +326,14 @@ def workload_certificate(lab: Lab, app: str = "details", *, namespace: str = NAM
     def facts(pem: bytes) -> list[Any]:
         return [cert_facts(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(pem)]
 
-    if not lab.live:
+    why = without_istio(lab)
+    if why:
         from kslab.mesh import conventions
         from kslab.mesh.ca import MeshCA
 
         with MeshCA() as ca:
             chain = facts(ca.issue(conventions.workload_id(app, namespace)).chain_file.read_bytes())
-        return WorkloadCertificate("offline: issued by the local mesh's CA for the same identity", chain)
+        return WorkloadCertificate(f"{why}: a certificate the local mesh's CA issues for the same identity", chain)
     if not shutil.which("istioctl"):
         raise ToolMissing("istioctl is not installed", hint=INSTALL_HINT)
     pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)
@@ -429,9 +442,10 @@ def capture_wire(lab: Lab, out: str | Path | None = None, *, seconds: int = 20) 
     from kslab.mesh.demo import default_capture_path, run
 
     path = Path(out) if out else default_capture_path("details-wire")
-    if not lab.live:
+    why = without_istio(lab)
+    if why:
         result = run("mtls-tls13", capture="auto", pcap=path)
-        return WireCapture(path, f"offline: the local mesh's wire, captured by {result.capture_method}")
+        return WireCapture(path, f"{why}: the local mesh's wire instead, captured by {result.capture_method}")
     pod = lab.wait_for_pod(NAMESPACE, "app=details", timeout=60)
     caller = lab.wait_for_pod(NAMESPACE, "app=productpage", timeout=60)
     capture_from_pod(lab, pod, out=path, seconds=seconds,
