@@ -11,7 +11,7 @@ FIRST_NOTEBOOK := notebooks/00-set-up.ipynb
 # JupyterLab refuses to run as root unless told; CI and containers are root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test notebooks check-notebooks bench clean help
+.PHONY: lab test notebooks check-notebooks data bench clean help
 help:
 	@sed -n 's/^#   //p' Makefile
 
@@ -36,6 +36,10 @@ notebooks: $(STAMP)
 
 check-notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py check
+
+data: $(STAMP)
+	$(BIN)/python -m kslab mesh record --out kslab/data/captures
+	$(BIN)/python -m kslab.rbac.resources
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
