@@ -305,7 +305,12 @@ class LabPage:
 
     def settle(self) -> None:
         """Let widget views, images and fonts finish rendering."""
-        self.page.wait_for_load_state("networkidle")
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
+
+        try:  # images and widget code are fetched over HTTP; JupyterLab's own polling may never pause
+            self.page.wait_for_load_state("networkidle", timeout=5_000)
+        except PlaywrightTimeout:
+            pass
         self.page.evaluate("() => document.fonts.ready.then(() => true)")
         self.page.wait_for_timeout(300)
 
