@@ -190,7 +190,8 @@ def create(lab: Lab, students: Sequence[Student | str], *, prefix: str = build.N
     def apply(obj: dict[str, Any]) -> None:
         lab.apply(obj, lab=build.LAB)
 
-    phase("discovery", lambda: _warm_discovery(lab, [role, *namespaces, *inside[:len(per_student[0]) - 1]]))
+    kinds = [role, *per_student[0], {"apiVersion": "v1", "kind": "Secret"}]
+    phase("discovery", lambda: _warm_discovery(lab, kinds))
     phase("course role", lambda: apply(role))
     phase(f"{len(namespaces)} namespaces", lambda: parallel(apply, namespaces, workers))
     phase(f"{len(inside)} objects in them", lambda: parallel(apply, inside, workers))
