@@ -95,7 +95,7 @@ def test_ca_prefers_the_admin_kubeconfig_then_the_configmap(tmp_path: Path) -> N
 
 
 def test_kubeconfig_document_shape() -> None:
-    doc = identities._kubeconfig_dict(server="https://1.2.3.4:6443", ca_pem=b"PEM", token="t0k3n",
+    doc = identities.kubeconfig_dict(server="https://1.2.3.4:6443", ca_pem=b"PEM", token="t0k3n",
                                       context="ctx", cluster="c", user="app@web", namespace="web")
     assert doc["current-context"] == "ctx"
     assert doc["clusters"][0]["cluster"]["certificate-authority-data"] == "UEVN"

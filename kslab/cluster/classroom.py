@@ -147,12 +147,12 @@ def student_kubeconfig(lab: Lab, student: str, *, prefix: str, expiration_second
     """``(kubeconfig text, granted expiry)`` for one student: a bound token for their service account."""
     import yaml
 
-    from kslab.cluster.identities import _kubeconfig_dict
+    from kslab.cluster.identities import kubeconfig_dict
 
     ns = build.namespace_for(student, prefix)
     token, expires = lab.create_token(build.SERVICE_ACCOUNT, ns, expiration_seconds=expiration_seconds)
     cfg = lab.api.configuration
-    doc = _kubeconfig_dict(server=server or cfg.host, ca_pem=ca_pem, token=token,
+    doc = kubeconfig_dict(server=server or cfg.host, ca_pem=ca_pem, token=token,
                            context=build.STUDENT_CONTEXT, cluster=build.STUDENT_CONTEXT, user=student,
                            namespace=ns, insecure=not cfg.verify_ssl,
                            tls_server_name=getattr(cfg, "tls_server_name", None))

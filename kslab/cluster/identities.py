@@ -199,7 +199,7 @@ class Identity(TextView):
         """The kubeconfig as it may be shown: the token and long certificates redacted."""
         if self.kubeconfig is None:
             placeholder = "<a bound token from TokenRequest, never shown>"
-            text = redact_kubeconfig(_kubeconfig_dict(
+            text = redact_kubeconfig(kubeconfig_dict(
                 server="https://<the API server>", ca_pem=None, token=placeholder,
                 context=f"kslab-{self.namespace}-{self.name}", cluster="<cluster>",
                 user=f"{self.name}@{self.namespace}", namespace=self.namespace))
@@ -231,9 +231,16 @@ def cluster_ca(lab: Lab, namespace: str) -> tuple[bytes | None, str]:
     return None, "the system trust store (the admin kubeconfig names no CA)"
 
 
-def _kubeconfig_dict(*, server: str, ca_pem: bytes | None, token: str, context: str, cluster: str,
+def kubeconfig_dict(*, server: str, ca_pem: bytes | None, token: str, context: str, cluster: str,
                      user: str, namespace: str, insecure: bool = False,
                      tls_server_name: str | None = None) -> dict[str, Any]:
+    """A kubeconfig (as a dict) for one bearer-token identity: one cluster, one user, one context.
+
+    >>> doc = kubeconfig_dict(server="https://127.0.0.1:6443", ca_pem=None, token="t", context="c",
+    ...                       cluster="k", user="u", namespace="ns")
+    >>> doc["contexts"][0]["context"]
+    {'cluster': 'k', 'user': 'u', 'namespace': 'ns'}
+    """
     cluster_entry: dict[str, Any] = {"server": server}
     if ca_pem:
         cluster_entry["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
@@ -298,7 +305,7 @@ def service_account_identity(lab: Lab, namespace: str = scenario.NAMESPACE,
     ca_pem, ca_source = cluster_ca(lab, namespace)
     cfg = lab.api.configuration
     context = f"kslab-{namespace}-{name}"
-    doc = _kubeconfig_dict(server=cfg.host, ca_pem=ca_pem, token=token, context=context,
+    doc = kubeconfig_dict(server=cfg.host, ca_pem=ca_pem, token=token, context=context,
                            cluster=lab.context or "cluster", user=f"{name}@{namespace}",
                            namespace=namespace, insecure=not cfg.verify_ssl,
                            tls_server_name=getattr(cfg, "tls_server_name", None))

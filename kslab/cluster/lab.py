@@ -125,6 +125,40 @@ class Lab:
     def reason(self) -> str:
         return self.choice.reason
 
+    @cached_property
+    def namespace(self) -> str | None:
+        """The namespace the kubeconfig context names (in a classroom: the student's own), or None."""
+        from kslab.cluster.kubeconfig import read_kubeconfig
+
+        if not self.context:
+            return None
+        details = read_kubeconfig(settings.kubeconfig_paths()).details.get(self.context, {})
+        return details.get("namespace") or None
+
+    @cached_property
+    def may_create_namespaces(self) -> bool:
+        """Whether this identity may create namespaces (a classroom student may not)."""
+        return self.access_review("create", "namespaces")[0]
+
+    def namespace_for(self, wanted: str) -> str:
+        """Where a lab works that would like a namespace of its own named ``wanted``.
+
+        There, when this identity may create namespaces; otherwise in the context's namespace (a
+        classroom student works in theirs). Offline, ``wanted``.
+
+        >>> from kslab.cluster.modes import ModeChoice
+        >>> Lab(ModeChoice("offline", None, False, "offline")).namespace_for("kslab-03")
+        'kslab-03'
+        """
+        if not self.live or self.may_create_namespaces:
+            return wanted
+        if self.namespace:
+            return self.namespace
+        raise NotALabContext(
+            f"this lab needs a namespace, and your identity on {self.context} may not create one "
+            "and your kubeconfig names none",
+            hint="ask your instructor for a kubeconfig whose context names your namespace")
+
     def describe(self) -> str:
         """One sentence: the mode, the context and why."""
         if self.live:
