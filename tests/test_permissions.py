@@ -46,7 +46,7 @@ def test_report_says_per_lab_what_is_missing() -> None:
     assert not report.ok
     labs = report.labs()
     assert labs["all"] == labs["03"] == "ready"
-    assert labs["04"] == "missing 5" and labs["05"] == "missing 5"
+    assert labs["04"] == "missing 7" and labs["05"] == "missing 5"
     text = str(report)
     assert "kubectl auth can-i create serviceaccounts/token -n student-7    # lab 04: a bound token" in text
     assert "kubectl auth can-i create customresourcedefinitions.apiextensions.k8s.io    # lab 05" in text

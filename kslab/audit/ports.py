@@ -101,12 +101,35 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
-def lab_node_addresses(lab: Any) -> list[str]:
-    """The addresses of the lab cluster's nodes (InternalIP/ExternalIP), live and lab context only."""
+#: What a student hears when their kubeconfig may not list nodes (a classroom's is namespace-scoped).
+NODES_FORBIDDEN = ("you may not list nodes (403 Forbidden: your kubeconfig is namespace-scoped, as in a "
+                   "classroom), so kslab cannot tell which addresses are your cluster's nodes")
+NODES_FORBIDDEN_HINT = ("probe 127.0.0.1 instead (probe('127.0.0.1')), or ask your instructor for the node "
+                        "addresses and what they answer")
+
+
+def visible_node_addresses(lab: Any) -> list[str] | None:
+    """The addresses of the lab cluster's nodes (InternalIP/ExternalIP), or None when this identity
+    may not list nodes. Live and lab context only."""
+    from kslab.cluster.lab import api_error  # noqa: PLC0415 - cluster I/O only on use
+
     lab.require_lab("probing a node's ports")
-    nodes = lab.core.list_node().items
+    try:
+        nodes = lab.core.list_node().items
+    except Exception as exc:  # noqa: BLE001 - a 403 is an answer; the rest become one line
+        if getattr(exc, "status", None) == 403:
+            return None
+        raise api_error(exc, "listing nodes") from None
     return sorted({a.address for n in nodes for a in (n.status.addresses or [])
                    if a.type in ("InternalIP", "ExternalIP")})
+
+
+def lab_node_addresses(lab: Any) -> list[str]:
+    """The addresses of the lab cluster's nodes; :class:`NotALabContext` when they may not be listed."""
+    addresses = visible_node_addresses(lab)
+    if addresses is None:
+        raise NotALabContext(NODES_FORBIDDEN, hint=NODES_FORBIDDEN_HINT)
+    return addresses
 
 
 def allowed_address(address: str, lab: Any = None) -> str:
@@ -281,7 +304,9 @@ def probe_lab(lab: Any, *, timeout: float = 0.5) -> ProbeReport | str:
     if not getattr(lab, "live", False):
         return ("offline: there is no node to probe. On the course's kind cluster this probes the "
                 "node's address and shows which of the ports above answer a caller without credentials.")
-    addresses = lab_node_addresses(lab)
+    addresses = visible_node_addresses(lab)
+    if addresses is None:
+        return f"{NODES_FORBIDDEN}. Nothing was probed: {NODES_FORBIDDEN_HINT}."
     if not addresses:
         return "the cluster reports no node addresses to probe"
     return probe(addresses[0], lab=lab, timeout=timeout)

@@ -142,7 +142,7 @@ def lab_permissions(needs: Sequence[Need] = NEEDS,
             continue
         if need.subresource:
             add(need.group, f"{need.resource}/{need.subresource}",
-                SUBRESOURCE_VERBS.get(need.subresource, (need.verb,)))
+                (*SUBRESOURCE_VERBS.get(need.subresource, ()), need.verb))
         elif (need.group, need.resource) not in owned:
             add(need.group, need.resource, WORK_VERBS)
     for api_version, kind, namespaced in kinds:

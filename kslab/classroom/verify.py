@@ -23,7 +23,7 @@ Each question is put to an ``ask`` function: offline kslab's RBAC evaluator on t
 >>> report.ok, report.leaks, report.missing
 (True, [], [])
 >>> print(report.summary_rows()[0]["own"])
-14/14 allowed
+16/16 allowed
 """
 
 from __future__ import annotations

@@ -46,11 +46,23 @@ def check_lab_name(lab: str) -> str:
 
 
 def selector(lab: str | None) -> str:
-    """The label selector clean-up deletes by (``None``: every lab's objects)."""
-    labels = dict(settings.MANAGED_BY)
-    if lab is not None:
-        labels[settings.LAB_LABEL] = check_lab_name(lab)
-    return ",".join(f"{k}={v}" for k, v in labels.items())
+    """The label selector clean-up deletes by.
+
+    ``None`` means every lab's objects — but never a classroom's (its namespaces, the students'
+    service accounts and bindings): a student cleaning up must not lock themselves out, and an
+    instructor's ``--all`` must not end a class; ``kslab classroom delete`` removes those.
+
+    >>> selector(None)
+    'app.kubernetes.io/managed-by=kslab,kslab.dev/lab,kslab.dev/lab!=classroom'
+    """
+    from kslab.classroom.objects import LAB as CLASSROOM
+
+    terms = [f"{k}={v}" for k, v in settings.MANAGED_BY.items()]
+    if lab is None:
+        terms += [settings.LAB_LABEL, f"{settings.LAB_LABEL}!={CLASSROOM}"]
+    else:
+        terms.append(f"{settings.LAB_LABEL}={check_lab_name(lab)}")
+    return ",".join(terms)
 
 
 @dataclass

@@ -94,7 +94,7 @@ def api_error(exc: Exception, doing: str) -> ApiError:
              403: "your identity is not allowed to do this (RBAC or admission said no)",
              404: "it does not exist (yet)", 409: "it already exists or changed meanwhile"}
     return ApiError(f"{doing}: {status} {message}".strip(), status=status, reason=reason,
-                    hint=hints.get(status or 0))
+                    hint=hints.get(status or 0), server_message=message)
 
 
 class Lab:
@@ -298,14 +298,16 @@ class Lab:
         except Exception as exc:
             err = api_error(exc, f"dry-run create of {body.get('kind')}")
             if err.status in (400, 403, 422):
-                return False, err.message.split(": ", 1)[-1]
+                return False, err.server_message
             raise err from None
         return True, "admitted"
 
     def delete_lab(self, lab: str | None, *, namespaces_only: bool = False) -> list[str]:
         """Delete everything carrying this lab's labels (idempotent); returns what was deleted.
 
-        ``lab=None`` deletes what every lab created (all objects labelled managed-by kslab).
+        ``lab=None`` deletes what every lab created (all objects labelled managed-by kslab), except a
+        classroom's own objects (``kslab classroom delete`` removes those). An identity that may not
+        list across namespaces (a classroom student) cleans up in its context's namespace.
         Objects already being deleted (a Terminating namespace) are left to finish, not counted.
         """
         from kubernetes.dynamic.exceptions import ResourceNotFoundError
@@ -319,8 +321,7 @@ class Lab:
         for api_version, kind, namespaced in kinds:
             try:
                 res = self._resource(api_version, kind)
-                found = res.get(label_selector=selector) if not namespaced else \
-                    res.get(label_selector=selector, namespace=None)
+                found = self._list_labelled(res, selector, namespaced)
             except ResourceNotFoundError:
                 continue  # not served here (e.g. Istio not installed): nothing of ours can exist
             except Exception as exc:
@@ -341,6 +342,16 @@ class Lab:
                     if getattr(exc, "status", None) not in (404, 409):
                         raise api_error(exc, f"deleting {kind} {item.metadata.name}") from None
         return deleted
+
+    def _list_labelled(self, res: Any, selector: str, namespaced: bool) -> Any:
+        """Objects of one kind with these labels: in every namespace, or — when that is forbidden —
+        in the context's namespace (all a namespace-scoped identity can have created)."""
+        try:
+            return res.get(label_selector=selector, namespace=None)
+        except Exception as exc:
+            if not (namespaced and self.namespace and getattr(exc, "status", None) == 403):
+                raise
+        return res.get(label_selector=selector, namespace=self.namespace)
 
     # ---- pods -------------------------------------------------------------------------------------
     def wait_for_pod(self, namespace: str, label_selector: str, *, timeout: int = 120) -> str:

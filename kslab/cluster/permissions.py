@@ -78,6 +78,10 @@ NEEDS: tuple[Need, ...] = (
     Need("04", "create", "serviceaccounts", "a bound token for it (TokenRequest)", subresource="token"),
     Need("04", "create", "roles", "grant it least privilege", group=_RBAC),
     Need("04", "create", "rolebindings", "bind the role to it", group=_RBAC),
+    # The Role (2019's, kept) reads pods and pods/log with get, list and watch; the API server lets
+    # a Role grant only what its creator holds (RBAC's escalation check), so the student needs them too.
+    Need("04", "list", "pods", "the Role grants reading pod logs with list", subresource="log"),
+    Need("04", "watch", "pods", "the Role grants reading pod logs with watch", subresource="log"),
     Need("04", "create", "subjectaccessreviews", "ask what another identity may do", group="authorization.k8s.io",
          namespaced=False),
     Need("05", "create", "customresourcedefinitions", "install Istio (its CRDs)", group="apiextensions.k8s.io",

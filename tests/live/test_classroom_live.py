@@ -273,7 +273,9 @@ def _setup(lab: Any) -> Any:
 def _probe(lab: Any) -> Any:
     from kslab.audit.ports import probe_lab
 
-    return probe_lab(lab)
+    said = probe_lab(lab)
+    assert isinstance(said, str) and said.startswith("you may not list nodes") and "probe 127.0.0.1" in said
+    return said
 
 
 def _who_can(lab: Any) -> Any:
@@ -299,8 +301,7 @@ READ_PATHS = [
     pytest.param(_inventory, id="01 architecture.inventory"),
     pytest.param(_audit_apiserver, id="02 audit_cluster_apiserver"),
     pytest.param(_audit_kubelet, id="02 audit_cluster_kubelet"),
-    pytest.param(_probe, id="02 probe_lab", marks=not_yet(
-        "audit.ports.lab_node_addresses lists nodes unguarded; a raw 403 ForbiddenException escapes")),
+    pytest.param(_probe, id="02 probe_lab"),
     pytest.param(_nodes_ready, id="03 pods.nodes_ready"),
     pytest.param(_catalog, id="04 api_resources.catalog"),
     pytest.param(_who_can, id="04 identities.cluster_policy", marks=not_yet(
@@ -329,6 +330,52 @@ def test_labs_read_paths_work_with_a_students_kubeconfig(room: Classroom, read: 
     except Exception as exc:  # noqa: BLE001 - a raw client error escaping is the worst case
         pytest.fail(f"{type(exc).__name__} (status {getattr(exc, 'status', None)}) escaped")
     assert "is forbidden" not in str(result)  # the API server's 403 wording, passed off as a result
+
+
+def student_lab(room: Classroom, i: int, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Lab exactly as student ``i``'s JupyterLab makes it: their kubeconfig, the classroom context."""
+    import kslab
+
+    monkeypatch.setenv("KUBECONFIG", str(room.kubeconfig(i)))
+    lab = kslab.connect(mode="live", context=build.STUDENT_CONTEXT)
+    assert lab.live and lab.lab_context and lab.namespace == room.ns(i) and not lab.may_create_namespaces
+    return lab
+
+
+def _configmap(name: str, ns: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}}
+
+
+def test_a_student_cleans_up_in_their_namespace_and_keeps_their_access(room: Classroom,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from kslab.cluster.cleanup import clean, selector
+
+    me = student_lab(room, 2, monkeypatch)
+    ns = room.ns(2)
+    me.apply([_configmap("lab03-left", ns)], lab="03")
+    me.apply([_configmap("lab04-left", ns)], lab="04")
+    one = clean(me, "03")  # listing across namespaces is 403: it lists in the student's namespace instead
+    assert one.deleted == [f"ConfigMap/{ns}/lab03-left"], one
+    every = clean(me, None)  # `kslab cluster clean --all` as the student
+    assert every.deleted == [f"ConfigMap/{ns}/lab04-left"], every
+    assert clean(me, None).deleted == []
+    # Their own ServiceAccount and RoleBinding (the classroom's) are still there, and so is their access.
+    admin = room.lab
+    assert admin.core.read_namespaced_service_account(build.SERVICE_ACCOUNT, ns).metadata.name == build.SERVICE_ACCOUNT
+    assert _status_of(lambda: me.core.list_namespaced_pod(ns)) == 200
+    # The instructor's --all selects lab objects in a classroom namespace, never the classroom's own objects.
+    admin.apply([_configmap("lab05-left", ns)], lab="05")
+    try:
+        cms = admin.core.list_config_map_for_all_namespaces(label_selector=selector(None)).items
+        assert f"{ns}/lab05-left" in {f"{c.metadata.namespace}/{c.metadata.name}" for c in cms}
+        for kind in ("Namespace", "ServiceAccount", "RoleBinding", "ClusterRole", "NetworkPolicy", "ResourceQuota"):
+            res = admin.dynamic.resources.get(kind=kind, api_version=next(
+                o["apiVersion"] for o in build.classroom_objects(["x"]) if o["kind"] == kind))
+            found = [i.metadata.name for i in res.get(label_selector=selector(None)).items
+                     if i.metadata.labels.get(build.STUDENT_LABEL) in room.students or i.metadata.name == build.COURSE_ROLE]
+            assert found == [], (kind, found)
+    finally:
+        admin.core.delete_namespaced_config_map("lab05-left", ns)
 
 
 def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:

@@ -1,0 +1,66 @@
+"""Labs in a classroom, offline: what a namespace-scoped student identity may do and what clean-up
+selects, computed from the classroom's own objects (the live side is tests/live/test_classroom_live.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kslab import settings
+from kslab.classroom import objects as build
+from kslab.cluster.cleanup import selector
+from kslab.rbac import Policy, may_grant
+from kslab.rbac.model import Rule
+from kslab.rbac.scenario import POD_READER_RULES, lab_objects
+from kslab.rbac.subjects import impersonate, service_account_user
+
+
+def matches(selector_text: str, labels: dict[str, str]) -> bool:
+    """A label selector's meaning (equality, inequality, existence), as the API server applies it."""
+    for term in selector_text.split(","):
+        if "!=" in term:
+            key, value = term.split("!=")
+            if labels.get(key) == value:
+                return False
+        elif "=" in term:
+            key, value = term.split("=")
+            if labels.get(key) != value:
+                return False
+        elif term not in labels:
+            return False
+    return True
+
+
+def test_clean_all_never_selects_a_classrooms_objects() -> None:
+    every = selector(None)
+    for obj in build.classroom_objects(["ada"]):
+        assert not matches(every, obj["metadata"]["labels"]), obj["metadata"]["name"]
+    lab_object = {**settings.MANAGED_BY, settings.LAB_LABEL: "04"}
+    assert matches(every, lab_object)
+    assert not matches(every, dict(settings.MANAGED_BY))  # kslab's, but no lab's: nothing cleans it blindly
+    assert not matches(every, {settings.LAB_LABEL: "04"})  # a lab label without kslab's: not ours
+    # One lab's clean-up still selects that lab only; a classroom is deleted by name, through its own command.
+    assert matches(selector("04"), lab_object) and not matches(selector("03"), lab_object)
+
+
+@pytest.fixture()
+def student() -> tuple[Policy, str, object]:
+    ns = build.namespace_for("ada")
+    return Policy.from_objects(build.classroom_objects(["ada"])), ns, impersonate(
+        service_account_user(ns, build.SERVICE_ACCOUNT))
+
+
+def test_the_course_role_lets_a_student_create_lab_04s_role(student: tuple[Policy, str, object]) -> None:
+    policy, ns, user = student
+    rules = [Rule.from_dict(r) for r in POD_READER_RULES]
+    check = may_grant(policy, user, rules, namespace=ns)  # RBAC's escalation check, as the API server runs it
+    assert check.allowed, check
+    # …and every other object of lab 04 in their namespace, except the Namespace itself.
+    for obj in lab_objects(ns)[1:]:
+        resource = {"ServiceAccount": "serviceaccounts", "Role": "roles", "RoleBinding": "rolebindings"}[obj["kind"]]
+        group = "" if obj["apiVersion"] == "v1" else "rbac.authorization.k8s.io"
+        assert policy.can_i(user, verb="create", resource=resource, group=group, namespace=ns).allowed
+    assert not policy.can_i(user, verb="create", resource="namespaces").allowed
+    # Not in anyone else's namespace.
+    other = build.namespace_for("alan")
+    assert not may_grant(Policy.from_objects(build.classroom_objects(["ada", "alan"])), user, rules,
+                         namespace=other).allowed
