@@ -78,7 +78,9 @@ class ApiError(KslabError):
     default_hint = "read the server's message above; `kslab doctor` checks your access"
 
     def __init__(self, message: str, *, status: int | None = None, reason: str = "",
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, server_message: str = "") -> None:
         super().__init__(message, hint=hint)
         self.status = status
         self.reason = reason
+        #: The API server's own words, e.g. ``pods "x" is forbidden: violates PodSecurity ...``.
+        self.server_message = server_message
