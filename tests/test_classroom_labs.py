@@ -64,3 +64,14 @@ def test_the_course_role_lets_a_student_create_lab_04s_role(student: tuple[Polic
     other = build.namespace_for("alan")
     assert not may_grant(Policy.from_objects(build.classroom_objects(["ada", "alan"])), user, rules,
                          namespace=other).allowed
+
+
+def test_who_can_says_which_objects_it_was_drawn_from() -> None:
+    import kslab
+    from kslab.cluster.identities import cluster_policy
+    from kslab.rbac.matrix import who_can
+
+    answer = who_can(cluster_policy(kslab.connect(mode="offline")), "list", "pods", namespace="webapp-rbac")
+    assert "offline: from the lab's own objects only" in answer.text()
+    assert answer.rows[0].name == "webapp"
+    assert "offline" not in who_can(Policy(), "list", "pods", namespace="x").text()  # no scope, no label

@@ -32,6 +32,7 @@ from kslab.cli.output import format_table
 from kslab.cluster.api_resources import get_json
 from kslab.cluster.lab import Lab, api_error
 from kslab.cluster.modes import ModeChoice
+from kslab.cluster.pods import nodes_ready
 from kslab.errors import ApiError, KslabError
 from kslab.rbac import scenario
 from kslab.rbac.display import TextView
@@ -48,6 +49,17 @@ LAB = "04"
 DEFAULT_EXPIRY = 3600
 
 
+# ---- where --------------------------------------------------------------------------------------
+def lab_namespace(lab: Lab) -> str:
+    """Where this lab works: its own namespace ``webapp-rbac``, or — for an identity that may not
+    create namespaces, such as a classroom student — the namespace its kubeconfig names.
+
+    >>> lab_namespace(Lab(ModeChoice("offline", None, False, "offline")))
+    'webapp-rbac'
+    """
+    return lab.namespace_for(scenario.NAMESPACE)
+
+
 # ---- set up -------------------------------------------------------------------------------------
 @dataclass(repr=False)
 class SetUp(TextView):
@@ -57,6 +69,7 @@ class SetUp(TextView):
     applied: list[str] = field(default_factory=list)
     live: bool = False
     reason: str = ""
+    note: str = ""
 
     def text(self) -> str:
         names = [f"{o['kind']}/{o['metadata'].get('namespace', '') + '/' if o['metadata'].get('namespace') else ''}"
@@ -64,20 +77,31 @@ class SetUp(TextView):
         if not self.live:
             return (f"offline ({self.reason}): nothing applied. On a cluster these would be created, in "
                     "this order:\n" + "\n".join(f"  {n}" for n in names))
-        return (f"applied with server-side apply (field manager {settings.FIELD_MANAGER}), labelled "
-                f"{settings.LAB_LABEL}={LAB}:\n" + "\n".join(f"  {n}" for n in self.applied))
+        return "\n".join([*([self.note] if self.note else []),
+                          f"applied with server-side apply (field manager {settings.FIELD_MANAGER}), labelled "
+                          f"{settings.LAB_LABEL}={LAB}:", *(f"  {n}" for n in self.applied)])
 
 
 def set_up(lab: Lab, objects: list[dict[str, Any]] | None = None) -> SetUp:
-    """Create the namespace, service account, Role and RoleBinding (live); offline, list them."""
-    objects = objects if objects is not None else scenario.lab_objects()
+    """Create the namespace, service account, Role and RoleBinding (live); offline, list them.
+
+    An identity that may not create namespaces (a classroom student) works in its own namespace: the
+    lab's objects go there, without the Namespace object.
+    """
+    namespace = lab_namespace(lab)
+    objects = objects if objects is not None else scenario.lab_objects(namespace)
     if not lab.live:
         return SetUp(objects, live=False, reason=lab.reason)
     lab.require_lab("the RBAC lab (creates a namespace, a service account, a Role and a RoleBinding)")
+    note = ""
+    if not lab.may_create_namespaces:
+        objects = [o for o in objects if o["kind"] != "Namespace"]
+        note = (f"in your namespace {namespace}: your identity may not create namespaces, so the lab's "
+                "Namespace is not applied (yours keeps the Pod Security labels your instructor set)")
     stored = lab.apply(objects, lab=LAB)
     applied = [f"{o['kind']}/{(o['metadata'].get('namespace') or '') + '/' if o['metadata'].get('namespace') else ''}"
                f"{o['metadata']['name']}" for o in stored]
-    return SetUp(objects, applied, live=True)
+    return SetUp(objects, applied, live=True, note=note)
 
 
 # ---- deploy into the namespace -----------------------------------------------------------------
@@ -102,22 +126,15 @@ class Deployed(TextView):
         return "\n".join(lines)
 
 
-def _ready_nodes(lab: Lab) -> int:
-    try:
-        nodes = lab.core.list_node().items
-    except Exception as exc:
-        raise api_error(exc, "listing nodes") from None
-    return sum(1 for n in nodes for c in (n.status.conditions or []) if c.type == "Ready" and c.status == "True")
-
-
-def deploy_webapp(lab: Lab, namespace: str = scenario.NAMESPACE, *, wait_seconds: int = 120) -> Deployed:
-    """Deploy the webapp into the namespace as the service account; wait for it if a node can run it.
+def deploy_webapp(lab: Lab, namespace: str | None = None, *, wait_seconds: int = 120) -> Deployed:
+    """Deploy the webapp into the lab's namespace as the service account; wait for it if a node can run it.
 
     Offline the Pod Security verdict of kslab's evaluator (the namespace enforces ``restricted``)
     predicts whether the API server would admit it.
     """
     from kslab import pss
 
+    namespace = namespace or lab_namespace(lab)
     deployment = scenario.webapp_deployment(namespace)
     if not lab.live:
         verdict = pss.evaluate(deployment, "restricted")
@@ -129,7 +146,7 @@ def deploy_webapp(lab: Lab, namespace: str = scenario.NAMESPACE, *, wait_seconds
     except ApiError as err:
         return Deployed(namespace, False, err.message, True)
     result = Deployed(namespace, True, "stored by the API server", True)
-    if _ready_nodes(lab) == 0:
+    if not nodes_ready(lab):
         result.message += "; no node is Ready, so no pod will run"
         return result
     result.pod = lab.wait_for_pod(namespace, "app=webapp", timeout=wait_seconds)
@@ -143,7 +160,7 @@ def pod_token_claims(lab: Lab, deployed: Deployed | None = None) -> Claims:
     marked predicted. The token is read inside this function and never returned.
     """
     mounted = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-    namespace = deployed.namespace if deployed else scenario.NAMESPACE
+    namespace = deployed.namespace if deployed else lab_namespace(lab)
     pod = deployed.pod if deployed else ""
     if not lab.live or not pod:
         # The kubelet asks for 3607 s; the API server may extend it (--service-account-extend-token-expiration).
@@ -288,14 +305,15 @@ def connect_as(kubeconfig: Path, context: str, *, describe: str = "") -> Lab:
                api_client=api)
 
 
-def service_account_identity(lab: Lab, namespace: str = scenario.NAMESPACE,
+def service_account_identity(lab: Lab, namespace: str | None = None,
                              name: str = scenario.SERVICE_ACCOUNT, *,
                              expiration_seconds: int = DEFAULT_EXPIRY,
                              audiences: list[str] | None = None, path: Path | None = None) -> Identity:
-    """A kubeconfig for a service account, with a bound token from TokenRequest (live).
+    """A kubeconfig for a service account (in the lab's namespace), with a bound token from TokenRequest (live).
 
     Offline it returns the identity with the claims such a token would carry, marked predicted.
     """
+    namespace = namespace or lab_namespace(lab)
     if not lab.live:
         return Identity(namespace, name, expected_claims(namespace, name, expiration_seconds=expiration_seconds),
                         live=False, reason=lab.reason)
@@ -391,26 +409,70 @@ def access_matrix(identity: Identity, policy: Policy | None = None, *,
 
 
 def live_policy(lab: Lab) -> Policy:
-    """The cluster's Roles, ClusterRoles and bindings, read now, as a :class:`Policy` to evaluate."""
+    """The cluster's Roles, ClusterRoles and bindings, read now, as a :class:`Policy` to evaluate.
+
+    An identity that may not list them cluster-wide (a classroom student) gets what it may read — the
+    Roles and RoleBindings of its kubeconfig's namespace — and the policy's ``scope`` says so, so
+    every answer drawn from it is labelled.
+    """
     from kubernetes import client
 
     lab.require_live("reading the cluster's RBAC objects")
     rbac = client.RbacAuthorizationV1Api(lab.api)
-    listings = [("Role", rbac.list_role_for_all_namespaces), ("ClusterRole", rbac.list_cluster_role),
-                ("RoleBinding", rbac.list_role_binding_for_all_namespaces),
-                ("ClusterRoleBinding", rbac.list_cluster_role_binding)]
-    objs = []
-    for kind, list_fn in listings:
-        try:
-            items = list_fn().items
-        except Exception as exc:
-            raise api_error(exc, f"listing {kind}s") from None
+    # (kind, list it everywhere, list it in one namespace — None for cluster-scoped kinds)
+    listings = [("Role", rbac.list_role_for_all_namespaces, rbac.list_namespaced_role),
+                ("ClusterRole", rbac.list_cluster_role, None),
+                ("RoleBinding", rbac.list_role_binding_for_all_namespaces, rbac.list_namespaced_role_binding),
+                ("ClusterRoleBinding", rbac.list_cluster_role_binding, None)]
+    objs: list[dict[str, Any]] = []
+    narrowed: list[str] = []  # kinds read only in the kubeconfig's namespace
+    unread: list[str] = []  # kinds this identity may not list at all
+    for kind, everywhere, in_namespace in listings:
+        items = _list_forbidden_as_none(everywhere, f"listing {kind}s")
+        if items is None and in_namespace is not None and lab.namespace:
+            items = _list_forbidden_as_none(lambda: in_namespace(lab.namespace),
+                                            f"listing {kind}s in {lab.namespace}")
+            if items is not None:
+                narrowed.append(f"{kind}s")
+        if items is None:
+            unread.append(f"{kind}s")
+            continue
         for item in items:
             obj = lab.api.sanitize_for_serialization(item)
             obj.update({"kind": kind, "apiVersion": "rbac.authorization.k8s.io/v1"})
             objs.append(obj)
     # Stored objects were validated by the server and are already aggregated by its controller.
-    return Policy.from_objects(objs, validate=False, aggregate_roles=False)
+    policy = Policy.from_objects(objs, validate=False, aggregate_roles=False)
+    if narrowed or unread:
+        _label_partial(policy, lab.namespace, narrowed, unread)
+    return policy
+
+
+def _list_forbidden_as_none(list_fn: Any, doing: str) -> list[Any] | None:
+    """The listed items, or None when the API server forbids the listing (403)."""
+    try:
+        return list(list_fn().items)
+    except Exception as exc:
+        if getattr(exc, "status", None) == 403:
+            return None
+        raise api_error(exc, doing) from None
+
+
+def _label_partial(policy: Policy, namespace: str | None, narrowed: list[str], unread: list[str]) -> None:
+    """Say which RBAC objects a policy lacks, and drop "grants nothing" notes that only mean "not readable"."""
+    parts = []
+    if narrowed:
+        parts.append(f"the {' and '.join(narrowed)} of namespace {namespace} (your identity may not list "
+                     "them cluster-wide)")
+    if unread:
+        parts.append(f"no {' or '.join(unread)} (not readable), so whatever those grant is missing here")
+    hidden = [b for b in policy.bindings
+              if (b.role_ref.kind == "ClusterRole" and "ClusterRoles" in unread) or
+              (b.role_ref.kind == "Role" and "Roles" in unread)]
+    policy.notes = [n for n in policy.notes if not any(n.startswith(f"{b.describe()} grants nothing")
+                                                       for b in hidden)]
+    hints = [f"{b.describe()} refers to a role you may not read" for b in hidden]
+    policy.scope = "Only what your identity may read: " + "; ".join(parts) + "." + "".join(f" {h}." for h in hints)
 
 
 # ---- real requests ------------------------------------------------------------------------------
@@ -481,8 +543,8 @@ def cluster_policy(lab: Lab, fallback: Policy | None = None) -> Policy:
     if lab.live:
         return live_policy(lab)
     policy = fallback or scenario.policy()
-    policy.notes.append("offline: only the lab's own objects; a real cluster also has its built-in "
-                        "roles and bindings (cluster-admin for system:masters, the controllers' roles …)")
+    policy.scope = ("offline: from the lab's own objects only; a real cluster also has its built-in "
+                    "roles and bindings (cluster-admin for system:masters, the controllers' roles …)")
     return policy
 
 
@@ -521,12 +583,13 @@ class LegacyTokenReport(TextView):
         return "\n".join(lines)
 
 
-def legacy_token(lab: Lab, namespace: str = scenario.NAMESPACE, name: str = scenario.SERVICE_ACCOUNT,
+def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SERVICE_ACCOUNT,
                  *, wait_seconds: float = 15.0) -> LegacyTokenReport:
     """Demonstrate the 2019 way: a token Secret, filled in by the token controller (if there is one)."""
     secret = f"{name}-legacy-token"
     if not lab.live:
         return LegacyTokenReport(False, secret, reason=lab.reason)
+    namespace = namespace or lab_namespace(lab)
     lab.require_lab("creating a legacy service-account token Secret")
     try:
         sa = lab.core.read_namespaced_service_account(name, namespace)
@@ -593,5 +656,6 @@ def clean_up(lab: Lab, *identities_: Identity) -> CleanUp:
 
 
 __all__ = ["CleanUp", "Deployed", "Identity", "LegacyTokenReport", "ProbeReport", "SetUp", "access_matrix", "cluster_ca",
-           "clean_up", "cluster_policy", "connect_as", "deploy_webapp", "legacy_token", "pod_token_claims", "live_policy", "observed_matrix", "review",
+           "clean_up", "cluster_policy", "connect_as", "deploy_webapp", "lab_namespace", "legacy_token", "pod_token_claims",
+           "live_policy", "observed_matrix", "review",
            "service_account_identity", "set_up", "try_requests", "whoami", "write_private"]

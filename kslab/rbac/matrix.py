@@ -256,7 +256,8 @@ def who_can(policy: Policy, verb: str, resource: str = "", *, group: str = "", n
                             role.describe(), index + 1)
             if row not in rows:
                 rows.append(row)
-    notes = [n for n in policy.notes if "grants nothing" in n]
+    notes = [policy.scope] if policy.scope else []
+    notes += [n for n in policy.notes if "grants nothing" in n]
     if not any(r.kind == "Group" and r.name == MASTERS for r in rows):
         notes.append(f"(on a real cluster group {MASTERS} can too: the API server recreates its "
                      "ClusterRoleBinding cluster-admin at every start)")

@@ -147,6 +147,9 @@ class Policy:
     service_accounts: list[tuple[str, str]] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Which objects these are when they are not a whole cluster's (e.g. only what the reader may list):
+    #: every "who can" answer drawn from the policy says so.
+    scope: str = ""
 
     # ---- building --------------------------------------------------------------------------------
     @classmethod

@@ -280,14 +280,13 @@ def _probe(lab: Any) -> Any:
 
 def _who_can(lab: Any) -> Any:
     from kslab.cluster import identities
+    from kslab.rbac.matrix import who_can
 
-    return identities.cluster_policy(lab)
-
-
-def _ready_nodes(lab: Any) -> Any:
-    from kslab.cluster import identities
-
-    return identities._ready_nodes(lab)
+    policy = identities.cluster_policy(lab)
+    assert policy.scope.startswith("Only what your identity may read: the Roles and RoleBindings of namespace")
+    answer = who_can(policy, "list", "pods", namespace=lab.namespace)
+    assert policy.scope in answer.text()  # every answer drawn from it says what it is drawn from
+    return answer
 
 
 def not_yet(why: str) -> Any:
@@ -304,10 +303,7 @@ READ_PATHS = [
     pytest.param(_probe, id="02 probe_lab"),
     pytest.param(_nodes_ready, id="03 pods.nodes_ready"),
     pytest.param(_catalog, id="04 api_resources.catalog"),
-    pytest.param(_who_can, id="04 identities.cluster_policy", marks=not_yet(
-        "live_policy lists Roles and bindings in all namespaces (403)")),
-    pytest.param(_ready_nodes, id="04 deploy_webapp's node count", marks=not_yet(
-        "identities._ready_nodes raises on 403 where pods.nodes_ready assumes a node")),
+    pytest.param(_who_can, id="04 identities.cluster_policy"),
     pytest.param(_mesh, id="05 mesh.detect"),
     pytest.param(_clean, id="clean-up"),
 ]
@@ -376,6 +372,38 @@ def test_a_student_cleans_up_in_their_namespace_and_keeps_their_access(room: Cla
             assert found == [], (kind, found)
     finally:
         admin.core.delete_namespaced_config_map("lab05-left", ns)
+
+
+def test_lab_04_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    from kslab.cluster import identities
+    from kslab.cluster.pods import nodes_ready
+
+    monkeypatch.setenv("KSLAB_HOME", str(tmp_path))
+    me = student_lab(room, 1, monkeypatch)
+    ns = room.ns(1)
+    assert identities.lab_namespace(me) == ns
+    try:
+        setup = identities.set_up(me)
+        assert setup.applied == [f"ServiceAccount/{ns}/webapp", f"Role/{ns}/pod-reader",
+                                 f"RoleBinding/{ns}/webapp-reads-pods"]  # its Role passed RBAC's escalation check
+        assert "may not create namespaces" in setup.text()
+        deployed = identities.deploy_webapp(me, wait_seconds=90 if nodes_ready(room.lab) else 1)
+        assert deployed.admitted and deployed.namespace == ns, deployed
+        webapp = identities.service_account_identity(me, expiration_seconds=600)
+        assert webapp.namespace == ns and webapp.user.name == f"system:serviceaccount:{ns}:webapp"
+        matrix = identities.access_matrix(webapp)
+        assert matrix.observed is not None and not matrix.differences, matrix.text()
+        probes = identities.try_requests(webapp)
+        assert probes.agree(), probes.text()
+        assert [r.status for r in probes.results][:2] == [200, 403]
+        if deployed.pod:
+            claims = identities.pod_token_claims(me, deployed)
+            assert claims.subject == f"system:serviceaccount:{ns}:webapp"
+    finally:
+        cleaned = identities.clean_up(me)
+    assert f"ServiceAccount/{ns}/webapp" in cleaned.cluster.deleted
+    assert room.lab.core.read_namespaced_service_account(build.SERVICE_ACCOUNT, ns)  # the student's own stays
 
 
 def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:
