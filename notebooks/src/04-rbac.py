@@ -85,11 +85,20 @@ from kslab.manifests.render import to_yaml
 print(to_yaml(scenario.lab_objects()))
 
 # %% [markdown]
+# Where: in the lab's own namespace `webapp-rbac` — or, when your identity may not create namespaces (a
+# student in a classroom), in the namespace your kubeconfig names. The cells below work there:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.cluster import identities
+
+namespace = identities.lab_namespace(lab)
+namespace
+
+# %% [markdown]
 # Create them (live: server-side apply, labelled as this lab's so clean-up finds them; offline: the plan):
 
 # %%
-from kslab.cluster import identities
-
 identities.set_up(lab)
 
 # %% [markdown]
@@ -127,8 +136,8 @@ print(me.kubeconfig_text())
 
 # %%
 # NBVAL_CHECK_OUTPUT
-policy = scenario.policy()
-policy.can_i(me.user, verb="list", resource="pods", namespace=scenario.NAMESPACE)
+policy = scenario.policy(namespace)
+policy.can_i(me.user, verb="list", resource="pods", namespace=namespace)
 
 # %% [markdown]
 # The same request in another namespace — denied, and the explanation says why:
@@ -192,14 +201,14 @@ identities.pod_token_claims(lab, deployed)
 # NBVAL_CHECK_OUTPUT
 from kslab.rbac.matrix import who_can
 
-who_can(identities.cluster_policy(lab), "list", "pods", namespace=scenario.NAMESPACE)
+who_can(identities.cluster_policy(lab), "list", "pods", namespace=namespace)
 
 # %% [markdown]
 # And who may read secrets there? Least privilege means: nobody who does not need to.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-who_can(scenario.policy(), "get", "secrets", namespace=scenario.NAMESPACE)
+who_can(scenario.policy(namespace), "get", "secrets", namespace=namespace)
 
 # %% [markdown]
 # Could the webapp give itself more? It may not create Roles at all; and even an identity that may
@@ -213,7 +222,7 @@ who_can(scenario.policy(), "get", "secrets", namespace=scenario.NAMESPACE)
 from kslab.rbac import Rule, may_grant
 
 may_grant(policy, me.user, [Rule(verbs=("get", "list"), api_groups=("",), resources=("secrets",))],
-          namespace=scenario.NAMESPACE)
+          namespace=namespace)
 
 # %% [markdown]
 # ### Explore: access matrices
@@ -224,10 +233,10 @@ from kslab.widgets.rbac_matrix import matrix_explorer
 
 identities_to_compare = {
     "webapp (service account)": me.user,
-    "another service account in the namespace": impersonate(f"system:serviceaccount:{scenario.NAMESPACE}:other"),
+    "another service account in the namespace": impersonate(f"system:serviceaccount:{namespace}:other"),
     "alice (a person)": impersonate("alice", ["developers"]),
 }
-matrix_explorer(policy, identities_to_compare, [scenario.NAMESPACE, "default"])
+matrix_explorer(policy, identities_to_compare, [namespace, "default"])
 
 # %% [markdown]
 # Without a running kernel the widget does not show; its starting state:
@@ -236,7 +245,7 @@ matrix_explorer(policy, identities_to_compare, [scenario.NAMESPACE, "default"])
 # NBVAL_CHECK_OUTPUT
 from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, predict_matrix
 
-print(predict_matrix(policy, me.user, namespace=scenario.NAMESPACE, verbs=DEFAULT_VERBS,
+print(predict_matrix(policy, me.user, namespace=namespace, verbs=DEFAULT_VERBS,
                      resources=DEFAULT_RESOURCES).text())
 
 # %% [markdown]
