@@ -246,12 +246,14 @@ def predict(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
     return HackReport(rows, ctx, note="Predicted from the security context (nothing was run).")
 
 
-def run(lab: Any, obj: Mapping[str, Any], *, namespace: str = "kslab-03", lab_name: str = "03",
+def run(lab: Any, obj: Mapping[str, Any], *, namespace: str | None = None, lab_name: str = "03",
         timeout: int = 120) -> HackReport:
     """Run the hack against the webapp: live, deploy ``obj`` and exec each step in its pod; offline, predict.
 
     Live, the result shows predicted and observed side by side; a pod that never starts (for
-    example ``runAsNonRoot`` with a root image) is reported with the kubelet's reason.
+    example ``runAsNonRoot`` with a root image, or one Pod Security refuses) is reported with the
+    reason. The webapp goes to the lab's namespace ``kslab-03`` — or, for an identity that may not
+    create namespaces (a classroom student), to their own.
     """
     predicted = predict(obj)
     if not lab.live:
@@ -260,7 +262,11 @@ def run(lab: Any, obj: Mapping[str, Any], *, namespace: str = "kslab-03", lab_na
                                "shows what happened next to this.")
     from kslab.cluster import pods
 
+    namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)
     started = pods.deploy_and_wait(lab, obj, namespace=namespace, lab_name=lab_name, timeout=timeout)
+    if not started.admitted:  # nothing ran, so nothing was observed: the prediction, and why
+        return HackReport(predicted.rows, predicted.context, note="\n".join(
+            [*([started.note] if started.note else []), f"Not run in namespace {namespace}: {started.reason}"]))
     rows = []
     for row in predicted.rows:
         if started.pod is None:
@@ -270,4 +276,7 @@ def run(lab: Any, obj: Mapping[str, Any], *, namespace: str = "kslab-03", lab_na
             observed = observe_step(row.step, result.returncode, result.stdout, result.stderr)
         rows.append(Row(row.step, row.predicted, observed))
     where = f"pod {namespace}/{started.pod}" if started.pod else f"namespace {namespace} (no pod started)"
-    return HackReport(tuple(rows), predicted.context, note="", observed_from=where)
+    notes = [started.note] if started.note else []
+    if started.pod is None:
+        notes.append(f"Not run: {started.reason}")
+    return HackReport(tuple(rows), predicted.context, note="\n".join(notes), observed_from=where)

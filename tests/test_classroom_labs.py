@@ -75,3 +75,34 @@ def test_who_can_says_which_objects_it_was_drawn_from() -> None:
     assert "offline: from the lab's own objects only" in answer.text()
     assert answer.rows[0].name == "webapp"
     assert "offline" not in who_can(Policy(), "list", "pods", namespace="x").text()  # no scope, no label
+
+
+def test_in_a_students_namespace_the_hack_leaves_host_ports_out_and_nothing_else() -> None:
+    from kslab.cluster.pods import _without_host_ports
+    from kslab.manifests.webapp import seed_deployment
+    from kslab.pss import evaluate
+
+    seed = seed_deployment("all three")
+    assert not evaluate(seed, "baseline").allowed  # 2019's hostPort: what a classroom's baseline refuses
+    body, removed = _without_host_ports(seed)
+    assert removed == [3000] and evaluate(body, "baseline").allowed
+    assert seed["spec"]["template"]["spec"]["containers"][0]["ports"][0]["hostPort"] == 3000  # not changed in place
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    assert container["securityContext"] == seed["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    assert _without_host_ports(body)[1] == []
+
+
+def test_pod_security_in_a_students_namespace_labels_predicted_and_observed() -> None:
+    from kslab.classroom.objects import PSA_LEVELS
+    from kslab.cluster.pods import InYourNamespace, _describe_labels
+    from kslab.manifests.namespace import psa_labels
+    from kslab.pss.admission import OBSERVED, Answer
+
+    assert _describe_labels(psa_labels(**PSA_LEVELS)) == "enforce=baseline, audit=restricted, warn=restricted"
+    assert _describe_labels(psa_labels(enforce="restricted", version="v1.30")) == "enforce=restricted (v1.30)"
+    both = InYourNamespace("enforce=restricted", Answer(False, "no", (), "predicted by kslab's evaluator"),
+                           "kslab-ada", "enforce=baseline; read from the namespace", Answer(True, "", (), OBSERVED))
+    text = str(both)
+    assert not both.allowed  # the question asked was about the restricted namespace
+    assert text.index("REJECTED — predicted") < text.index("In your namespace kslab-ada") < text.index(
+        f"ADMITTED — {OBSERVED}")

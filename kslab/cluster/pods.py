@@ -2,6 +2,12 @@
 
 Every function takes a :class:`~kslab.cluster.lab.Lab` and uses its primitives (apply, exec,
 admit); manifests are schema-validated before anything is sent.
+
+The lab would like namespaces of its own (``kslab-03``, and ``kslab-03-psa`` labelled for each Pod
+Security level). An identity that may not create namespaces — a student in a classroom — works in
+the namespace its kubeconfig names instead (:meth:`Lab.namespace_for
+<kslab.cluster.lab.Lab.namespace_for>`), and kslab never relabels that namespace: the webapp runs
+under the Pod Security level the instructor set there, and other levels are predicted.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kslab import settings
 from kslab.errors import ApiError
 
 #: Container states that mean "this pod will not start without a change": report them, do not wait.
@@ -22,12 +29,25 @@ STUCK_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError",
 NAMESPACE_SETTLE_SECONDS = 1.0
 
 
+#: The namespaces the lab would like: one for the hack, one to label for each Pod Security level.
+HACK_NAMESPACE = "kslab-03"
+PSA_NAMESPACE = "kslab-03-psa"
+
+
 @dataclass(frozen=True)
 class Started:
-    """The webapp's newest pod (None if it did not start) and, if not, the kubelet's reason."""
+    """The webapp's newest pod (None if it did not start) and, if not, why; ``note``: what kslab changed;
+    ``admitted``: False when admission refused the pod, so nothing about the pod itself was observed."""
 
     pod: str | None
     reason: str = ""
+    note: str = ""
+    admitted: bool = True
+
+
+def owns_namespaces(lab: Any) -> bool:
+    """Whether the lab may make (and label) namespaces of its own; a classroom student may not."""
+    return not lab.live or bool(lab.may_create_namespaces)
 
 
 def nodes_ready(lab: Any) -> bool:
@@ -67,8 +87,18 @@ def lab_namespace(lab: Any, namespace: str, *, lab_name: str, enforce: str | Non
     ensure_service_account(lab, namespace)
 
 
-def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any], generation: int = 0) -> list[Any]:
-    """Pods of the Deployment's newest ReplicaSet (same revision as the Deployment), not being deleted.
+def _selector(deployment: Mapping[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
+
+
+def _owned_by(obj: Any, kind: str, names: set[str]) -> bool:
+    return any(o.kind == kind and o.name in names for o in (obj.metadata.owner_references or []))
+
+
+def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any],
+                 generation: int = 0) -> tuple[list[Any], str]:
+    """Pods of the Deployment's newest ReplicaSet (same revision as the Deployment), not being deleted,
+    and — when that ReplicaSet could not create its pod (admission refused it) — the server's reason.
 
     Until the deployment controller has seen ``generation`` (the spec just applied), the revision
     annotation still names the previous ReplicaSet, whose pods must not be mistaken for the new ones.
@@ -77,16 +107,19 @@ def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any], genera
 
     apps = client.AppsV1Api(lab.api)
     revision_key = "deployment.kubernetes.io/revision"
-    live = apps.read_namespaced_deployment(deployment["metadata"]["name"], namespace)
+    name = deployment["metadata"]["name"]
+    live = apps.read_namespaced_deployment(name, namespace)
     if (live.status.observed_generation or 0) < generation:
-        return []
+        return [], ""
     revision = (live.metadata.annotations or {}).get(revision_key)
-    selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
-    newest = {rs.metadata.name for rs in apps.list_namespaced_replica_set(namespace, label_selector=selector).items
-              if revision and (rs.metadata.annotations or {}).get(revision_key) == revision}
-    pods = lab.core.list_namespaced_pod(namespace, label_selector=selector).items
-    return [p for p in pods if p.metadata.deletion_timestamp is None and
-            any(o.kind == "ReplicaSet" and o.name in newest for o in (p.metadata.owner_references or []))]
+    newest = [rs for rs in apps.list_namespaced_replica_set(namespace, label_selector=_selector(deployment)).items
+              if revision and (rs.metadata.annotations or {}).get(revision_key) == revision
+              and _owned_by(rs, "Deployment", {name})]
+    refused = next((c.message or c.reason for rs in newest for c in (rs.status.conditions or [])
+                    if c.type == "ReplicaFailure" and c.status == "True"), "")
+    names = {rs.metadata.name for rs in newest}
+    pods = lab.core.list_namespaced_pod(namespace, label_selector=_selector(deployment)).items
+    return [p for p in pods if p.metadata.deletion_timestamp is None and _owned_by(p, "ReplicaSet", names)], refused
 
 
 def _pod_state(pod: Any) -> tuple[bool, str]:
@@ -101,28 +134,60 @@ def _pod_state(pod: Any) -> tuple[bool, str]:
     return False, ""
 
 
-def _remove_previous(lab: Any, namespace: str, deployment: Mapping[str, Any]) -> None:
-    """Delete the Deployment's previous version and its pods at once, as the seed did between steps.
+def _remove_previous(lab: Any, namespace: str, deployment: Mapping[str, Any], lab_name: str) -> None:
+    """Delete this lab's previous version of the Deployment and its pods at once, as the seed did between steps.
 
     A rolling update would start the new pod before stopping the old one, and with the seed's
     ``hostPort`` both cannot share a node; the webapp (httpd as PID 1) also ignores SIGTERM, so a
     graceful stop would cost its full grace period. Lab pods hold nothing worth a graceful stop.
+    Only the lab's own Deployment goes, and only the pods of its ReplicaSets: a namespace shared with
+    other labs (a classroom student's) may hold other pods with the same labels. A Deployment of that
+    name that another lab (or a person) made is left alone, and this says so.
     """
     from kubernetes import client
 
+    apps = client.AppsV1Api(lab.api)
     name = deployment["metadata"]["name"]
-    selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
     try:
-        client.AppsV1Api(lab.api).delete_namespaced_deployment(name, namespace, propagation_policy="Background")
+        previous = apps.read_namespaced_deployment(name, namespace)
     except Exception as exc:  # noqa: BLE001
         if getattr(exc, "status", None) != 404:
             raise
-    for pod in lab.core.list_namespaced_pod(namespace, label_selector=selector).items:
+        return
+    made_by = (previous.metadata.labels or {}).get(settings.LAB_LABEL)
+    if made_by != lab_name:
+        who = f"lab {made_by}" if made_by else "someone else (it has no kslab lab label)"
+        raise ApiError(f"namespace {namespace} already has a Deployment {name} made by {who}; lab {lab_name} "
+                       "will not replace it", hint=(f"clean that lab up first: clean(lab, {made_by!r})" if made_by
+                                                    else f"kubectl -n {namespace} delete deployment {name}"))
+    sets = {rs.metadata.name for rs in apps.list_namespaced_replica_set(namespace, label_selector=_selector(deployment)).items
+            if _owned_by(rs, "Deployment", {name})}
+    try:
+        apps.delete_namespaced_deployment(name, namespace, propagation_policy="Background")
+    except Exception as exc:  # noqa: BLE001
+        if getattr(exc, "status", None) != 404:
+            raise
+    for pod in lab.core.list_namespaced_pod(namespace, label_selector=_selector(deployment)).items:
+        if not _owned_by(pod, "ReplicaSet", sets):
+            continue
         try:
             lab.core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
         except Exception as exc:  # noqa: BLE001
             if getattr(exc, "status", None) != 404:
                 raise
+
+
+def _without_host_ports(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """The Deployment with no ``hostPort`` (and the ports removed): baseline forbids them, and the hack needs none."""
+    import copy
+
+    out = copy.deepcopy(dict(body))
+    removed = []
+    for container in out["spec"]["template"]["spec"].get("containers") or []:
+        for port in container.get("ports") or []:
+            if "hostPort" in port:
+                removed.append(int(port.pop("hostPort")))
+    return out, removed
 
 
 def deploy_and_wait(lab: Any, obj: Mapping[str, Any], *, namespace: str, lab_name: str,
@@ -137,22 +202,34 @@ def deploy_and_wait(lab: Any, obj: Mapping[str, Any], *, namespace: str, lab_nam
     lab.require_lab(f"deploying the webapp in {namespace}")
     body = {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}
     require_valid(body)
-    # The hack is about the security context, not admission (the next section): this namespace admits
-    # the 2019 manifests (hostPort) even where the cluster's default enforces baseline, and warns.
-    lab_namespace(lab, namespace, lab_name=lab_name, enforce="privileged")
-    _remove_previous(lab, namespace, body)
+    note = ""
+    if owns_namespaces(lab):
+        # The hack is about the security context, not admission (the next section): this namespace admits
+        # the 2019 manifests (hostPort) even where the cluster's default enforces baseline, and warns.
+        lab_namespace(lab, namespace, lab_name=lab_name, enforce="privileged")
+    else:
+        # The student's own namespace: not ours to relabel, and a classroom's enforces baseline.
+        body, removed = _without_host_ports(body)
+        if removed:
+            note = (f"hostPort {', '.join(map(str, removed))} left out: your namespace {namespace} is not "
+                    "kslab's to relabel, and Pod Security baseline forbids host ports; the hack needs none.")
+        ensure_service_account(lab, namespace)
+    _remove_previous(lab, namespace, body, lab_name)
     applied = lab.apply(body, lab=lab_name)[0]
     generation = int((applied.get("metadata") or {}).get("generation") or 0)
     deadline = time.monotonic() + timeout
     last = "no pod yet"
     while time.monotonic() < deadline:
-        for pod in _newest_pods(lab, namespace, body, generation):
+        pods, refused = _newest_pods(lab, namespace, body, generation)
+        for pod in pods:
             ready, why = _pod_state(pod)
             if ready:
-                return Started(pod.metadata.name)
+                return Started(pod.metadata.name, note=note)
             if why:
-                return Started(None, f"pod {pod.metadata.name} did not start: {why}")
+                return Started(None, f"pod {pod.metadata.name} did not start: {why}", note)
             last = f"pod {pod.metadata.name} is {pod.status.phase}"
+        if refused and not pods:
+            return Started(None, f"admission refused the pod: {refused}", note, admitted=False)
         time.sleep(1)
     raise ApiError(f"the webapp in {namespace} was not Ready after {timeout}s ({last})",
                    hint=f"kubectl -n {namespace} describe pods -l app=webapp")
@@ -172,22 +249,91 @@ def server_minor(lab: Any) -> str | None:
     return f"v1.{match.group(1)}" if match else None
 
 
-def admission(lab: Any, obj: Mapping[str, Any], labels: Mapping[str, str], *, namespace: str = "kslab-03-psa",
+def _describe_labels(labels: Mapping[str, str]) -> str:
+    """``enforce=restricted, warn=restricted`` (versions shown when not latest)."""
+    from kslab.pss.levels import LEVEL_LABELS, VERSION_LABELS
+
+    parts = []
+    for mode, key in LEVEL_LABELS.items():
+        if key in labels:
+            version = labels.get(VERSION_LABELS[mode], "latest")
+            parts.append(f"{mode}={labels[key]}" + ("" if version == "latest" else f" ({version})"))
+    return ", ".join(parts) or "no Pod Security labels (the cluster's default: privileged, unless configured)"
+
+
+def namespace_psa_labels(lab: Any, namespace: str) -> tuple[dict[str, str], str]:
+    """The namespace's Pod Security labels and where they come from: read from the namespace, or —
+    when this identity may not read it (a classroom student) — those ``kslab classroom create`` sets."""
+    from kslab.classroom.objects import PSA_LEVELS
+    from kslab.manifests.namespace import psa_labels
+
+    try:
+        labels = dict(lab.core.read_namespace(namespace).metadata.labels or {})
+    except Exception as exc:  # noqa: BLE001 - a 403 is an answer
+        if getattr(exc, "status", None) != 403:
+            raise
+        return psa_labels(**PSA_LEVELS), ("as `kslab classroom create` sets them; your identity may not read "
+                                          "the namespace to confirm")
+    return {k: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")}, "read from the namespace"
+
+
+@dataclass(frozen=True)
+class InYourNamespace:
+    """Pod Security for an identity that may not label namespaces: kslab's prediction for the labels
+    asked about, and the API server's real answer in the identity's own namespace — each labelled."""
+
+    asked: str
+    predicted: Any  # kslab.pss.admission.Answer
+    namespace: str
+    enforced: str
+    observed: Any
+
+    @property
+    def allowed(self) -> bool:
+        """The answer to the question asked (the labels asked about): predicted."""
+        return bool(self.predicted.allowed)
+
+    def __str__(self) -> str:
+        return "\n".join([f"In a namespace labelled {self.asked}:", str(self.predicted), "",
+                          f"In your namespace {self.namespace} ({self.enforced}):", str(self.observed)])
+
+    __repr__ = __str__
+
+
+def admission(lab: Any, obj: Mapping[str, Any], labels: Mapping[str, str], *, namespace: str | None = None,
               lab_name: str = "03") -> Any:
     """What the API server answers to creating ``obj`` in a namespace labelled ``labels``.
 
-    Offline: kslab's evaluator, labelled as a prediction. Live: the namespace is created with those
-    labels and the real API server is asked with a server-side dry run (nothing is stored).
+    Offline: kslab's evaluator, labelled as a prediction. Live: the namespace (``kslab-03-psa``) is
+    created with those labels and the real API server is asked with a server-side dry run (nothing is
+    stored). An identity that may not create or label namespaces (a classroom student) gets an
+    :class:`InYourNamespace`: the evaluator's prediction for ``labels``, and the API server's dry-run
+    answer in their own namespace under the labels it already has.
     """
+    from dataclasses import replace
+
     from kslab.pss.admission import OBSERVED, Answer, answer
 
     if not lab.live:
         return answer(obj, labels)
     lab.require_lab("creating a lab namespace with Pod Security labels")
+    namespace = namespace or lab.namespace_for(PSA_NAMESPACE)
+    if not owns_namespaces(lab):
+        own, where = namespace_psa_labels(lab, namespace)
+        allowed, message = admit_pod(lab, obj, namespace=namespace)
+        predicted = replace(answer(obj, labels), source="predicted by kslab's evaluator: your identity may not "
+                                                        "label a namespace to ask the API server")
+        return InYourNamespace(_describe_labels(labels), predicted, namespace, f"{_describe_labels(own)}; {where}",
+                               Answer(allowed, "" if allowed else _from_pods(message), (), OBSERVED))
     lab.apply({"apiVersion": "v1", "kind": "Namespace",
                "metadata": {"name": namespace, "labels": dict(labels)}}, lab=lab_name)
     # Pod Security reads namespaces from the API server's cache: give it a moment to see new labels.
     time.sleep(NAMESPACE_SETTLE_SECONDS)
     allowed, message = admit_pod(lab, obj, namespace=namespace)
+    return Answer(allowed, "" if allowed else _from_pods(message), (), OBSERVED)
+
+
+def _from_pods(message: str) -> str:
+    """The server's refusal from ``pods "name" is forbidden: …`` on (what kubectl prints after "Error from server")."""
     start = message.find("pods \"")
-    return Answer(allowed, "" if allowed else message[start if start >= 0 else 0:], (), OBSERVED)
+    return message[start if start >= 0 else 0:]

@@ -406,6 +406,60 @@ def test_lab_04_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     assert room.lab.core.read_namespaced_service_account(build.SERVICE_ACCOUNT, ns)  # the student's own stays
 
 
+def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch,
+                                            webapp_image: str) -> None:
+    from kslab import hack
+    from kslab.cluster import pods
+    from kslab.cluster.cleanup import clean
+    from kslab.errors import ApiError
+    from kslab.manifests.namespace import psa_labels
+    from kslab.manifests.webapp import SEED_STEPS, seed_deployment, webapp_deployment, webapp_pod
+    from kslab.pss.admission import OBSERVED
+
+    me = student_lab(room, 0, monkeypatch)
+    ns = room.ns(0)
+    admin = room.lab
+    # Pod Security: the level asked about is predicted (the student may not label a namespace), their own
+    # namespace answers for real — and kslab never tried to relabel it (that would be a 403 here).
+    seed_pod = webapp_pod(SEED_STEPS["all three"], host_port=3000)
+    answer = pods.admission(me, seed_pod, psa_labels(enforce="restricted", warn="restricted"))
+    assert isinstance(answer, pods.InYourNamespace) and answer.namespace == ns
+    assert not answer.allowed and answer.predicted.source.startswith("predicted by kslab's evaluator")
+    assert 'violates PodSecurity "restricted:latest": hostPort' in answer.predicted.message
+    assert answer.observed.source == OBSERVED and not answer.observed.allowed
+    assert 'violates PodSecurity "baseline:latest": hostPort' in answer.observed.message
+    assert answer.enforced.startswith("enforce=baseline") and "kslab classroom create" in answer.enforced
+    assert admin.core.read_namespace(ns).metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
+
+    # Another lab's Deployment of the same name is not replaced.
+    other = webapp_deployment(image=webapp_image)
+    other["metadata"]["namespace"] = ns
+    admin.apply(other, lab="04")
+    with pytest.raises(ApiError, match="already has a Deployment webapp made by lab 04"):
+        hack.run(me, seed_deployment("as deployed", image=webapp_image), timeout=30)
+    admin.dynamic.resources.get(api_version="apps/v1", kind="Deployment").delete(name="webapp", namespace=ns)
+    if not pods.nodes_ready(admin):
+        pytest.skip("no node is Ready: the hack needs a running pod")
+    # A pod with the webapp's labels that is not the lab's must survive the lab's redeploys.
+    bystander = webapp_pod(image=webapp_image, name="bystander")
+    bystander["metadata"]["namespace"] = ns
+    admin.apply(bystander, lab="tests")
+    try:
+        report = hack.run(me, seed_deployment("as deployed", image=webapp_image), timeout=120)
+        assert report.live and not report.disagreements, str(report)
+        assert report.observed_from.startswith(f"pod {ns}/webapp-")
+        assert "hostPort 3000 left out" in report.note  # baseline forbids it; the hack does not need it
+        again = hack.run(me, seed_deployment("all three", image=webapp_image), timeout=120)
+        assert again.works() == {"id": False, "edit-page": False, "write-tmp": False, "become-root": False}, str(again)
+        refused = hack.run(me, webapp_deployment({"privileged": True}, image=webapp_image), timeout=60)
+        assert not refused.live  # nothing ran: the prediction, and why
+        assert 'violates PodSecurity "baseline:latest": privileged' in refused.note, str(refused)
+        assert admin.core.read_namespaced_pod("bystander", ns).metadata.deletion_timestamp is None
+    finally:
+        clean(me, "03")
+        admin.core.delete_namespaced_pod("bystander", ns, grace_period_seconds=0)
+
+
 def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:
     lab = room.lab
     # Something else in the hub's namespace must survive: delete is by labels and names, not by namespace.
