@@ -9,6 +9,11 @@ local mesh (:mod:`kslab.mesh`) shows the same traffic for real on loopback.
 >>> effective_mode([{"metadata": {"namespace": "istio-app", "name": "default"},
 ...                  "spec": {"mtls": {"mode": "STRICT"}}}], "istio-app", {"app": "details"})
 ('STRICT', 'PeerAuthentication istio-app/default (namespace-wide)')
+
+The lab would like two namespaces of its own (``istio-app``, injected, and ``istio-legacy``, not).
+An identity that may not create namespaces — a classroom student — runs it in its own namespace
+instead (:meth:`Lab.namespace_for <kslab.cluster.lab.Lab.namespace_for>`): each pod then asks for
+its sidecar, or refuses one, with the pod label Istio's injector reads (:func:`into_namespace`).
 """
 
 from __future__ import annotations
@@ -45,22 +50,34 @@ LAB_MANIFESTS = ("namespace.yaml", "bookinfo.yaml", "destinationrule.yaml", "gat
 # ---- what is installed ---------------------------------------------------------------------------
 @dataclass
 class IstioStatus:
-    """istioctl on this machine; istiod and Istio's CRDs in the cluster; what to do next."""
+    """istioctl on this machine; istiod and Istio's CRDs in the cluster; what to do next.
+
+    ``assumed`` says why istiod is taken to be there without being seen (the identity may not read
+    istio-system, and Istio's API is served), empty when it was seen or is known to be missing.
+    """
 
     istioctl: str | None
     istiod: str | None
     crds: bool | None
     mode: str
     hints: list[str] = field(default_factory=list)
+    assumed: str = ""
+    crds_how: str = ""
+    #: False when this identity may not read istio-system (Istio is then the instructor's to install).
+    root_readable: bool = True
 
     @property
     def ready(self) -> bool:
-        return bool(self.istiod) and bool(self.crds)
+        return (bool(self.istiod) or bool(self.assumed)) and bool(self.crds)
 
     def __str__(self) -> str:
-        lines = [f"istioctl: {self.istioctl or 'not installed'}",
-                 f"istiod:   {self.istiod or ('unknown: offline' if self.mode == 'offline' else 'not found')}",
-                 f"Istio CRDs: {'present' if self.crds else 'unknown: offline' if self.crds is None else 'missing'}"]
+        istiod = self.istiod or (f"cannot tell — {self.assumed}" if self.assumed else
+                                 "unknown: offline" if self.mode == "offline" else
+                                 "not found" if self.root_readable else
+                                 "cannot tell — your identity may not read istio-system")
+        crds = "present" if self.crds else "unknown: offline" if self.crds is None else "missing"
+        lines = [f"istioctl: {self.istioctl or 'not installed'}", f"istiod:   {istiod}",
+                 f"Istio CRDs: {crds}{f' ({self.crds_how})' if self.crds_how else ''}"]
         lines += [f"next: {h}" for h in self.hints]
         return "\n".join(lines)
 
@@ -80,8 +97,26 @@ def istioctl_version() -> str | None:
         return "installed (version unreadable)"
 
 
+def _peer_authentication_served(lab: Lab) -> bool:
+    """Whether the API server serves PeerAuthentications (API discovery: every identity may ask)."""
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+    try:
+        lab.dynamic.resources.get(api_version="security.istio.io/v1", kind="PeerAuthentication")
+    except ResourceNotFoundError:
+        return False
+    except Exception as exc:  # noqa: BLE001
+        raise api_error(exc, "API discovery of security.istio.io") from None
+    return True
+
+
 def detect(lab: Lab) -> IstioStatus:
-    """Is Istio there? istioctl locally; live, istiod's deployment and the PeerAuthentication CRD."""
+    """Is Istio there? istioctl locally; live, istiod's deployment and the PeerAuthentication CRD.
+
+    An identity that may not read istio-system or CRDs (a classroom student) cannot tell: it asks API
+    discovery whether PeerAuthentications are served, and assumes istiod runs only if they are — and
+    says that it assumed.
+    """
     status = IstioStatus(istioctl_version(), None, None, lab.mode)
     if lab.live:
         from kubernetes import client
@@ -90,18 +125,25 @@ def detect(lab: Lab) -> IstioStatus:
             dep = client.AppsV1Api(lab.api).read_namespaced_deployment("istiod", ROOT_NAMESPACE)
             image = dep.spec.template.spec.containers[0].image
             status.istiod = f"{image.rsplit(':', 1)[-1]} ({dep.status.ready_replicas or 0} ready)"
-        except Exception as exc:  # noqa: BLE001 - a 404 is an answer
+        except Exception as exc:  # noqa: BLE001 - a 404 is an answer, a 403 means "cannot tell"
             if getattr(exc, "status", None) not in (403, 404):
                 raise api_error(exc, "reading deployment istio-system/istiod") from None
+            status.root_readable = getattr(exc, "status", None) != 403
         try:
             client.ApiextensionsV1Api(lab.api).read_custom_resource_definition("peerauthentications.security.istio.io")
             status.crds = True
         except Exception as exc:  # noqa: BLE001
             if getattr(exc, "status", None) not in (403, 404):
                 raise api_error(exc, "reading Istio's CRDs") from None
-            status.crds = False
+            status.crds = getattr(exc, "status", None) == 403 and _peer_authentication_served(lab)
+            if getattr(exc, "status", None) == 403:
+                status.crds_how = "from API discovery: the CRD itself is not readable with your kubeconfig"
+        if not status.root_readable and status.crds:
+            status.assumed = ("your identity may not read istio-system; Istio's PeerAuthentication API is "
+                              "served, so istiod is assumed to run there")
         if not status.ready:
-            status.hints.append(f"install Istio: {INSTALL_HINT}")
+            status.hints.append(f"install Istio: {INSTALL_HINT}" if status.root_readable else
+                                "ask your instructor to install Istio (your identity may not read istio-system)")
     else:
         status.hints.append("offline: the lab validates the manifests and runs the local mesh instead")
     if not status.istioctl:
@@ -118,9 +160,56 @@ def without_istio(lab: Lab) -> str | None:
     """
     if not lab.live:
         return "offline"
-    if not detect(lab).ready:
-        return f"no Istio on {lab.context} yet (`kslab cluster istio install` adds it)"
+    status = detect(lab)
+    if not status.ready:
+        how = "`kslab cluster istio install` adds it" if status.root_readable else "your instructor installs it"
+        return f"no Istio on {lab.context} yet ({how})"
     return None
+
+
+def lab_namespaces(lab: Lab) -> tuple[str, str]:
+    """``(the meshed app's namespace, the plaintext client's)``: the lab's own, or — for an identity
+    that may not create namespaces — the identity's own namespace for both.
+
+    >>> from kslab.cluster.modes import ModeChoice
+    >>> lab_namespaces(Lab(ModeChoice("offline", None, False, "offline")))
+    ('istio-app', 'istio-legacy')
+    """
+    return lab.namespace_for(NAMESPACE), lab.namespace_for(LEGACY_NAMESPACE)
+
+
+#: The pod label Istio's injector reads when the namespace has no ``istio-injection`` label.
+INJECT_LABEL = "sidecar.istio.io/inject"
+
+
+def into_namespace(objects: Iterable[Mapping[str, Any]], namespace: str) -> list[dict[str, Any]]:
+    """The lab's objects moved into one namespace the lab may not create or label (a student's).
+
+    The Namespace objects go (their labels asked for injection and Pod Security); instead each pod asks
+    for its sidecar with the label ``sidecar.istio.io/inject: "true"`` — except the plaintext client,
+    which must have none (``"false"``).
+
+    >>> objs = into_namespace(lab_objects(), "kslab-ada")
+    >>> sorted({o["metadata"]["namespace"] for o in objs}), [o["kind"] for o in objs if o["kind"] == "Namespace"]
+    (['kslab-ada'], [])
+    >>> [(o["metadata"]["name"], o["metadata"]["labels"][INJECT_LABEL]) for o in objs if o["kind"] == "Pod"]
+    [('curl', 'false')]
+    """
+    import copy
+
+    moved = []
+    for obj in copy.deepcopy(list(objects)):
+        if obj["kind"] == "Namespace":
+            continue
+        meta = obj["metadata"]
+        legacy = meta.get("namespace") == LEGACY_NAMESPACE
+        meta["namespace"] = namespace
+        pod_meta = meta if obj["kind"] == "Pod" else \
+            ((obj.get("spec") or {}).get("template") or {}).get("metadata") if obj["kind"] == "Deployment" else None
+        if pod_meta is not None:
+            pod_meta.setdefault("labels", {})[INJECT_LABEL] = "false" if legacy else "true"
+        moved.append(obj)
+    return moved
 
 
 # ---- the effective mTLS mode -----------------------------------------------------------------------
@@ -165,9 +254,10 @@ class MeshSetup:
     applied: list[str] = field(default_factory=list)
     validation: Any = None
     observed: list[str] = field(default_factory=list)
+    namespace: str = NAMESPACE
 
     def __str__(self) -> str:
-        head = f"{self.mode}: PeerAuthentication {self.policy} for namespace {NAMESPACE}"
+        head = f"{self.mode}: PeerAuthentication {self.policy} for namespace {self.namespace}"
         lines = [head]
         lines += [f"  applied {a}" for a in self.applied]
         if self.validation is not None:
@@ -207,13 +297,20 @@ def enable_mtls(lab: Lab, policy: str = "STRICT", *, wait_seconds: int = 180) ->
             setup.observed += [f"local mesh: {call}" for call in result.calls]
         return setup
     lab.require_lab("enabling mTLS with Istio")
-    setup = MeshSetup(f"live on {lab.context}", policy, validation=report)
-    for obj in lab_objects(policy):
+    app_ns, legacy_ns = lab_namespaces(lab)
+    objects = lab_objects(policy)
+    setup = MeshSetup(f"live on {lab.context}", policy, validation=report, namespace=app_ns)
+    if not lab.may_create_namespaces:
+        objects = into_namespace(objects, app_ns)
+        setup.observed.append(f"in your namespace {app_ns} (your identity may not create namespaces): the "
+                              f"pods ask for their sidecar with the label {INJECT_LABEL}, the plaintext "
+                              "client refuses one")
+    for obj in objects:
         lab.apply(obj, lab=LAB)
         meta = obj["metadata"]
         setup.applied.append(f"{obj['kind']} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}"
                              f"{meta['name']}")
-    for ns, app in ((NAMESPACE, "details"), (NAMESPACE, "productpage"), (LEGACY_NAMESPACE, "curl")):
+    for ns, app in ((app_ns, "details"), (app_ns, "productpage"), (legacy_ns, "curl")):
         try:
             pod = lab.wait_for_pod(ns, f"app={app}", timeout=wait_seconds)
             setup.observed.append(f"pod {ns}/{pod} is Ready")
@@ -253,12 +350,13 @@ def _istioctl(lab: Lab, *args: str, timeout: int = 60) -> subprocess.CompletedPr
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
 
 
-def verify(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> Verification:
+def verify(lab: Lab, app: str = "details", *, namespace: str | None = None) -> Verification:
     """Which mTLS mode ``app`` really gets, and whether a plaintext client is refused.
 
     Live: ``istioctl x describe pod`` when istioctl is installed, else the PeerAuthentications read
     through the API; then ``curl`` from the un-meshed pod (exit 56 = refused). Offline: predicted
-    from the bundled manifests, and the local mesh's plaintext call observed.
+    from the bundled manifests, and the local mesh's plaintext call observed. An identity that may not
+    list PeerAuthentications cluster-wide reads those of the app's namespace, and says so.
     """
     local = without_istio(lab)
     if local:
@@ -266,39 +364,55 @@ def verify(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> Ver
         from kslab.mesh.demo import run
 
         pas = bundled_objects("peerauthentication-strict.yaml")
+        namespace = namespace or NAMESPACE  # the bundled manifests' namespace
         mode, why = effective_mode(pas, namespace, {"app": app})
         result = run("strict-refuses-plaintext", capture=None, policy=mode)
         return Verification(f"{local}: predicted from the manifests", f"{namespace}/{app}", mode, why,
                             "kslab.cluster.mesh.effective_mode on peerauthentication-strict.yaml",
                             f"local mesh: {result.calls[0].responses[0]}")
-    from kubernetes import client
-
+    namespace = namespace or lab_namespaces(lab)[0]
     pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)
     labels = lab.core.read_namespaced_pod(pod, namespace).metadata.labels or {}
-    try:
-        items = client.CustomObjectsApi(lab.api).list_cluster_custom_object(
-            "security.istio.io", "v1", "peerauthentications")["items"]
-    except Exception as exc:  # noqa: BLE001
-        raise api_error(exc, "listing PeerAuthentications") from None
+    items, read = _peer_authentications(lab, namespace)
     items.sort(key=lambda pa: str((pa.get("metadata") or {}).get("creationTimestamp") or ""))  # oldest first
     mode, why = effective_mode(items, namespace, labels)
-    check = Verification(f"live on {lab.context}", f"{namespace}/{pod}", mode, why,
-                         "PeerAuthentications read through the API")
+    check = Verification(f"live on {lab.context}", f"{namespace}/{pod}", mode, why, read)
     if shutil.which("istioctl"):
         done = _istioctl(lab, "x", "describe", "pod", pod, "-n", namespace)
         lines = [ln.strip() for ln in done.stdout.splitlines() if "PeerAuthentication" in ln or "mTLS" in ln]
         check.how = "istioctl x describe pod " + pod
         check.details = lines or [done.stderr.strip()[:300]]
+    legacy = lab_namespaces(lab)[1]
     try:
-        curl = lab.wait_for_pod(LEGACY_NAMESPACE, "app=curl", timeout=60)
-        res = lab.exec(LEGACY_NAMESPACE, curl, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                                                f"http://{app}.{namespace}:9080/details/0"])
+        curl = lab.wait_for_pod(legacy, "app=curl", timeout=60)
+        res = lab.exec(legacy, curl, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                      f"http://{app}.{namespace}:9080/details/0"])
         check.plaintext_client = (f"curl exit {res.returncode}"
                                   + (" (56: connection reset — refused, as STRICT requires)" if res.returncode == 56
                                      else f", HTTP {res.stdout.strip()}"))
     except ApiError as err:
         check.plaintext_client = f"not run: {err.message}"
     return check
+
+
+def _peer_authentications(lab: Lab, namespace: str) -> tuple[list[dict[str, Any]], str]:
+    """Every PeerAuthentication in the cluster — or, for an identity that may not list them cluster-wide,
+    those of ``namespace`` — and a sentence saying which."""
+    from kubernetes import client
+
+    api = client.CustomObjectsApi(lab.api)
+    try:
+        items = api.list_cluster_custom_object("security.istio.io", "v1", "peerauthentications")["items"]
+        return list(items), "PeerAuthentications read through the API"
+    except Exception as exc:  # noqa: BLE001
+        if getattr(exc, "status", None) != 403:
+            raise api_error(exc, "listing PeerAuthentications") from None
+    try:
+        items = api.list_namespaced_custom_object("security.istio.io", "v1", namespace, "peerauthentications")["items"]
+    except Exception as exc:  # noqa: BLE001
+        raise api_error(exc, f"listing PeerAuthentications in {namespace}") from None
+    return list(items), (f"PeerAuthentications of namespace {namespace} only, read through the API (your identity "
+                         f"may not list them cluster-wide: a mesh-wide one in {ROOT_NAMESPACE} is not seen)")
 
 
 @dataclass
@@ -314,7 +428,7 @@ class WorkloadCertificate:
     __repr__ = __str__
 
 
-def workload_certificate(lab: Lab, app: str = "details", *, namespace: str = NAMESPACE) -> WorkloadCertificate:
+def workload_certificate(lab: Lab, app: str = "details", *, namespace: str | None = None) -> WorkloadCertificate:
     """The sidecar's certificate chain: live from ``istioctl proxy-config secret``; offline, one the
     local mesh's CA issues for the same identity (the shape istiod gives: no subject, SPIFFE URI SAN,
     24 hours, RSA 2048)."""
@@ -327,6 +441,7 @@ def workload_certificate(lab: Lab, app: str = "details", *, namespace: str = NAM
         return [cert_facts(c.public_bytes(Encoding.DER)) for c in x509.load_pem_x509_certificates(pem)]
 
     why = without_istio(lab)
+    namespace = namespace or (NAMESPACE if why else lab_namespaces(lab)[0])
     if why:
         from kslab.mesh import conventions
         from kslab.mesh.ca import MeshCA
@@ -446,8 +561,9 @@ def capture_wire(lab: Lab, out: str | Path | None = None, *, seconds: int = 20) 
     if why:
         result = run("mtls-tls13", capture="auto", pcap=path)
         return WireCapture(path, f"{why}: the local mesh's wire instead, captured by {result.capture_method}")
-    pod = lab.wait_for_pod(NAMESPACE, "app=details", timeout=60)
-    caller = lab.wait_for_pod(NAMESPACE, "app=productpage", timeout=60)
-    capture_from_pod(lab, pod, out=path, seconds=seconds,
-                     traffic=lambda: lab.exec(NAMESPACE, caller, CALL_DETAILS, container="productpage"))
-    return WireCapture(path, f"live: tcpdump in an ephemeral container of {NAMESPACE}/{pod}, sharing its network")
+    namespace = lab_namespaces(lab)[0]
+    pod = lab.wait_for_pod(namespace, "app=details", timeout=60)
+    caller = lab.wait_for_pod(namespace, "app=productpage", timeout=60)
+    capture_from_pod(lab, pod, out=path, namespace=namespace, seconds=seconds,
+                     traffic=lambda: lab.exec(namespace, caller, CALL_DETAILS, container="productpage"))
+    return WireCapture(path, f"live: tcpdump in an ephemeral container of {namespace}/{pod}, sharing its network")

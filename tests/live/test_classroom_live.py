@@ -460,6 +460,57 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
         admin.core.delete_namespaced_pod("bystander", ns, grace_period_seconds=0)
 
 
+#: Just enough of Istio's PeerAuthentication CRD for the API server to serve the kind (no istiod).
+PEER_AUTHENTICATION_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "peerauthentications.security.istio.io"},
+    "spec": {"group": "security.istio.io", "scope": "Namespaced",
+             "names": {"plural": "peerauthentications", "singular": "peerauthentication",
+                       "kind": "PeerAuthentication", "listKind": "PeerAuthenticationList"},
+             "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                 "type": "object", "x-kubernetes-preserve-unknown-fields": True}}}]}}
+
+
+def test_lab_05_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubernetes import client
+
+    from kslab.cluster import mesh
+
+    me = student_lab(room, 1, monkeypatch)
+    ns = room.ns(1)
+    assert mesh.lab_namespaces(me) == (ns, ns)
+    admin_sees = mesh.detect(room.lab)
+    if admin_sees.istiod:
+        pytest.skip("Istio is installed on this cluster: the CRD cannot be added and removed around the test")
+    status = mesh.detect(me)
+    assert not status.root_readable and "may not read istio-system" in str(status)
+    if admin_sees.crds:
+        pytest.skip("Istio's CRDs are installed here without istiod: not this test's to remove")
+    assert not status.ready and "ask your instructor" in status.hints[0]
+    assert mesh.without_istio(me) == f"no Istio on {me.context} yet (your instructor installs it)"
+    ext = client.ApiextensionsV1Api(room.lab.api)
+    ext.create_custom_resource_definition(PEER_AUTHENTICATION_CRD)
+    try:
+        deadline = time.monotonic() + 30
+        while not (status := mesh.detect(me)).crds and time.monotonic() < deadline:
+            time.sleep(1)  # discovery follows a new CRD within seconds
+        # The student cannot see istio-system: with the API served, istiod is assumed — and it says so.
+        assert status.ready and status.assumed and "assumed" in str(status), str(status)
+        assert status.crds_how.startswith("from API discovery")
+        pa = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+              "metadata": {"name": "default", "namespace": ns}, "spec": {"mtls": {"mode": "STRICT"}}}
+        me.apply(pa, lab=mesh.LAB)
+        items, read = mesh._peer_authentications(me, ns)  # cluster-wide is 403: their namespace's, labelled
+        assert [i["metadata"]["name"] for i in items] == ["default"] and "only" in read
+        assert mesh.effective_mode(items, ns, {"app": "details"})[0] == "STRICT"
+        served = {"ServiceAccount", "Service", "Deployment", "Pod", "PeerAuthentication"}  # not Istio's routing kinds
+        objs = [o for o in mesh.into_namespace(mesh.lab_objects(), ns) if o["kind"] in served]
+        assert {o["kind"] for o in objs} == served
+        assert all(me.apply(o, lab=mesh.LAB, dry_run=True) for o in objs)  # the course role may create each one
+    finally:
+        ext.delete_custom_resource_definition(PEER_AUTHENTICATION_CRD["metadata"]["name"])
+
+
 def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:
     lab = room.lab
     # Something else in the hub's namespace must survive: delete is by labels and names, not by namespace.
