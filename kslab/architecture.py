@@ -78,27 +78,67 @@ def component_of(labels: dict[str, str] | None, pod_name: str) -> str:
     return pod_name.rsplit("-", 2)[0] if pod_name.count("-") >= 2 else pod_name
 
 
+#: What each arrow of the diagram is for (the caller starts the connection). Shown on the arrows
+#: between the two nodes, and as each arrow's tooltip.
+CALLS: dict[tuple[str, str], str] = {
+    ("kube-apiserver", "etcd"): "reads and writes the cluster state",
+    ("kube-apiserver", "kubelet"): "exec, logs, port-forward",
+    ("kube-scheduler", "kube-apiserver"): "watches unscheduled pods, binds them to nodes",
+    ("kube-controller-manager", "kube-apiserver"): "watches objects, creates and updates others",
+    ("cloud-controller-manager", "kube-apiserver"): "nodes, routes, load balancers",
+    ("kubelet", "kube-apiserver"): "its pods; their status",
+    ("kubelet", "container runtime"): "runs the containers (CRI)",
+    ("kube-proxy", "kube-apiserver"): "watches Services, EndpointSlices",
+}
+
+
+def _route(pos: dict[str, tuple[int, int]], a: str, b: str) -> str:
+    """How the arrow a → b runs, from the boxes' (column, row): ``"across"`` between the two nodes,
+    ``"down"``/``"up"`` to the next box of the same node, ``"around"`` (along the node's outer side) to
+    a box further away."""
+    (ca, ra), (cb, rb) = pos[a], pos[b]
+    if ca != cb:
+        return "across"
+    if abs(ra - rb) == 1:
+        return "down" if rb > ra else "up"
+    return "around"
+
+
 def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
-    """An SVG picture of the architecture, drawn from :data:`COMPONENTS` (so it cannot drift from them)."""
-    box_w, box_h, gap = 190, 44, 14
-    planes = {"control plane": [c for c in components if c.plane == "control plane"],
-              "node": [c for c in components if c.plane == "node"]}
-    width = 2 * (box_w + 60) + 40
-    height = 70 + max(len(v) for v in planes.values()) * (box_h + gap) + 40
+    """An SVG picture of the architecture, drawn from :data:`COMPONENTS` (so it cannot drift from them):
+    one box per component, one arrow per entry of ``talks_to``, from the caller. Two components that call
+    each other get two parallel arrows, each labelled with what it is for (:data:`CALLS`).
+
+    >>> diagram_svg().count("marker-end=") == sum(len(c.talks_to) for c in COMPONENTS)
+    True
+    """
+    box_w, box_h, gap, lane, between = 190, 44, 14, 34, 200
+    planes = ("control plane", "node")
+    rows = {plane: [c for c in components if c.plane == plane] for plane in planes}
+    pos = {c.name: (col, row) for col, plane in enumerate(planes) for row, c in enumerate(rows[plane])}
+    col_x = (20 + lane, 20 + lane + box_w + between)  # each column keeps a lane on its outer side
+    width = col_x[1] + box_w + lane + 20
+    height = 70 + max(len(v) for v in rows.values()) * (box_h + gap) + 20
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'font-family="sans-serif" font-size="13" role="img" '
-             f'aria-label="Kubernetes architecture: control plane and worker node components">']
-    centres: dict[str, tuple[float, float]] = {}
-    for col, (plane, comps) in enumerate(planes.items()):
-        x0 = 20 + col * (box_w + 100)
+             f'aria-label="Kubernetes architecture: control plane and worker node components">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+             'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1a73e8"/></marker></defs>']
+
+    def top(name: str) -> float:
+        return 50 + pos[name][1] * (box_h + gap)
+
+    for col, plane in enumerate(planes):
+        x0 = col_x[col]
         fill = "#e8f0fe" if plane == "control plane" else "#e6f4ea"
         title = "Control plane node" if plane == "control plane" else "Worker node (every node)"
-        parts.append(f'<rect x="{x0 - 10}" y="10" width="{box_w + 20}" '
-                     f'height="{height - 20}" rx="10" fill="{fill}" stroke="#5f6368"/>')
+        left = x0 - (lane if col == 0 else 12)  # the node's frame holds its outer lane
+        parts.append(f'<rect x="{left}" y="10" width="{box_w + lane + 12}" height="{height - 20}" rx="10" '
+                     f'fill="{fill}" stroke="#5f6368"/>')
         parts.append(f'<text x="{x0 + box_w / 2}" y="34" text-anchor="middle" font-weight="bold">'
                      f"{html.escape(title)}</text>")
-        for row, comp in enumerate(comps):
-            y = 50 + row * (box_h + gap)
+        for comp in rows[plane]:
+            y = top(comp.name)
             parts.append(f'<rect x="{x0}" y="{y}" width="{box_w}" height="{box_h}" rx="6" '
                          'fill="white" stroke="#3c4043"/>')
             parts.append(f'<text x="{x0 + box_w / 2}" y="{y + 19}" text-anchor="middle">'
@@ -106,16 +146,50 @@ def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
             if comp.ports:
                 parts.append(f'<text x="{x0 + box_w / 2}" y="{y + 35}" text-anchor="middle" '
                              f'font-size="11" fill="#5f6368">{html.escape(comp.ports[0])}</text>')
-            centres[comp.name] = (x0, y + box_h / 2) if col else (x0 + box_w, y + box_h / 2)
-    for comp in components:
-        for peer in comp.talks_to:
-            if comp.plane != "control plane" and peer in centres and comp.name in centres:
-                (x1, y1), (x2, y2) = centres[comp.name], centres[peer]
-                parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#1a73e8" '
-                             'stroke-width="1.5" marker-end="url(#arrow)"/>')
-    parts.insert(1, '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
-                    'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-                    '<path d="M 0 0 L 10 5 L 0 10 z" fill="#1a73e8"/></marker></defs>')
+
+    edges = [(c.name, peer) for c in components for peer in c.talks_to if peer in pos]
+    routes = {edge: _route(pos, *edge) for edge in edges}
+    # where each arrow meets a box side: spread evenly, in an order that keeps arrows from crossing
+    # (across: by the other box's row; around: the farther the other box, the higher)
+    ends: dict[tuple[str, str], list[tuple[Any, tuple[str, str]]]] = {}
+    for (a, b), route in routes.items():
+        if route in ("across", "around"):
+            rank = (-abs(pos[a][1] - pos[b][1]), a, b) if route == "around" else None
+            for me, other in ((a, b), (b, a)):
+                ends.setdefault((me, route), []).append((rank or (pos[other][1], a, b), (a, b)))
+    slot: dict[tuple[str, tuple[str, str]], float] = {}
+    for (me, _), found in ends.items():
+        for j, (_, edge) in enumerate(sorted(found)):
+            slot[(me, edge)] = top(me) + (j + 1) * box_h / (len(found) + 1)
+
+    def side_x(name: str, route: str) -> float:
+        """The x of the box side an arrow uses: the side facing the other node (across) or the outer one."""
+        col = pos[name][0]
+        return col_x[col] + (box_w if (col == 0) == (route == "across") else 0)
+
+    style = 'stroke="#1a73e8" stroke-width="1.5" fill="none" marker-end="url(#arrow)"'
+    lanes_used = [0, 0]
+    for (a, b), route in routes.items():
+        why = CALLS.get((a, b), "")
+        tip = f"<title>{html.escape(f'{a} → {b}' + (f': {why}' if why else ''))}</title>"
+        if route == "across":
+            x1, y1, x2, y2 = side_x(a, route), slot[(a, (a, b))], side_x(b, route), slot[(b, (a, b))]
+            parts.append(f'<line x1="{x1}" y1="{y1:g}" x2="{x2}" y2="{y2:g}" {style}>{tip}</line>')
+            if (b, a) in routes and why:  # two ways between the same boxes: say what each is for
+                ty = (y1 + y2) / 2 + (-5 if y1 <= slot[(b, (b, a))] else 13)  # above the upper, below the lower
+                parts.append(f'<text x="{(x1 + x2) / 2}" y="{ty:g}" text-anchor="middle" font-size="10" '
+                             f'fill="#1a73e8">{html.escape(why)}</text>')
+        elif route in ("down", "up"):
+            x = col_x[pos[a][0]] + box_w / 2
+            y1, y2 = (top(a) + box_h, top(b)) if route == "down" else (top(a), top(b) + box_h)
+            parts.append(f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" {style}>{tip}</line>')
+        else:  # out of the box, along the node's outer lane, back in
+            col = pos[a][0]
+            lanes_used[col] += 1
+            x_box = side_x(a, route)
+            x_lane = x_box + 8 * lanes_used[col] * (-1 if col == 0 else 1)
+            y1, y2 = slot[(a, (a, b))], slot[(b, (a, b))]
+            parts.append(f'<path d="M {x_box} {y1:g} H {x_lane} V {y2:g} H {x_box}" {style}>{tip}</path>')
     parts.append("</svg>")
     return "".join(parts)
 

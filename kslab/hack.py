@@ -182,6 +182,12 @@ class Row:
         return self.predicted.works == self.observed.works
 
 
+#: Column widths of :meth:`HackReport.table` (predicted only, and with observed outcomes too): under
+#: 130 characters, so the table fits a notebook in a laptop's browser window.
+TABLE_WRAP = {"predicted": 26, "why": 62}
+LIVE_TABLE_WRAP = {"predicted": 22, "observed": 22, "why": 44}
+
+
 def _works(outcome: Outcome) -> str:
     return {True: "yes", False: "no", None: "—"}[outcome.works]
 
@@ -220,11 +226,12 @@ class HackReport:
         return rows
 
     def table(self) -> str:
+        """The rows as aligned text, long outcomes and reasons wrapped so the table fits a notebook."""
         from kslab.cli.output import format_table
 
         rows = self.as_rows()
         columns = list(rows[0])
-        return format_table(rows, columns, headers=columns)
+        return format_table(rows, columns, headers=columns, wrap=LIVE_TABLE_WRAP if self.live else TABLE_WRAP)
 
     def __str__(self) -> str:
         lines = [self.table()]

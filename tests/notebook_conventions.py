@@ -7,6 +7,11 @@
 the next code cell must store a static rendering of the widget's default state: a non-empty output
 that is an image, HTML or text, and not a widget's raw repr.
 
+**Text tables fit the window.** JupyterLab wraps a text output at the edge of its area: about
+:data:`TEXT_FITS` monospace characters in a 1400-pixel window. A table line wider than that folds over
+and its columns fall apart, so kslab wraps long values inside their column instead (or leaves prose,
+which may wrap, out of columns).
+
 **Colour is never the only signal.** Wherever kslab's HTML colours something in a status colour (red,
 green, amber), the same element, or its table row, also says it in words (PASS/FAIL, yes/no, …).
 """
@@ -204,3 +209,23 @@ def colour_only_problems(html_text: str) -> list[str]:
         context = " ".join((row or el).all_text().split())[:80]
         problems.append(f'{colour} <{el.tag}> without a verdict word: row "{context}"')
     return problems
+
+
+# --- width ----------------------------------------------------------------------------------------------
+
+#: Monospace characters a line of cell output shows in JupyterLab in a 1400-pixel window (13-pixel
+#: font, with the prompt column; measured on the course's screenshots: about 150), less a margin.
+TEXT_FITS = 145
+#: A line laid out in columns: two or more gaps of at least two spaces between words.
+_COLUMN_GAP = re.compile(r"\S {2,}(?=\S)")
+
+
+def too_wide_table_lines(text: str, fits: int = TEXT_FITS) -> list[str]:
+    """The lines of a text output that are laid out in columns and wider than the window.
+
+    >>> too_wide_table_lines("a  b  " + "c" * 200)[0][:8]
+    'a  b  cc'
+    >>> too_wide_table_lines("prose " * 50)
+    []
+    """
+    return [line for line in text.splitlines() if len(line) > fits and len(_COLUMN_GAP.findall(line)) >= 2]

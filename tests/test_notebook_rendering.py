@@ -188,6 +188,28 @@ def test_navigation_line_at_top_and_bottom(path: Path) -> None:
     assert re.search(r"^## The notebooks\s*$", readme, re.M), "README has no '## The notebooks' section"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_text_tables_fit_the_window(path: Path) -> None:
+    """Text laid out in columns is no wider than a notebook shows in a 1400-pixel window."""
+    wide = []
+    for i, cell in enumerate(_cells(path)):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            wide += [f"cell {i} ({len(line)} chars): {line[:90]}" for line in conv.too_wide_table_lines(text)]
+    assert not wide, f"{path.name}: table lines wider than {conv.TEXT_FITS} characters wrap: {wide[:5]}"
+
+
+def test_the_width_check_sees_a_table_too_wide() -> None:
+    """The check must catch the side-by-side table as it was (175 characters), and let prose through."""
+    from kslab.cli.output import format_table
+
+    rows = [{"fact": "who talks to whom", **{f"capture {k}": "127.0.0.1:46118 → 127.0.0.1:9080" for k in range(4)}}]
+    wide = format_table(rows, list(rows[0]))
+    assert len(wide.splitlines()[1]) > conv.TEXT_FITS and conv.too_wide_table_lines(wide)
+    assert not conv.too_wide_table_lines(format_table(rows, list(rows[0]), wrap={c: 20 for c in rows[0]}))
+    assert not conv.too_wide_table_lines("Then: In 2019 --insecure-port=0 switched off the plain port. " * 5)
+
+
 # --- accessibility ---------------------------------------------------------------------------------
 
 def test_widget_factories_are_found() -> None:
@@ -207,16 +229,10 @@ def test_every_widget_control_has_a_label(qualified: str) -> None:
     assert not unlabelled, f"{qualified}: controls without a description or tooltip: {unlabelled}"
 
 
-#: Widgets known to start with an empty dropdown (reported to their authors; ipywidgets treats an option
-#: whose value is None as "nothing selected", so the student sees a blank box instead of "unset").
-BLANK_CHOICE_KNOWN = {"security_context.security_context_widget", "apiserver_flags.apiserver_flags_widget"}
-
-
-@pytest.mark.parametrize("qualified", [
-    pytest.param(q, marks=pytest.mark.xfail(reason="a dropdown option's value is None: shown blank", strict=False))
-    if q in BLANK_CHOICE_KNOWN else q for q in sorted(FACTORIES)])
+@pytest.mark.parametrize("qualified", sorted(FACTORIES))
 def test_every_choice_shows_what_is_chosen(qualified: str) -> None:
-    """A dropdown (or any single choice) shows its current option: none starts out blank."""
+    """A dropdown (or any single choice) shows its current option: none starts out blank (ipywidgets
+    treats an option whose value is None as "nothing selected", so kslab's "unset" options use UNSET)."""
     import ipywidgets as w
 
     tree = root_widget(build(qualified, FACTORIES[qualified]))
@@ -297,8 +313,8 @@ def _entropy_figure() -> Any:
     from kslab.pcap import bundled, summarize
     from kslab.pcap.entropy import plot
 
-    return plot([summarize(bundled(f"{name}.pcap"), entropy=True).flows[0]
-                 for name in ("plaintext-http", "mtls-tls12", "mtls-tls13")])  # as notebook 05 draws it
+    return plot({name: summarize(bundled(f"{name}.pcap"), entropy=True).flows[0]
+                 for name in ("plaintext-http", "mtls-tls12", "mtls-tls13")})  # as notebook 05 draws it
 
 
 def _matrix_figure() -> Any:
@@ -332,8 +348,7 @@ def _colour_only_in_figure(fig: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("make", [
-    pytest.param(_entropy_figure, id="pcap.entropy.plot", marks=pytest.mark.xfail(
-        reason="the three flows' lines share line style and marker: only colour tells them apart", strict=False)),
+    pytest.param(_entropy_figure, id="pcap.entropy.plot"),
     pytest.param(_matrix_figure, id="rbac_matrix.matrix_figure"),
 ])
 def test_plots_never_signal_with_colour_alone(make: Any) -> None:
@@ -344,3 +359,13 @@ def test_plots_never_signal_with_colour_alone(make: Any) -> None:
     assert fig.axes and (any(ax.get_lines() for ax in fig.axes) or any(ax.get_images() for ax in fig.axes))
     problems = _colour_only_in_figure(fig)
     assert not problems, problems
+
+
+def test_entropy_plot_names_each_flow_and_its_protocol() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = _entropy_figure()
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["client → server", "server → client"]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["plaintext-http (HTTP)", "mtls-tls12 (TLS 1.2)", "mtls-tls13 (TLS 1.3)", "random bytes"]

@@ -28,8 +28,11 @@ def test_toggles_change_the_audit_table_with_words_and_colours():
     assert widget.state.report.row("1.2.7").status == "FAIL"
     widget.controls["authorization_mode"].value = ""
     assert "default: AlwaysAllow" in widget.state.report.row("1.2.6").observed
-    widget.controls["admission_plugins"].value = ("NodeRestriction", "PodSecurityPolicy")
+    widget.plugins["PodSecurityPolicy"].value = True
+    assert widget.state.choices.admission_plugins == ("NodeRestriction", "PodSecurityPolicy")
     assert widget.state.report.row("then-vs-now: PodSecurityPolicy").status == "INFO"
+    widget.plugins["NodeRestriction"].value = False
+    assert widget.state.report.row("1.2.14").status == "FAIL"
     widget.controls["insecure_port"].value = True
     assert "then-vs-now: --insecure-port" in widget.state.report.statuses()
 
@@ -52,3 +55,20 @@ def test_static_rendering_and_pure_functions():
     assert "--token-auth-file=/etc/kubernetes/auth/tokens.csv" in state.text()
     assert command_line(FlagChoices()) == sorted(command_line(FlagChoices()))
     assert repr(apiserver_flags_widget()).startswith("flags the toggles control:")
+
+
+def test_not_given_is_a_choice_of_its_own():
+    from kslab.widgets import UNSET
+
+    widget = apiserver_flags_widget(profiling=None)
+    for name in ("anonymous_auth", "profiling", "extend_token_expiration"):
+        assert widget.controls[name].value == UNSET and widget.controls[name].label.startswith("not given")
+    assert not [a for a in command_line(FlagChoices(profiling=None)) if "profiling" in a]
+    assert "--profiling=false" in command_line(FlagChoices(profiling=False))
+
+
+def test_every_admission_plugin_is_a_named_checkbox():
+    widget = apiserver_flags_widget(admission_plugins=("EventRateLimit",))
+    assert [name for name, box in widget.plugins.items() if box.value] == ["EventRateLimit"]
+    assert "--enable-admission-plugins=EventRateLimit" in widget.state.argv
+    assert widget.plugins["PodSecurityPolicy"].description == "PodSecurityPolicy (2019; removed in 1.25)"

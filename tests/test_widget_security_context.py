@@ -57,3 +57,26 @@ def test_static_rendering_matches_the_widget() -> None:
     widget = security_context_widget(run_as_user=1000)
     assert repr(widget) == explore(Choices(run_as_user=1000)).text()
     assert "The hack (predicted)" in repr(widget) and "restricted: FAIL" in repr(widget)
+
+
+def test_unset_is_a_choice_of_its_own_and_leaves_the_field_out() -> None:
+    from kslab.widgets import UNSET
+
+    widget = security_context_widget(run_as_user=None)  # None still means "leave it out" …
+    assert widget.controls["run_as_user"].value == UNSET  # … and the dropdown shows "unset", not a blank
+    assert widget.controls["run_as_user"].label.startswith("unset")
+    assert Choices(run_as_user=None) == Choices() and "runAsUser" not in Choices().security_context()
+    assert Choices(run_as_user=0).security_context() == {"runAsUser": 0}  # 0 is a uid, not "unset"
+    widget.controls["allow_privilege_escalation"].value = False
+    assert widget.state.deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False}
+    widget.controls["allow_privilege_escalation"].value = UNSET
+    assert "securityContext" not in widget.state.deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_the_hack_table_says_each_outcome_in_words() -> None:
+    widget = security_context_widget(read_only_root_filesystem=True)
+    view = widget.hack_view.value
+    assert view.startswith("<table") and "<pre" not in view
+    assert ">stopped<" in view and ">works<" in view  # the page edit is stopped; id still shows root
+    assert "kslab-hack" in widget.hack_view._dom_classes and "kslab-verdicts" in widget.verdict_view._dom_classes

@@ -61,4 +61,4 @@ def injection_verdicts(pod_spec: Mapping[str, Any]) -> str:
             rows.append({"injection": "with Istio CNI" if cni else "istio-init (no CNI)", "level": level,
                          "verdict": "allowed" if verdict.allowed else
                          "refused: " + "; ".join(v.message for v in verdict.violations)})
-    return format_table(rows, ["injection", "level", "verdict"])
+    return format_table(rows, ["injection", "level", "verdict"], wrap={"verdict": 90}, blank_between=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -57,31 +57,41 @@ def random_level(window: int) -> float:
     return -256 * total
 
 
-def plot(flows: Sequence[Any], *, window: int = 256, ax: Any = None) -> Any:
-    """Plot the windowed entropy of each flow's two directions (needs ``entropy=True`` samples).
+#: How each flow is drawn, in turn: marker and line style as well as colour, so the flows can be told
+#: apart in grey print and by readers who do not see the colours.
+FLOW_STYLES = (("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", (0, (5, 1, 1, 1))), ("P", (0, (1, 3))))
+#: The two panels: which side's bytes each shows.
+DIRECTIONS = (("client", "client → server"), ("server", "server → client"))
 
-    Solid lines are client→server bytes, dotted lines server→client; the dashed line is what
-    random bytes would score in windows of this size. Returns the matplotlib Figure.
+
+def plot(flows: Mapping[str, Any] | Sequence[Any], *, window: int = 256, axes: Sequence[Any] | None = None) -> Any:
+    """Plot the windowed entropy of each flow (needs ``entropy=True`` samples): one panel per direction,
+    one line per flow with its own colour, marker and line style, named in the legend as
+    ``name (protocol)``. Flows given as a mapping are named by its keys, otherwise by their ids.
+    The dashed grey line is what random bytes score in windows of this size. Returns the Figure.
     """
     import matplotlib.pyplot as plt
 
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-    else:
-        fig = ax.figure
-    for flow in flows:
-        for side, arrow, style in (("client", "→", "-"), ("server", "←", ":")):
+    named = dict(flows) if isinstance(flows, Mapping) else {f"flow #{f.id}": f for f in flows}
+    if axes is None:
+        fig, axes = plt.subplots(2, 1, sharex=True, sharey=True, figsize=(8, 5))
+    fig = axes[0].figure
+    for ax, (side, title) in zip(axes, DIRECTIONS):
+        for i, (name, flow) in enumerate(named.items()):
             sample = flow.samples.get(side) if flow.samples else None
             if not sample:
                 continue
+            marker, dashes = FLOW_STYLES[i % len(FLOW_STYLES)]
             ys = profile(sample, window)
-            xs = [(i + 0.5) * window for i in range(len(ys))]
-            ax.plot(xs, ys, style, marker=".", label=f"{flow.label} {arrow}")
-    ax.axhline(random_level(window), color="grey", lw=0.8, ls="--", label="random bytes")
-    ax.set_ylim(0, 8.2)
-    ax.set_xlabel(f"byte offset in the stream ({window}-byte windows)")
-    ax.set_ylabel("entropy (bits/byte)")
-    ax.set_title("Byte entropy along each stream: plaintext stays low, ciphertext looks random")
-    ax.legend(fontsize="small", loc="lower right")
+            xs = [(k + 0.5) * window for k in range(len(ys))]
+            ax.plot(xs, ys, color=f"C{i}", marker=marker, markersize=4, linestyle=dashes,
+                    label=f"{name} ({flow.protocol_name})")
+        ax.axhline(random_level(window), color="grey", lw=0.8, ls=(0, (4, 3)), label="random bytes")
+        ax.set_ylim(0, 8.2)
+        ax.set_ylabel("bits/byte")
+        ax.set_title(title, fontsize="medium", loc="left")
+    axes[-1].set_xlabel(f"byte offset in the stream ({window}-byte windows)")
+    axes[0].legend(fontsize="small", loc="lower right", ncol=2)
+    fig.suptitle("Byte entropy along each stream: plaintext stays low, ciphertext looks random")
     fig.tight_layout()
     return fig

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,7 +72,30 @@ def dissect_client_hello(path: str | Path, flow_id: int = 1) -> str:
     length = int.from_bytes(data[3:5], "big")
     tls = _load_tls()
     record = tls.TLS(data[:5 + length])
-    return str(record.show(dump=True))
+    return fold_long_fields(str(record.show(dump=True)))
+
+
+def fold_long_fields(shown: str, width: int = 120) -> str:
+    """Scapy's ``show()`` text with each line wider than ``width`` (cipher suites, groups …) folded: its
+    value continues on more lines, under the value's start. No field or value is dropped.
+
+    >>> print(fold_long_fields("  |  groups    = [x25519, secp256r1, x448, secp521r1]", width=40))
+      |  groups    = [x25519, secp256r1,
+      |              x448, secp521r1]
+    """
+    from kslab.cli.output import wrap_cell
+
+    out = []
+    for line in shown.splitlines():
+        name, eq, value = line.partition("= ")
+        if len(line) <= width or not eq:
+            out.append(line)
+            continue
+        tree = re.match(r"[ |]*", name).group(0).rstrip()  # type: ignore[union-attr]  # scapy's "   |   |"
+        indent = tree + " " * (len(name) + len(eq) - len(tree))
+        first, *rest = wrap_cell(value, max(width - len(indent), 20))
+        out += [name + eq + first, *(indent + r for r in rest)]
+    return "\n".join(out)
 
 
 @dataclass

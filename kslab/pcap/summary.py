@@ -125,9 +125,14 @@ class FlowSummary:
     trace: list[tuple[float, int, int, int, int, bytes]] | None = field(default=None, repr=False)
 
     @property
+    def protocol_name(self) -> str:
+        """The protocol as a reader names it: ``HTTP``, ``TLS 1.3`` (``TLS`` when no version was seen)."""
+        return (self.tls.version or "TLS") if self.tls else self.protocol
+
+    @property
     def label(self) -> str:
-        """A short name for plots: protocol and version."""
-        return f"#{self.id} {self.tls.version or 'TLS'}" if self.tls else f"#{self.id} {self.protocol}"
+        """A short name for plots: id, protocol and version."""
+        return f"#{self.id} {self.protocol_name}"
 
     def eavesdropper(self) -> list[Leak]:
         """What someone capturing this flow can and cannot read (see :data:`LEAK_RULES`)."""
@@ -236,6 +241,10 @@ def _alpn_selected(f: FlowSummary) -> tuple[bool, str]:
     return False, "no ServerHello in the capture"
 
 
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _sizes(f: FlowSummary) -> tuple[bool, str]:
     return True, (f"{human_bytes(f.payload_bytes[0])} → / ← {human_bytes(f.payload_bytes[1])} "
                   f"in {f.packets[0] + f.packets[1]} packets over {f.duration:.3f} s")
@@ -251,7 +260,8 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
     _rule("all headers (cookies, tokens ...)", _is_http,
           lambda f: _http_value(f, lambda m: ", ".join(k for k, _ in m.headers) or None)),
     _rule("response status", _is_http, lambda f: _http_value(f, lambda m: m.start_line, "response")),
-    _rule("response body", _is_http, lambda f: _http_value(f, lambda m: m.body_text()[:120] or None, "response")),
+    _rule("response body", _is_http,
+          lambda f: _http_value(f, lambda m: _shortened(m.body_text(), 120) or None, "response")),
     _rule("server name (SNI)", _is_tls,
           lambda f: (True, _tls(f).sni) if _tls(f).sni else (False, "no SNI sent")),
     _rule("protocols offered (ALPN)", _is_tls,
@@ -272,8 +282,9 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
 )
 
 
-def side_by_side(flows: dict[str, FlowSummary], *, width: int = 36) -> str:
-    """The eavesdropper's checklist for several flows, one column each (values cut to ``width``).
+def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: int = 21) -> str:
+    """The eavesdropper's checklist for several flows, one column each, every value whole: a value wider
+    than ``width`` continues on the next lines of its column (four flows fit in 140 characters).
 
     A cell is the value read on the wire, ``(encrypted)`` or why it is not there in brackets, and
     ``-`` when the question does not apply (there is no certificate to ask about in plain HTTP).
@@ -287,10 +298,10 @@ def side_by_side(flows: dict[str, FlowSummary], *, width: int = 36) -> str:
             value = " ".join(leak.value.split())
             if not leak.visible:
                 value = "(encrypted)" if value.startswith("encrypted") else f"({value})"
-            cell = value if len(value) <= width else value[:width - 1] + "…"
-            table.setdefault(leak.fact, {"fact": leak.fact})[name] = cell
+            table.setdefault(leak.fact, {"fact": leak.fact})[name] = value
     rows = [{c: row.get(c, "-") for c in ["fact", *columns]} for row in table.values()]
-    return format_table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns])
+    return format_table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns],
+                        wrap={"fact": fact_width, **{c: width for c in columns}}, blank_between=True)
 
 
 # ---- building summaries ----------------------------------------------------------------------------
@@ -347,12 +358,15 @@ class CaptureSummary:
         return {**self.totals.to_dict(), "flows": [f.to_dict() for f in self.flows],
                 "nothing_to_see": nothing_to_see(self.totals)}
 
-    def table(self) -> str:
-        """One line per flow: the facts that matter most, as aligned text."""
+    def table(self, *, wrap: int | None = None) -> str:
+        """One line per flow: the facts that matter most, as aligned text (``wrap``: the long columns,
+        what and identities, continue on more lines of at most that many characters)."""
         from kslab.cli.output import format_table
 
+        long = {"what": wrap, "identities": wrap} if wrap else None
         return format_table([flow_row(f) for f in self.flows],
-                            ["id", "client", "server", "protocol", "what", "identities"])
+                            ["id", "client", "server", "protocol", "what", "identities"], wrap=long,
+                            blank_between=bool(wrap) and len(self.flows) > 1)
 
     def __str__(self) -> str:
         parts = [header_line(self.totals)]

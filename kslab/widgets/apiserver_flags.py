@@ -18,10 +18,12 @@ from typing import Any
 from kslab.audit import audit, bundled, read_apiserver
 from kslab.audit.report import COLOURS, AuditReport
 from kslab.audit.sources import ComponentInput
+from kslab.widgets import UNSET, Unset, is_set, spell_unset
 
 #: Admission plugins the widget offers; the last two are 2019's and no longer exist.
 PLUGINS = ("NodeRestriction", "EventRateLimit", "AlwaysPullImages", "DenyServiceExternalIPs", "AlwaysAdmit",
            "PodSecurityPolicy", "DenyEscalatingExec")
+REMOVED_PLUGINS = {"PodSecurityPolicy": "removed in 1.25", "DenyEscalatingExec": "removed in 1.21"}
 AUDIT_FLAGS = ("--audit-log-path=/var/log/kubernetes/audit/audit.log",
                "--audit-policy-file=/etc/kubernetes/audit/audit-policy.yaml",
                "--audit-log-maxage=30", "--audit-log-maxbackup=10", "--audit-log-maxsize=100")
@@ -35,19 +37,23 @@ CONTROLLED = ("anonymous-auth", "authorization-mode", "profiling", "enable-admis
 
 @dataclass(frozen=True)
 class FlagChoices:
-    """The flags the widget toggles; the defaults are kubeadm v1.33's."""
+    """The flags the widget toggles; the defaults are kubeadm v1.33's (``UNSET`` = the flag is not given;
+    ``None`` is read the same way)."""
 
-    anonymous_auth: bool | None = None  # None = flag not given (the server's default: true)
+    anonymous_auth: bool | Unset = UNSET  # not given: the server's default, true
     authorization_mode: str = "Node,RBAC"  # "" = flag not given (the default: AlwaysAllow)
-    profiling: bool | None = None
+    profiling: bool | Unset = UNSET
     admission_plugins: tuple[str, ...] = ("NodeRestriction",)
     audit_log: bool = False
     kubelet_certificate_authority: bool = False
     encryption_at_rest: bool = False
     strong_ciphers: bool = False
-    extend_token_expiration: bool | None = None
+    extend_token_expiration: bool | Unset = UNSET
     token_auth_file: bool = False
     insecure_port: bool = False  # 2019: --insecure-port=8080
+
+    def __post_init__(self) -> None:
+        spell_unset(self, "anonymous_auth", "profiling", "extend_token_expiration")
 
 
 def _base_argv() -> list[str]:
@@ -62,11 +68,11 @@ def command_line(choices: FlagChoices) -> list[str]:
     ['--anonymous-auth=false']
     """
     argv = _base_argv()
-    if choices.anonymous_auth is not None:
+    if is_set(choices.anonymous_auth):
         argv.append(f"--anonymous-auth={str(choices.anonymous_auth).lower()}")
     if choices.authorization_mode:
         argv.append(f"--authorization-mode={choices.authorization_mode}")
-    if choices.profiling is not None:
+    if is_set(choices.profiling):
         argv.append(f"--profiling={str(choices.profiling).lower()}")
     if choices.admission_plugins:
         argv.append("--enable-admission-plugins=" + ",".join(choices.admission_plugins))
@@ -78,7 +84,7 @@ def command_line(choices: FlagChoices) -> list[str]:
         argv.append("--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml")
     if choices.strong_ciphers:
         argv.append(f"--tls-cipher-suites={STRONG_CIPHERS}")
-    if choices.extend_token_expiration is not None:
+    if is_set(choices.extend_token_expiration):
         argv.append(f"--service-account-extend-token-expiration={str(choices.extend_token_expiration).lower()}")
     if choices.token_auth_file:
         argv.append("--token-auth-file=/etc/kubernetes/auth/tokens.csv")
@@ -126,54 +132,68 @@ def table_html(report: AuditReport) -> str:
                     f"font-weight:bold;text-align:center;padding:0 6px'>{r.status}</td>"
                     f"<td title='{html.escape(r.why)}'>{html.escape(r.title)}</td>"
                     f"<td><code>{html.escape(r.observed)}</code></td></tr>")
-    return (f"<b>{html.escape(report.summary())}</b><table><tr><th>ID</th><th>Status</th><th>Check</th>"
+    return (f"<b>{html.escape(report.summary())}</b><table style='line-height:1.4'><tr><th>ID</th><th>Status</th><th>Check</th>"
             f"<th>Observed</th></tr>{''.join(rows)}</table>")
 
 
 class ApiserverFlagsWidget:
     """Labelled controls for API server flags → the command line and its CIS audit.
 
-    ``.controls`` maps each :class:`FlagChoices` field to its control; ``.state`` is the current
-    :class:`Explored`.
+    ``.controls`` maps each :class:`FlagChoices` field to its control, except the admission plugins:
+    ``.plugins`` holds one checkbox per plugin. ``.state`` is the current :class:`Explored`.
     """
 
     def __init__(self) -> None:
         import ipywidgets as w  # noqa: PLC0415 - only when a widget is made
 
-        style = {"description_width": "initial"}
-        tri = [("not given (default)", None), ("true", True), ("false", False)]
+        # a dropdown's label takes what it needs, its box a fixed width: long flag names squeeze nothing
+        def dropdown(flag: str, options: list[tuple[str, Any]], value: Any, tooltip: str) -> Any:
+            return w.Dropdown(options=options, value=value, description=flag, tooltip=tooltip,
+                              style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+
+        def checkbox(label: str, tooltip: str = "") -> Any:
+            return w.Checkbox(description=label, tooltip=tooltip or label, indent=False,
+                              layout=w.Layout(width="auto", margin="0 24px 0 0"))
+
+        tri = [("not given (default: true)", UNSET), ("true", True), ("false", False)]
         self.controls: dict[str, Any] = {
-            "anonymous_auth": w.Dropdown(options=tri, value=None, description="--anonymous-auth", style=style,
-                                         tooltip="may callers without credentials reach the API as system:anonymous?"),
-            "authorization_mode": w.Dropdown(
-                options=[("not given (AlwaysAllow)", ""), ("AlwaysAllow", "AlwaysAllow"), ("RBAC", "RBAC"),
-                         ("Node,RBAC", "Node,RBAC")], value="Node,RBAC", description="--authorization-mode",
-                style=style, tooltip="who decides what an authenticated caller may do"),
-            "profiling": w.Dropdown(options=tri, value=None, description="--profiling", style=style,
-                                    tooltip="the /debug/pprof endpoints"),
-            "admission_plugins": w.SelectMultiple(options=PLUGINS, value=("NodeRestriction",), rows=len(PLUGINS),
-                                                  description="--enable-admission-plugins", style=style,
-                                                  tooltip="the last two are 2019's and were removed"),
-            "audit_log": w.Checkbox(description="audit log (path, policy, 30 days, 10 files, 100 MB)", style=style),
-            "kubelet_certificate_authority": w.Checkbox(description="--kubelet-certificate-authority", style=style,
-                                                        tooltip="verify kubelets' serving certificates"),
-            "encryption_at_rest": w.Checkbox(description="--encryption-provider-config (KMS v2)", style=style,
-                                             tooltip="encrypt Secrets in etcd"),
-            "strong_ciphers": w.Checkbox(description="--tls-cipher-suites (strong only)", style=style),
-            "extend_token_expiration": w.Dropdown(options=tri, value=None,
-                                                  description="--service-account-extend-token-expiration",
-                                                  style=style, tooltip="stretch projected tokens to a year?"),
-            "token_auth_file": w.Checkbox(description="--token-auth-file (static tokens)", style=style),
-            "insecure_port": w.Checkbox(description="--insecure-port=8080 (as in 2019)", style=style,
-                                        tooltip="removed in 1.24: see the then-vs-now row"),
+            "anonymous_auth": dropdown("--anonymous-auth", tri, UNSET,
+                                       "may callers without credentials reach the API as system:anonymous?"),
+            "authorization_mode": dropdown(
+                "--authorization-mode", [("not given (AlwaysAllow)", ""), ("AlwaysAllow", "AlwaysAllow"),
+                                         ("RBAC", "RBAC"), ("Node,RBAC", "Node,RBAC")], "Node,RBAC",
+                "who decides what an authenticated caller may do"),
+            "profiling": dropdown("--profiling", tri, UNSET, "the /debug/pprof endpoints"),
+            "extend_token_expiration": dropdown("--service-account-extend-token-expiration", tri, UNSET,
+                                                "stretch projected tokens to a year?"),
+            "audit_log": checkbox("audit log (path, policy, 30 days, 10 files, 100 MB)", "the --audit-log-* flags"),
+            "kubelet_certificate_authority": checkbox("--kubelet-certificate-authority",
+                                                      "verify kubelets' serving certificates"),
+            "encryption_at_rest": checkbox("--encryption-provider-config (KMS v2)", "encrypt Secrets in etcd"),
+            "strong_ciphers": checkbox("--tls-cipher-suites (strong only)"),
+            "token_auth_file": checkbox("--token-auth-file (static tokens)"),
+            "insecure_port": checkbox("--insecure-port=8080 (as in 2019)", "removed in 1.24: see the then-vs-now row"),
         }
+        self.plugins: dict[str, Any] = {
+            name: checkbox(f"{name} (2019; {REMOVED_PLUGINS[name]})" if name in REMOVED_PLUGINS else name,
+                           f"--enable-admission-plugins=…,{name}")
+            for name in PLUGINS}
+        for name in FlagChoices().admission_plugins:  # kubeadm's
+            self.plugins[name].value = True
         self.flags_view, self.table_view = w.HTML(), w.HTML()
-        for control in self.controls.values():
+        for control in [*self.controls.values(), *self.plugins.values()]:
             control.observe(self.render, names="value")
-        items = list(self.controls.values())
+        wrapping = w.Layout(flex_flow="row wrap", align_items="center")
+        dropdowns = [c for c in self.controls.values() if isinstance(c, w.Dropdown)]
+        others = [c for c in self.controls.values() if not isinstance(c, w.Dropdown)]
         self.box = w.VBox([
             w.HTML("<b>kube-apiserver flags</b> (start: kubeadm v1.33's defaults)"),
-            w.HBox([w.VBox(items[:4]), w.VBox(items[4:])]),
+            w.GridBox(dropdowns, layout=w.Layout(grid_template_columns="max-content max-content",
+                                                 grid_gap="2px 32px")),
+            w.HTML("<code>--enable-admission-plugins</code> (ticked: named in the flag)"),
+            w.Box(list(self.plugins.values()), layout=wrapping),
+            w.HTML("Other flags (ticked: given)"),
+            w.Box(others, layout=wrapping),
             w.HTML("<b>Flags the toggles control</b>"), self.flags_view,
             w.HTML("<b>CIS cis-1.12 audit</b>"), self.table_view,
         ])
@@ -181,9 +201,9 @@ class ApiserverFlagsWidget:
 
     @property
     def choices(self) -> FlagChoices:
-        values = {name: control.value for name, control in self.controls.items()}
-        values["admission_plugins"] = tuple(values["admission_plugins"])
-        return FlagChoices(**values)
+        plugins = tuple(name for name, box in self.plugins.items() if box.value)
+        return FlagChoices(**{name: control.value for name, control in self.controls.items()},
+                           admission_plugins=plugins)
 
     def render(self, _: Any = None) -> None:
         self.state = explore(self.choices)
@@ -205,5 +225,9 @@ def apiserver_flags_widget(**initial: Any) -> ApiserverFlagsWidget:
     """The explorer, optionally starting from some choices (``profiling=False`` …)."""
     widget = ApiserverFlagsWidget()
     for name, value in asdict(replace(FlagChoices(), **initial)).items():
-        widget.controls[name].value = tuple(value) if isinstance(value, list) else value
+        if name == "admission_plugins":
+            for plugin, box in widget.plugins.items():
+                box.value = plugin in value
+        else:
+            widget.controls[name].value = value
     return widget

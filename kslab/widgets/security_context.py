@@ -20,32 +20,39 @@ from kslab.hack import HackReport
 from kslab.manifests.render import to_yaml
 from kslab.manifests.webapp import PORT, webapp_deployment
 from kslab.pss import Verdict, evaluate
+from kslab.widgets import UNSET, Unset, is_set, spell_unset
+
+#: What the widget's hack table says for each predicted outcome (in words: colour only underlines it).
+HACK_WORDS = {True: "works", False: "stopped", None: "not run"}
 
 
 @dataclass(frozen=True)
 class Choices:
-    """The settings the widget toggles (None = leave the field unset)."""
+    """The settings the widget toggles (``UNSET`` = leave the field out; ``None`` is read the same way)."""
 
-    run_as_user: int | None = None
+    run_as_user: int | Unset = UNSET
     run_as_non_root: bool = False
     read_only_root_filesystem: bool = False
-    allow_privilege_escalation: bool | None = None
+    allow_privilege_escalation: bool | Unset = UNSET
     privileged: bool = False
     drop_all: bool = False
     add_net_admin: bool = False
     seccomp_runtime_default: bool = False
     host_port: bool = False
 
+    def __post_init__(self) -> None:
+        spell_unset(self, "run_as_user", "allow_privilege_escalation")
+
     def security_context(self) -> dict[str, Any]:
         """The container ``securityContext`` these choices make."""
         sc: dict[str, Any] = {}
-        if self.run_as_user is not None:
+        if is_set(self.run_as_user):
             sc["runAsUser"] = self.run_as_user
         if self.run_as_non_root:
             sc["runAsNonRoot"] = True
         if self.read_only_root_filesystem:
             sc["readOnlyRootFilesystem"] = True
-        if self.allow_privilege_escalation is not None:
+        if is_set(self.allow_privilege_escalation):
             sc["allowPrivilegeEscalation"] = self.allow_privilege_escalation
         if self.privileged:
             sc["privileged"] = True
@@ -99,10 +106,39 @@ def _pre(text: str) -> str:
     return f'<pre style="margin:0;white-space:pre-wrap">{html.escape(text)}</pre>'
 
 
+def hack_rows(report: HackReport) -> list[tuple[str, str, str, str]]:
+    """The predicted hack as the widget's table shows it: (step, what the shell shows, outcome, why).
+
+    >>> from kslab.manifests.webapp import webapp_deployment
+    >>> hack_rows(hack.predict(webapp_deployment({"readOnlyRootFilesystem": True})))[1][:3]
+    ('edit the served page', 'Read-only file system', 'stopped')
+    """
+    return [(r.step.title, r.predicted.shown, HACK_WORDS[r.predicted.works], r.predicted.why) for r in report.rows]
+
+
+_OUTCOME_COLOURS = {"works": "#cf222e", "stopped": "#1a7f37"}  # the attacker's success is the bad news
+_CELL = "text-align:left;vertical-align:top;padding:2px 8px;border-bottom:1px solid #d0d7de"
+
+
+def hack_html(report: HackReport) -> str:
+    """The predicted hack as an HTML table: each outcome in words, coloured for the eye, long reasons
+    wrapping between words."""
+    head = "".join(f'<th style="{_CELL};white-space:nowrap">{h}</th>' for h in ("step", "predicted", "the hack", "why"))
+    body = []
+    for step, shown, outcome, why in hack_rows(report):
+        colour = _OUTCOME_COLOURS.get(outcome, "#6e7781")
+        body.append(f'<tr><td style="{_CELL}">{html.escape(step)}</td>'
+                    f'<td style="{_CELL}"><code>{html.escape(shown)}</code></td>'
+                    f'<td style="{_CELL};color:{colour};font-weight:bold;white-space:nowrap">{outcome}</td>'
+                    f'<td style="{_CELL}">{html.escape(why)}</td></tr>')
+    return (f'<table style="border-collapse:collapse;width:100%;line-height:1.4">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
 def _verdict_html(verdict: Verdict) -> str:
     word, colour = ("PASS", "#1a7f37") if verdict.allowed else ("FAIL", "#cf222e")
     items = "".join(f"<li>{html.escape(v.message)}</li>" for v in verdict.violations)
-    return (f'<div style="border-left:4px solid {colour};padding:2px 8px;margin-bottom:4px">'
+    return (f'<div style="border-left:4px solid {colour};padding:2px 8px;margin-bottom:4px;line-height:1.4">'
             f"<b>{html.escape(str(verdict.policy))}: {word}</b><ul style='margin:0'>{items}</ul></div>")
 
 
@@ -116,15 +152,16 @@ class SecurityContextWidget:
         self.lab, self.image = lab, image
         style = {"description_width": "initial"}
         self.controls: dict[str, Any] = {
-            "run_as_user": w.Dropdown(options=[("unset (image default: root)", None), ("0 (root)", 0), ("1000", 1000)],
-                                      value=None, description="runAsUser", style=style,
+            "run_as_user": w.Dropdown(options=[("unset (image default: root)", UNSET), ("0 (root)", 0), ("1000", 1000)],
+                                      value=UNSET, description="runAsUser", style=style,
                                       tooltip="the uid the container's process runs as"),
             "run_as_non_root": w.Checkbox(description="runAsNonRoot: true", style=style,
                                           tooltip="the kubelet refuses to start a container running as root"),
             "read_only_root_filesystem": w.Checkbox(description="readOnlyRootFilesystem: true", style=style,
                                                     tooltip="mount the image's filesystem read-only"),
-            "allow_privilege_escalation": w.Dropdown(options=[("unset (allowed)", None), ("true", True), ("false", False)],
-                                                     value=None, description="allowPrivilegeEscalation", style=style,
+            "allow_privilege_escalation": w.Dropdown(options=[("unset (allowed)", UNSET), ("true", True),
+                                                              ("false", False)],
+                                                     value=UNSET, description="allowPrivilegeEscalation", style=style,
                                                      tooltip="false sets no_new_privs: setuid programs "
                                                                          "no longer grant privileges"),
             "privileged": w.Checkbox(description="privileged: true", style=style,
@@ -139,6 +176,8 @@ class SecurityContextWidget:
                                     tooltip="bind the node's port 3000 (baseline forbids it)"),
         }
         self.yaml_view, self.verdict_view, self.hack_view = w.HTML(), w.HTML(), w.HTML()
+        self.verdict_view.add_class("kslab-verdicts")  # stable names for the browser tests
+        self.hack_view.add_class("kslab-hack")
         self.status = w.HTML()
         self.apply_button = w.Button(description="Apply and run the hack", icon="play",
                                      tooltip="deploy this manifest in the lab namespace and run the hack in the pod")
@@ -150,9 +189,10 @@ class SecurityContextWidget:
             w.HTML("<b>Container securityContext</b>"),
             w.HBox([w.VBox(list(self.controls.values())[:4]), w.VBox(list(self.controls.values())[4:])]),
             *buttons,
-            w.HBox([w.VBox([w.HTML("<b>Manifest</b>"), self.yaml_view], layout=w.Layout(width="45%")),
+            w.HBox([w.VBox([w.HTML("<b>Manifest</b>"), self.yaml_view], layout=w.Layout(width="38%")),
                     w.VBox([w.HTML("<b>Pod Security Standards</b>"), self.verdict_view,
-                            w.HTML("<b>The hack (predicted)</b>"), self.hack_view], layout=w.Layout(width="55%"))]),
+                            w.HTML("<b>The hack (predicted)</b>"), self.hack_view],
+                           layout=w.Layout(width="62%", padding="0 0 0 12px"))]),
         ])
         self.render()
 
@@ -164,7 +204,7 @@ class SecurityContextWidget:
         self.state = explore(self.choices, image=self.image)
         self.yaml_view.value = _pre(self.state.yaml())
         self.verdict_view.value = _verdict_html(self.state.baseline) + _verdict_html(self.state.restricted)
-        self.hack_view.value = _pre(self.state.hack.table())
+        self.hack_view.value = hack_html(self.state.hack)
 
     def apply(self, _: Any = None) -> HackReport | None:
         """Live only: deploy the manifest and run the hack in its pod; shows observed next to predicted."""

@@ -48,8 +48,9 @@ for c in architecture.COMPONENTS:
         print(f"    security: {c.security_note}")
 
 # %% [markdown]
-# The same facts as a picture. Arrows show who starts the conversation: the node components call the API
-# server, and the API server calls back to the kubelet for `kubectl exec`, `logs` and `port-forward`.
+# The same facts as a picture. Arrows show who starts the conversation: the other components call the API
+# server (hover over an arrow to see what for), only the API server talks to etcd, and the API server
+# calls back to the kubelet for `kubectl exec`, `logs` and `port-forward`.
 
 # %%
 architecture.diagram()

@@ -163,7 +163,7 @@ wire
 # %%
 from kslab.pcap import bundled, summarize
 
-print(summarize(wire.path).table())
+print(summarize(wire.path).table(wrap=44))
 
 # %% [markdown]
 # ### Reading captures: plain HTTP first
@@ -288,13 +288,14 @@ for name, flow in flows.items():
     print(f"{name:<15}", ", ".join(f"{side} → {bits:.2f} bits/byte" for side, bits in flow.entropy.items()))
 
 # %% [markdown]
-# Along the stream, in 256-byte windows (the dashed line is what random bytes score in such windows):
-# the TLS handshake's structure shows in the first windows, then the ciphertext looks random.
+# Along the stream, in 256-byte windows, one panel per direction (the grey dashed line is what random
+# bytes score in such windows): the TLS handshake's structure shows in the first windows, then the
+# ciphertext looks random.
 
 # %%
 from kslab.pcap.entropy import plot
 
-plot(list(flows.values()));
+plot(flows);
 
 # %% [markdown]
 # ## Then vs now

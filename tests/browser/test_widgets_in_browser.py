@@ -2,8 +2,9 @@
 to exactly what kslab computes for the new settings (the kernel round trip works), with the expected
 security meaning. Screenshots of each widget before and after are saved in ``artifacts/screenshots/``.
 
-The widgets' parts are found by what a student sees: controls by their accessible names (their
-descriptions, the Kubernetes field or flag names), views by the words they show.
+Controls are found by what a student sees, their accessible names (their descriptions, the
+Kubernetes field or flag names); views by stable CSS classes where the widget gives them
+(``kslab-verdicts``, ``kslab-hack``), otherwise by the words they show.
 """
 
 from __future__ import annotations
@@ -28,6 +29,24 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+#: Text the page shortens with an ellipsis because its box is too narrow for it.
+_CUT_OFF_JS = """
+root => [...root.querySelectorAll('*')]
+  .filter(e => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.textContent.trim())
+"""
+
+
+def chosen(select: Any) -> str:
+    """The option a dropdown shows (ipywidgets writes its spaces as no-break spaces)."""
+    return " ".join(words(select.locator("option:checked").inner_text()))
+
+
+def cut_off(root: Any) -> list[str]:
+    """The labels and values inside ``root`` that are cut off."""
+    return list(root.evaluate(_CUT_OFF_JS))
+
+
 def eventually(check: Any, page: Any, timeout: float = 15) -> None:
     """Run ``check`` (which asserts) until it passes: the kernel answers a toggle asynchronously, and one
     toggle may update several views. After ``timeout`` seconds its last failure is raised."""
@@ -44,14 +63,10 @@ def eventually(check: Any, page: Any, timeout: float = 15) -> None:
 
 # --- notebook 03: the security-context explorer ---------------------------------------------------------
 
-def _hack_rows(text: str) -> dict[str, tuple[str, str]]:
-    """``step -> (predicted, hack works?)`` from the hack table as shown."""
-    rows = {}
-    for line in text.strip().splitlines()[1:]:
-        cols = re.split(r"\s{2,}", line.strip())
-        if len(cols) >= 3:
-            rows[cols[0]] = (cols[1], cols[2])
-    return rows
+def _table_cells(table: Any) -> list[list[str]]:
+    """The text of each body row's cells, as shown."""
+    return table.locator("tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('td')].map(td => td.innerText.trim()))")
 
 
 def _verdicts(text: str) -> dict[str, str]:
@@ -59,21 +74,25 @@ def _verdicts(text: str) -> dict[str, str]:
 
 
 class SecurityContextView:
-    """The security-context widget as the page shows it."""
+    """The security-context widget as the page shows it: its views by their stable classes
+    (``kslab-verdicts``, ``kslab-hack``), its controls by their accessible names."""
 
     def __init__(self, lab: LabPage) -> None:
-        views = lab.widget_outputs().filter(has_text="Pod Security Standards")
+        views = lab.widget_outputs().filter(has=lab.page.locator(".kslab-hack"))
         assert views.count() == 1, f"expected one security-context widget, found {views.count()}"
         self.root = views.first
-        self.verdicts = self.root.locator(".widget-html-content", has_text=re.compile(r"restricted:\S+: (PASS|FAIL)"))
-        self.hack = self.root.locator(".widget-html-content pre", has_text=re.compile(r"^step\s+predicted"))
+        self.verdicts = self.root.locator(".kslab-verdicts")
+        self.hack = self.root.locator(".kslab-hack table")
 
     def control(self, role: str, name: str) -> Any:
         return self.root.get_by_role(role, name=name, exact=True)
 
-    def state(self) -> tuple[str, str]:
-        return str(self.verdicts.inner_text()), str(self.hack.inner_text())
+    def hack_rows(self) -> list[list[str]]:
+        return _table_cells(self.hack)
 
+    def outcomes(self) -> dict[str, tuple[str, str]]:
+        """``step -> (predicted, outcome)`` from the hack table as shown."""
+        return {row[0]: (row[1], row[2]) for row in self.hack_rows()}
 
 def _expected(**choices: Any) -> Any:
     from kslab.widgets.security_context import Choices, explore
@@ -83,13 +102,15 @@ def _expected(**choices: Any) -> Any:
 
 def _assert_shows(view: SecurityContextView, expected: Any) -> None:
     """The page shows exactly kslab's verdicts, violations and predicted hack for these choices."""
-    verdicts, hack = view.state()
+    from kslab.widgets.security_context import hack_rows
+
+    verdicts = view.verdicts.inner_text()
     assert _verdicts(verdicts) == {"baseline": "PASS" if expected.baseline.allowed else "FAIL",
                                    "restricted": "PASS" if expected.restricted.allowed else "FAIL"}
     shown = {line.strip() for line in verdicts.splitlines() if line.strip() and not _verdicts(line)}
     assert shown == {v.message for verdict in (expected.baseline, expected.restricted)
                      for v in verdict.violations}
-    assert words(hack) == words(expected.hack.table())
+    assert view.hack_rows() == [list(row) for row in hack_rows(expected.hack)]
 
 
 def test_03_security_context_widget_responds(lab: LabPage) -> None:
@@ -101,11 +122,16 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
 
     # the default: root, writable, escalation allowed — baseline passes, restricted does not, the hack works
     _assert_shows(view, _expected())
-    verdicts, hack = view.state()
+    verdicts = view.verdicts.inner_text()
     assert _verdicts(verdicts) == {"baseline": "PASS", "restricted": "FAIL"}
     assert "allowPrivilegeEscalation != false" in verdicts
-    rows = _hack_rows(hack)
-    assert rows["edit the served page"][1] == "yes" and rows["who am I (id)"][0].startswith("uid=0")
+    rows = view.outcomes()
+    assert rows["edit the served page"][1] == "works" and rows["who am I (id)"][0].startswith("uid=0")
+    for field in ("runAsUser", "allowPrivilegeEscalation"):  # "unset" shown, not a blank box
+        assert chosen(view.control("combobox", field)).startswith("unset"), field
+    assert not cut_off(view.root), cut_off(view.root)
+    # the widths let the reasons wrap between words: no cell is cut or overflows the view
+    assert view.hack.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth + 1")
 
     # tick readOnlyRootFilesystem and set allowPrivilegeEscalation to false
     view.control("checkbox", "readOnlyRootFilesystem: true").check()
@@ -113,12 +139,12 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     eventually(lambda: _assert_shows(view, _expected(read_only_root_filesystem=True,
                                                      allow_privilege_escalation=False)), page)
     lab.screenshot(view.root, "03-security-context-2-readonly-noescalation")
-    verdicts, hack = view.state()
+    verdicts = view.verdicts.inner_text()
     assert "allowPrivilegeEscalation != false" not in verdicts  # that violation is gone …
     assert _verdicts(verdicts)["restricted"] == "FAIL"  # … but runAsNonRoot, capabilities, seccomp remain
-    rows = _hack_rows(hack)
-    assert rows["edit the served page"] == ("Read-only file system", "no")
-    assert rows["who am I (id)"][1] == "yes"  # still root: the filesystem stops the edit, not the user
+    rows = view.outcomes()
+    assert rows["edit the served page"] == ("Read-only file system", "stopped")
+    assert rows["who am I (id)"][1] == "works"  # still root: the filesystem stops the edit, not the user
 
     # all the way: a non-root user, no capabilities, the runtime's seccomp profile → restricted passes
     view.control("combobox", "runAsUser").select_option(label="1000")
@@ -128,9 +154,8 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     hardened = {"run_as_user": 1000, "run_as_non_root": True, "read_only_root_filesystem": True,
                 "allow_privilege_escalation": False, "drop_all": True, "seccomp_runtime_default": True}
     eventually(lambda: _assert_shows(view, _expected(**hardened)), page)
-    verdicts, hack = view.state()
-    assert _verdicts(verdicts) == {"baseline": "PASS", "restricted": "PASS"}
-    assert all(works == "no" for _, works in _hack_rows(hack).values()), hack
+    assert _verdicts(view.verdicts.inner_text()) == {"baseline": "PASS", "restricted": "PASS"}
+    assert all(outcome == "stopped" for _, outcome in view.outcomes().values()), view.hack_rows()
     lab.screenshot(view.root, "03-security-context-3-restricted")
 
     # and privileged: baseline fails now
@@ -159,6 +184,16 @@ def test_02_apiserver_flags_widget_changes_the_audit(lab: LabPage) -> None:
     root = views.first
     table = root.locator("table").filter(has_text="Status")
     lab.screenshot(root, "02-apiserver-flags-1-default")
+
+    # every control has room: each dropdown shows its choice, every flag and plugin name is whole
+    for flag in ("--anonymous-auth", "--profiling", "--service-account-extend-token-expiration"):
+        select = root.get_by_role("combobox", name=flag, exact=True)
+        assert chosen(select).startswith("not given"), flag
+        box = select.bounding_box()
+        assert box and box["width"] > 120, f"{flag}: its dropdown is squeezed to {box}"
+    assert not cut_off(root), cut_off(root)
+    for plugin in ("NodeRestriction", "DenyServiceExternalIPs", "PodSecurityPolicy (2019; removed in 1.25)"):
+        assert root.get_by_role("checkbox", name=plugin, exact=True).is_visible()
 
     default = explore(FlagChoices())
     shown = _audit_rows(table)
@@ -267,6 +302,11 @@ def test_05_capture_comparison_and_entropy_plot_render(lab: LabPage) -> None:
     assert "GET /details/0" in shown and "spiffe://cluster.local/ns/" in shown and "(encrypted)" in shown
     box = output.first.bounding_box()
     assert box and box["width"] > 400 and box["height"] > 150, box
+    # it fits the window: the page shows each of its lines on one line, none folded over
+    pre = output.first.locator("pre").evaluate(
+        "p => ({height: p.getBoundingClientRect().height, line: parseFloat(getComputedStyle(p).lineHeight)})")
+    lines = str(expected).count("\n") + 1
+    assert pre["height"] < (lines + 1) * pre["line"], f"{lines} lines take {pre['height'] / pre['line']:.1f}"
     lab.screenshot(output.first, "05-side-by-side")
 
     # the byte-entropy plot: one picture, loaded, of a real size, with something drawn in it
