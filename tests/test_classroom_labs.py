@@ -4,6 +4,7 @@ selects, computed from the classroom's own objects (the live side is tests/live/
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from kslab import settings
 from kslab.classroom import objects as build
@@ -106,3 +107,27 @@ def test_pod_security_in_a_students_namespace_labels_predicted_and_observed() ->
     assert not both.allowed  # the question asked was about the restricted namespace
     assert text.index("REJECTED — predicted") < text.index("In your namespace kslab-ada") < text.index(
         f"ADMITTED — {OBSERVED}")
+
+
+def test_permissions_are_checked_in_the_contexts_namespace_by_default(tmp_path, monkeypatch) -> None:
+    import kslab
+    from kslab.cluster.lab import Lab
+    from kslab.cluster.modes import ModeChoice
+    from kslab.cluster.permissions import check_permissions
+
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "class",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "class", "context": {"cluster": "c", "user": "u", "namespace": "kslab-ada"}},
+                     {"name": "admin", "context": {"cluster": "c", "user": "u"}}]}))
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+
+    def lab(context: str) -> Lab:  # the context as chosen; offline, so nothing is asked of a cluster
+        return Lab(ModeChoice("offline", context, True, "a test"))
+
+    assert check_permissions(lab("class")).namespace == "kslab-ada"
+    assert check_permissions(lab("admin")).namespace == "default"
+    assert check_permissions(lab("class"), namespace="x").namespace == "x"
+    assert check_permissions(kslab.connect(mode="offline")).namespace == "default"

@@ -35,8 +35,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     check = sub.add_parser("check", parents=parents,
                            help="check with access reviews that you have the permissions the labs need")
     check.add_argument("--context", help="kube context to check (default: KSLAB_CONTEXT or the course cluster)")
-    check.add_argument("-n", "--namespace", default="default",
-                       help="namespace to check namespaced permissions in (default: default)")
+    check.add_argument("-n", "--namespace", default=None,
+                       help="namespace to check namespaced permissions in (default: the context's, else default)")
     clean = sub.add_parser("clean", parents=parents, help="delete what kslab created (by its labels)")
     which = clean.add_mutually_exclusive_group(required=True)
     which.add_argument("lab", nargs="?", help="the lab whose objects to delete, e.g. 03")

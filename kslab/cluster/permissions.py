@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-#: Namespaced needs are checked in this namespace unless one is given (the student's own).
+#: Namespaced needs are checked here when neither the caller nor the kubeconfig's context names a namespace.
 DEFAULT_NAMESPACE = "default"
 
 
@@ -161,12 +161,15 @@ class PermissionReport:
     __repr__ = __str__
 
 
-def check_permissions(lab: Any, *, namespace: str = DEFAULT_NAMESPACE,
+def check_permissions(lab: Any, *, namespace: str | None = None,
                       needs: tuple[Need, ...] = NEEDS) -> PermissionReport:
     """Ask the API server about every need (SelfSubjectAccessReview) and report per lab.
 
-    Offline nothing is asked: the report lists the needs, for the student to check later.
+    Namespaced needs are checked in ``namespace``; by default the one the kubeconfig's context names
+    (a classroom student's own), else ``default``. Offline nothing is asked: the report lists the
+    needs, for the student to check later.
     """
+    namespace = namespace or getattr(lab, "namespace", None) or DEFAULT_NAMESPACE
     rows = []
     for need in needs:
         ns = need.namespace_for(namespace)

@@ -229,15 +229,11 @@ def _audit_kubelet(lab: Any) -> Any:
 def _permissions(lab: Any) -> Any:
     from kslab.cluster.permissions import check_permissions
 
-    return check_permissions(lab, namespace=lab_namespace(lab))
-
-
-def lab_namespace(lab: Any) -> str:
-    """The namespace the student's kubeconfig names (what a classroom-aware lab would work in)."""
-    from kubernetes import config
-
-    _, active = config.list_kube_config_contexts(config_file=os.environ["KUBECONFIG"])
-    return str(active["context"]["namespace"])
+    report = check_permissions(lab)  # in the namespace the student's kubeconfig names
+    assert report.namespace == lab.namespace and report.namespace.startswith("kt")
+    own = [r for r in report.rows if r.namespace == lab.namespace]
+    assert own and all(r.allowed for r in own), [r.permission for r in own if not r.allowed]
+    return report
 
 
 def _catalog(lab: Any) -> Any:
