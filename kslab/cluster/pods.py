@@ -236,9 +236,21 @@ def deploy_and_wait(lab: Any, obj: Mapping[str, Any], *, namespace: str, lab_nam
 
 
 def admit_pod(lab: Any, pod: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
-    """Server-side dry-run create of a Pod in ``namespace``: ``(admitted, the server's message)``."""
+    """Server-side dry-run create of a Pod (or workload) in ``namespace``: ``(admitted, the server's message)``.
+
+    In a namespace shared with the other labs an object of that name may exist (the hack's Deployment
+    ``webapp``): the server then answers 409 — *after* admission let it through — so the dry run is
+    asked again under another name, to get the answer itself.
+    """
     ensure_service_account(lab, namespace, (pod.get("spec") or {}).get("serviceAccountName") or "default")
-    return lab.admit(pod, namespace=namespace)
+    try:
+        return lab.admit(pod, namespace=namespace)
+    except ApiError as err:
+        if err.status != 409:
+            raise
+    meta = pod.get("metadata") or {}
+    return lab.admit({**pod, "metadata": {**meta, "name": f"{meta.get('name', 'kslab')}-dry-run"}},
+                     namespace=namespace)
 
 
 def server_minor(lab: Any) -> str | None:

@@ -433,6 +433,9 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     admin.apply(other, lab="04")
     with pytest.raises(ApiError, match="already has a Deployment webapp made by lab 04"):
         hack.run(me, seed_deployment("as deployed", image=webapp_image), timeout=30)
+    # A dry run of a Deployment of that name still answers (Pod Security only warns about workloads).
+    workload = pods.admission(me, seed_deployment("all three"), psa_labels(enforce="restricted"))
+    assert workload.observed.allowed and workload.predicted.allowed, str(workload)
     admin.dynamic.resources.get(api_version="apps/v1", kind="Deployment").delete(name="webapp", namespace=ns)
     if not pods.nodes_ready(admin):
         pytest.skip("no node is Ready: the hack needs a running pod")
