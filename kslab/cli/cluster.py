@@ -40,7 +40,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     clean = sub.add_parser("clean", parents=parents, help="delete what kslab created (by its labels)")
     which = clean.add_mutually_exclusive_group(required=True)
     which.add_argument("lab", nargs="?", help="the lab whose objects to delete, e.g. 03")
-    which.add_argument("--all", action="store_true", help="every lab's objects")
+    which.add_argument("--all", action="store_true",
+                       help="every lab's objects (never a classroom's: kslab classroom delete ends a class)")
     clean.add_argument("--context", help="kube context (default: KSLAB_CONTEXT or the course cluster)")
     parser.set_defaults(func=run)
 
