@@ -285,11 +285,6 @@ def _who_can(lab: Any) -> Any:
     return answer
 
 
-def not_yet(why: str) -> Any:
-    """A read path that still fails for a student (strict: when it is fixed, this test says so)."""
-    return pytest.mark.xfail(strict=True, reason=f"not classroom-ready yet: {why}")
-
-
 READ_PATHS = [
     pytest.param(_setup, id="00 kind.setup"),
     pytest.param(_permissions, id="00 check_permissions"),
