@@ -162,16 +162,23 @@ def _remove_previous(lab: Any, namespace: str, deployment: Mapping[str, Any], la
                                                     else f"kubectl -n {namespace} delete deployment {name}"))
     sets = {rs.metadata.name for rs in apps.list_namespaced_replica_set(namespace, label_selector=_selector(deployment)).items
             if _owned_by(rs, "Deployment", {name})}
-    try:
-        apps.delete_namespaced_deployment(name, namespace, propagation_policy="Background")
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) != 404:
-            raise
-    for pod in lab.core.list_namespaced_pod(namespace, label_selector=_selector(deployment)).items:
-        if not _owned_by(pod, "ReplicaSet", sets):
-            continue
+    old_pods = [pod.metadata.name for pod in
+                lab.core.list_namespaced_pod(namespace, label_selector=_selector(deployment)).items
+                if _owned_by(pod, "ReplicaSet", sets)]
+    # Deployment, then its ReplicaSets explicitly, then their pods at once. Left to the garbage
+    # collector, a ReplicaSet would replace a pod we delete (taking the hostPort again) in the moment
+    # before it goes itself.
+    deletions = [(apps.delete_namespaced_deployment, name)] + \
+        [(apps.delete_namespaced_replica_set, rs) for rs in sorted(sets)]
+    for delete, obj_name in deletions:
         try:
-            lab.core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
+            delete(obj_name, namespace, propagation_policy="Background")
+        except Exception as exc:  # noqa: BLE001
+            if getattr(exc, "status", None) != 404:
+                raise
+    for pod_name in old_pods:
+        try:
+            lab.core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
         except Exception as exc:  # noqa: BLE001
             if getattr(exc, "status", None) != 404:
                 raise
