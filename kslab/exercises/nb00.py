@@ -80,28 +80,30 @@ def check_webapp_address(answer: Any) -> CheckResult:
 EXERCISES = [
     Exercise("00.three-ways", "Three ways to run",
              "Match each situation in `SITUATIONS` to the way to run the course that fits it: 'kind', "
-             "'existing' or 'offline'. Answer with a dict.",
+             "'existing' or 'offline'.",
              hints=("kind needs a container engine on your own machine.",
                     "Binder has no container engine and no cluster."),
              solution="{'a laptop with Docker or Podman': 'kind', 'a cloud cluster your instructor gave you': "
                       "'existing', 'Binder, or a train with no network': 'offline'}",
-             checker=check_three_ways),
+             checker=check_three_ways,
+             answer_form="a dict {situation: way} with every situation of SITUATIONS and 'kind', 'existing' "
+                         "or 'offline' as each way"),
     Exercise("00.psa-default", "The default Pod Security level",
              "A namespace has no pod-security.kubernetes.io labels. Which Pod Security level does the course "
              "cluster enforce there?",
              hints=("The answer is in the cluster's design printed above.",
                     "Three levels exist: privileged, baseline, restricted. Two appear in the defaults."),
-             solution="'baseline' (restricted is only warned about and audited)",
-             checker=check_psa_default),
+             solution="'baseline'", explanation="restricted is only warned about and audited",
+             checker=check_psa_default, answer_form="a string, the level's name"),
     Exercise("00.read-only-port", "The closed kubelet port",
              "Which port did the kubelet serve without any authentication, until `readOnlyPort: 0` closed it?",
              hints=("It is five digits and starts with 1025.",
                     "10250 is the kubelet's authenticated API; the other one is five higher."),
              solution="10255",
-             checker=check_read_only_port),
+             checker=check_read_only_port, answer_form="a port number, an int"),
     Exercise("00.webapp-address", "Where the webapp is reachable",
              "At which address:port does your laptop reach the webapp's NodePort?",
              hints=("Look at `ports on the laptop` in the design.",),
              solution="'127.0.0.1:30080'",
-             checker=check_webapp_address),
+             checker=check_webapp_address, answer_form="a string 'address:port', as in http://address:port/"),
 ]
