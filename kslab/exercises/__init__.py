@@ -72,7 +72,7 @@ class ExerciseSession:
             return CheckResult(False, f"{where}{what}. Then run the cell again.", answered=False)
         try:
             result = ex.checker(answer)
-        except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
+        except Exception as exc:  # noqa: BLE001 - a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
         self.store.record(ex.id, passed=result.passed)
         return result

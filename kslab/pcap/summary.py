@@ -207,10 +207,6 @@ def _tls(f: FlowSummary) -> TlsFacts:
     return f.tls
 
 
-def _first_request(f: FlowSummary) -> HttpMessage | None:
-    return f.requests[0] if f.requests else None
-
-
 def _cert_leak(side: str) -> Callable[[FlowSummary], tuple[bool, str]]:
     def value(f: FlowSummary) -> tuple[bool, str]:
         t = _tls(f)
@@ -264,7 +260,7 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
     _rule("response body", _is_http,
           lambda f: _http_value(f, lambda m: _shortened(m.body_text(), 120) or None, "response")),
     _rule("server name (SNI)", _is_tls,
-          lambda f: (True, _tls(f).sni) if _tls(f).sni else (False, "no SNI sent")),
+          lambda f: (True, str(_tls(f).sni)) if _tls(f).sni else (False, "no SNI sent")),
     _rule("protocols offered (ALPN)", _is_tls,
           lambda f: (bool(_tls(f).alpn_offered), ", ".join(_tls(f).alpn_offered) or "none offered")),
     _rule("TLS versions offered", _is_tls, lambda f: (True, ", ".join(_tls(f).versions_offered) or "?")),
@@ -300,7 +296,7 @@ def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: 
             table.setdefault(leak.fact, {"fact": leak.fact})[name] = value
     rows = [{c: row.get(c, "-") for c in ["fact", *columns]} for row in table.values()]
     return format_table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns],
-                        wrap={"fact": fact_width, **{c: width for c in columns}}, blank_between=True)
+                        wrap={"fact": fact_width, **dict.fromkeys(columns, width)}, blank_between=True)
 
 
 # ---- building summaries ----------------------------------------------------------------------------
