@@ -299,8 +299,10 @@ def psp_use_grant(ctx: DocContext) -> None:
         return
     rules = ctx.obj["rules"]
     kept = []
+    changed = False
     for rule in rules:
         if isinstance(rule, MutableMapping) and _grants_use_on_psp(rule):
+            changed = True
             names = ", ".join(str(n) for n in rule.get("resourceNames") or []) or "every PSP"
             where = f"namespace {ctx.namespace}" if ctx.namespace else "the namespaces where it is bound"
             other = [v for v in rule.get("verbs") or [] if v != "use"]
@@ -314,7 +316,7 @@ def psp_use_grant(ctx: DocContext) -> None:
                               "without PSP, so kslab removed it. Pod Security labels on the namespace replace it.")
         else:
             kept.append(rule)
-    if len(kept) != len(rules):
+    if changed:
         rules[:] = kept
         if not kept:
             ctx.notes.append(f"{ctx.kind} {ctx.name} grants nothing now: delete it and its bindings")

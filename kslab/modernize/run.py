@@ -115,7 +115,10 @@ def _documents(text: str, source: str, target: int, line_offset: int = 0,
                replacements: list[MutableMapping[str, Any]] | None = None) -> list[ModernDoc]:
     from kslab.manifests.load import load_text  # noqa: PLC0415
 
-    docs = load_text(text, source=source)
+    try:
+        docs = load_text(text, source=source)
+    except InputError as exc:
+        raise _with_document(exc, text, line_offset) from None
     services = frozenset(d.name for d in docs if d.kind == "Service")
     out = []
     for i, doc in enumerate(docs):
@@ -124,6 +127,18 @@ def _documents(text: str, source: str, target: int, line_offset: int = 0,
                                       line=doc.line + line_offset, services=services,
                                       in_place=replacements is not None))
     return out
+
+
+def _with_document(exc: InputError, text: str, line_offset: int) -> InputError:
+    """Say which document (1-based, counting ``---`` separators) the bad line is in."""
+    match = re.search(r": line (\d+):", exc.message)
+    if not match:
+        return exc
+    line = int(match.group(1))
+    lines = text.splitlines()[:line]
+    document = sum(1 for i, ln in enumerate(lines) if ln.startswith("---") and i > 0) + 1
+    message = exc.message.replace(f": line {line}:", f": document {document}, line {line + line_offset}:", 1)
+    return InputError(message, hint=exc.hint)
 
 
 def looks_like_manifests(name: str, text: str) -> bool:

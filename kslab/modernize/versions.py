@@ -15,6 +15,7 @@ guide lists are made here, per kind, or listed when kslab cannot make them safel
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -105,6 +106,47 @@ def _csr(ctx: DocContext) -> list[str]:
     return [f"certificates.k8s.io/v1 needs spec.{k}" for k in ("signerName", "usages") if k not in spec]
 
 
+def _crd(ctx: DocContext) -> list[str]:
+    """v1beta1 -> v1: per-version schema, subresources and columns; scope made explicit."""
+    spec = ctx.obj.get("spec")
+    if not isinstance(spec, MutableMapping):
+        return ["the CRD has no spec"]
+    left = []
+    spec.setdefault("scope", "Namespaced")  # the v1beta1 default, explicit in v1
+    schema = spec.pop("validation", None)
+    subresources = spec.pop("subresources", None)
+    columns = spec.pop("additionalPrinterColumns", None)
+    spec.pop("preserveUnknownFields", None)
+    versions = spec.get("versions")
+    if not versions:
+        name = spec.pop("version", None)
+        versions = spec["versions"] = [{"name": name, "served": True, "storage": True}] if name else []
+    spec.pop("version", None)
+    if not versions:
+        return ["the CRD names no version"]
+    for version in versions:
+        if not isinstance(version, MutableMapping):
+            continue
+        version.setdefault("served", True)
+        version.setdefault("storage", version is versions[0])
+        if "schema" not in version:
+            if isinstance(schema, MutableMapping) and schema.get("openAPIV3Schema"):
+                version["schema"] = copy.deepcopy(schema)
+            else:
+                version["schema"] = {"openAPIV3Schema": {"type": "object",
+                                                         "x-kubernetes-preserve-unknown-fields": True}}
+                left.append(f"version {version.get('name')} had no schema: kslab wrote one that accepts "
+                            "anything; describe the real fields")
+        if subresources is not None:
+            version.setdefault("subresources", copy.deepcopy(subresources))
+        if columns is not None:
+            version.setdefault("additionalPrinterColumns", [
+                {("jsonPath" if k == "JSONPath" else k): v for k, v in c.items()} for c in copy.deepcopy(columns)])
+    if isinstance(spec.get("conversion"), MutableMapping) and spec["conversion"].get("strategy") == "Webhook":
+        left.append("conversion webhook settings move under spec.conversion.webhook")
+    return left
+
+
 #: Kinds whose move needs more than a new apiVersion.
 CONVERTERS: dict[str, Converter] = {
     "Deployment": _selector, "DaemonSet": _selector, "StatefulSet": _selector, "ReplicaSet": _selector,
@@ -113,8 +155,7 @@ CONVERTERS: dict[str, Converter] = {
     "SubjectAccessReview": _access_review, "LocalSubjectAccessReview": _access_review,
     "MutatingWebhookConfiguration": _webhooks, "ValidatingWebhookConfiguration": _webhooks,
     "CertificateSigningRequest": _csr,
-    "CustomResourceDefinition": _manual("apiextensions.k8s.io/v1 needs spec.scope and a structural schema per "
-                                        "version: convert it with the CRD's own schema in mind"),
+    "CustomResourceDefinition": _crd,
     "Event": _manual("events.k8s.io/v1 renames involvedObject to regarding and refuses the deprecated fields"),
     "EndpointSlice": _manual("discovery.k8s.io/v1 replaces topology with per-endpoint nodeName and zone"),
 }

@@ -45,6 +45,7 @@ def _round_trip_docs(text: str) -> list[Any] | None:
     except ImportError:
         return None
     yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
     try:
         docs = [d for d in yaml.load_all(text) if d is not None]
     except Exception:  # noqa: BLE001 - ruamel is stricter than PyYAML in places: fall back to plain output
@@ -59,6 +60,7 @@ def _dump(objs: list[Any], round_trip: bool) -> str:
         from ruamel.yaml import YAML  # noqa: PLC0415
 
         yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True
         yaml.indent(mapping=2, sequence=4, offset=2)
         out = io.StringIO()
         yaml.dump_all(objs, out)
