@@ -19,6 +19,7 @@ import importlib
 from typing import Any
 
 from kslab.errors import UsageError
+from kslab.exercises import mirror
 from kslab.exercises.model import CheckResult, Exercise
 from kslab.exercises.progress import ProgressStore
 
@@ -61,6 +62,7 @@ class ExerciseSession:
         except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
         self.store.record(self.exercise.id, passed=result.passed)
+        mirror.changed(self.store)
         return result
 
     def hint(self) -> str:
@@ -70,11 +72,13 @@ class ExerciseSession:
         if used >= len(hints):
             return f"No more hints ({len(hints)} shown). `.solution()` shows the solution."
         self.store.update(self.exercise.id, hints=used + 1)
+        mirror.changed(self.store)
         return f"Hint {used + 1}/{len(hints)}: {hints[used]}"
 
     def solution(self) -> str:
         """The solution. Recorded, so the progress table can say it was seen."""
         self.store.update(self.exercise.id, solution_seen=True)
+        mirror.changed(self.store)
         return self.exercise.solution
 
     def __repr__(self) -> str:
