@@ -278,7 +278,7 @@ class ClassProgress:
                 for sp in self.students]
 
     def text(self, lab: str | None = None) -> str:
-        from kslab.cli.output import format_table
+        from kslab.views.tables import format_table
 
         head = (f"class progress on context {self.context}: {len(self.students)} student(s), "
                 f"{len(self.exercises)} exercises" + (f" (read {_short_time(self.read_at)})" if self.read_at else ""))
