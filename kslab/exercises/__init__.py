@@ -18,8 +18,8 @@ import html
 import importlib
 from typing import Any
 
-from kslab.errors import UsageError
-from kslab.exercises.model import CheckResult, Exercise
+from kslab.errors import KslabError, UsageError
+from kslab.exercises.model import NOT_ANSWERED, CheckResult, Exercise, not_answered
 from kslab.exercises.progress import ProgressStore
 
 __all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
@@ -54,13 +54,25 @@ class ExerciseSession:
     def record(self) -> dict[str, Any]:
         return self.store.load().get(self.exercise.id, {})
 
-    def check(self, answer: Any) -> CheckResult:
-        """Check an answer, record the attempt, and return the verdict with its reason."""
+    def check(self, answer: Any = NOT_ANSWERED, *, against: Any = None) -> CheckResult:
+        """Check an answer, record the attempt, and return the verdict with its reason.
+
+        ``ex.check(...)`` (no answer yet) says so and is not an attempt. A hands-on exercise reads
+        what the student did from ``against`` (its ``reads`` says what that is).
+        """
+        if answer is NOT_ANSWERED:
+            return not_answered()
+        if self.exercise.reads and against is None:
+            return not_answered(f"this check reads {self.exercise.reads}: ex.check(answer, against=...)")
         try:
-            result = self.exercise.checker(answer)
+            result = (self.exercise.checker(answer, against) if self.exercise.reads
+                      else self.exercise.checker(answer))
+        except KslabError as exc:  # the cluster said no: the student learns why, no attempt lost
+            result = not_answered(f"could not read what happened ({exc})")
         except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
-        self.store.record(self.exercise.id, passed=result.passed)
+        if result.answered:
+            self.store.record(self.exercise.id, passed=result.passed)
         return result
 
     def hint(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -32,13 +32,20 @@ def names_in(answer: Any) -> set[str]:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The verdict of a check: passed or not, and why (always a full sentence for the student)."""
+    """The verdict of a check: passed or not, and why (always a full sentence for the student).
+
+    ``answered=False``: there was nothing to judge (no answer yet, or a check that reads a cluster
+    and has none): shown as NOT ANSWERED and not counted as an attempt.
+    """
 
     passed: bool
     reason: str
+    answered: bool = field(default=True, repr=False)  # repr as before: stored notebook outputs show it
 
     @property
     def verdict(self) -> str:
+        if not self.answered:
+            return "NOT ANSWERED YET"
         return "PASS" if self.passed else "FAIL"
 
     def __str__(self) -> str:
@@ -46,22 +53,37 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         # Colour helps, the word PASS/FAIL carries the meaning.
-        colour = "#1a7f37" if self.passed else "#cf222e"
-        mark = "&#10004;" if self.passed else "&#10008;"
+        colour = "#1a7f37" if self.passed else ("#cf222e" if self.answered else "#6e7781")
+        mark = "&#10004;" if self.passed else ("&#10008;" if self.answered else "&#8230;")
         return (f'<div style="border-left:4px solid {colour};padding:2px 8px">'
                 f'<b style="color:{colour}">{mark} {self.verdict}</b> {html.escape(self.reason)}</div>')
 
 
+#: What a notebook's exercise cell passes before the student answers: ``ex.check(...)``.
+NOT_ANSWERED = ...
+
+
+def not_answered(what: str = "replace the ... with your answer and run the cell again") -> CheckResult:
+    """The result for an exercise with no answer yet (not an attempt)."""
+    return CheckResult(False, what, answered=False)
+
+
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: ``id`` is ``"<notebook>.<slug>"``, e.g. ``"03.fewest-changes"``."""
+    """One exercise: ``id`` is ``"<notebook>.<slug>"``, e.g. ``"03.fewest-changes"``.
+
+    A hands-on exercise (``reads`` names what) checks what the student did, so its checker takes a
+    second argument: the live thing it reads (a Lab, a target pod, an identity), given as
+    ``ex.check(answer, against=...)``.
+    """
 
     id: str
     title: str
     task: str
     hints: tuple[str, ...]
     solution: str
-    checker: Callable[[Any], CheckResult]
+    checker: Callable[..., CheckResult]
+    reads: str = ""
 
     @property
     def notebook(self) -> str:
