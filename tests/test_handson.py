@@ -236,7 +236,7 @@ def store(tmp_path: Path) -> ProgressStore:
 def test_unanswered_is_not_an_attempt(store: ProgressStore) -> None:
     ex = exercise("03.deploy-restricted", store=store)
     result = ex.check(...)
-    assert not result.answered and str(result).startswith("NOT ANSWERED YET")
+    assert not result.answered and str(result).startswith("not answered yet")
     result = ex.check("x.yaml")  # no lab to read: nothing judged
     assert not result.answered and "against=" in result.reason
     assert store.load() == {}

@@ -72,13 +72,20 @@ def check_stop_the_hack(answer: Any) -> CheckResult:
 
 
 def check_seed_checks(answer: Any) -> CheckResult:
-    want = evaluate(seed_deployment("all three"), "restricted").checks
+    """The failed checks, named as the verdict names them (the API server's reason, e.g. 'hostPort');
+    the check ids of :mod:`kslab.pss` (``hostPorts``) are accepted too."""
+    violations = evaluate(seed_deployment("all three"), "restricted").violations
+    by_name = {v.reason.lower(): v.reason for v in violations} | {v.check.lower(): v.reason for v in violations}
     got = [answer] if isinstance(answer, str) else list(answer or [])
-    if set(got) == set(want):
-        return CheckResult(True, f"the 2019 manifest fails {len(want)} restricted checks: {', '.join(want)}")
-    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    named = {by_name.get(str(a).strip().lower()) for a in got}
+    want = {v.reason for v in violations}
+    extra = sorted(str(a) for a in got if str(a).strip().lower() not in by_name)
+    if named == want and not extra:
+        return CheckResult(True, f"the 2019 manifest fails {len(want)} restricted checks: "
+                                 + ", ".join(v.reason for v in violations))
+    missing = want - named
     parts = ([f"{len(missing)} missing"] if missing else []) + ([f"not failed: {', '.join(extra)}"] if extra else [])
-    return CheckResult(False, "; ".join(parts) or "name the check ids")
+    return CheckResult(False, "; ".join(parts) or "name the checks as the verdict names them")
 
 
 def check_deface(answer: Any, target: Any) -> CheckResult:
@@ -122,14 +129,27 @@ def check_deploy_restricted(answer: Any, lab: Any) -> CheckResult:
 
 EXERCISES = [
     Exercise(
+        "03.deface", "Deface the page yourself",
+        "In the webapp's pod (the commands are printed above), add a line of your own to /www/index.html and "
+        "reload the page in your browser. The check fetches the page your pod serves now.",
+        hints=("kubectl exec -it POD -- sh gives you a shell in the pod; the image runs as root.",
+               "echo '<h1>my text</h1>' >> /www/index.html appends a line; any editor (vi) works too."),
+        solution="# in the pod's shell: echo '<h1>hacked</h1>' >> /www/index.html\n'<h1>hacked</h1>'",
+        checker=check_deface, answer_form="the text you added to the page, as a string",
+        reads="your webapp pod (the target kslab.handson.lab03.webapp returned)", against="you",
+        explanation="the image runs as root and root owns the page, so nothing stops the write"),
+    Exercise(
         "03.seed-checks", "Read the verdict",
-        "Which Pod Security checks (their ids, e.g. 'hostPorts') does the 2019 webapp with all three settings "
-        "(kslab.manifests.webapp.seed_deployment('all three')) fail at restricted:latest? Answer with a set.",
-        hints=("kslab.pss.evaluate(...) returns a verdict; its .checks lists the failed ids.",
+        "Which Pod Security checks does the 2019 webapp with all three settings "
+        "(kslab.manifests.webapp.seed_deployment('all three')) fail at restricted:latest? Name each as the "
+        "verdict above does, before its parenthesis (e.g. 'hostPort').",
+        hints=("The verdict of kslab.pss.evaluate(seed_pod, 'restricted') above lists one line per failed check.",
                "Not every setting the seed made is one restricted asks for; and hostPort is baseline."),
-        solution="kslab.pss.evaluate(seed_deployment('all three')).checks -> {'hostPorts', "
-                 "'capabilities_restricted', 'runAsNonRoot', 'seccompProfile_restricted'}",
-        checker=check_seed_checks),
+        solution="{'hostPort', 'unrestricted capabilities', 'runAsNonRoot != true', 'seccompProfile'}",
+        explanation="The seed's three settings are good, but restricted also asks for dropped capabilities, "
+                    "runAsNonRoot and a seccomp profile; the hostPort already fails baseline.",
+        checker=check_seed_checks, answer_form="a set of the checks' names as the verdict prints them",
+        start={"hostPort"}),
     Exercise(
         "03.stop-the-hack", "Stop every step of the hack",
         "Give a container securityContext (a dict) for the webapp such that no step of the hack works "
@@ -137,7 +157,8 @@ EXERCISES = [
         hints=("Each of the seed's three settings stops some steps; which step does each one stop?",
                "runAsNonRoot: true without a runAsUser would stop the pod from starting: the image runs as root."),
         solution="{'runAsUser': 1000, 'readOnlyRootFilesystem': True, 'allowPrivilegeEscalation': False}",
-        checker=check_stop_the_hack),
+        checker=check_stop_the_hack, answer_form="a container securityContext as a dict, e.g. {'runAsUser': 1000}",
+        start={"runAsUser": 1000}),
     Exercise(
         "03.fewest-changes", "Pass restricted with the fewest changes",
         "kslab.exercises.nb03.FEWEST_POD passes baseline but not restricted. Return a fixed copy that passes "
@@ -146,31 +167,31 @@ EXERCISES = [
                "violation.",
                "runAsNonRoot and seccompProfile can be set once for the pod (spec.securityContext) or on the container.",
                "capabilities.drop: ['ALL'] counts as one change."),
-        solution="sc = pod['spec']['containers'][0]['securityContext']; sc['allowPrivilegeEscalation'] = False; "
-                 "sc['capabilities'] = {'drop': ['ALL']}; sc['runAsNonRoot'] = True; "
-                 "sc['seccompProfile'] = {'type': 'RuntimeDefault'}",
-        checker=check_fewest_changes),
-    Exercise(
-        "03.deface", "Deface the page yourself",
-        "In the webapp's pod (the commands are printed above), add a line of your own to /www/index.html and "
-        "reload the page in your browser. Answer with the text you added; the check fetches the page your pod "
-        "serves now.",
-        hints=("kubectl exec -it POD -- sh gives you a shell in the pod; the image runs as root.",
-               "echo '<h1>my text</h1>' >> /www/index.html appends a line; any editor (vi) works too."),
-        solution="In the pod: echo '<h1>hacked</h1>' >> /www/index.html; then ex.check('<h1>hacked</h1>', "
-                 "against=you)",
-        checker=check_deface, reads="your webapp pod (the target kslab.handson.lab03.webapp returned)"),
+        solution="from kslab.exercises.nb03 import fewest_pod\n"
+                 "my_pod = fewest_pod()\n"
+                 "sc = my_pod['spec']['containers'][0]['securityContext']\n"
+                 "sc['allowPrivilegeEscalation'] = False\n"
+                 "sc['capabilities'] = {'drop': ['ALL']}\n"
+                 "sc['runAsNonRoot'] = True\n"
+                 "sc['seccompProfile'] = {'type': 'RuntimeDefault'}\n"
+                 "my_pod",
+        checker=check_fewest_changes, answer_form="the whole pod as a dict (a changed copy of FEWEST_POD)",
+        start=lambda: copy.deepcopy(FEWEST_POD)),
     Exercise(
         "03.deploy-restricted", "Deploy a webapp the hack cannot touch",
         "Edit the manifest file kslab wrote (kslab.handson.restricted.starter()) so that the webapp passes Pod "
-        "Security restricted and still serves its page, apply it to your lab namespace, and answer with the "
-        "file's path. The check reads the Deployment you applied, runs the hack against its pod and fetches the page.",
+        "Security restricted and still serves its page, and apply it to your lab namespace. The check reads the "
+        "Deployment you applied, runs the hack against its pod and fetches the page (offline: it judges the file "
+        "and predicts the rest).",
         hints=("kslab pss FILE tells you what restricted still misses.",
                "The seed's three settings plus runAsNonRoot, capabilities.drop [ALL] and a RuntimeDefault seccomp "
-               "profile; a read-only root filesystem needs an emptyDir on /tmp.",),
-        solution="kslab.handson.restricted.solution_manifest(): the container's securityContext is "
-                 "kslab.manifests.webapp.RESTRICTED_CONTEXT, with an emptyDir volume on /tmp",
-        checker=check_deploy_restricted, reads="your lab (the Lab kslab.connect() returned)"),
+               "profile; a read-only root filesystem needs an emptyDir on /tmp."),
+        solution="from kslab.handson import restricted\n"
+                 "my_file = restricted.do_it_for_me(kslab.connect(), restricted.starter()).path\n"
+                 "my_file",
+        checker=check_deploy_restricted, answer_form="the path of your manifest file",
+        reads="your lab (the Lab kslab.connect() returned)", against="lab",
+        explanation="RESTRICTED_CONTEXT stops every step, and an emptyDir on /tmp leaves the server what it needs"),
 ]
 
 
