@@ -1,6 +1,6 @@
 """Exercises of notebook 00 (set up): the ways to run the course, and what the course cluster's
 configuration enforces — checked against the configuration files themselves
-(:mod:`kslab.cluster.kind_config`), so the answers and the cluster cannot drift apart.
+(:mod:`kslab.course.kind_config`), so the answers and the cluster cannot drift apart.
 
 >>> check_psa_default("Baseline")
 CheckResult(passed=True, reason='baseline: pods that break the baseline standard are refused; restricted is only warned and audited')
@@ -35,7 +35,7 @@ def check_three_ways(answer: Any) -> CheckResult:
 
 def check_psa_default(answer: Any) -> CheckResult:
     """The level the course cluster enforces in a namespace without Pod Security labels."""
-    from kslab.cluster.kind_config import describe
+    from kslab.course.kind_config import describe
 
     defaults = describe().psa_defaults
     got = str(answer).strip().lower()
@@ -49,7 +49,7 @@ def check_psa_default(answer: Any) -> CheckResult:
 
 def check_read_only_port(answer: Any) -> CheckResult:
     """The kubelet's unauthenticated read-only port, which the configuration keeps closed."""
-    from kslab.cluster.kind_config import describe
+    from kslab.course.kind_config import describe
 
     try:
         port = int(answer)
@@ -65,7 +65,7 @@ def check_read_only_port(answer: Any) -> CheckResult:
 
 def check_webapp_address(answer: Any) -> CheckResult:
     """``address:port`` where the laptop reaches the webapp's NodePort."""
-    from kslab.cluster.kind_config import cluster_config
+    from kslab.course.kind_config import cluster_config
 
     mapping = next(pm for n in cluster_config()["nodes"] for pm in n.get("extraPortMappings", []))
     want = f"{mapping['listenAddress']}:{mapping['hostPort']}"

@@ -1,7 +1,7 @@
 """Exercises of notebook 05 (mTLS with Istio), checked against the bundled captures and Istio's rules.
 
 Every expected answer is computed, not written down: from the capture (kslab.pcap), from the
-eavesdropper's checklist (``LEAK_RULES``), from the mTLS precedence rules (``effective_mode``).
+eavesdropper's checklist (``LEAK_RULES``), from the mTLS precedence rules (``kslab.istio.peer_authentication.effective_mode``).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ NAMESPACE_PERMISSIVE = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthe
 
 @_failing_on_bad_answers
 def check_workload_strict(answer: Any) -> CheckResult:
-    from kslab.cluster.mesh import effective_mode
+    from kslab.istio.peer_authentication import effective_mode
     from kslab.istio.validate import validate_istio
     from kslab.manifests.load import load_text
 

@@ -33,7 +33,8 @@
 
 # %%
 import kslab
-from kslab.cluster import cleanup, images, kind, kind_config, permissions
+from kslab.cluster import cleanup, images, kind, permissions
+from kslab.course import kind_config
 
 lab = kslab.connect()
 lab
