@@ -23,6 +23,7 @@ import importlib
 from typing import Any
 
 from kslab.errors import UsageError
+from kslab.exercises import mirror
 from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank
 from kslab.exercises.progress import ProgressStore
 
@@ -75,6 +76,7 @@ class ExerciseSession:
         except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
         self.store.record(ex.id, passed=result.passed)
+        mirror.changed(self.store)
         return result
 
     def hint(self) -> Shown:
@@ -84,11 +86,13 @@ class ExerciseSession:
         if used >= len(hints):
             return Shown(f"No more hints ({len(hints)} shown). `ex.solution()` shows the solution.")
         self.store.update(self.exercise.id, hints=used + 1)
+        mirror.changed(self.store)
         return Shown(f"Hint {used + 1}/{len(hints)}: {hints[used]}")
 
     def solution(self) -> SolutionText:
         """The solution, shown as the cell to run. Recorded, so the progress table can say it was seen."""
         self.store.update(self.exercise.id, solution_seen=True)
+        mirror.changed(self.store)
         text = SolutionText(self.exercise.solution)
         text.explanation = self.exercise.explanation
         return text
