@@ -288,11 +288,14 @@ for version in ("v1.33", "v1.34"):
 # |---|---|
 # | PodSecurityPolicy objects, enabled with `--enable-admission-plugins=...,PodSecurityPolicy` | PodSecurityPolicy was deprecated in 1.21 and **removed in 1.25**; Pod Security Admission (namespace labels, three fixed standards) replaced it. For custom rules: ValidatingAdmissionPolicy (CEL) or an external policy engine |
 # | `hostPort: 3000` on the webapp to reach it | `hostPort` violates the **baseline** standard; use a Service (NodePort on kind) or `kubectl port-forward` |
-# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was deprecated in kubectl 1.18) |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh`: the form without `--` was deprecated in kubectl 1.18 and removed in kubectl 1.31 |
 # | DenyEscalatingExec admission plugin to stop exec into privileged pods | removed in 1.21; use RBAC on `pods/exec` and keep privileged pods out with Pod Security |
 # | security settings under the pod, silently ignored | schema validation (`kubectl apply` validates strictly by default since 1.27) rejects unknown fields |
 # | seccomp and AppArmor through annotations | fields: `seccompProfile` (GA 1.19), `appArmorProfile` (GA 1.30) |
 # | runAsUser, readOnlyRootFilesystem, allowPrivilegeEscalation as "the three policies" | still the core; `restricted` adds runAsNonRoot, drop ALL capabilities and a seccomp profile |
+#
+# <!-- Sources: `kubectl exec POD cmd` deprecated by kubernetes/kubernetes PR 88460 (kubectl 1.18) and
+# removed by PR 125437 (kubectl 1.31). -->
 
 # %% [markdown]
 # ## Exercises
