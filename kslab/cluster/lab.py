@@ -181,6 +181,15 @@ class Lab:
         with api_call(f"listing pods in {namespace}"):
             return list(self.core.list_namespaced_pod(namespace, label_selector=label_selector).items)
 
+    def read(self, api_version: str, kind: str, name: str, *, namespace: str | None = None) -> dict[str, Any]:
+        """One object as the API server stores it, as a dict (``ApiError`` with status 404 when absent)."""
+        self.require_live(f"reading {kind} {name}")
+        where = f"{namespace}/{name}" if namespace else name
+        with api_call(f"reading {kind} {where}"):
+            res = self._resource(api_version, kind)
+            obj = res.get(name=name, namespace=namespace) if res.namespaced else res.get(name=name)
+            return dict(obj.to_dict())
+
     def apiserver_config(self, *, namespace: str = "kube-system") -> Visible:
         """The live kube-apiserver's command line, or why it cannot be seen (see
         :func:`kslab.cluster.components.apiserver_input`)."""
