@@ -29,7 +29,8 @@ BODY_EXCERPT = 1024
 KEEP_MESSAGES = 64
 #: Any other method is a token (RFC 9110 section 9.1: ``CCM_POST``, WebDAV's ``PROPFIND``): accepted
 #: when the whole request line is there and names HTTP, so other text protocols are not taken for HTTP.
-_TOKEN_REQUEST = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \r\n]+ HTTP/")
+#: Methods in use are words (letters, digits, ``_``, ``-``), so bytes like ``.GET`` are not one.
+_TOKEN_REQUEST = re.compile(rb"[A-Za-z][A-Za-z0-9_-]* [^ \r\n]+ HTTP/")
 #: The end of a header block. RFC 9112 section 2.2: a recipient may take a bare LF as a line end.
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
@@ -294,15 +295,12 @@ class HttpStream:
         if answered == "CONNECT" and self.requests is not None:
             # RFC 9110 section 9.3.6: a 2xx answer to CONNECT turns the connection into a tunnel at
             # once (no body); any other answer leaves it HTTP, and the client may try again.
-            opened = status is not None and 200 <= status < 300
-            self._finish()
-            if opened:
+            if status is not None and 200 <= status < 300:
+                self._finish()
                 self._state = "tunnel"
-            self.requests._connect_answered(opened)
-            if opened:
+                self.requests._connect_answered(True)
                 return
-            if status in (204, 304):
-                return
+            self.requests._connect_answered(False)
         # Which framing? (RFC 9112 section 6.3)
         if self.kind == "response" and (status in (204, 304) or answered == "HEAD"):
             self._finish()
