@@ -141,6 +141,17 @@ def test_http_bare_lf_token_methods_folded_headers() -> None:
     assert [m.status for m in resp.messages] == [200, 405] and resp.messages[0].body == b"abc"
 
 
+def test_known_methods_alone_or_without_a_version_and_unknown_ones_only_with_one() -> None:
+    from kslab.pcap.http import looks_like_request
+
+    req = HttpStream("request")
+    req.data(b"OPTIONS\nHost: a\n\nCCM_POST /HTTP/1.1\nHost: b\n\nPROPFIND /d HTTP/1.1\r\n\r\n")
+    assert [(m.method, m.target) for m in req.messages] == [("OPTIONS", None), ("CCM_POST", "/HTTP/1.1"),
+                                                            ("PROPFIND", "/d")]
+    assert looks_like_request(b"BREW /pot HTTP/1.1\r\n") and not looks_like_request(b"BREW /pot\r\n")
+    assert not looks_like_request(b"GET/ HTTP/1.1\r\n") and not looks_like_request(b".GET / HTTP/1.1\r\n")
+
+
 def test_a_request_line_that_is_not_one_leaves_the_responses_readable(tmp_path: Path) -> None:
     flow = only_flow(capture(tmp_path, "odd.pcap", [(0, b"OPTIONSHTTP/1.1\r\nHost: a\r\n\r\n"),
                                                     (1, b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")], port=80))
@@ -218,6 +229,18 @@ def test_a_malformed_certificate_is_read_leniently_and_said_to_be_malformed() ->
     for field in ("subject", "issuer", "not_before", "not_after", "serial", "dns_names", "uris", "key", "is_ca"):
         assert getattr(lenient, field) == getattr(strict, field), field
     assert "malformed" in lenient.one_line() and lenient.to_dict()["malformed"] == lenient.malformed
+
+
+def test_a_nul_byte_in_a_san_is_kept_and_warned_about() -> None:
+    from cryptography import x509
+
+    der = make_cert("x", "good.example")
+    # Same length, so no DER length changes: "good.example" -> "good\0example" (the null-prefix trick).
+    bad = der.replace(b"good.example", b"good\x00example")
+    facts = cert_facts(bad)
+    assert facts.dns_names == ("good\x00example",)
+    assert "NUL byte" in facts.malformed and "'good'" in facts.malformed
+    assert x509.load_der_x509_certificate(bad)  # a strict parser reads it too; the warning is ours
 
 
 def test_the_lenient_reader_agrees_with_cryptography_on_a_good_certificate() -> None:

@@ -13,6 +13,7 @@ two certificates 2,000 times, and each is parsed once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -90,9 +91,21 @@ def cert_facts(der: bytes) -> CertFacts:
             # What cryptography only warns about today (a serial number that is not positive) it will
             # refuse tomorrow: treat it as refused now, so the lenient reader reports it either way.
             warnings.simplefilter("error", CryptographyDeprecationWarning)
-            return _strict(der, x509, ec, rsa)
+            facts = _strict(der, x509, ec, rsa)
     except Exception as exc:  # noqa: BLE001 - a broken certificate is a fact to report, not a crash
-        return _lenient(der, f"{type(exc).__name__}: {exc}")
+        facts = _lenient(der, f"{type(exc).__name__}: {exc}")
+    return _null_prefix(facts)
+
+
+def _null_prefix(facts: CertFacts) -> CertFacts:
+    """A name with a NUL byte in it is the null-prefix trick (CVE-2009-2408): software that reads names
+    as C strings sees only the part before the NUL. The name is reported whole, with a warning."""
+    cut = [n for n in (*facts.dns_names, *facts.uris) if "\x00" in n]
+    if not cut:
+        return facts
+    seen = ", ".join(repr(n.split("\x00", 1)[0]) for n in cut[:3])
+    why = f"a SAN holds a NUL byte: software reading it as a C string sees only {seen}"
+    return dataclasses.replace(facts, malformed="; ".join(filter(None, (facts.malformed, why))))
 
 
 def _strict(der: bytes, x509: Any, ec: Any, rsa: Any) -> CertFacts:

@@ -22,8 +22,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-#: Request methods that start a request line (RFC 9110 section 9 plus PATCH, RFC 5789).
-METHODS = (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE")
+#: Request methods known to start a request line: IANA's HTTP Method Registry (RFC 9110 section 9,
+#: PATCH from RFC 5789, WebDAV's from RFC 4918 and its extensions, PRI from RFC 9113), then methods in
+#: wide use outside it: UPnP/SSDP (M-SEARCH, NOTIFY, SUBSCRIBE, UNSUBSCRIBE), cache PURGE, Cisco CCM_POST.
+METHODS = frozenset(m.encode() for m in (
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY", "PRI",
+    "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "COPY", "LABEL", "LINK", "LOCK", "MERGE",
+    "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE", "MOVE", "ORDERPATCH", "PROPFIND",
+    "PROPPATCH", "REBIND", "REPORT", "SEARCH", "UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE",
+    "UPDATEREDIRECTREF", "VERSION-CONTROL",
+    "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "CCM_POST"))
+_METHOD = re.compile(rb"[A-Za-z][A-Za-z0-9_-]*")
 MAX_HEAD = 1 << 16
 BODY_EXCERPT = 1024
 KEEP_MESSAGES = 64
@@ -43,9 +52,10 @@ def looks_like_request(data: bytes) -> bool:
     >>> looks_like_request(b"CCM_POST / HTTP/1.\\n"), looks_like_request(b"EHLO mail.example\\r\\n")
     (True, False)
     """
-    token = data.split(b" ", 1)[0]
-    if token in METHODS:
-        return len(data) > len(token)
+    m = _METHOD.match(data)
+    if m is not None and m.group() in METHODS:
+        # A known method followed by a space, or alone on its line (``OPTIONS`` then LF: servers answer it).
+        return data[m.end():m.end() + 1] in (b" ", b"\r", b"\n")
     return _TOKEN_REQUEST.match(data) is not None
 
 
@@ -265,7 +275,7 @@ class HttpStream:
     def _start(self, head: str) -> None:
         lines = [line[:-1] if line.endswith("\r") else line for line in head.split("\n")]
         start = lines[0]
-        if self.kind == "request" and not looks_like_request(start.encode("latin-1")):
+        if self.kind == "request" and not looks_like_request(start.encode("latin-1") + b"\n"):
             self._die(f"not an HTTP request line: {start[:40]!r}")
             return
         if self.kind == "response" and not start.startswith("HTTP/"):
