@@ -270,3 +270,19 @@ def test_cli_progress_needs_a_context_and_a_known_lab() -> None:
     assert bad_lab.returncode == 2 and "no lab '9'" in bad_lab.stderr
     bad_interval = run("--students", "3", "--context", "x", "--watch", "--interval", "0")
     assert bad_interval.returncode == 2 and "--interval" in bad_interval.stderr
+
+
+def test_terminal_colour_keeps_the_columns_and_the_words() -> None:
+    import re
+
+    from kslab.cli.classroom import _colour
+
+    cms = ConfigMaps()
+    _classroom(cms)
+    view = class_progress.read_class(FakeLab(cms), ["ada", "alan"],  # type: ignore[arg-type]
+                                     {e.id: e.title for e in all_exercises().values()})
+    lab0 = next(iter(all_exercises())).split(".")[0]
+    plain = view.text(lab0)
+    coloured = _colour(plain)
+    assert "\x1b[32mPASS 1\x1b[0m" in coloured and "\x1b[33mtry 4\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[\d+m", "", coloured) == plain

@@ -128,8 +128,20 @@ def _dry_run(args: argparse.Namespace, names: list[str]) -> int:
     return 0
 
 
+def _colour(text: str) -> str:
+    """Green for passed, yellow for tried-not-passed, on a terminal only (https://no-color.org).
+    Escape codes take no room on screen, so the columns stay aligned; the words carry the meaning."""
+    import re
+
+    green, yellow, off = "\x1b[32m", "\x1b[33m", "\x1b[0m"
+    text = re.sub(r"\bPASS \d+", lambda m: f"{green}{m.group(0)}{off}", text)
+    text = re.sub(r"\btry \d+", lambda m: f"{yellow}{m.group(0)}{off}", text)
+    return re.sub(r"^stuck .*$", lambda m: f"{yellow}{m.group(0)}{off}", text, flags=re.M)
+
+
 def _progress(args: argparse.Namespace, names: list[str]) -> int:
     import json
+    import os
     import time
 
     from kslab.cli.output import emit_json
@@ -144,6 +156,7 @@ def _progress(args: argparse.Namespace, names: list[str]) -> int:
         raise UsageError("--interval must be at least 1 second", hint=f"the default is {WATCH_INTERVAL:g}")
     lab = _connect(args)
     clear = args.watch and not args.json and sys.stdout.isatty()
+    colour = not args.json and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     try:
         for n in range(WATCH_MAX if args.watch else 1):
             if n:
@@ -157,7 +170,7 @@ def _progress(args: argparse.Namespace, names: list[str]) -> int:
             else:
                 if clear:
                     sys.stdout.write("\x1b[H\x1b[2J")
-                print(view.text(lab_id), flush=True)
+                print(_colour(view.text(lab_id)) if colour else view.text(lab_id), flush=True)
                 if args.watch:
                     print(f"\n(refreshing every {args.interval:g}s; Ctrl-C stops)", flush=True)
     except KeyboardInterrupt:
