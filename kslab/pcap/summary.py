@@ -552,8 +552,8 @@ def render_flow(f: FlowSummary) -> list[str]:
         total = max(f.http_counts)
         if total > shown:
             add(f"  … {total - shown} more messages not shown")
-        for p in f.http_problems:
-            add(f"  note: {p}")
+        for problem in f.http_problems:
+            add(f"  note: {problem}")
     if f.tls is not None:
         t = f.tls
         add(f"  TLS: {t.version or 'no ServerHello seen'}" + (f", cipher {t.cipher}" if t.cipher else "")
