@@ -148,6 +148,7 @@ def seccomp_annotations(ctx: DocContext) -> None:
     for key in [k for k in annotations if k == SECCOMP_POD_ANNOTATION or str(k).startswith(SECCOMP_CONTAINER_PREFIX)]:
         value = str(annotations[key])
         profile = _profile(value)
+        target: MutableMapping[str, Any] | None
         if key == SECCOMP_POD_ANNOTATION:
             target, where = spec, f"{ctx.pod_path()}.securityContext.seccompProfile"
         else:

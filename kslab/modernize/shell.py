@@ -92,7 +92,8 @@ def _exec_fix(line: str, words: list[str], hits: list[Hit]) -> str:
         rest = words[i + 2:]
         if "--" in rest:
             continue
-        positional, j = [], 0
+        positional: list[str] = []
+        j, pod = 0, ""
         while j < len(rest):
             w = rest[j]
             if w in EXEC_VALUE_FLAGS:
