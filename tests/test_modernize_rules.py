@@ -379,3 +379,16 @@ def test_psp_bindings_give_each_namespace_its_labels() -> None:
     assert set(by_ns) == {"ops", "shop"}  # the binding to an unrelated role says nothing
     assert "enforce=privileged" in by_ns["ops"].replacement  # any of its PSPs could admit a pod
     assert "enforce=restricted" in by_ns["shop"].replacement and "elsewhere" in by_ns["shop"].detail
+
+
+def test_apparmor_annotation_becomes_a_field_from_v1_30() -> None:
+    obj = _deployment({"containers": [_container()]}, annotations={
+        "container.apparmor.security.beta.kubernetes.io/web": "runtime/default"})
+    assert rules_of(obj) == ["apparmor-annotation"]
+    tpl = modern(obj)["spec"]["template"]
+    assert tpl["spec"]["containers"][0]["securityContext"]["appArmorProfile"] == {"type": "RuntimeDefault"}
+    assert "annotations" not in tpl["metadata"]
+    assert rules_of(obj, target=29) == []  # the field does not exist before v1.30
+    other = _deployment({"containers": [_container()]}, annotations={
+        "container.apparmor.security.beta.kubernetes.io/nope": "runtime/default"})
+    assert not modernize_objects([other]).findings[0].automatic  # no such container: a person decides
