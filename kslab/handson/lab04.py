@@ -53,7 +53,8 @@ def kubeconfig_of(identity: Any) -> str:
 def steps(identity: Any) -> Steps:
     """The commands, as the service account: its kubeconfig names the cluster, the user and the namespace."""
     path = kubeconfig_of(identity)
-    notes = ("Its context names the namespace, so `get pods` asks about the service account's own namespace.",)
+    notes: tuple[str, ...] = ("Its context names the namespace, so `get pods` asks about the service account's "
+                              "own namespace.",)
     if not identity.live:
         notes = (f"Offline ({identity.reason}): no kubeconfig was written; on a cluster SA-KUBECONFIG is its path.",
                  *notes)
@@ -145,7 +146,7 @@ def do_it_for_me(identity: Any) -> Did:
             rows.append((cmd, "\n".join(i.metadata.name for i in items) or
                          f"No resources found in {request.namespace} namespace."))
         except Exception as exc:  # noqa: BLE001 - a 403 is the lesson
-            from kslab.cluster.lab import api_error
+            from kslab.cluster.api_errors import api_error
 
             err = api_error(exc, cmd)
             if err.status != 403:
