@@ -109,7 +109,7 @@ def bundled_objects(*names: str) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Row:
+class ManifestVerdict:
     """One object's verdict."""
 
     file: str
@@ -127,7 +127,7 @@ class Row:
 class Report:
     """Every object of some manifests, and whether it is valid."""
 
-    rows: tuple[Row, ...]
+    rows: tuple[ManifestVerdict, ...]
 
     @property
     def valid(self) -> bool:
@@ -151,7 +151,7 @@ def check_files(paths: Iterable[str | Path] | None = None) -> Report:
     for doc in load_objects(files).documents:
         istio = is_istio(doc.obj)
         problems = validate_objects([doc.obj])
-        rows.append(Row(Path(doc.source).name, doc.kind, doc.name,
+        rows.append(ManifestVerdict(Path(doc.source).name, doc.kind, doc.name,
                         f"kslab schema (Istio {ISTIO_VERSION})" if istio else "kubernetes-validate",
                         tuple(f"{p.path + ': ' if p.path else ''}{p.message}" for p in problems)))
     return Report(tuple(rows))
