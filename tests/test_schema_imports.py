@@ -1,0 +1,54 @@
+"""kslab's schema checks work without jsonschema building rfc3987_syntax's grammars in the kernel.
+
+Each check runs in a fresh interpreter, which then reports whether ``rfc3987_syntax`` was imported
+(the grammar build happens at its import) and what the check found, so the formats kslab's schemas
+use (ipv4, ipv6) are shown still checked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CHECK = """
+import json, sys
+from kslab.course.kind_config import Document, schema_problems
+from kslab.istio.validate import validate_istio
+
+def cluster(address):
+    return Document("kind.yaml", {"kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "nodes": [{"role": "control-plane", "extraPortMappings": [
+            {"containerPort": 30080, "hostPort": 8080, "listenAddress": address}]}]}, "kind-cluster.v1alpha4")
+
+problems = {a: schema_problems(cluster(a)) for a in ("127.0.0.1", "::1", "127.0.0.300")}
+istio = validate_istio({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                        "metadata": {"name": "default"}, "spec": {"mtls": {"mode": "SOMETIMES"}}})
+print(json.dumps({"grammar": "rfc3987_syntax" in sys.modules, "problems": problems, "istio": len(istio)}))
+"""
+
+
+def test_schema_checks_skip_the_grammar_build_and_still_check_ip_formats() -> None:
+    try:
+        import rfc3987_syntax  # noqa: F401 - only whether it is installed
+    except ImportError:
+        pytest.skip("rfc3987_syntax is not installed here: nothing to avoid")
+    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True, timeout=120)
+    result = json.loads(out.stdout)
+    assert result["grammar"] is False
+    assert result["problems"]["127.0.0.1"] == [] and result["problems"]["::1"] == []
+    assert any("listenAddress" in p for p in result["problems"]["127.0.0.300"])
+    assert result["istio"] >= 1  # the Istio schema check ran (an unknown mTLS mode)
+
+
+def test_a_later_import_of_the_grammar_module_still_works() -> None:
+    code = ("from kslab.course.schemas import jsonschema; jsonschema(); import rfc3987_syntax, sys; "
+            "print(rfc3987_syntax.__name__)")
+    try:
+        import rfc3987_syntax  # noqa: F401
+    except ImportError:
+        pytest.skip("rfc3987_syntax is not installed here")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "rfc3987_syntax"
