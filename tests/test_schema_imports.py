@@ -26,7 +26,10 @@ def cluster(address):
 problems = {a: schema_problems(cluster(a)) for a in ("127.0.0.1", "::1", "127.0.0.300")}
 istio = validate_istio({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
                         "metadata": {"name": "default"}, "spec": {"mtls": {"mode": "SOMETIMES"}}})
-print(json.dumps({"grammar": "rfc3987_syntax" in sys.modules, "problems": problems, "istio": len(istio)}))
+from kslab.manifests.validate import validate
+pod = validate({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": "x"}})
+print(json.dumps({"grammar": "rfc3987_syntax" in sys.modules, "problems": problems, "istio": len(istio),
+                  "pod": len(pod)}))
 """
 
 
@@ -41,6 +44,7 @@ def test_schema_checks_skip_the_grammar_build_and_still_check_ip_formats() -> No
     assert result["problems"]["127.0.0.1"] == [] and result["problems"]["::1"] == []
     assert any("listenAddress" in p for p in result["problems"]["127.0.0.300"])
     assert result["istio"] >= 1  # the Istio schema check ran (an unknown mTLS mode)
+    assert result["pod"] >= 1  # and the Kubernetes schema check (containers is not a list)
 
 
 def test_a_later_import_of_the_grammar_module_still_works() -> None:
