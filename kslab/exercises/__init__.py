@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import html
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import KslabError, UsageError
 from kslab.exercises import mirror
 from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank, not_answered
 from kslab.exercises.progress import ProgressStore
-from kslab.views.tables import format_table
-from kslab.views.text import TextView
+
+if TYPE_CHECKING:
+    from kslab.views.tables import Table
 
 __all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
 
@@ -168,43 +169,20 @@ def progress_rows(store: ProgressStore | None = None, notebook: str | None = Non
     return rows
 
 
-#: The columns of the progress table, in order.
-PROGRESS_COLUMNS = ("id", "title", "status", "attempts", "hints", "solution seen")
-
-
-class ProgressTable(TextView):
-    """Exercise progress, one row per exercise, as an aligned table; :meth:`to_frame` for pandas.
-
-    A notebook's last cell shows it, so it costs no pandas import (a third of a second to most of a
-    second per kernel) unless a DataFrame is asked for.
+def progress(notebook: str | None = None, *, store: ProgressStore | None = None,
+             as_frame: bool = False) -> Table | Any:
+    """The progress summary, one row per exercise, as the course's table (HTML in a notebook, aligned
+    text elsewhere); ``.rows`` holds the rows as dicts (see :func:`progress_rows`). ``as_frame=True``
+    gives a pandas DataFrame instead: pandas is imported only then (a third of a second to most of a
+    second of a kernel's start otherwise).
     """
+    from kslab.views.tables import Table  # noqa: PLC0415
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-
-    def text(self) -> str:
-        if not self.rows:
-            return "no exercises"
-        shown = [{**row, "solution seen": "yes" if row["solution seen"] else "no"} for row in self.rows]
-        return format_table(shown, PROGRESS_COLUMNS, wrap={"title": 30})
-
-    def to_frame(self) -> Any:
-        """The rows as a pandas DataFrame."""
+    if as_frame:
         import pandas as pd  # noqa: PLC0415 - heavy, only when asked
 
-        return pd.DataFrame(self.rows, columns=list(PROGRESS_COLUMNS))
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
-def progress(notebook: str | None = None, *, store: ProgressStore | None = None, as_frame: bool = False) -> Any:
-    """The progress summary, one row per exercise (a pandas DataFrame with ``as_frame=True``).
-
-    >>> import tempfile, pathlib
-    >>> table = progress("00", store=ProgressStore(pathlib.Path(tempfile.mkdtemp()) / "p.json"))
-    >>> table.text().split()[:3], len(table) > 0
-    (['ID', 'TITLE', 'STATUS'], True)
-    """
-    table = ProgressTable(progress_rows(store, notebook))
-    return table.to_frame() if as_frame else table
+        return pd.DataFrame(progress_rows(store, notebook),
+                            columns=["id", "title", "status", "attempts", "hints", "solution seen"])
+    rows = [{**r, "solution seen": "yes" if r["solution seen"] else "no"} for r in progress_rows(store, notebook)]
+    return Table(rows, ["id", "title", "status", "attempts", "hints", "solution seen"],
+                 ["ID", "TITLE", "STATUS", "ATTEMPTS", "HINTS", "SOLUTION SEEN"])

@@ -1,4 +1,5 @@
-"""kslab's schema checks work without jsonschema building rfc3987_syntax's grammars in the kernel.
+"""Notebook kernels skip heavy imports: kslab's schema checks without rfc3987_syntax's grammar build,
+``progress()`` without pandas.
 
 Each check runs in a fresh interpreter, which then reports whether ``rfc3987_syntax`` was imported
 (the grammar build happens at its import) and what the check found, so the formats kslab's schemas
@@ -8,8 +9,10 @@ use (ipv4, ipv6) are shown still checked.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +59,11 @@ def test_a_later_import_of_the_grammar_module_still_works() -> None:
         pytest.skip("rfc3987_syntax is not installed here")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "rfc3987_syntax"
+
+
+def test_progress_needs_no_pandas_unless_a_frame_is_asked_for(tmp_path: Path) -> None:
+    code = ("import sys, kslab; t = kslab.progress('04'); print(type(t).__name__, 'pandas' in sys.modules); "
+            "f = kslab.progress('04', as_frame=True); print(type(f).__name__, list(f.columns)[:3], len(f) == len(t.rows))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                         env={**os.environ, "KSLAB_HOME": str(tmp_path)})
+    assert out.stdout.splitlines() == ["Table False", "DataFrame ['id', 'title', 'status'] True"]
