@@ -50,8 +50,13 @@ def expected_text(op: str | None, name: str, value: str = "", *, set_: bool = Tr
 
 
 def _atoi(text: str) -> int | None:
+    """Go's ``strconv.Atoi`` as kube-bench calls it: None for anything else, including a number
+    outside int64 (which Python is not even asked to convert past 19 digits)."""
     t = text.strip()
-    return int(t) if re.fullmatch(r"[+-]?\d+", t) else None
+    if not re.fullmatch(r"[+-]?\d+", t) or len(t.lstrip("+-").lstrip("0")) > 19:
+        return None
+    value = int(t)
+    return value if -(1 << 63) <= value < (1 << 63) else None
 
 
 def _elements(text: str) -> list[str]:
