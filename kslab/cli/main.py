@@ -78,6 +78,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from kslab.cli.output import PrintableStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand; every error it raises ends as one line on stderr."""
     try:
         return int(args.func(args) or 0)
     except KslabError as exc:

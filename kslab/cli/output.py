@@ -76,3 +76,31 @@ def wrap_cell(text: str, width: int) -> list[str]:
                 line, sep = "", ""
             line += sep + piece
     return [*lines, line]
+
+
+class PrintableStream:
+    """A text stream that shows control characters and terminal escape sequences as escapes.
+
+    The command line prints names, flags and HTTP headers that come from files and captures; a
+    name holding ``ESC [ 2 J`` must show as text, not clear the student's terminal. Every
+    subcommand's standard output and error go through one of these (:func:`kslab.cli.main.main`);
+    JSON output is already escaped by the encoder and passes unchanged.
+
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> _ = PrintableStream(buf).write("pod \\x1b[2Jweb\\n")
+    >>> buf.getvalue()
+    'pod \\\\x1b[2Jweb\\n'
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from kslab.text import printable
+
+        self._stream.write(printable(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding ...
+        return getattr(self._stream, name)
