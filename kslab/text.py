@@ -91,7 +91,8 @@ def _brief(value: Any, limit: int, depth: int, *, top: bool = False) -> str:
         items = list(_take(value, BRIEF_ITEMS + 1))
         shown = [_brief(v, limit, depth - 1) for v in items[:BRIEF_ITEMS]]
         more = ", …" if len(items) > BRIEF_ITEMS else ""
-        text = open_ + ", ".join(shown) + more + close
+        comma = "," if isinstance(value, tuple) and len(value) == 1 else ""
+        text = open_ + ", ".join(shown) + comma + more + close
         return text + (f" ({len(value)} items)" if more and top else "")
     try:
         text = repr(value)

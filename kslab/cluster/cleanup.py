@@ -24,6 +24,7 @@ from typing import Any
 
 from kslab import settings
 from kslab.errors import InputError
+from kslab.text import brief
 
 # A label value: at most 63 characters, alphanumerics with - _ . inside (Kubernetes' own rule).
 _LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
@@ -40,7 +41,7 @@ def check_lab_name(lab: str) -> str:
     kslab.errors.InputError: 'lab 5' cannot be a lab name: it is not a valid label value
     """
     if not _LABEL_VALUE.match(lab):
-        raise InputError(f"{lab!r} cannot be a lab name: it is not a valid label value",
+        raise InputError(f"{brief(lab)} cannot be a lab name: it is not a valid label value",
                          hint="use letters, digits, '-', '_' or '.', at most 63 characters, e.g. 03")
     return lab
 
@@ -103,5 +104,5 @@ def clean(lab: Any, lab_name: str | None) -> CleanupReport:
     if not lab.lab_context:
         return CleanupReport(lab_name, live=True, note=(
             f"context {lab.context} is not a lab context, so no lab created anything there; nothing to "
-            f"clean up (to clean it anyway, name it: kslab.connect(context={lab.context!r}))"))
+            f"clean up (to clean it anyway, name it: kslab.connect(context={brief(lab.context)}))"))
     return CleanupReport(lab_name, live=True, deleted=lab.delete_lab(lab_name))

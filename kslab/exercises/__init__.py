@@ -21,6 +21,8 @@ from typing import Any
 from kslab.errors import UsageError
 from kslab.exercises.model import CheckResult, Exercise
 from kslab.exercises.progress import ProgressStore
+from kslab.exercises.progress import _count  # noqa: PLC2701 - one rule for counts read back from the file
+from kslab.text import brief
 
 __all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
 
@@ -99,7 +101,7 @@ def exercise(exercise_id: str, *, store: ProgressStore | None = None) -> Exercis
     """
     known = all_exercises()
     if exercise_id not in known:
-        raise UsageError(f"no exercise {exercise_id!r}",
+        raise UsageError(f"no exercise {brief(exercise_id)}",
                          hint="kslab.progress() lists every exercise id")
     return ExerciseSession(known[exercise_id], store)
 
@@ -114,7 +116,7 @@ def progress_rows(store: ProgressStore | None = None, notebook: str | None = Non
         rec = data.get(ex_id, {})
         status = "PASS" if rec.get("passed") else ("tried" if rec.get("attempts") else "not started")
         rows.append({"id": ex_id, "title": ex.title, "status": status,
-                     "attempts": int(rec.get("attempts", 0)), "hints": int(rec.get("hints", 0)),
+                     "attempts": _count(rec.get("attempts")), "hints": _count(rec.get("hints")),
                      "solution seen": bool(rec.get("solution_seen"))})
     return rows
 
