@@ -11,9 +11,16 @@ kind configuration).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kslab.course import kind_config
+from kslab.errors import ApiError
+from kslab.views.tables import format_table
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 
 @dataclass(frozen=True)
@@ -233,8 +240,6 @@ class Inventory:
                 for r in sorted(grouped.values(), key=lambda r: r["component"])]
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table
-
         lines = [f"Source: {self.source}", f"Kubernetes {self.server_version}", "", "Nodes:",
                  format_table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"]), "",
                  "kube-system components:",
@@ -242,6 +247,14 @@ class Inventory:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        from kslab.views.tables import Table, html_block  # noqa: PLC0415
+
+        return html_block(f"Source: {self.source}", f"Kubernetes {self.server_version}",
+                          Table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"], title="Nodes:"),
+                          Table(self.components(), ["component", "pods", "nodes", "image"],
+                                title="kube-system components:", abbreviate={"image": 60}))
 
 
 def _node_row(node: Any) -> dict[str, Any]:
@@ -257,28 +270,25 @@ def _node_row(node: Any) -> dict[str, Any]:
 NOT_YOURS = "PREDICTED from the course's kind configuration, NOT your cluster"
 
 
-def observe(lab: Any) -> Inventory:
+def observe(lab: Lab) -> Inventory:
     """Read the inventory from the live cluster (nodes, kube-system pods, server version).
 
     A namespace-scoped identity (a classroom student's kubeconfig) may not list nodes or the pods in
     kube-system: each part it may not read is taken from :func:`predicted` instead, and the source
     says which part and why — never presented as observed.
     """
-    from kslab.cluster.lab import api_error
-
     lab.require_live("reading the cluster's components")
 
-    def read(what: str, call: Any) -> list[Any] | None:
+    def read(call: Callable[[], list[Any]]) -> list[Any] | None:
         try:
-            return list(call().items)
-        except Exception as exc:  # noqa: BLE001
-            err = api_error(exc, f"listing {what}")
+            return call()
+        except ApiError as err:
             if err.status != 403:
-                raise err from None
+                raise
             return None  # not allowed: predicted below
 
-    node_items = read("nodes", lab.core.list_node)
-    pod_items = read("kube-system pods", lambda: lab.core.list_namespaced_pod("kube-system"))
+    node_items = read(lab.list_nodes)
+    pod_items = read(lambda: lab.list_pods("kube-system"))
     version = lab.server_version()  # /version is readable by everyone, students included
     observed = node_items is not None and pod_items is not None
     guess = None if observed else predicted()
@@ -316,8 +326,6 @@ def predicted(config: dict[str, Any] | None = None) -> Inventory:
     >>> inv.observed
     False
     """
-    from kslab.cluster import kind_config
-
     config = config or kind_config.cluster_config()
     name = config.get("name", "kind")
     nodes, counts = [], {"control-plane": 0, "worker": 0}
@@ -343,6 +351,6 @@ def predicted(config: dict[str, Any] | None = None) -> Inventory:
                      nodes=nodes, pods=sorted(pods, key=lambda p: (p["component"], p["name"])))
 
 
-def inventory(lab: Any) -> Inventory:
+def inventory(lab: Lab) -> Inventory:
     """The cluster's real components when live (observed); offline, the predicted ones (labelled)."""
     return observe(lab) if lab.live else predicted()

@@ -6,12 +6,17 @@ from kslab.exercises.nb03 import (EXERCISES, check_fewest_changes, check_seed_ch
 
 
 def test_ids_and_hints() -> None:
-    assert [e.id for e in EXERCISES] == ["03.seed-checks", "03.stop-the-hack", "03.fewest-changes"]
+    assert [e.id for e in EXERCISES] == ["03.deface", "03.seed-checks", "03.stop-the-hack", "03.fewest-changes",
+                                         "03.modernize-2019", "03.deploy-restricted"]
     assert all(e.hints and e.solution for e in EXERCISES)
 
 
 def test_seed_checks() -> None:
     assert check_seed_checks({"hostPorts", "capabilities_restricted", "runAsNonRoot", "seccompProfile_restricted"}).passed
+    # as the verdict prints them (what the notebook shows)
+    assert check_seed_checks({"hostPort", "unrestricted capabilities", "runAsNonRoot != true",
+                              "seccompProfile"}).passed
+    assert "3 missing" in check_seed_checks({"hostPort"}).reason
     result = check_seed_checks({"hostPorts", "allowPrivilegeEscalation"})
     assert not result.passed and "not failed: allowPrivilegeEscalation" in result.reason
 

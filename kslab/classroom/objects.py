@@ -3,8 +3,8 @@
 Once per cluster:
 
 * a **ClusterRole** ``kslab-classroom-student`` — what the labs need inside one namespace. It is
-  derived from :data:`kslab.cluster.permissions.NEEDS` (the permissions each lab needs) and from the
-  kinds labs create and clean up (:data:`kslab.cluster.lab.CLEANUP_KINDS`), so the two cannot drift.
+  derived from :data:`kslab.course.needs.NEEDS` (the permissions each lab needs) and from the
+  kinds labs create and clean up (:data:`kslab.course.cleanup.CLEANUP_KINDS`), so the two cannot drift.
   It is only ever bound by RoleBindings, and a ClusterRole bound by a RoleBinding grants only inside
   that binding's namespace.
 
@@ -38,9 +38,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kslab import settings
-from kslab.cluster.lab import CLEANUP_KINDS
 from kslab.classroom.roster import MAX_NAME
-from kslab.cluster.permissions import NEEDS, Need
+from kslab.course.cleanup import CLEANUP_KINDS
+from kslab.course.needs import NEEDS, Need
 from kslab.errors import UsageError
 from kslab.manifests.namespace import psa_labels
 
@@ -98,6 +98,9 @@ EXTRA: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("", "events", ("get", "list", "watch")),
     ("", "endpoints", ("get", "list", "watch")),
     ("authorization.k8s.io", "localsubjectaccessreviews", ("create",)),
+    # The progress mirror (kslab.classroom.progress): the student's kernel reads, creates and
+    # replaces one ConfigMap in their namespace, for the instructor's view.
+    ("", "configmaps", ("get", "create", "update")),
 )
 #: Never in the course role, whatever a need says: a RoleBinding that grants ``namespaces`` lets the
 #: student change *their own Namespace object* (the API server gives that request the namespace's
@@ -250,7 +253,7 @@ def network_policies(student: str, ns: str) -> list[dict[str, Any]]:
     NetworkPolicies add up (a connection is allowed if any policy allows it), so the deny-all policy
     stays and each allow policy opens one thing.
     """
-    same = {"podSelector": {}}
+    same: dict[str, Any] = {"podSelector": {}}
     dns_ports = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
     return [
         _netpol("kslab-default-deny", student, ns, {"policyTypes": ["Ingress", "Egress"]}),

@@ -2,7 +2,7 @@
 other student's namespace, nothing in the cluster's own namespaces, nothing cluster-wide.
 
 The questions are data, drawn from the same list of lab permissions the course role is built from
-(:data:`kslab.cluster.permissions.NEEDS`):
+(:data:`kslab.course.needs.NEEDS`):
 
 * **own** — every permission a lab needs in the student's namespace must be *allowed*;
 * **guard** — what the course keeps for itself inside that namespace must be *denied*: changing the
@@ -23,7 +23,7 @@ Each question is put to an ``ask`` function: offline kslab's RBAC evaluator on t
 >>> report.ok, report.leaks, report.missing
 (True, [], [])
 >>> print(report.summary_rows()[0]["own"])
-16/16 allowed
+19/19 allowed
 """
 
 from __future__ import annotations
@@ -32,12 +32,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kslab.classroom.objects import NAMESPACE_PREFIX, RBAC, SERVICE_ACCOUNT, classroom_objects, namespace_for
-from kslab.cli.output import format_table
-from kslab.cluster.permissions import NEEDS, Need
-from kslab.rbac.display import TextView
+from kslab.classroom.objects import (
+    NAMESPACE_PREFIX,
+    RBAC,
+    SERVICE_ACCOUNT,
+    classroom_objects,
+    namespace_for,
+)
+from kslab.course.needs import NEEDS, Need
 from kslab.rbac.model import Request, UserInfo
 from kslab.rbac.subjects import impersonate, service_account_user
+from kslab.views.tables import format_table
+from kslab.views.text import TextView
 
 OWN, GUARD, OTHER, FIXED, CLUSTER = "own", "guard", "other", "fixed", "cluster"
 #: How each scope must answer: the labs work in their own namespace; everything else is denied.
@@ -104,7 +110,12 @@ def probes(needs: Sequence[Need] = NEEDS) -> tuple[Probe, ...]:
     own = [_from_need(n, OWN) for n in needs if n.namespaced and not n.fixed_namespace]
     own += [_probe("list", "pods", OWN, "wait for the lab's pods"),
             _probe("get", "pods", OWN, "read a pod's logs", subresource="log"),
-            _probe("delete", "deployments", OWN, "clean up after a lab", "apps")]
+            _probe("delete", "deployments", OWN, "clean up after a lab", "apps"),
+            # The progress mirror: one ConfigMap, read, created and replaced by the student's kernel.
+            # Through `other` below, the same in another student's namespace must be denied.
+            _probe("get", "configmaps", OWN, "read their progress copy"),
+            _probe("create", "configmaps", OWN, "start their progress copy"),
+            _probe("update", "configmaps", OWN, "write their progress copy")]
     guard = [
         _probe("patch", "namespaces", GUARD, "relabel their namespace (lift Pod Security)", namespace_object=True),
         _probe("delete", "namespaces", GUARD, "delete their namespace", namespace_object=True),

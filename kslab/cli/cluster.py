@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         emit(args, result)
         return 0 if action != "status" or result.exists else 1
     if action == "config":
-        from kslab.cluster import kind_config
+        from kslab.course import kind_config
 
         design = kind_config.describe()
         problems = kind_config.validate()
@@ -110,9 +110,9 @@ def run(args: argparse.Namespace) -> int:
         from kslab.cli.context import live_lab
         from kslab.cluster.permissions import check_permissions
 
-        report = check_permissions(live_lab(args.context, "kslab cluster check"), namespace=args.namespace)
-        emit(args, report)
-        return 0 if report.ok else 1
+        permissions = check_permissions(live_lab(args.context, "kslab cluster check"), namespace=args.namespace)
+        emit(args, permissions)
+        return 0 if permissions.ok else 1
     if action == "istio":
         from kslab.cli.context import live_lab
         from kslab.cluster import istio

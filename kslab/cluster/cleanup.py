@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.errors import InputError
 from kslab.text import brief
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 # A label value: at most 63 characters, alphanumerics with - _ . inside (Kubernetes' own rule).
 _LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
@@ -92,13 +95,16 @@ class CleanupReport:
     __repr__ = __str__
 
 
-def clean(lab: Any, lab_name: str | None) -> CleanupReport:
+def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
     """Delete what a lab created (``lab_name=None``: every lab), live; offline, say there is nothing.
 
     Namespaces are deleted last; their deletion finishes in the background.
     """
     if lab_name is not None:
         check_lab_name(lab_name)
+    closer = getattr(lab, "close_port_forwards", None)
+    if closer is not None:
+        closer()  # port-forwards the lab opened end with it (they would point at deleted pods)
     if not lab.live:
         return CleanupReport(lab_name, live=False)
     if not lab.lab_context:

@@ -16,40 +16,19 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
+from kslab.cluster.api_errors import api_call, api_error, status_of
 from kslab.cluster.modes import ModeChoice
+from kslab.course.cleanup import CLEANUP_KINDS
 from kslab.errors import ApiError, NotALabContext, OfflineOnly
+from kslab.rbac.tokens import Token
 
-#: Kinds that labs create, in the order clean-up deletes them (namespaces last).
-CLEANUP_KINDS: tuple[tuple[str, str, bool], ...] = (
-    # (apiVersion, kind, namespaced). Controllers before what they control; namespaces last.
-    # Kinds the server does not serve (Istio's, on a cluster without Istio) are skipped.
-    ("batch/v1", "CronJob", True),
-    ("batch/v1", "Job", True),
-    ("apps/v1", "Deployment", True),
-    ("apps/v1", "StatefulSet", True),
-    ("apps/v1", "DaemonSet", True),
-    ("apps/v1", "ReplicaSet", True),
-    ("v1", "Pod", True),
-    ("v1", "Service", True),
-    ("networking.k8s.io/v1", "NetworkPolicy", True),
-    ("v1", "PersistentVolumeClaim", True),
-    ("v1", "ConfigMap", True),
-    ("v1", "Secret", True),
-    ("security.istio.io/v1", "PeerAuthentication", True),
-    ("networking.istio.io/v1", "DestinationRule", True),
-    ("networking.istio.io/v1", "VirtualService", True),
-    ("networking.istio.io/v1", "Gateway", True),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding", True),
-    ("rbac.authorization.k8s.io/v1", "Role", True),
-    ("v1", "ServiceAccount", True),
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", False),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole", False),
-    ("v1", "Namespace", False),
-)
+if TYPE_CHECKING:
+    from kslab.cluster.components import Visible
 
+__all__ = ["CLEANUP_KINDS", "ExecResult", "Lab", "Token", "api_error"]
 
 #: Seconds to wait for a namespace that an earlier clean-up is still deleting.
 NAMESPACE_DELETE_WAIT = 180.0
@@ -64,45 +43,13 @@ class ExecResult:
     stderr: str
 
 
-class Token(str):
-    """A bearer token that never shows itself: ``repr``/display print a redacted form.
-
-    >>> t = Token("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
-    >>> t
-    Token(eyJhbG…[redacted, 49 chars])
-    """
-
-    def __repr__(self) -> str:
-        return f"Token({self[:6]}…[redacted, {len(self)} chars])"
-
-    def _repr_html_(self) -> str:
-        return html.escape(repr(self))
-
-
-def api_error(exc: Exception, doing: str) -> ApiError:
-    """Turn a client ``ApiException`` into an :class:`ApiError` carrying the server's message."""
-    status = getattr(exc, "status", None)
-    reason = str(getattr(exc, "reason", "") or "")
-    message = reason
-    body = getattr(exc, "body", None)
-    if body:
-        try:
-            message = json.loads(body).get("message") or message
-        except (ValueError, AttributeError):
-            message = str(body)[:300]
-    hints = {401: "your credentials were not accepted; check the kubeconfig",
-             403: "your identity is not allowed to do this (RBAC or admission said no)",
-             404: "it does not exist (yet)", 409: "it already exists or changed meanwhile"}
-    return ApiError(f"{doing}: {status} {message}".strip(), status=status, reason=reason,
-                    hint=hints.get(status or 0), server_message=message)
-
-
 class Lab:
     """The student's lab: mode, context and every cluster operation the course performs."""
 
     def __init__(self, choice: ModeChoice, api_client: Any = None) -> None:
         self.choice = choice
         self._api = api_client
+        self._forwards: list[Any] = []  # PortForwards this lab opened; close_port_forwards() ends them
 
     # ---- what we are connected to -------------------------------------------------------------
     @property
@@ -196,7 +143,7 @@ class Lab:
         """The ApiClient for this context (live only)."""
         self.require_live("talking to the API server")
         if self._api is None:
-            from kslab.cluster.connect import api_client_for
+            from kslab.cluster.client import api_client_for
 
             self._api = api_client_for(self.context or "")
         return self._api
@@ -217,10 +164,45 @@ class Lab:
         """The API server's version, e.g. ``v1.34.0``."""
         from kubernetes import client
 
-        try:
+        with api_call("reading the server version"):
             return str(client.VersionApi(self.api).get_code().git_version)
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            raise api_error(exc, "reading the server version") from None
+
+    # ---- reading the cluster ----------------------------------------------------------------------
+    def list_nodes(self) -> list[Any]:
+        """The cluster's nodes (``V1Node``); :class:`ApiError` with status 403 for an identity that may
+        not list them (a classroom student)."""
+        self.require_live("listing nodes")
+        with api_call("listing nodes"):
+            return list(self.core.list_node().items)
+
+    def list_pods(self, namespace: str, *, label_selector: str = "") -> list[Any]:
+        """The pods of one namespace (``V1Pod``), optionally only those matching ``label_selector``."""
+        self.require_live("listing pods")
+        with api_call(f"listing pods in {namespace}"):
+            return list(self.core.list_namespaced_pod(namespace, label_selector=label_selector).items)
+
+    def read(self, api_version: str, kind: str, name: str, *, namespace: str | None = None) -> dict[str, Any]:
+        """One object as the API server stores it, as a dict (``ApiError`` with status 404 when absent)."""
+        self.require_live(f"reading {kind} {name}")
+        where = f"{namespace}/{name}" if namespace else name
+        with api_call(f"reading {kind} {where}"):
+            res = self._resource(api_version, kind)
+            obj = res.get(name=name, namespace=namespace) if res.namespaced else res.get(name=name)
+            return dict(obj.to_dict())
+
+    def apiserver_config(self, *, namespace: str = "kube-system") -> Visible:
+        """The live kube-apiserver's command line, or why it cannot be seen (see
+        :func:`kslab.cluster.components.apiserver_input`)."""
+        from kslab.cluster.components import apiserver_input
+
+        return apiserver_input(self, namespace=namespace)
+
+    def kubelet_config(self, node: str | None = None) -> Visible:
+        """A live kubelet's ``/configz``, or why it cannot be read (see
+        :func:`kslab.cluster.components.kubelet_input`)."""
+        from kslab.cluster.components import kubelet_input
+
+        return kubelet_input(self, node)
 
     # ---- objects --------------------------------------------------------------------------------
     @staticmethod
@@ -244,7 +226,7 @@ class Lab:
             what = f"applying {body.get('kind')} {meta.get('name')!r}"
             if body.get("kind") == "Namespace" and not dry_run:
                 self._wait_namespace_gone_if_terminating(str(meta.get("name")))
-            try:
+            with api_call(what):
                 res = self._resource(body["apiVersion"], body["kind"])
                 kwargs: dict[str, Any] = {"body": body, "field_manager": settings.FIELD_MANAGER,
                                           "force_conflicts": True}
@@ -253,10 +235,6 @@ class Lab:
                 if dry_run:
                     kwargs["dry_run"] = "All"
                 applied.append(res.server_side_apply(**kwargs).to_dict())
-            except ApiError:
-                raise
-            except Exception as exc:
-                raise api_error(exc, what) from None
         return applied
 
     def _wait_namespace_gone_if_terminating(self, name: str, timeout: float = NAMESPACE_DELETE_WAIT) -> None:
@@ -270,11 +248,12 @@ class Lab:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                ns = self.core.read_namespace(name)
-            except Exception as exc:  # noqa: BLE001
-                if getattr(exc, "status", None) in (403, 404):
+                with api_call(f"reading namespace {name}"):
+                    ns = self.core.read_namespace(name)
+            except ApiError as err:
+                if err.status in (403, 404):
                     return  # gone (or not ours to see): create it
-                raise api_error(exc, f"reading namespace {name}") from None
+                raise
             if ns.metadata.deletion_timestamp is None:
                 return
             if time.monotonic() > deadline:
@@ -293,13 +272,13 @@ class Lab:
         body = json.loads(json.dumps(obj))
         body.setdefault("metadata", {})["namespace"] = namespace
         try:
-            self._resource(body["apiVersion"], body["kind"]).create(
-                body=body, namespace=namespace, dry_run="All")
-        except Exception as exc:
-            err = api_error(exc, f"dry-run create of {body.get('kind')}")
+            with api_call(f"dry-run create of {body.get('kind')}"):
+                self._resource(body["apiVersion"], body["kind"]).create(
+                    body=body, namespace=namespace, dry_run="All")
+        except ApiError as err:
             if err.status in (400, 403, 422):
                 return False, err.server_message
-            raise err from None
+            raise
         return True, "admitted"
 
     def delete_lab(self, lab: str | None, *, namespaces_only: bool = False) -> list[str]:
@@ -320,27 +299,30 @@ class Lab:
         kinds = [k for k in CLEANUP_KINDS if k[1] == "Namespace"] if namespaces_only else CLEANUP_KINDS
         for api_version, kind, namespaced in kinds:
             try:
-                res = self._resource(api_version, kind)
-                found = self._list_labelled(res, selector, namespaced)
-            except ResourceNotFoundError:
-                continue  # not served here (e.g. Istio not installed): nothing of ours can exist
-            except Exception as exc:
-                if getattr(exc, "status", None) in (403, 404):
+                with api_call(f"listing {kind}s of lab {lab!r}"):
+                    try:
+                        res = self._resource(api_version, kind)
+                    except ResourceNotFoundError:
+                        continue  # not served here (e.g. Istio not installed): nothing of ours can exist
+                    found = self._list_labelled(res, selector, namespaced)
+            except ApiError as err:
+                if err.status in (403, 404):
                     continue  # not allowed to list that kind: it cannot be ours
-                raise api_error(exc, f"listing {kind}s of lab {lab!r}") from None
+                raise
             for item in found.items:
                 if item.metadata.deletionTimestamp:
                     continue
                 ns = item.metadata.namespace
                 try:
-                    # Background: dependents (a Job's pods, a Deployment's ReplicaSets) go too.
-                    res.delete(name=item.metadata.name, namespace=ns if namespaced else None,
-                               propagation_policy="Background")
+                    with api_call(f"deleting {kind} {item.metadata.name}"):
+                        # Background: dependents (a Job's pods, a Deployment's ReplicaSets) go too.
+                        res.delete(name=item.metadata.name, namespace=ns if namespaced else None,
+                                   propagation_policy="Background")
                     deleted.append(f"{kind}/{ns + '/' if ns else ''}{item.metadata.name}")
-                except Exception as exc:
+                except ApiError as err:
                     # 404: gone meanwhile; 409: already being deleted. Either way not ours to do.
-                    if getattr(exc, "status", None) not in (404, 409):
-                        raise api_error(exc, f"deleting {kind} {item.metadata.name}") from None
+                    if err.status not in (404, 409):
+                        raise
         return deleted
 
     def _list_labelled(self, res: Any, selector: str, namespaced: bool) -> Any:
@@ -348,8 +330,8 @@ class Lab:
         in the context's namespace (all a namespace-scoped identity can have created)."""
         try:
             return res.get(label_selector=selector, namespace=None)
-        except Exception as exc:
-            if not (namespaced and self.namespace and getattr(exc, "status", None) == 403):
+        except Exception as exc:  # noqa: BLE001 - re-raised unless a 403 for a namespaced kind
+            if not (namespaced and self.namespace and status_of(exc) == 403):
                 raise
         return res.get(label_selector=selector, namespace=self.namespace)
 
@@ -388,7 +370,7 @@ class Lab:
         from kubernetes import client
         from kubernetes.stream import stream
 
-        from kslab.cluster.connect import api_client_for
+        from kslab.cluster.client import api_client_for
 
         self.require_lab("exec into a pod")
         api = api_client_for(self.context or "")  # stream() swaps the client's request method
@@ -406,10 +388,30 @@ class Lab:
             code = resp.returncode
             resp.close()
             return ExecResult(int(code if code is not None else -1), "".join(out), "".join(err))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the stream's failures (HTTP or websocket) become one line
             raise api_error(exc, f"exec in pod {pod}") from None
         finally:
             api.close()
+
+    def port_forward(self, namespace: str, pod: str, port: int, *, timeout: float = 10.0) -> Any:
+        """Forward a port of a pod to 127.0.0.1 (like ``kubectl port-forward``); open until
+        :meth:`close_port_forwards` (the lab's clean-up). Returns a
+        :class:`~kslab.cluster.portforward.PortForward` whose ``url`` the browser can open."""
+        from kslab.cluster.portforward import to_pod
+
+        self.require_lab("a port-forward to a pod")
+        forward = to_pod(self, namespace, pod, port, timeout=timeout)
+        self._forwards.append(forward)
+        return forward
+
+    def close_port_forwards(self) -> list[str]:
+        """Close every port-forward this lab opened; returns their URLs."""
+        closed = []
+        while self._forwards:
+            forward = self._forwards.pop()
+            forward.close()
+            closed.append(forward.url)
+        return closed
 
     # ---- identities -------------------------------------------------------------------------------
     def create_token(self, service_account: str, namespace: str, *, expiration_seconds: int = 3600,
@@ -420,11 +422,9 @@ class Lab:
         self.require_lab("requesting a service account token")
         spec = client.V1TokenRequestSpec(audiences=audiences or [],
                                           expiration_seconds=expiration_seconds)
-        try:
+        with api_call(f"TokenRequest for {namespace}/{service_account}"):
             res = self.core.create_namespaced_service_account_token(
                 service_account, namespace, client.AuthenticationV1TokenRequest(spec=spec))
-        except Exception as exc:
-            raise api_error(exc, f"TokenRequest for {namespace}/{service_account}") from None
         return Token(res.status.token), str(res.status.expiration_timestamp)
 
     def access_review(self, verb: str, resource: str = "", *, group: str = "", namespace: str = "",
@@ -446,13 +446,11 @@ class Lab:
                 verb=verb, group=group, resource=resource, subresource=subresource or None,
                 name=name or None, namespace=namespace or None)}
         authz = client.AuthorizationV1Api(self.api)
-        try:
+        with api_call("access review"):
             if user is None and not groups:
                 res = authz.create_self_subject_access_review(
                     client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(**attrs)))
             else:
                 res = authz.create_subject_access_review(client.V1SubjectAccessReview(
                     spec=client.V1SubjectAccessReviewSpec(user=user, groups=groups, **attrs)))
-        except Exception as exc:
-            raise api_error(exc, "access review") from None
         return bool(res.status.allowed), str(res.status.reason or res.status.evaluation_error or "")

@@ -22,6 +22,7 @@ from typing import Any
 from kslab.errors import InputError
 from kslab.istio import ISTIO_VERSION
 from kslab.manifests.validate import SchemaProblem, _path
+from kslab.views.tables import format_table
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "istio"
 MANIFESTS = DATA / "manifests"
@@ -50,7 +51,7 @@ def is_istio(obj: Mapping[str, Any]) -> bool:
     return group_of(obj).endswith(".istio.io")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(schema_file: str) -> Any:
     from jsonschema import Draft202012Validator  # noqa: PLC0415 - only on use
     from referencing import Registry, Resource  # noqa: PLC0415
@@ -133,8 +134,6 @@ class Report:
         return all(r.valid for r in self.rows)
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table  # noqa: PLC0415
-
         table = format_table([{"file": r.file, "kind": r.kind, "name": r.name, "checked by": r.checked_by,
                                "verdict": "valid" if r.valid else "INVALID: " + "; ".join(r.problems)}
                               for r in self.rows], ["file", "kind", "name", "checked by", "verdict"])

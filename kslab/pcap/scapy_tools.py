@@ -25,6 +25,7 @@ from kslab.pcap.certs import cert_facts
 from kslab.pcap.http import HttpMessage, HttpStream
 from kslab.pcap.reassembly import Stream
 from kslab.pcap.tls import parse_certificate_list
+from kslab.views.tables import wrap_cell
 
 
 def _load_tls() -> Any:
@@ -83,8 +84,6 @@ def fold_long_fields(shown: str, width: int = 120) -> str:
       |  groups    = [x25519, secp256r1,
       |              x448, secp521r1]
     """
-    from kslab.cli.output import wrap_cell
-
     out = []
     for line in shown.splitlines():
         name, eq, value = line.partition("= ")
@@ -141,7 +140,7 @@ def _keylog_session(keylog: Path) -> Iterator[None]:
             yield
         finally:
             conf.tls_session_enable, conf.tls_nss_filename = saved[0], saved[1]
-            conf.tls_nss_keys = saved[2]
+            conf.tls_nss_keys = saved[2]  # type: ignore[assignment]  # restores what was there, None included
 
 
 def decrypt(path: str | Path, keylog: str | Path, flow_id: int = 1) -> Decrypted:
@@ -154,7 +153,8 @@ def decrypt(path: str | Path, keylog: str | Path, flow_id: int = 1) -> Decrypted
     server_port = int(flow.server.rsplit(":", 1)[1])
     client_port = int(flow.client.rsplit(":", 1)[1])
     tls = _load_tls()
-    from scapy.all import TCP, TCPSession, bind_layers, sniff, split_layers  # noqa: PLC0415
+    from scapy.all import TCPSession, bind_layers, sniff, split_layers  # noqa: PLC0415
+    from scapy.layers.inet import TCP  # noqa: PLC0415
 
     result = Decrypted(flow_id)
     streams = {"client": HttpStream("request")}

@@ -23,14 +23,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kslab.cli.output import format_table
-from kslab.rbac.display import TextView
 from kslab.rbac.grammar import parse_rbac_resource
 from kslab.rbac.matching import rule_allows
 from kslab.rbac.model import RBAC_GROUP, Binding, Request, Role, Subject, UserInfo
 from kslab.rbac.policy import Policy, _user
 from kslab.rbac.resources import ResourceCatalog, recorded
 from kslab.rbac.subjects import ALL_SERVICE_ACCOUNTS, AUTHENTICATED, UNAUTHENTICATED
+from kslab.views.tables import Table, format_table, html_block
+from kslab.views.text import TextView
 
 #: The group the API server always allows (kubeadm and kind give the admin kubeconfig this group).
 MASTERS = "system:masters"
@@ -96,7 +96,7 @@ class AccessMatrix(TextView):
         return "\n".join(lines + self.notes)
 
     def _repr_html_(self) -> str:
-        from kslab.widgets.rbac_matrix import matrix_html  # noqa: PLC0415 - display only
+        from kslab.rbac.matrix_view import matrix_html  # noqa: PLC0415 - matrix_view imports this module
 
         return matrix_html(self)
 
@@ -190,15 +190,25 @@ class WhoCan(TextView):
     rows: list[WhoCanRow]
     notes: list[str] = field(default_factory=list)
 
+    def table(self) -> Table:
+        """One row per subject: kind, name, namespace, the binding and role that grant it, its meaning."""
+        return Table([{"kind": r.kind, "name": r.name, "namespace": r.namespace or "",
+                       "via": f"{r.binding} → {r.role} (rule {r.rule})",
+                       "meaning": r.meaning} for r in self.rows],
+                     ["kind", "name", "namespace", "via", "meaning"], wrap={"via": 50})
+
+    def _head(self) -> str:
+        return f"Who can {self.request.describe()} — {PREDICTED}"
+
     def text(self) -> str:
-        head = f"Who can {self.request.describe()} — {PREDICTED}"
         if not self.rows:
-            return "\n".join([head, "nobody: no binding grants it", *self.notes])
-        table = format_table([{"kind": r.kind, "name": r.name, "namespace": r.namespace or "",
-                               "via": f"{r.binding} → {r.role} (rule {r.rule})",
-                               "meaning": r.meaning} for r in self.rows],
-                             ["kind", "name", "namespace", "via", "meaning"])
-        return "\n".join([head, table, *self.notes])
+            return "\n".join([self._head(), "nobody: no binding grants it", *self.notes])
+        return "\n".join([self._head(), self.table().text(), *self.notes])
+
+    def _repr_html_(self) -> str:
+        if not self.rows:
+            return html_block(self._head(), "nobody: no binding grants it", *self.notes)
+        return html_block(self._head(), self.table(), *self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {"request": self.request.to_dict(), "source": PREDICTED,
@@ -210,16 +220,21 @@ class WhoCan(TextView):
 def granting_bindings(policy: Policy, request: Request) -> Iterator[tuple[Binding, Role, int]]:
     """Bindings whose role has a rule allowing the request: ClusterRoleBindings, then the namespace's
     RoleBindings. Yields ``(binding, role, index of the first allowing rule)``."""
-    scopes = list(policy.cluster_role_bindings)
+    index = policy.index
+    scopes = list(index.cluster)
     if request.namespace:
-        scopes += policy.role_bindings(request.namespace)
+        scopes += index.by_namespace.get(request.namespace, ())
+    first: dict[int, int | None] = {}  # id(role) -> its first allowing rule: many bindings share a role
     for binding in scopes:
-        role, _ = policy.resolve(binding)
+        role, _ = index.resolution(binding)
         if role is None:
             continue  # a missing role grants nothing
-        index = next((i for i, rule in enumerate(role.rules) if rule_allows(rule, request)), None)
-        if index is not None:
-            yield binding, role, index
+        key = id(role)
+        if key not in first:
+            first[key] = next((i for i, rule in enumerate(role.rules) if rule_allows(rule, request)), None)
+        at = first[key]
+        if at is not None:
+            yield binding, role, at
 
 
 def allowed_subjects(policy: Policy, request: Request, *, super_user: str = "") -> list[Subject]:
@@ -249,12 +264,14 @@ def who_can(policy: Policy, verb: str, resource: str = "", *, group: str = "", n
     """
     request = Request(verb, resource, group, subresource, name, namespace, path)
     rows: list[WhoCanRow] = []
+    seen: set[WhoCanRow] = set()
     for binding, role, index in granting_bindings(policy, request):
         for subject in binding.subjects:
             ns = subject.namespace or (binding.namespace if subject.kind == "ServiceAccount" else "")
             row = WhoCanRow(subject.kind, subject.name, ns, binding.describe().split(" of ")[0],
                             role.describe(), index + 1)
-            if row not in rows:
+            if row not in seen:
+                seen.add(row)
                 rows.append(row)
     notes = [policy.scope] if policy.scope else []
     notes += [n for n in policy.notes if "grants nothing" in n]

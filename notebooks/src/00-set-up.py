@@ -33,7 +33,8 @@
 
 # %%
 import kslab
-from kslab.cluster import cleanup, images, kind, kind_config, permissions
+from kslab.cluster import cleanup, images, kind, permissions
+from kslab.course import kind_config
 
 lab = kslab.connect()
 lab
@@ -132,38 +133,55 @@ permissions.check_permissions(lab)
 # ## Then vs now
 # | 2019 | today |
 # |---|---|
-# | Play-with-Kubernetes, with Weave Net installed from `cloud.weave.works` | that endpoint is gone (2022); kind runs a real cluster in containers on your laptop, with its own network plugin |
+# | one cluster, on Azure, for the workshop (its pods "talking to the kernel via Moby") | kind runs a real cluster in containers on your own laptop; any cluster you are given works too, or offline with none |
 # | PodSecurityPolicy to limit what pods may do | removed in 1.25; Pod Security Admission, configured here as cluster-wide defaults and per-namespace labels |
 # | the kubelet's read-only port 10255 often open | closed by default in a kubelet config file, and stated explicitly in ours (`readOnlyPort: 0`) |
 # | the API server's insecure port 8080 to turn off | gone since 1.20; only the authenticated port 6443 exists |
-# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was removed) |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh`: the form without `--` was deprecated in kubectl 1.18 and removed in kubectl 1.31 |
+#
+# <!-- Sources: `kubectl exec POD cmd` deprecated by kubernetes/kubernetes PR 88460 (kubectl 1.18) and
+# removed by PR 125437 (kubectl 1.31). The 2019 cluster: the workshop text (seed) says it ran on Azure. -->
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer and remembers that you did. `ex.hint()` gives
-# one hint at a time; `ex.solution()` shows the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers that you did. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("00.three-ways")
 ex
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from kslab.exercises.nb00 import SITUATIONS
 
-ex.check({situation: "" for situation in SITUATIONS})  # put 'kind', 'existing' or 'offline' in each ""
+ex.check({situation: ... for situation in SITUATIONS})  # put 'kind', 'existing' or 'offline' for each ...
 
 # %%
 ex = kslab.exercise("00.psa-default")
-ex.check("")  # which level?
-
-# %%
-ex = kslab.exercise("00.read-only-port")
-ex.check(0)  # which port number?
+ex
 
 # %%
 # NBVAL_CHECK_OUTPUT
+ex.check(...)  # which level?
+
+# %%
+ex = kslab.exercise("00.read-only-port")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # which port number?
+
+# %%
 ex = kslab.exercise("00.webapp-address")
-ex.check("")  # address:port, as in http://ADDRESS:PORT/
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # address:port, as in http://ADDRESS:PORT/
 
 # %% [markdown]
 # Your progress in this notebook:

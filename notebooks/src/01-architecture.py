@@ -35,8 +35,10 @@ lab
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for c in architecture.COMPONENTS:
-    print(f"{c.name:<25} {c.plane:<14} {', '.join(c.ports) or '-'}")
+from kslab.views.tables import Table
+
+Table([{"component": c.name, "plane": c.plane, "ports": ", ".join(c.ports) or "-"} for c in architecture.COMPONENTS],
+      ["component", "plane", "ports"])
 
 # %% [markdown]
 # What each one is for, in a sentence or two:
@@ -66,12 +68,13 @@ architecture.diagram()
 
 # %% [markdown]
 # ## Lab
-# Now the real thing. Live, kslab lists your nodes and the pods in `kube-system`; offline, it shows an
-# inventory recorded from a real cluster and says where and when it was recorded.
+# Now the real thing. Live, kslab lists your nodes and the pods in `kube-system`; offline there is no
+# cluster to ask, so it predicts the inventory from the course's kind configuration (the node image it
+# pins) and says so on the first line.
 
 # %%
 inventory = architecture.inventory(lab)
-print(inventory)
+inventory
 
 # %% [markdown]
 # On a kubeadm-style cluster (kind is one) the control-plane components run as **static pods**: the kubelet
@@ -83,16 +86,21 @@ print(inventory)
 # ## Then vs now
 # | 2019 | today |
 # |---|---|
-# | "master" and "worker" nodes | "control plane" and "node"; the `node-role.kubernetes.io/master` label was removed in 1.25 |
+# | "master" and "worker" nodes | "control plane" and "node"; kubeadm stopped adding the `node-role.kubernetes.io/master` label in 1.24 and the `master` taint in 1.25 |
 # | Docker, Moby, containerd, CRI-O as runtimes | the kubelet talks CRI only: containerd or CRI-O (dockershim was removed in 1.24; Docker Engine needs cri-dockerd) |
 # | the controller manager also created a token Secret for every service account | not since 1.24: tokens are requested on demand, bound and expiring (lab 04) |
 # | kube-proxy: iptables or IPVS | also nftables (GA in 1.33) |
 # | etcd 3.3 | etcd 3.5/3.6, still only reachable by the API server, over mutual TLS |
+#
+# <!-- Sources: the master label/taint: kubernetes/kubernetes PR 107533 (kubeadm 1.24 adds only the
+# control-plane label) and PR 110095 (kubeadm 1.25 stops the master taint), KEP 2067 (sig-cluster-lifecycle). -->
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell, run it, and kslab checks your answer and remembers that you did. `ex.hint()` gives
-# one hint at a time; `ex.solution()` shows the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers that you did. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("01.control-plane")
@@ -105,11 +113,19 @@ ex.check(my_answer)
 
 # %%
 ex = kslab.exercise("01.etcd-client")
-ex.check("")  # which component? put its name in the quotes
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # which component?
 
 # %%
 ex = kslab.exercise("01.ports")
-ex.check({6443: "", 2379: "", 10250: "", 10259: ""})  # fill in the component names
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check({6443: ..., 2379: ..., 10250: ..., 10259: ...})  # put the component names in
 
 # %% [markdown]
 # Your progress in this notebook:

@@ -39,7 +39,7 @@ lab
 # NBVAL_CHECK_OUTPUT
 from kslab.audit.ports import PORTS, port_table, probe_lab, then_vs_now_table
 
-print(port_table())
+port_table()
 
 # %% [markdown]
 # The rows of the 2019 slide, next to what is true today (4149 was never cAdvisor's port, 10255 is
@@ -47,7 +47,7 @@ print(port_table())
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(then_vs_now_table())
+then_vs_now_table()
 
 # %% [markdown]
 # A table is a claim; a probe checks it. `probe_lab` connects to your lab cluster's node (never to any
@@ -87,12 +87,19 @@ print("problems:", line.problems)
 from kslab.audit import audit, from_command_line
 
 report = audit(from_command_line("kube-apiserver --authorization-mode=RBAC"))
-print(report.table([report.row(i) for i in ("1.2.1", "1.2.6", "1.2.7", "1.2.8")]))
+report.view([report.row(i) for i in ("1.2.1", "1.2.6", "1.2.7", "1.2.8")])
 
 # %% [markdown]
-# 1.2.7 fails: without the **Node** authorizer any kubelet's credentials can read every Secret in the
-# cluster. 1.2.1 is a manual check, so it is WARN rather than FAIL — but anonymous auth is on. Each row
+# 1.2.7 fails. Without the **Node** authorizer the kubelets must be authorized some other way — with RBAC
+# alone, by binding the `system:node` ClusterRole to the `system:nodes` group (as clusters did before
+# 1.8) — and that role may read every Secret in the cluster, so then any one kubelet's credentials can.
+# The Node authorizer lets each kubelet read only the Secrets, ConfigMaps and volumes of the pods
+# scheduled to it. 1.2.1 is a manual check, so it is WARN rather than FAIL — but anonymous auth is on. Each row
 # carries the reason it matters:
+#
+# <!-- Source: the Node authorizer, kubernetes/kubernetes PR 46076 (with Node,RBAC the system:node binding
+# to system:nodes is not created); RBAC docs, default ClusterRole system:node ("read access to all secrets",
+# kept for clusters upgraded from before 1.8). -->
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -126,7 +133,7 @@ print(row.why)
 from kslab.audit import audit_apiserver, bundled
 
 kubeadm = audit_apiserver(bundled("kube-apiserver-kubeadm.yaml"))
-print(kubeadm.table([kubeadm.row(i) for i in ("1.2.4", "1.2.5", "1.2.22", "1.2.23", "1.2.24", "1.2.25", "1.2.26")]))
+kubeadm.view([kubeadm.row(i) for i in ("1.2.4", "1.2.5", "1.2.22", "1.2.23", "1.2.24", "1.2.25", "1.2.26")])
 
 # %% [markdown]
 # Without 1.2.5 the API server talks to kubelets on port 10250 without checking who answers. Fixing it
@@ -186,11 +193,14 @@ mine
 # NBVAL_CHECK_OUTPUT
 from kslab.audit import audit_kubelet
 
+from kslab.views.tables import Table
+
 encryption = bundled("encryption-config.yaml")
+rows = []
 for name in ("kube-apiserver-kubeadm.yaml", "kube-apiserver-hardened.yaml", "kube-apiserver-2019.yaml"):
     r = audit_apiserver(bundled(name), encryption_config=encryption if "hardened" in name else None)
-    c = r.counts()
-    print(f"{name:30} {c['PASS']:2} PASS {c['FAIL']:2} FAIL {c['WARN']:2} WARN {c['INFO']:2} INFO  exit {r.exit_code}")
+    rows.append({"manifest": name, **r.counts(), "exit": r.exit_code})
+Table(rows, ["manifest", "PASS", "FAIL", "WARN", "INFO", "exit"])
 
 # %% [markdown]
 # The 2019-style manifest fails 14 scored checks. One of them, 1.2.6, kube-bench would report as PASS:
@@ -216,8 +226,7 @@ for r in old.disagreements():
 from kslab.audit import audit_cluster_kubelet
 
 node = audit_cluster_kubelet(lab)
-print(node.summary())
-print(node.table())
+node.view(title=node.summary())
 
 # %% [markdown]
 # kubeadm writes `streamingConnectionIdleTimeout: 0s`. A zero here means "use the default" (4h0m0s),
@@ -227,8 +236,7 @@ print(node.table())
 # %%
 # NBVAL_CHECK_OUTPUT
 legacy = audit(from_command_line("kubelet --kubeconfig=/etc/kubernetes/kubelet.conf", component="kubelet"))
-print(legacy.table([legacy.row(i) for i in ("4.2.1", "4.2.2", "4.2.4")]))
-print(legacy.row("4.2.4").kube_bench_note)
+legacy.view([legacy.row(i) for i in ("4.2.1", "4.2.2", "4.2.4")], title=legacy.row("4.2.4").kube_bench_note)
 
 # %% [markdown]
 # ### Explore: toggle the API server's flags
@@ -259,8 +267,7 @@ explore(FlagChoices())
 from kslab.audit.kube_bench import bundled_sample, import_kube_bench
 
 imported = import_kube_bench(bundled_sample())
-print(imported.summary())
-print(imported.table())
+imported.view(title=imported.summary())
 
 # %% [markdown]
 # The sample was made for the kubeadm manifest; on the checks it contains, kube-bench and kslab agree:
@@ -285,8 +292,10 @@ print(all(ours[cid] == status for cid, status in imported.statuses().items()))
 # | CIS benchmark 1.5 (insecure port, PSP checks) | cis-1.12: 30 API server checks, 14 kubelet checks |
 #
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer with the same audit you used above.
-# `ex.hint()` gives one hint at a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it with the same audit you used above and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("02.harden-manifest")
@@ -298,20 +307,32 @@ from kslab.exercises.nb02 import kubeadm_manifest
 
 manifest = kubeadm_manifest()
 command = manifest["spec"]["containers"][0]["command"]
-command += ["--profiling=false"]  # add the flags the audit asks for
+# command += ["--profiling=false", ...]  # add the flags the audit asks for
 ex.check(manifest)
 
 # %%
 ex = kslab.exercise("02.kube-bench-disagrees")
-ex.check(set())  # the check ids
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # the check ids, e.g. {"1.2.1"}
 
 # %%
 ex = kslab.exercise("02.first-occurrence")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
 ex.check("kube-apiserver --profiling=false")  # change the command line
 
 # %%
 ex = kslab.exercise("02.open-port")
-ex.check((0, ""))  # (port, "check id")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check((..., ...))  # (port, "check id")
 
 # %% [markdown]
 # Your progress in this notebook:

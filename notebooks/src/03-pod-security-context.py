@@ -68,8 +68,53 @@ for problem in validate(seed_deployment("all three", as_written=True)):
 # ### The hack
 # An attacker who gets a shell in the container (through a bug in the app, or `kubectl exec -it POD -- sh`)
 # tries four things: find out who they are, deface the page the app serves, write a file, and become
-# root through a setuid program. Live, kslab deploys the webapp in the lab namespace `kslab-03` and runs
-# each command in the pod; offline, it predicts each outcome from the security context and says so.
+# root through a setuid program.
+#
+# #### Your turn: the hack by hand
+# kslab deploys the webapp in the lab namespace `kslab-03` and prints the commands for *your* pod. Open a
+# terminal next to this notebook — in JupyterLab **File ▸ New ▸ Terminal** (or the *Terminal* tile in the
+# Launcher), then drag its tab to the right — and type them there. The page your pod serves is shown
+# below, fetched over HTTP; the URL opens it in your browser too. Offline there is no pod, and the
+# commands show placeholders.
+
+# %%
+from kslab.handson import lab03
+
+you = lab03.webapp(lab, deployment)
+you
+
+# %% [markdown]
+# The page as your pod serves it now, before the hack:
+
+# %%
+you.original
+
+# %% [markdown]
+# Now type the commands in the terminal, then run the check: it fetches the page again and asks the pod
+# itself what each step did — `id`, who owns the page, how `/` is mounted, the kernel's `NoNewPrivs`
+# flag, and the kernel's own answer to opening the page for writing and to `become-root`. Offline it
+# shows the prediction, labelled.
+
+# %%
+lab03.tried(lab, you)
+
+# %%
+ex = kslab.exercise("03.deface")
+ex
+
+# %%
+ex.check(..., against=you)  # replace ... with the text you added to the page
+
+# %% [markdown]
+# **Do it for me** (optional, for a reader who only reads): kslab runs the same commands in your pod —
+# fixed argument lists, no shell of yours — and checks them the same way.
+
+# %%
+lab03.do_it_for_me(lab, you)
+
+# %% [markdown]
+# Or let kslab run all four steps in a fresh pod and show its prediction next to what happened (offline:
+# the prediction only, from the security context):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -119,6 +164,24 @@ hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 # %%
 # NBVAL_CHECK_OUTPUT
 hack.run(lab, seed_deployment("all three"))
+
+# %% [markdown]
+# #### Try again by hand
+# The same commands against a webapp with all three settings (a new pod: the commands name it). Each
+# step should fail now; the check says which step the kernel stopped, with the kernel's own error.
+
+# %%
+you = lab03.webapp(lab, seed_deployment("all three"))
+you
+
+# %%
+lab03.tried(lab, you)
+
+# %% [markdown]
+# **Do it for me** (optional):
+
+# %%
+lab03.do_it_for_me(lab, you)
 
 # %% [markdown]
 # ### Explore: toggle the security context
@@ -225,16 +288,34 @@ for version in ("v1.33", "v1.34"):
 # |---|---|
 # | PodSecurityPolicy objects, enabled with `--enable-admission-plugins=...,PodSecurityPolicy` | PodSecurityPolicy was deprecated in 1.21 and **removed in 1.25**; Pod Security Admission (namespace labels, three fixed standards) replaced it. For custom rules: ValidatingAdmissionPolicy (CEL) or an external policy engine |
 # | `hostPort: 3000` on the webapp to reach it | `hostPort` violates the **baseline** standard; use a Service (NodePort on kind) or `kubectl port-forward` |
-# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was deprecated in kubectl 1.18) |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh`: the form without `--` was deprecated in kubectl 1.18 and removed in kubectl 1.31 |
 # | DenyEscalatingExec admission plugin to stop exec into privileged pods | removed in 1.21; use RBAC on `pods/exec` and keep privileged pods out with Pod Security |
 # | security settings under the pod, silently ignored | schema validation (`kubectl apply` validates strictly by default since 1.27) rejects unknown fields |
 # | seccomp and AppArmor through annotations | fields: `seccompProfile` (GA 1.19), `appArmorProfile` (GA 1.30) |
 # | runAsUser, readOnlyRootFilesystem, allowPrivilegeEscalation as "the three policies" | still the core; `restricted` adds runAsNonRoot, drop ALL capabilities and a seccomp profile |
+#
+# <!-- Sources: `kubectl exec POD cmd` deprecated by kubernetes/kubernetes PR 88460 (kubectl 1.18) and
+# removed by PR 125437 (kubectl 1.31). -->
+
+# %% [markdown]
+# `kslab modernize` makes these changes for you and says why for each (`kslab modernize FILE` on the
+# command line, `--write DIR` for the new files). Here it reads the workshop's five webapp Deployments as
+# they were written, indentation slips included:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.modernize import modernize_objects
+
+then_vs_now = modernize_objects([seed_deployment(step, as_written=True) for step in SEED_STEPS],
+                                source="2019 webapp")
+then_vs_now.summary()
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer and remembers it. `ex.hint()` gives one hint at
-# a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("03.seed-checks")
@@ -242,21 +323,66 @@ ex
 
 # %%
 # NBVAL_CHECK_OUTPUT
-ex.check({"hostPorts"})  # add the other check ids
+ex.check({"hostPort"})  # add the others, named as the verdict names them
 
 # %%
 ex = kslab.exercise("03.stop-the-hack")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
 ex.check({"runAsUser": 1000})  # complete the security context
 
 # %%
+ex = kslab.exercise("03.fewest-changes")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
 import copy
 
 from kslab.exercises.nb03 import FEWEST_POD
 
-ex = kslab.exercise("03.fewest-changes")
 my_pod = copy.deepcopy(FEWEST_POD)
 # change my_pod here, as little as you can
 ex.check(my_pod)
+
+# %%
+ex = kslab.exercise("03.modernize-2019")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.exercises.nb03 import SEED_2019
+
+my_manifest = SEED_2019  # rewrite it for v1.36 (kslab.modernize.modernize_text(my_manifest) says what is left)
+ex.check(my_manifest)
+
+# %% [markdown]
+# **Deploy a webapp the hack cannot touch.** kslab writes the 2019 webapp into a file of yours (outside the
+# repository; an existing file is kept). Edit it, apply it with the commands below, and the check reads
+# what the cluster runs: the Deployment as stored, judged by Pod Security, the hack tried in its pod, its
+# page fetched. Offline it judges the file and predicts the rest.
+
+# %%
+from kslab.handson import restricted
+
+my_file = restricted.starter()
+restricted.steps(lab, my_file)
+
+# %%
+ex = kslab.exercise("03.deploy-restricted")
+ex
+
+# %%
+ex.check(..., against=lab)  # replace ... with my_file once you have applied it
+
+# %% [markdown]
+# **Do it for me** (optional): writes a solution into your file (your version kept as `.yaml.bak`) and,
+# live, applies it; run the check above again to see it judged.
+
+# %%
+restricted.do_it_for_me(lab, my_file)
 
 # %% [markdown]
 # Your progress in this notebook:
@@ -266,8 +392,8 @@ kslab.progress("03")
 
 # %% [markdown]
 # ## Clean up
-# Delete everything this notebook created in the cluster (the `kslab-03` namespaces and the webapp);
-# offline there is nothing to delete.
+# Delete everything this notebook created in the cluster (the `kslab-03` namespaces, the webapp and your
+# `webapp-mine`) and close kslab's port-forwards; offline there is nothing to delete.
 
 # %%
 from kslab.cluster.cleanup import clean

@@ -36,10 +36,10 @@ resources
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
-                       "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
-                       "persistentvolumes", "storageclasses.storage.k8s.io",
-                       "clusterroles.rbac.authorization.k8s.io"]))
+resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
+                 "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
+                 "persistentvolumes", "storageclasses.storage.k8s.io",
+                 "clusterroles.rbac.authorization.k8s.io"])
 
 # %% [markdown]
 # This matters for RBAC: a **RoleBinding grants only inside its own namespace**, so it can never give
@@ -187,7 +187,16 @@ identities.try_requests(me)
 # ### The token inside the pod
 # The kubelet mounts a token into every pod that uses a service account (unless
 # `automountServiceAccountToken: false`). It is bound to the *pod* and its node as well: delete the pod
-# and the token stops working. Live, when the webapp's pod runs, kslab reads its claims from inside it:
+# and the token stops working. The kubelet asks for 3607 seconds — but while the API server runs with
+# `--service-account-extend-token-expiration=true` (its default, which kubeadm and kind keep; lab 02's
+# audit flags it as CIS 1.2.30) it issues such a token for a **year**, with a `warnafter` claim at 3607 s
+# so that clients still using it late show up in its metrics. With the flag false the token lives 3607 s
+# and the kubelet renews it at 80 % of that. Live, when the webapp's pod runs, kslab reads its claims from
+# inside it; offline it predicts them for a cluster with the default:
+#
+# <!-- Source: kubernetes/kubernetes pkg/serviceaccount/claims.go (WarnOnlyBoundTokenExpirationSeconds =
+# 3607, ExpirationExtensionSeconds = one year), PR 96273 (flag default true); kubelet refresh at 80 %:
+# the ServiceAccountTokenProjection API docs. -->
 
 # %%
 identities.pod_token_claims(lab, deployed)
@@ -277,9 +286,28 @@ identities.legacy_token(lab)
 # stops working within the hour, and only the audience it was made for accepts it.
 
 # %% [markdown]
+# `kslab modernize` reads the workshop's steps the same way — here the commands that built the
+# kubeconfig from the token Secret (the service account's name is ours) — and says what replaces each.
+# It never shows a token it finds:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.modernize import modernize_text
+
+steps_2019 = """\
+SECRET_NAME=$(kubectl get sa webapp -n kslab-04 -o json | jq -r '.secrets[].name')
+USER_TOKEN=$(kubectl get secret -n kslab-04 "$SECRET_NAME" -o json | jq -r '.data["token"]' | base64 -d)
+kubectl config set-credentials webapp --kubeconfig=webapp.conf --token="$USER_TOKEN"
+kubectl exec -it webapp-7c9f sh
+"""
+modernize_text(steps_2019, source="2019 steps").summary()
+
+# %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer (with the same evaluator) and remembers it.
-# `ex.hint()` gives one hint at a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it with the same evaluator and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("04.namespaced")

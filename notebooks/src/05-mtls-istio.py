@@ -6,7 +6,7 @@
 # look at the wire the way an eavesdropper would: first plain HTTP (everything readable), then
 # mutual TLS 1.2 (the contents hidden, but both services' identities in clear), then TLS 1.3, Istio's
 # default today (the identities hidden too). We read the captures with our own analysis, built on the
-# same ideas as Wireshark, and check the key facts with Scapy and tshark.
+# same ideas as Wireshark, and check the key facts with Scapy.
 
 # %%
 import kslab
@@ -243,8 +243,8 @@ refused
 # NBVAL_CHECK_OUTPUT
 from kslab.pcap.summary import side_by_side
 
-print(side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
-                    "STRICT, plaintext": refused.flows[0]}))
+side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
+              "STRICT, plaintext": refused.flows[0]})
 
 # %% [markdown]
 # ### A second opinion: Scapy
@@ -300,9 +300,11 @@ plot(flows);
 # %% [markdown]
 # ## Then vs now
 # The 2019 workshop captured this on a real cluster (Istio 1.0.4). Its output shows, in clear, the SNI
-# `outbound|9080||details.istio-app.svc.cluster.local` and, in the next packet, the server's
-# certificate with validity `190108215913Z` to `190408215913Z` — 90 days. Today the SNI has a new form
-# and the certificate is neither visible (TLS 1.3) nor long-lived:
+# `outbound|9080||details.istio-app.svc.cluster.local` and, a few packets later, a certificate with
+# validity `190108215913Z` to `190408215913Z` — 90 days. It is the *client's* certificate (productpage's
+# sidecar): the capture filter was `dst port 9080`, so it kept only packets going *to* details, and in
+# mutual TLS 1.2 the client sends its Certificate in clear after the ServerHello. Today the SNI has a new
+# form and no certificate is visible (TLS 1.3) or long-lived:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -316,7 +318,7 @@ print("workload certificate:", conventions.WORKLOAD_CERT_HOURS, "hours, RSA", co
 # %% [markdown]
 # | 2019 (Istio 1.0) | today (Istio 1.2x) |
 # |---|---|
-# | installed with Helm 2 and Tiller | `istioctl install --set profile=demo` (or Helm 3 charts); Tiller is gone |
+# | Istio 1.0.4 with its bookinfo sample | `istioctl install --set profile=demo` (or Istio's Helm charts), bookinfo from the same release |
 # | Pilot, Mixer, Citadel (+ Galley) | one **istiod**; Mixer removed in 1.8, its work done in Envoy |
 # | `istioctl create -f` | `kubectl apply -f` |
 # | `authentication.istio.io/v1alpha1` `Policy` with `peers: - mtls:` | `security.istio.io/v1` **PeerAuthentication**, `mtls.mode: STRICT` |
@@ -327,6 +329,10 @@ print("workload certificate:", conventions.WORKLOAD_CERT_HOURS, "hours, RSA", co
 # | SNI `outbound\|9080\|\|details...` | `outbound_.9080_._.details...` (since Istio 1.1) |
 # | certificates valid 90 days | 24 hours, rotated at half-life |
 # | PodSecurityPolicy to allow NET_ADMIN | Pod Security admission; Istio CNI keeps NET_ADMIN out of pods |
+#
+# <!-- Sources: the 2019 capture, seed lines "sudo tcpdump ... '((dst port 9080) and (net $IP))'" and
+# the packets 10.244.0.12.50662 > details...9080 carrying the certificate; SNI and TLS facts:
+# shared/reference/modernization.md (Istio's wire facts). -->
 #
 # One more thing the schemas find: the seed's VirtualService has `route` at the level of `http`, not
 # inside the route — an unknown field, which older API servers silently dropped:
@@ -352,9 +358,48 @@ spec:
 [str(p) for p in validate_istio(load_text(SEED_VIRTUALSERVICE, source="seed")[0].obj)]
 
 # %% [markdown]
+# `kslab modernize` turns the workshop's mesh steps into today's: the alpha `Policy` becomes a
+# PeerAuthentication, `v1alpha3` becomes `v1`, the `ISTIO_MUTUAL` DestinationRule is left out (auto mTLS
+# does it), the misplaced `route` moves into its `http` entry — and every object it writes is valid
+# against the schemas:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.istio.validate import validate_objects
+from kslab.modernize import modernize_text
+
+mesh_2019 = """\
+cat <<EOF | istioctl create -f -
+apiVersion: authentication.istio.io/v1alpha1
+kind: Policy
+metadata: {name: default, namespace: istio-app}
+spec:
+  peers:
+  - mtls:
+EOF
+cat <<EOF | istioctl create -f -
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: default, namespace: istio-app}
+spec:
+  host: "*"
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+EOF
+cat <<EOF | kubectl apply -f -
+""" + SEED_VIRTUALSERVICE.strip() + """
+EOF
+istioctl authn tls-check productpage-v1-6b746f74dc-9stvs.istio-app
+"""
+mesh_now = modernize_text(mesh_2019, source="2019 mesh steps")
+print("schema problems in the modern objects:", [str(p) for p in validate_objects(mesh_now.modern_objects())])
+mesh_now.summary()
+
+# %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer against the captures and Istio's rules and
-# remembers it. `ex.hint()` gives one hint at a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it against the captures and Istio's rules and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("05.who-talked")
