@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kslab.cli.output import PrintableStream
 
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
     try:
         return _run(args)
     finally:
