@@ -248,6 +248,14 @@ class Inventory:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:
+        from kslab.views.tables import Table, html_block  # noqa: PLC0415
+
+        return html_block(f"Source: {self.source}", f"Kubernetes {self.server_version}",
+                          Table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"], title="Nodes:"),
+                          Table(self.components(), ["component", "pods", "nodes", "image"],
+                                title="kube-system components:", abbreviate={"image": 60}))
+
 
 def _node_row(node: Any) -> dict[str, Any]:
     labels = node.metadata.labels or {}
@@ -262,7 +270,7 @@ def _node_row(node: Any) -> dict[str, Any]:
 NOT_YOURS = "PREDICTED from the course's kind configuration, NOT your cluster"
 
 
-def observe(lab: Any) -> Inventory:
+def observe(lab: Lab) -> Inventory:
     """Read the inventory from the live cluster (nodes, kube-system pods, server version).
 
     A namespace-scoped identity (a classroom student's kubeconfig) may not list nodes or the pods in
@@ -343,6 +351,6 @@ def predicted(config: dict[str, Any] | None = None) -> Inventory:
                      nodes=nodes, pods=sorted(pods, key=lambda p: (p["component"], p["name"])))
 
 
-def inventory(lab: Any) -> Inventory:
+def inventory(lab: Lab) -> Inventory:
     """The cluster's real components when live (observed); offline, the predicted ones (labelled)."""
     return observe(lab) if lab.live else predicted()

@@ -9,9 +9,10 @@ refuses the TLS handshake without a client certificate.
 It only probes loopback or a node of the student's own lab cluster (:func:`allowed_address`).
 
 >>> print(port_table([p for p in PORTS if p.port in ("10250", "10255")]))
-PORT   COMPONENT  WHAT                                                AUTHENTICATION
-10250  kubelet    kubelet API: exec, logs, port-forward, /configz, …  required: x509 client certificates or tokens (web…
-10255  kubelet    read-only kubelet API: pods, node stats             none: anyone who reaches it can read
+PORT   COMPONENT  WHAT                                              AUTHENTICATION
+10250  kubelet    kubelet API: exec, logs, port-forward, /configz,  required: x509 client certificates or tokens
+                  /metrics/cadvisor                                 (webhook), authorization Webhook
+10255  kubelet    read-only kubelet API: pods, node stats           none: anyone who reaches it can read
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import ApiError, NotALabContext, UsageError
-from kslab.views.tables import format_table
+from kslab.views.tables import Table, format_table
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 
 @dataclass(frozen=True)
@@ -70,21 +74,18 @@ PORTS: tuple[Port, ...] = (
 )
 
 
-def port_table(ports: Iterable[Port] = PORTS, *, width: int = 50) -> str:
-    """The port map as a plain-text table."""
-    def cut(text: str) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    rows = [{"port": p.port, "component": p.component, "what": cut(p.what), "auth": cut(p.auth)}
-            for p in ports]
-    return format_table(rows, ["port", "component", "what", "auth"],
-                        ["PORT", "COMPONENT", "WHAT", "AUTHENTICATION"])
+def port_table(ports: Iterable[Port] = PORTS, *, width: int = 50) -> Table:
+    """The port map as a table (HTML in a notebook; as text, long values wrap at ``width``)."""
+    rows = [{"port": p.port, "component": p.component, "what": p.what, "auth": p.auth} for p in ports]
+    return Table(rows, ["port", "component", "what", "auth"], ["PORT", "COMPONENT", "WHAT", "AUTHENTICATION"],
+                 wrap={"what": width, "auth": width})
 
 
-def then_vs_now_table() -> str:
+def then_vs_now_table() -> Table:
     """The 2019 slide's rows next to what is true today."""
     rows = [{"port": p.port, "component": p.component, "today": p.today} for p in PORTS if p.in_2019_slide]
-    return format_table(rows, ["port", "component", "today"], ["PORT (2019 SLIDE)", "COMPONENT", "TODAY"])
+    return Table(rows, ["port", "component", "today"], ["PORT (2019 SLIDE)", "COMPONENT", "TODAY"],
+                 wrap={"today": 70})
 
 
 # ---- the guard rail ------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ NODES_FORBIDDEN_HINT = ("probe 127.0.0.1 instead (probe('127.0.0.1')), or ask yo
                         "addresses and what they answer")
 
 
-def visible_node_addresses(lab: Any) -> list[str] | None:
+def visible_node_addresses(lab: Lab) -> list[str] | None:
     """The addresses of the lab cluster's nodes (InternalIP/ExternalIP), or None when this identity
     may not list nodes. Live and lab context only."""
     lab.require_lab("probing a node's ports")
@@ -119,7 +120,7 @@ def visible_node_addresses(lab: Any) -> list[str] | None:
                    if a.type in ("InternalIP", "ExternalIP")})
 
 
-def lab_node_addresses(lab: Any) -> list[str]:
+def lab_node_addresses(lab: Lab) -> list[str]:
     """The addresses of the lab cluster's nodes; :class:`NotALabContext` when they may not be listed."""
     addresses = visible_node_addresses(lab)
     if addresses is None:
@@ -127,7 +128,7 @@ def lab_node_addresses(lab: Any) -> list[str]:
     return addresses
 
 
-def allowed_address(address: str, lab: Any = None) -> str:
+def allowed_address(address: str, lab: Lab | None = None) -> str:
     """Return ``address`` if it may be probed: loopback, or a node of the student's lab cluster.
 
     >>> allowed_address("127.0.0.1")
@@ -271,7 +272,7 @@ class ProbeReport:
         return [r.as_dict() for r in self.results]
 
 
-def probe(address: str, ports: Iterable[int] | None = None, *, lab: Any = None, timeout: float = 0.5,
+def probe(address: str, ports: Iterable[int] | None = None, *, lab: Lab | None = None, timeout: float = 0.5,
           paths: Mapping[int, str] | None = None) -> ProbeReport:
     """Probe a node address (loopback, or a node of the lab cluster) on the map's ports.
 
@@ -292,7 +293,7 @@ def probe(address: str, ports: Iterable[int] | None = None, *, lab: Any = None, 
     return ProbeReport(address, results)
 
 
-def probe_lab(lab: Any, *, timeout: float = 0.5) -> ProbeReport | str:
+def probe_lab(lab: Lab, *, timeout: float = 0.5) -> ProbeReport | str:
     """Probe the lab cluster's first node; offline there is no node, and this says so."""
     if not getattr(lab, "live", False):
         return ("offline: there is no node to probe. On the course's kind cluster this probes the "

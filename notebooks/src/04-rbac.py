@@ -36,10 +36,10 @@ resources
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
-                       "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
-                       "persistentvolumes", "storageclasses.storage.k8s.io",
-                       "clusterroles.rbac.authorization.k8s.io"]))
+resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
+                 "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
+                 "persistentvolumes", "storageclasses.storage.k8s.io",
+                 "clusterroles.rbac.authorization.k8s.io"])
 
 # %% [markdown]
 # This matters for RBAC: a **RoleBinding grants only inside its own namespace**, so it can never give
@@ -284,6 +284,23 @@ identities.legacy_token(lab)
 # %% [markdown]
 # Compare with the bound token's claims above: `exp` and `aud` are what make it safer — a leaked token
 # stops working within the hour, and only the audience it was made for accepts it.
+
+# %% [markdown]
+# `kslab modernize` reads the workshop's steps the same way — here the commands that built the
+# kubeconfig from the token Secret (the service account's name is ours) — and says what replaces each.
+# It never shows a token it finds:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.modernize import modernize_text
+
+steps_2019 = """\
+SECRET_NAME=$(kubectl get sa webapp -n kslab-04 -o json | jq -r '.secrets[].name')
+USER_TOKEN=$(kubectl get secret -n kslab-04 "$SECRET_NAME" -o json | jq -r '.data["token"]' | base64 -d)
+kubectl config set-credentials webapp --kubeconfig=webapp.conf --token="$USER_TOKEN"
+kubectl exec -it webapp-7c9f sh
+"""
+modernize_text(steps_2019, source="2019 steps").summary()
 
 # %% [markdown]
 # ## Exercises

@@ -243,8 +243,8 @@ refused
 # NBVAL_CHECK_OUTPUT
 from kslab.pcap.summary import side_by_side
 
-print(side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
-                    "STRICT, plaintext": refused.flows[0]}))
+side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
+              "STRICT, plaintext": refused.flows[0]})
 
 # %% [markdown]
 # ### A second opinion: Scapy
@@ -356,6 +356,43 @@ spec:
   - destination: {host: productpage, port: {number: 9080}}
 """
 [str(p) for p in validate_istio(load_text(SEED_VIRTUALSERVICE, source="seed")[0].obj)]
+
+# %% [markdown]
+# `kslab modernize` turns the workshop's mesh steps into today's: the alpha `Policy` becomes a
+# PeerAuthentication, `v1alpha3` becomes `v1`, the `ISTIO_MUTUAL` DestinationRule is left out (auto mTLS
+# does it), the misplaced `route` moves into its `http` entry — and every object it writes is valid
+# against the schemas:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.istio.validate import validate_objects
+from kslab.modernize import modernize_text
+
+mesh_2019 = """\
+cat <<EOF | istioctl create -f -
+apiVersion: authentication.istio.io/v1alpha1
+kind: Policy
+metadata: {name: default, namespace: istio-app}
+spec:
+  peers:
+  - mtls:
+EOF
+cat <<EOF | istioctl create -f -
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: default, namespace: istio-app}
+spec:
+  host: "*"
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+EOF
+cat <<EOF | kubectl apply -f -
+""" + SEED_VIRTUALSERVICE.strip() + """
+EOF
+istioctl authn tls-check productpage-v1-6b746f74dc-9stvs.istio-app
+"""
+mesh_now = modernize_text(mesh_2019, source="2019 mesh steps")
+print("schema problems in the modern objects:", [str(p) for p in validate_objects(mesh_now.modern_objects())])
+mesh_now.summary()
 
 # %% [markdown]
 # ## Exercises
