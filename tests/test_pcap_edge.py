@@ -305,7 +305,7 @@ def test_no_handshake_seen_guesses_the_server_by_port(tmp_path: Path) -> None:
 @pytest.mark.parametrize("layer", ["radiotap", "wifi", "gre", "gre-ethernet", "mpls", "vlan-mpls", "ip-in-ip",
                                    "ipv6-in-ipv4"])
 def test_tunnels_and_wifi(tmp_path: Path, reference: dict[str, Any], layer: str) -> None:
-    from scapy.all import GRE, IP, LLC, SNAP, Dot1Q, Dot11, Dot11QoS, Ether, IPv6, RadioTap
+    from scapy.all import GRE, IP, LLC, SNAP, Dot1Q, Dot11, Dot11QoS, Ether, RadioTap
     from scapy.contrib.mpls import MPLS
 
     def wifi(ip: Any, side: int) -> Any:
