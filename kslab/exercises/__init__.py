@@ -19,36 +19,20 @@ Each notebook's exercises live in ``kslab/exercises/nbNN.py`` as a list named ``
 from __future__ import annotations
 
 import html
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from kslab.errors import KslabError, UsageError
 from kslab.exercises import mirror
+from kslab.exercises.catalog import NOTEBOOK_MODULES, all_exercises
 from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank, not_answered
 from kslab.exercises.progress import ProgressStore
+from kslab.exercises.progress import _count  # noqa: PLC2701 - one rule for counts read back from the file
+from kslab.text import brief
 
 if TYPE_CHECKING:
     from kslab.views.tables import Table
 
-__all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
-
-#: Notebook number -> module holding its exercises.
-NOTEBOOK_MODULES = {f"{n:02d}": f"kslab.exercises.nb{n:02d}" for n in range(6)}
-
-
-def all_exercises() -> dict[str, Exercise]:
-    """Every exercise of the course, by id, in notebook order."""
-    found: dict[str, Exercise] = {}
-    for module_name in NOTEBOOK_MODULES.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        for ex in module.EXERCISES:
-            found[ex.id] = ex
-    return found
+__all__ = ["NOTEBOOK_MODULES", "CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
 
 
 class ExerciseSession:
@@ -149,7 +133,7 @@ def exercise(exercise_id: str, *, store: ProgressStore | None = None) -> Exercis
     """
     known = all_exercises()
     if exercise_id not in known:
-        raise UsageError(f"no exercise {exercise_id!r}",
+        raise UsageError(f"no exercise {brief(exercise_id)}",
                          hint="kslab.progress() lists every exercise id")
     return ExerciseSession(known[exercise_id], store)
 
@@ -164,7 +148,7 @@ def progress_rows(store: ProgressStore | None = None, notebook: str | None = Non
         rec = data.get(ex_id, {})
         status = "PASS" if rec.get("passed") else ("tried" if rec.get("attempts") else "not started")
         rows.append({"id": ex_id, "title": ex.title, "status": status,
-                     "attempts": int(rec.get("attempts", 0)), "hints": int(rec.get("hints", 0)),
+                     "attempts": _count(rec.get("attempts")), "hints": _count(rec.get("hints")),
                      "solution seen": bool(rec.get("solution_seen"))})
     return rows
 

@@ -18,7 +18,7 @@ from typing import Any
 from kslab.errors import InputError, UsageError
 from kslab.modernize import istio, pods, psp, shell, tokens, versions
 from kslab.modernize.context import DocContext
-from kslab.modernize.finding import Finding
+from kslab.modernize.finding import RULES, Finding
 
 #: The release ``latest`` means (the newest the course targets).
 LATEST_TARGET = 36
@@ -102,7 +102,14 @@ def modernize_document(obj: Mapping[str, Any], *, target: int, source: str = "",
     work = obj if in_place and isinstance(obj, MutableMapping) else copy.deepcopy(dict(obj))
     ctx = DocContext(work, target, source, document, line, services=services)
     for rule in DOCUMENT_RULES:
-        rule(ctx)
+        try:
+            rule(ctx)
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            # Rules read documents as the API defines them; a field of another type is bad input.
+            where = f"{source}: document {document}, line {line}" if line else f"{source}: document {document}"
+            raise InputError(f"{where}: {ctx.kind or 'object'} {ctx.name or '(unnamed)'}: a field does not have "
+                             f"the type the API gives it ({rule.__name__}: {exc})",
+                             hint="check that document against `kubectl explain <kind>.<field>`") from None
     doc = ModernDoc(source, document, line, ctx.kind, ctx.name, None if ctx.drop else ctx.obj, ctx.added,
                     ctx.findings, ctx.notes, known_kind(ctx))
     if not doc.known:
@@ -126,7 +133,16 @@ def _documents(text: str, source: str, target: int, line_offset: int = 0,
         out.append(modernize_document(obj, target=target, source=source, document=doc.index + 1,
                                       line=doc.line + line_offset, services=services,
                                       in_place=replacements is not None))
+    _namespace_labels([d.obj for d in docs], out, target)
     return out
+
+
+def _namespace_labels(objs: list[Mapping[str, Any]], out: list[ModernDoc], target: int) -> None:
+    """Across documents: the namespaces that RoleBindings let use PSPs get their Pod Security labels."""
+    for i, (replacement, detail, _exact) in psp.namespace_plan(objs, target).items():
+        d = out[i]
+        d.findings.append(Finding(RULES["psp-use-grant"], replacement, d.source, d.document, d.line, d.kind,
+                                  d.name, str(objs[i].get("apiVersion") or ""), False, detail))
 
 
 def _with_document(exc: InputError, text: str, line_offset: int) -> InputError:
@@ -181,7 +197,7 @@ def _text(text: str, source: str, target: int) -> FileResult:
             continue
         body = "".join(lines[i:end])
         try:
-            docs = _documents(body, source, target, line_offset=i)
+            docs = _documents(body, source, target, line_offset=i) if looks_like_manifests("", body) else []
         except InputError as exc:
             result.notes.append(f"{source}: line {i + 1}: embedded manifest not read ({exc.message})")
             docs = []
@@ -319,4 +335,5 @@ def modernize_objects(objects: Iterable[Mapping[str, Any]], *, source: str = "<o
     result = FileResult(source, False)
     result.documents = [modernize_document(o, target=target, source=source, document=i + 1, line=0,
                                            services=services) for i, o in enumerate(objs)]
+    _namespace_labels(objs, result.documents, target)
     return Report(target, [result])
