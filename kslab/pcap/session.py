@@ -120,6 +120,7 @@ class Session:
         if self.http is not None:
             for s in self.http:
                 s.end()
+                s.on_tunnel = None  # it points back here: drop the reference cycle
         if self.inner is not None:
             self.inner.finish()
 
