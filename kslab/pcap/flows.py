@@ -68,12 +68,12 @@ class Flow:
         self.trace: list[tuple[float, int, int, int, int, bytes]] | None = None
         if entropy:
             self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray())
-            deliver = [partial(_sampled, self.samples[side], session.data, side) for side in (CLIENT, SERVER)]
+            deliver = partial(_sampled, self.samples, session.data)
         else:
             self.samples = None
-            deliver = [partial(session.data, CLIENT), partial(session.data, SERVER)]
-        self.streams = (Stream(deliver[CLIENT], partial(session.gap, CLIENT)),
-                        Stream(deliver[SERVER], partial(session.gap, SERVER)))
+            deliver = session.data
+        lose = session.gap
+        self.streams = (Stream(deliver, lose, CLIENT), Stream(deliver, lose, SERVER))
 
     def finish(self) -> None:
         """The flow is over (or the capture is): flush what reassembly held and close parsers."""
@@ -82,8 +82,10 @@ class Flow:
         self.session.finish()
 
 
-def _sampled(sample: bytearray, deliver: Callable[[int, bytes], None], side: int, data: bytes) -> None:
+def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], None], side: int,
+             data: bytes) -> None:
     """Keep the first :data:`SAMPLE` bytes of a direction (for its entropy), then pass the bytes on."""
+    sample = samples[side]
     if len(sample) < SAMPLE:
         sample.extend(data[:SAMPLE - len(sample)])
     deliver(side, data)
@@ -144,17 +146,12 @@ class Analysis:
     def _stream(self) -> Iterator[Any]:
         # The loop makes no reference cycles (see Flow), so the cycle collector would only rescan the
         # open flows again and again (half the time on a capture of many never-closing connections):
-        # it is paused while the loop runs, and on while the caller has a flow in hand.
+        # it is paused until the capture is read (what the caller frees meanwhile is freed at once by
+        # reference counting; only cycles wait for the end).
         collecting = gc.isenabled()
-        if collecting:
-            gc.disable()
+        gc.disable()
         try:
-            for summary in self._run():
-                if collecting:
-                    gc.enable()
-                yield summary
-                if collecting:
-                    gc.disable()
+            yield from self._run()
         finally:
             if collecting:
                 gc.enable()

@@ -128,7 +128,7 @@ def _sni(data: bytes) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientHello:
     """What a ClientHello says, all of it readable on the wire."""
 
@@ -144,7 +144,7 @@ class ClientHello:
     ech_offered: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ServerHello:
     """What a ServerHello says: the server's choices."""
 
@@ -280,7 +280,7 @@ def _server_key_exchange_group(body: bytes) -> int | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Direction:
     """Record counts and sizes of one direction; encrypted records are known by their size only."""
 
@@ -299,6 +299,10 @@ class TlsConnection:
     ``certificate_request``, ``key_exchange_group``, ``alerts``, ``events`` (handshake
     messages and records seen, in order), ``dirs`` (per-direction sizes), ``notes``.
     """
+
+    __slots__ = ("client_hello", "second_client_hello", "server_hello", "hello_retry", "certificates",
+                 "certificate_request", "key_exchange_group", "alerts", "events", "dirs", "notes", "record_version",
+                 "_buf", "_hs", "_skip", "_lost")
 
     def __init__(self) -> None:
         self.client_hello: ClientHello | None = None
