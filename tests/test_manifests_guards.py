@@ -182,3 +182,25 @@ def test_duplicate_key_in_json_refused() -> None:
     with pytest.raises(InputError, match='key "name" appears twice in one JSON object'):
         load_text('{"kind": "Pod", "metadata": {"name": "a", "name": "b"}}', source="d.json")
     assert load_text('[{"kind": "Pod", "metadata": {"name": "a"}}]')[0].name == "a"
+
+
+def test_merge_keys_count_against_the_budget() -> None:
+    anchor = "base: &b {" + ", ".join(f"k{i}: {i}" for i in range(2_000)) + "}\n"
+    merges = "".join(f"m{i}: {{<<: *b}}\n" for i in range(600))  # 1.2 million merged pairs from ~20 kB
+    with pytest.raises(InputError, match="alias bomb"):
+        load_text(anchor + merges)
+    few = load_text(anchor + "".join(f"m{i}: {{<<: *b}}\n" for i in range(5)))[0].obj  # a few are fine
+    assert few["m4"]["k1999"] == 1999
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("a: !!timestamp soon\n", "not a valid value"),
+    ("a: " + "1" * 5000 + "\n", "too many digits"),
+    ("a: !!float x\n", "not a valid value"),
+    ("- !!map [a]\n", "expected a mapping node"),
+    ('{"a": ' + "1" * 5000 + "}", "not valid JSON"),
+])
+def test_bad_tagged_values_are_one_line_errors(text: str, problem: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_text(text, source="t.yaml")
+    assert problem in str(err.value) and len(str(err.value)) < 300
