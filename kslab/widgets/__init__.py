@@ -1,5 +1,7 @@
 """Widgets: thin, labelled views over kslab's pure functions (one module per notebook topic).
 
+Layer: top, beside :mod:`kslab.exercises`: widgets draw what lessons and labs compute and compute nothing themselves.
+
 Each widget module imports ipywidgets inside its functions, so importing kslab stays cheap, and
 offers a static rendering of the widget's default state for readers without a running kernel.
 
