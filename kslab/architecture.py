@@ -11,9 +11,16 @@ kind configuration).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kslab.course import kind_config
+from kslab.errors import ApiError
+from kslab.views.tables import format_table
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 
 @dataclass(frozen=True)
@@ -233,8 +240,6 @@ class Inventory:
                 for r in sorted(grouped.values(), key=lambda r: r["component"])]
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table
-
         lines = [f"Source: {self.source}", f"Kubernetes {self.server_version}", "", "Nodes:",
                  format_table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"]), "",
                  "kube-system components:",
@@ -264,21 +269,18 @@ def observe(lab: Any) -> Inventory:
     kube-system: each part it may not read is taken from :func:`predicted` instead, and the source
     says which part and why — never presented as observed.
     """
-    from kslab.cluster.lab import api_error
-
     lab.require_live("reading the cluster's components")
 
-    def read(what: str, call: Any) -> list[Any] | None:
+    def read(call: Callable[[], list[Any]]) -> list[Any] | None:
         try:
-            return list(call().items)
-        except Exception as exc:  # noqa: BLE001
-            err = api_error(exc, f"listing {what}")
+            return call()
+        except ApiError as err:
             if err.status != 403:
-                raise err from None
+                raise
             return None  # not allowed: predicted below
 
-    node_items = read("nodes", lab.core.list_node)
-    pod_items = read("kube-system pods", lambda: lab.core.list_namespaced_pod("kube-system"))
+    node_items = read(lab.list_nodes)
+    pod_items = read(lambda: lab.list_pods("kube-system"))
     version = lab.server_version()  # /version is readable by everyone, students included
     observed = node_items is not None and pod_items is not None
     guess = None if observed else predicted()
@@ -316,8 +318,6 @@ def predicted(config: dict[str, Any] | None = None) -> Inventory:
     >>> inv.observed
     False
     """
-    from kslab.cluster import kind_config
-
     config = config or kind_config.cluster_config()
     name = config.get("name", "kind")
     nodes, counts = [], {"control-plane": 0, "worker": 0}

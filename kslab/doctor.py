@@ -135,7 +135,7 @@ def _kube_status(probe_cluster: bool, env: Mapping[str, str] | None = None) -> t
     def probe(ctx: str) -> str | None:
         if not probe_cluster:
             return "not probed (--no-probe)"
-        from kslab.cluster.connect import probe as real_probe
+        from kslab.cluster.client import probe as real_probe
 
         probed[ctx] = real_probe(ctx)
         return probed[ctx]
@@ -162,7 +162,7 @@ def _server_version(context: str) -> str | None:
     try:
         from kubernetes import client
 
-        from kslab.cluster.connect import api_client_for
+        from kslab.cluster.client import api_client_for
 
         api = api_client_for(context)
         try:

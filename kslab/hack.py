@@ -25,6 +25,7 @@ from typing import Any
 
 from kslab.pss.pod import EMPTY
 from kslab.pss.workloads import pod_parts
+from kslab.views.tables import format_table
 
 #: The image's facts the model relies on (webapp/Dockerfile; COURSE.md "The webapp image").
 IMAGE_UID = 0
@@ -232,8 +233,6 @@ class HackReport:
 
     def table(self) -> str:
         """The rows as aligned text, long outcomes and reasons wrapped so the table fits a notebook."""
-        from kslab.cli.output import format_table
-
         rows = self.as_rows()
         columns = list(rows[0])
         return format_table(rows, columns, headers=columns, wrap=LIVE_TABLE_WRAP if self.live else TABLE_WRAP)

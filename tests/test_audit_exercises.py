@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kslab.exercises.nb02 import (EXERCISES, check_disagreement, check_first_occurrence, check_harden,
                                   check_open_port, kubeadm_manifest)
+from kslab.exercises.model import solution_answer
 
 
 def test_ids_and_hints_before_solutions():
@@ -16,8 +17,7 @@ def test_harden_manifest():
     start = kubeadm_manifest()
     result = check_harden(start)
     assert not result.passed and "7 scored check(s) still FAIL" in result.reason
-    m = kubeadm_manifest()
-    exec(EXERCISES[0].solution, {"kubeadm_manifest": lambda: m})  # the solution text, run as written
+    m = solution_answer(EXERCISES[0])  # the solution text, run as written
     assert check_harden(m).passed
     assert kubeadm_manifest() == start  # a fresh copy each time
     # a removed flag is refused even when every CIS check passes

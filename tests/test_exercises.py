@@ -10,7 +10,7 @@ import pytest
 import kslab.exercises as exercises
 from kslab.errors import UsageError
 from kslab.exercises import ExerciseSession, all_exercises, progress_rows
-from kslab.exercises.model import CheckResult, Exercise
+from kslab.exercises.model import CheckResult, Exercise, solution_answer, solution_cell
 from kslab.exercises.progress import ProgressStore
 
 DEMO = Exercise("99.demo", "Say yes", "Return 'yes'.", hints=("three letters", "starts with y"),
@@ -43,11 +43,12 @@ def test_hints_come_one_at_a_time_then_point_to_the_solution(store: ProgressStor
     assert ex.hint().startswith("Hint 2/2: starts with y")
     assert "solution" in ex.hint()
     assert ex.solution() == "'yes'" and store.load()["99.demo"]["solution_seen"] is True
+    assert repr(ex.solution()) == "ex.check('yes')"  # shown as the cell to run, not as a quoted string
 
 
 def test_a_checker_that_raises_is_a_fail_with_a_reason(store: ProgressStore) -> None:
     bad = Exercise("99.bad", "t", "t", (), "s", checker=lambda a: a["missing"])
-    result = ExerciseSession(bad, store).check({})
+    result = ExerciseSession(bad, store).check({"x": 1})
     assert result.passed is False and "could not check" in result.reason
 
 
@@ -87,3 +88,49 @@ def test_progress_rows_cover_every_exercise(store: ProgressStore) -> None:
     rows = progress_rows(store)
     assert [r["id"] for r in rows] == list(all_exercises())
     assert all(r["status"] == "not started" for r in rows)
+
+
+@pytest.mark.parametrize("ex_id", list(all_exercises()))
+def test_every_solution_as_written_passes_its_own_checker(ex_id: str, store: ProgressStore) -> None:
+    """The solution text is what ``ex.solution()`` shows; run it (only kslab imported) and check it."""
+    ex = all_exercises()[ex_id]
+    session = ExerciseSession(ex, store)
+    shown = session.solution()
+    assert shown == ex.solution and shown.cell() == solution_cell(ex.solution)
+    compile(shown.cell(), ex_id, "exec")  # the cell a student would run is valid Python
+    result = session.check(solution_answer(ex))
+    assert result.answered and result.passed, f"{ex_id}: {result.reason}"
+    assert store.load()[ex_id]["attempts"] == 1
+
+
+@pytest.mark.parametrize("ex_id", list(all_exercises()))
+def test_the_starting_answer_is_not_an_attempt(ex_id: str, store: ProgressStore) -> None:
+    ex = all_exercises()[ex_id]
+    session = ExerciseSession(ex, store)
+    for placeholder in (..., ex.starting_answer()):
+        result = session.check(placeholder)
+        assert not result.answered and not result.passed and str(result).startswith("not answered yet")
+    assert ex_id not in store.load()  # nothing recorded: Run All counts no attempt
+    if ex.starting_answer() is not ...:  # a starting answer is a real, wrong answer to the checker
+        assert not ex.checker(ex.starting_answer()).passed, ex_id
+
+
+def test_every_exercise_says_what_form_its_answer_takes() -> None:
+    for ex_id, ex in all_exercises().items():
+        assert ex.answer_form, ex_id
+        shown = ExerciseSession(ex, ProgressStore()).__repr__()
+        assert ex.title in shown and ex.task in shown and f"Answer with: {ex.answer_form}" in shown
+
+
+def test_a_placeholder_dict_is_blank_but_a_partly_filled_one_is_an_attempt(store: ProgressStore) -> None:
+    ex = ExerciseSession(all_exercises()["01.ports"], store)
+    assert not ex.check({6443: ..., 2379: ..., 10250: ..., 10259: ...}).answered
+    partly = ex.check({6443: "kube-apiserver", 2379: ..., 10250: ..., 10259: ...})
+    assert partly.answered and not partly.passed and store.load()["01.ports"]["attempts"] == 1
+
+
+def test_the_exercise_shows_its_question_and_form_in_html(store: ProgressStore) -> None:
+    ex = ExerciseSession(all_exercises()["00.psa-default"], store)
+    shown = ex._repr_html_()
+    assert "kslab-question" in shown and "Answer with:" in shown and "not answered yet" in shown
+    assert "ex.hint()" in shown and "ex.solution()" in shown

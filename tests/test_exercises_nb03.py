@@ -12,6 +12,10 @@ def test_ids_and_hints() -> None:
 
 def test_seed_checks() -> None:
     assert check_seed_checks({"hostPorts", "capabilities_restricted", "runAsNonRoot", "seccompProfile_restricted"}).passed
+    # as the verdict prints them (what the notebook shows)
+    assert check_seed_checks({"hostPort", "unrestricted capabilities", "runAsNonRoot != true",
+                              "seccompProfile"}).passed
+    assert "3 missing" in check_seed_checks({"hostPort"}).reason
     result = check_seed_checks({"hostPorts", "allowPrivilegeEscalation"})
     assert not result.passed and "not failed: allowPrivilegeEscalation" in result.reason
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import fake_tools
-from kslab.cluster import kind, kind_config
+from kslab.cluster import kind
+from kslab.course import kind_config
 from kslab.errors import ToolMissing
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kslab.cluster import kind_config
+from kslab.course import kind_config
 
 DIGEST = re.compile(r"^kindest/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
 

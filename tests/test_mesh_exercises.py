@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
+from kslab.exercises.model import solution_answer
 from kslab.exercises.nb05 import EXERCISES
 
 BY_ID = {ex.id: ex for ex in EXERCISES}
 
 
 def solution_value(ex_id: str) -> object:
-    text = BY_ID[ex_id].solution
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text  # YAML
+    return solution_answer(BY_ID[ex_id])  # run as written
 
 
 @pytest.mark.parametrize("ex_id", sorted(BY_ID))
@@ -38,6 +33,11 @@ def test_the_solution_passes(ex_id: str) -> None:
     ("05.workload-strict", "kind: PeerAuthentication\napiVersion: security.istio.io/v1\nmetadata: {name: x}\n"
                            "spec: {mtls: {mode: STRICTLY}}\n", "not a valid PeerAuthentication"),
     ("05.workload-strict", "kind: Role\n", "give a PeerAuthentication"),
+    # its own hint warns against the name 'default': that is the namespace's PERMISSIVE policy
+    ("05.workload-strict", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+                           "metadata: {name: default, namespace: istio-app}\n"
+                           "spec: {selector: {matchLabels: {app: details}}, mtls: {mode: STRICT}}\n",
+     "would replace it"),
     ("05.refused-path", "/productpage", "is not what the client asked for"),
     ("05.sni-today", "outbound|9080||details.istio-app.svc.cluster.local", "not today's form"),
 ])

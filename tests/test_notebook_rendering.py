@@ -201,7 +201,7 @@ def test_stored_text_tables_fit_the_window(path: Path) -> None:
 
 def test_the_width_check_sees_a_table_too_wide() -> None:
     """The check must catch the side-by-side table as it was (175 characters), and let prose through."""
-    from kslab.cli.output import format_table
+    from kslab.views.tables import format_table
 
     rows = [{"fact": "who talks to whom", **{f"capture {k}": "127.0.0.1:46118 → 127.0.0.1:9080" for k in range(4)}}]
     wide = format_table(rows, list(rows[0]))

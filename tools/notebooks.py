@@ -103,6 +103,16 @@ def _clean_outputs(nb: Any) -> list[str]:
     return problems
 
 
+def counted_attempts(home: Path) -> list[str]:
+    """The exercises with attempts recorded in the progress files under ``home`` (Run All must record none)."""
+    found = []
+    for path in sorted(home.rglob("progress-*.json")):
+        for ex_id, rec in json.loads(path.read_text(encoding="utf-8")).items():
+            if rec.get("attempts"):
+                found.append(f"{ex_id} ({rec['attempts']})")
+    return found
+
+
 def build(src: Path, *, timeout: int = 600) -> Path:
     """Convert, execute offline and store one notebook; returns the .ipynb path."""
     import nbformat
@@ -119,7 +129,11 @@ def build(src: Path, *, timeout: int = 600) -> Path:
         finally:
             os.environ.clear()
             os.environ.update(env_backup)
+        attempts = counted_attempts(Path(home))
     problems = _clean_outputs(nb)
+    if attempts:
+        problems.append("Run All counted attempts for " + ", ".join(attempts) + ": an answer cell must start "
+                        "with ... or with the exercise's `start`")
     if problems:
         raise SystemExit(f"{src.name}: " + "; ".join(problems))
     out = NB_DIR / f"{src.stem}.ipynb"

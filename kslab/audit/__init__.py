@@ -1,8 +1,8 @@
 """CIS-mapped audits of the API server and the kubelet (notebook 02).
 
 Three steps, each in its own module: *collect* what a component runs with (:mod:`.sources`:
-manifests, command lines, kubelet config files; :mod:`kslab.cluster.components` for a live
-cluster), *read* it the way the component does (:mod:`.flags`, :mod:`.readings`) and *judge* it
+manifests, command lines, kubelet config files; :meth:`Lab.apiserver_config <kslab.cluster.lab.Lab.apiserver_config>`
+for a live cluster), *read* it the way the component does (:mod:`.flags`, :mod:`.readings`) and *judge* it
 with the benchmark's rules, kept as data in ``kslab/data/cis/`` (:mod:`.rules`, :mod:`.evaluate`).
 Every row also says what kube-bench would report for the same input, and why when it differs.
 
@@ -13,13 +13,25 @@ Every row also says what kube-bench would report for the same input, and why whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kslab.audit.evaluate import audit
 from kslab.audit.flags import DATA
 from kslab.audit.report import AuditReport, Row
-from kslab.audit.sources import ComponentInput, from_command_line, from_pod, read_apiserver, read_kubelet
+from kslab.audit.sources import (
+    ComponentInput,
+    from_command_line,
+    from_pod,
+    read_apiserver,
+    read_kubelet,
+)
 from kslab.errors import UsageError
+
+if TYPE_CHECKING:
+    from kslab.cluster.components import Visible
+    from kslab.cluster.lab import Lab
 
 __all__ = ["AuditReport", "ComponentInput", "Row", "audit", "audit_apiserver", "audit_kubelet",
            "bundled", "from_command_line", "from_pod", "read_apiserver", "read_kubelet"]
@@ -57,42 +69,34 @@ def audit_kubelet(source: str | Path | ComponentInput | None = None, *,
     return audit(inp)
 
 
-def _live_or_bundled(lab: object, component: str, visible: object, bundled_name: str,
-                     run: object) -> AuditReport:
+def _live_or_bundled(lab: Lab, component: str, visible: Visible | None, bundled_name: str,
+                     run: Callable[[Path], AuditReport]) -> AuditReport:
     """The live component's audit, or the bundled example's, with the reason in the report."""
-    if visible is not None and getattr(visible, "input", None) is not None:
-        return audit(visible.input)  # type: ignore[attr-defined]
-    why = getattr(visible, "reason", "") or getattr(lab, "reason", "offline")
-    report = run(bundled(bundled_name))  # type: ignore[operator]
+    if visible is not None and visible.input is not None:
+        return audit(visible.input)
+    why = (visible.reason if visible is not None else "") or lab.reason or "offline"
+    report = run(bundled(bundled_name))
     report.source = f"the bundled {bundled_name} (NOT your cluster)"
     report.notes.insert(0, f"{component} of your cluster not audited: {why}. Shown instead: the "
                            f"bundled kubeadm v1.33 example.")
     return report
 
 
-def audit_cluster_apiserver(lab: object) -> AuditReport:
+def audit_cluster_apiserver(lab: Lab) -> AuditReport:
     """The lab's kube-apiserver when it is visible; otherwise the bundled kubeadm manifest, labelled.
 
     >>> import kslab
     >>> audit_cluster_apiserver(kslab.connect(mode="offline")).source
     'the bundled kube-apiserver-kubeadm.yaml (NOT your cluster)'
     """
-    visible = None
-    if getattr(lab, "live", False):
-        from kslab.cluster.components import apiserver_input  # noqa: PLC0415 - cluster I/O only live
-
-        visible = apiserver_input(lab)  # type: ignore[arg-type]
+    visible = lab.apiserver_config() if lab.live else None
     return _live_or_bundled(lab, "the kube-apiserver", visible, "kube-apiserver-kubeadm.yaml",
                             audit_apiserver)
 
 
-def audit_cluster_kubelet(lab: object, node: str | None = None) -> AuditReport:
+def audit_cluster_kubelet(lab: Lab, node: str | None = None) -> AuditReport:
     """A live node's kubelet (``/configz``) when readable; otherwise the bundled kubeadm config."""
-    visible = None
-    if getattr(lab, "live", False):
-        from kslab.cluster.components import kubelet_input  # noqa: PLC0415
-
-        visible = kubelet_input(lab, node)  # type: ignore[arg-type]
+    visible = lab.kubelet_config(node) if lab.live else None
     return _live_or_bundled(lab, "the kubelet", visible, "kubelet-config-kubeadm.yaml", audit_kubelet)
 
 

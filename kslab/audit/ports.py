@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kslab.errors import NotALabContext, UsageError
+from kslab.errors import ApiError, NotALabContext, UsageError
+from kslab.views.tables import format_table
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,6 @@ PORTS: tuple[Port, ...] = (
 
 def port_table(ports: Iterable[Port] = PORTS, *, width: int = 50) -> str:
     """The port map as a plain-text table."""
-    from kslab.cli.output import format_table  # noqa: PLC0415
-
     def cut(text: str) -> str:
         return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -84,8 +83,6 @@ def port_table(ports: Iterable[Port] = PORTS, *, width: int = 50) -> str:
 
 def then_vs_now_table() -> str:
     """The 2019 slide's rows next to what is true today."""
-    from kslab.cli.output import format_table  # noqa: PLC0415
-
     rows = [{"port": p.port, "component": p.component, "today": p.today} for p in PORTS if p.in_2019_slide]
     return format_table(rows, ["port", "component", "today"], ["PORT (2019 SLIDE)", "COMPONENT", "TODAY"])
 
@@ -111,15 +108,13 @@ NODES_FORBIDDEN_HINT = ("probe 127.0.0.1 instead (probe('127.0.0.1')), or ask yo
 def visible_node_addresses(lab: Any) -> list[str] | None:
     """The addresses of the lab cluster's nodes (InternalIP/ExternalIP), or None when this identity
     may not list nodes. Live and lab context only."""
-    from kslab.cluster.lab import api_error  # noqa: PLC0415 - cluster I/O only on use
-
     lab.require_lab("probing a node's ports")
     try:
-        nodes = lab.core.list_node().items
-    except Exception as exc:  # noqa: BLE001 - a 403 is an answer; the rest become one line
-        if getattr(exc, "status", None) == 403:
+        nodes = lab.list_nodes()
+    except ApiError as err:  # a 403 is an answer; the rest stay errors
+        if err.status == 403:
             return None
-        raise api_error(exc, "listing nodes") from None
+        raise
     return sorted({a.address for n in nodes for a in (n.status.addresses or [])
                    if a.type in ("InternalIP", "ExternalIP")})
 
@@ -263,8 +258,6 @@ class ProbeReport:
     results: list[ProbeResult]
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table  # noqa: PLC0415
-
         rows = [{"port": r.port, "component": r.component, "state": "open" if r.open else "closed",
                  "protocol": r.protocol, "anonymous": r.anonymous if r.open else ""} for r in self.results]
         return f"ports of {self.address} (probed without credentials)\n" + format_table(

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from kslab.views.tables import format_table
+
 STATUSES = ("PASS", "FAIL", "WARN", "INFO")
 COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "WARN": "#9a6700", "INFO": "#6e7781"}
 
@@ -85,8 +87,6 @@ class AuditReport:
 
     def table(self, rows: Iterable[Row] | None = None, *, width: int = 60) -> str:
         """A plain-text table: id, status, what kube-bench would say, and what was observed."""
-        from kslab.cli.output import format_table  # noqa: PLC0415 - tiny, avoids a cycle at import
-
         def cut(text: str) -> str:
             return text if len(text) <= width else text[: width - 1] + "…"
 

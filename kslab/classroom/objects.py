@@ -3,8 +3,8 @@
 Once per cluster:
 
 * a **ClusterRole** ``kslab-classroom-student`` — what the labs need inside one namespace. It is
-  derived from :data:`kslab.cluster.permissions.NEEDS` (the permissions each lab needs) and from the
-  kinds labs create and clean up (:data:`kslab.cluster.lab.CLEANUP_KINDS`), so the two cannot drift.
+  derived from :data:`kslab.course.needs.NEEDS` (the permissions each lab needs) and from the
+  kinds labs create and clean up (:data:`kslab.course.cleanup.CLEANUP_KINDS`), so the two cannot drift.
   It is only ever bound by RoleBindings, and a ClusterRole bound by a RoleBinding grants only inside
   that binding's namespace.
 
@@ -38,9 +38,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kslab import settings
-from kslab.cluster.lab import CLEANUP_KINDS
 from kslab.classroom.roster import MAX_NAME
-from kslab.cluster.permissions import NEEDS, Need
+from kslab.course.cleanup import CLEANUP_KINDS
+from kslab.course.needs import NEEDS, Need
 from kslab.errors import UsageError
 from kslab.manifests.namespace import psa_labels
 

@@ -2,7 +2,7 @@
 other student's namespace, nothing in the cluster's own namespaces, nothing cluster-wide.
 
 The questions are data, drawn from the same list of lab permissions the course role is built from
-(:data:`kslab.cluster.permissions.NEEDS`):
+(:data:`kslab.course.needs.NEEDS`):
 
 * **own** — every permission a lab needs in the student's namespace must be *allowed*;
 * **guard** — what the course keeps for itself inside that namespace must be *denied*: changing the
@@ -32,12 +32,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kslab.classroom.objects import NAMESPACE_PREFIX, RBAC, SERVICE_ACCOUNT, classroom_objects, namespace_for
-from kslab.cli.output import format_table
-from kslab.cluster.permissions import NEEDS, Need
-from kslab.rbac.display import TextView
+from kslab.classroom.objects import (
+    NAMESPACE_PREFIX,
+    RBAC,
+    SERVICE_ACCOUNT,
+    classroom_objects,
+    namespace_for,
+)
+from kslab.course.needs import NEEDS, Need
 from kslab.rbac.model import Request, UserInfo
 from kslab.rbac.subjects import impersonate, service_account_user
+from kslab.views.tables import format_table
+from kslab.views.text import TextView
 
 OWN, GUARD, OTHER, FIXED, CLUSTER = "own", "guard", "other", "fixed", "cluster"
 #: How each scope must answer: the labs work in their own namespace; everything else is denied.

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         emit(args, result)
         return 0 if action != "status" or result.exists else 1
     if action == "config":
-        from kslab.cluster import kind_config
+        from kslab.course import kind_config
 
         design = kind_config.describe()
         problems = kind_config.validate()

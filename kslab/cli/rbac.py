@@ -180,7 +180,7 @@ def _live_decision(args: argparse.Namespace, user: Any, request: Any) -> Any:
 def _matrix(args: argparse.Namespace) -> int:
     from kslab.cli.output import emit_json
     from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, predict_matrix
-    from kslab.widgets.rbac_matrix import SideBySide
+    from kslab.rbac.matrix_view import SideBySide
 
     _source(args, both_ok=True)
     verbs = [v for v in (args.verbs or "").split(",") if v] or list(DEFAULT_VERBS)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.api_errors import api_error
+from kslab.cluster.lab import Lab
 from kslab.errors import ApiError
 from kslab.rbac.resources import ApiResource, ResourceCatalog, recorded
 

@@ -31,11 +31,12 @@ from kslab.classroom import verify as proof
 from kslab.classroom.durations import describe as describe_duration
 from kslab.classroom.output import check_out_dir, kubeconfig_file
 from kslab.classroom.roster import Student
-from kslab.cli.output import format_table
+from kslab.cluster.api_errors import api_error
 from kslab.cluster.cleanup import selector as lab_selector
-from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.lab import Lab
 from kslab.errors import InputError
-from kslab.rbac.display import TextView
+from kslab.views.tables import format_table
+from kslab.views.text import TextView
 
 #: Requests in flight at once. Each request mostly waits for the API server and etcd (a write is
 #: committed to disk before it returns), so a few dozen in flight keep both busy without flooding them.

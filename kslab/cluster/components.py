@@ -13,11 +13,14 @@ and never raises for "not visible"; only real errors (an unreachable cluster) ra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.audit.sources import ComponentInput, from_configz, from_pod
-from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.api_errors import api_error
 from kslab.errors import InputError
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 NOT_VISIBLE_APISERVER = (
     "no kube-apiserver pod is visible in kube-system: the control plane is managed by your provider "

@@ -28,21 +28,34 @@ from pathlib import Path
 from typing import Any
 
 from kslab import settings
-from kslab.cli.output import format_table
+from kslab.cluster.api_errors import api_error
 from kslab.cluster.api_resources import get_json
-from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.lab import Lab
 from kslab.cluster.modes import ModeChoice
 from kslab.cluster.pods import nodes_ready
 from kslab.errors import ApiError, KslabError
 from kslab.rbac import scenario
-from kslab.rbac.display import TextView
-from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, AccessMatrix, build_matrix, predict_matrix
+from kslab.rbac.matrix import (
+    DEFAULT_RESOURCES,
+    DEFAULT_VERBS,
+    AccessMatrix,
+    build_matrix,
+    predict_matrix,
+)
 from kslab.rbac.model import Request, UserInfo
 from kslab.rbac.policy import Decision, Policy
 from kslab.rbac.rest import call_for, outcome
 from kslab.rbac.subjects import impersonate, service_account_user
-from kslab.rbac.tokens import LEGACY_ISSUER, Claims, decode_claims, expected_claims, redact_kubeconfig, \
-    redact_token
+from kslab.rbac.tokens import (
+    LEGACY_ISSUER,
+    Claims,
+    decode_claims,
+    expected_claims,
+    redact_kubeconfig,
+    redact_token,
+)
+from kslab.views.tables import format_table
+from kslab.views.text import TextView
 
 #: The lab name objects are labelled with (``kslab.dev/lab: "04"``).
 LAB = "04"
@@ -396,7 +409,7 @@ def access_matrix(identity: Identity, policy: Policy | None = None, *,
                   verbs: list[str] | tuple[str, ...] = DEFAULT_VERBS,
                   resources: list[str] | tuple[str, ...] = DEFAULT_RESOURCES) -> Any:
     """Predicted next to observed (live: SelfSubjectAccessReview *as* the service account)."""
-    from kslab.widgets.rbac_matrix import SideBySide
+    from kslab.rbac.matrix_view import SideBySide
 
     policy = policy or scenario.policy(identity.namespace, identity.name)
     predicted = predict_matrix(policy, identity.user, namespace=identity.namespace, verbs=verbs,

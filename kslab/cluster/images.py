@@ -18,7 +18,8 @@ from pathlib import Path
 
 from kslab import settings
 from kslab.cluster import tools
-from kslab.cluster.kind import Outcome, Progress, clusters
+from kslab.cluster.changes import Outcome, Progress
+from kslab.cluster.tools import kind_clusters as clusters
 from kslab.errors import ClusterUnreachable, InputError
 
 #: The folder the webapp image is built from (next to the package in a checkout).

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from kslab.cluster import tools
-from kslab.cluster.kind import Outcome, Progress
-from kslab.cluster.lab import api_error
+from kslab.cluster.api_errors import api_error
+from kslab.cluster.changes import Outcome, Progress
 from kslab.errors import ApiError
 
 NAMESPACE = "istio-system"

@@ -1,7 +1,7 @@
 """The course's kind cluster: ``up``, ``down`` and ``status``, from Python and from ``kslab cluster``.
 
 ``up`` creates the cluster from the configuration in ``kslab/data/kind/`` (see
-:mod:`kslab.cluster.kind_config`) on docker or podman, showing kind's progress lines as they come;
+:mod:`kslab.course.kind_config`) on docker or podman, showing kind's progress lines as they come;
 on a cluster that already exists it does nothing and says so. ``down`` deletes it, and says so when
 there is nothing to delete. Every command is an argument list (:mod:`kslab.cluster.tools`).
 
@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kslab import settings
-from kslab.cluster import kind_config, tools
+from kslab.cluster import tools
+from kslab.cluster.changes import Outcome, Progress
+from kslab.cluster.tools import kind_clusters as clusters
+from kslab.course import kind_config
 from kslab.errors import InputError
-
-Progress = Callable[[str], None]
 
 #: How long ``kind create cluster`` waits for the control plane to be Ready.
 DEFAULT_WAIT = "3m"
@@ -47,30 +47,6 @@ def context_name(name: str = settings.CLUSTER_NAME) -> str:
     'kind-kslab'
     """
     return f"kind-{name}"
-
-
-@dataclass
-class Outcome:
-    """What ``up`` or ``down`` did: whether anything changed, and a sentence saying what."""
-
-    changed: bool
-    message: str
-    details: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "\n".join([self.message, *self.details])
-
-    __repr__ = __str__
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def clusters(provider: tools.Provider) -> list[str]:
-    """The kind clusters on this machine (``kind get clusters``; none is not an error)."""
-    proc = tools.run(["kind", "get", "clusters"], env=provider.env, timeout=60)
-    # "No kind clusters found." goes to stderr; stdout holds one name per line.
-    return [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
 
 
 def nodes(name: str, provider: tools.Provider) -> list[str]:
@@ -214,7 +190,7 @@ def status(name: str = settings.CLUSTER_NAME, *, probe_api: bool = True) -> Clus
     in_kubeconfig = context in read_kubeconfig(settings.kubeconfig_paths()).contexts
     api = "not checked"
     if exists and in_kubeconfig and probe_api:
-        from kslab.cluster.connect import probe
+        from kslab.cluster.client import probe
 
         problem = probe(context)
         api = "answers" if problem is None else f"does not answer: {problem}"

@@ -16,40 +16,19 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
+from kslab.cluster.api_errors import api_error
 from kslab.cluster.modes import ModeChoice
+from kslab.course.cleanup import CLEANUP_KINDS
 from kslab.errors import ApiError, NotALabContext, OfflineOnly
+from kslab.rbac.tokens import Token
 
-#: Kinds that labs create, in the order clean-up deletes them (namespaces last).
-CLEANUP_KINDS: tuple[tuple[str, str, bool], ...] = (
-    # (apiVersion, kind, namespaced). Controllers before what they control; namespaces last.
-    # Kinds the server does not serve (Istio's, on a cluster without Istio) are skipped.
-    ("batch/v1", "CronJob", True),
-    ("batch/v1", "Job", True),
-    ("apps/v1", "Deployment", True),
-    ("apps/v1", "StatefulSet", True),
-    ("apps/v1", "DaemonSet", True),
-    ("apps/v1", "ReplicaSet", True),
-    ("v1", "Pod", True),
-    ("v1", "Service", True),
-    ("networking.k8s.io/v1", "NetworkPolicy", True),
-    ("v1", "PersistentVolumeClaim", True),
-    ("v1", "ConfigMap", True),
-    ("v1", "Secret", True),
-    ("security.istio.io/v1", "PeerAuthentication", True),
-    ("networking.istio.io/v1", "DestinationRule", True),
-    ("networking.istio.io/v1", "VirtualService", True),
-    ("networking.istio.io/v1", "Gateway", True),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding", True),
-    ("rbac.authorization.k8s.io/v1", "Role", True),
-    ("v1", "ServiceAccount", True),
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", False),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole", False),
-    ("v1", "Namespace", False),
-)
+if TYPE_CHECKING:
+    from kslab.cluster.components import Visible
 
+__all__ = ["CLEANUP_KINDS", "ExecResult", "Lab", "Token", "api_error"]
 
 #: Seconds to wait for a namespace that an earlier clean-up is still deleting.
 NAMESPACE_DELETE_WAIT = 180.0
@@ -62,39 +41,6 @@ class ExecResult:
     returncode: int
     stdout: str
     stderr: str
-
-
-class Token(str):
-    """A bearer token that never shows itself: ``repr``/display print a redacted form.
-
-    >>> t = Token("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
-    >>> t
-    Token(eyJhbG…[redacted, 49 chars])
-    """
-
-    def __repr__(self) -> str:
-        return f"Token({self[:6]}…[redacted, {len(self)} chars])"
-
-    def _repr_html_(self) -> str:
-        return html.escape(repr(self))
-
-
-def api_error(exc: Exception, doing: str) -> ApiError:
-    """Turn a client ``ApiException`` into an :class:`ApiError` carrying the server's message."""
-    status = getattr(exc, "status", None)
-    reason = str(getattr(exc, "reason", "") or "")
-    message = reason
-    body = getattr(exc, "body", None)
-    if body:
-        try:
-            message = json.loads(body).get("message") or message
-        except (ValueError, AttributeError):
-            message = str(body)[:300]
-    hints = {401: "your credentials were not accepted; check the kubeconfig",
-             403: "your identity is not allowed to do this (RBAC or admission said no)",
-             404: "it does not exist (yet)", 409: "it already exists or changed meanwhile"}
-    return ApiError(f"{doing}: {status} {message}".strip(), status=status, reason=reason,
-                    hint=hints.get(status or 0), server_message=message)
 
 
 class Lab:
@@ -196,7 +142,7 @@ class Lab:
         """The ApiClient for this context (live only)."""
         self.require_live("talking to the API server")
         if self._api is None:
-            from kslab.cluster.connect import api_client_for
+            from kslab.cluster.client import api_client_for
 
             self._api = api_client_for(self.context or "")
         return self._api
@@ -221,6 +167,38 @@ class Lab:
             return str(client.VersionApi(self.api).get_code().git_version)
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             raise api_error(exc, "reading the server version") from None
+
+    # ---- reading the cluster ----------------------------------------------------------------------
+    def list_nodes(self) -> list[Any]:
+        """The cluster's nodes (``V1Node``); :class:`ApiError` with status 403 for an identity that may
+        not list them (a classroom student)."""
+        self.require_live("listing nodes")
+        try:
+            return list(self.core.list_node().items)
+        except Exception as exc:
+            raise api_error(exc, "listing nodes") from None
+
+    def list_pods(self, namespace: str, *, label_selector: str = "") -> list[Any]:
+        """The pods of one namespace (``V1Pod``), optionally only those matching ``label_selector``."""
+        self.require_live("listing pods")
+        try:
+            return list(self.core.list_namespaced_pod(namespace, label_selector=label_selector).items)
+        except Exception as exc:
+            raise api_error(exc, f"listing pods in {namespace}") from None
+
+    def apiserver_config(self, *, namespace: str = "kube-system") -> Visible:
+        """The live kube-apiserver's command line, or why it cannot be seen (see
+        :func:`kslab.cluster.components.apiserver_input`)."""
+        from kslab.cluster.components import apiserver_input
+
+        return apiserver_input(self, namespace=namespace)
+
+    def kubelet_config(self, node: str | None = None) -> Visible:
+        """A live kubelet's ``/configz``, or why it cannot be read (see
+        :func:`kslab.cluster.components.kubelet_input`)."""
+        from kslab.cluster.components import kubelet_input
+
+        return kubelet_input(self, node)
 
     # ---- objects --------------------------------------------------------------------------------
     @staticmethod
@@ -388,7 +366,7 @@ class Lab:
         from kubernetes import client
         from kubernetes.stream import stream
 
-        from kslab.cluster.connect import api_client_for
+        from kslab.cluster.client import api_client_for
 
         self.require_lab("exec into a pod")
         api = api_client_for(self.context or "")  # stream() swaps the client's request method

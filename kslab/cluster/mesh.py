@@ -6,9 +6,7 @@ offline, it computes what can be computed — the manifests validated, the effec
 predicted from the PeerAuthentications, the Pod Security verdict of a capture container — and the
 local mesh (:mod:`kslab.mesh`) shows the same traffic for real on loopback.
 
->>> effective_mode([{"metadata": {"namespace": "istio-app", "name": "default"},
-...                  "spec": {"mtls": {"mode": "STRICT"}}}], "istio-app", {"app": "details"})
-('STRICT', 'PeerAuthentication istio-app/default (namespace-wide)')
+The effective mTLS mode is Istio's precedence rule, pure: :func:`kslab.istio.peer_authentication.effective_mode`.
 
 The lab would like two namespaces of its own (``istio-app``, injected, and ``istio-legacy``, not).
 An identity that may not create namespaces — a classroom student — runs it in its own namespace
@@ -28,13 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.api_errors import api_error
+from kslab.cluster.lab import Lab
 from kslab.errors import ApiError, ToolMissing
+from kslab.istio.peer_authentication import ROOT_NAMESPACE, effective_mode
 
 LAB = "05"
 NAMESPACE = "istio-app"
 LEGACY_NAMESPACE = "istio-legacy"
-ROOT_NAMESPACE = "istio-system"
 INSTALL_HINT = ("download istioctl (curl -L https://istio.io/downloadIstio | sh -), then "
                 "`istioctl install --set profile=demo --set components.cni.enabled=true -y` "
                 "(the CNI plugin keeps NET_ADMIN out of your pods)")
@@ -212,38 +211,6 @@ def into_namespace(objects: Iterable[Mapping[str, Any]], namespace: str) -> list
     return moved
 
 
-# ---- the effective mTLS mode -----------------------------------------------------------------------
-def effective_mode(peer_authentications: Iterable[Mapping[str, Any]], namespace: str,
-                   labels: Mapping[str, str], *, root_namespace: str = ROOT_NAMESPACE) -> tuple[str, str]:
-    """The mTLS mode a workload gets, and which PeerAuthentication decided it.
-
-    Istio's precedence: a policy selecting the workload, then the namespace-wide one (no
-    selector), then the mesh-wide one (no selector, in the root namespace); ``UNSET`` defers to
-    the next level; with none at all the mode is PERMISSIVE. Of several policies at one level Istio
-    uses the oldest: give them oldest first (sort by metadata.creationTimestamp).
-    """
-    def applies(pa: Mapping[str, Any], level: str) -> bool:
-        meta, spec = pa.get("metadata") or {}, pa.get("spec") or {}
-        selector = ((spec.get("selector") or {}).get("matchLabels")) or {}
-        ns = meta.get("namespace")
-        if level == "workload":
-            return ns == namespace and bool(selector) and all(labels.get(k) == v for k, v in selector.items())
-        if level == "namespace":
-            return ns == namespace and not selector and ns != root_namespace
-        return ns == root_namespace and not selector
-
-    items = list(peer_authentications)
-    for level in ("workload", "namespace", "mesh"):
-        for pa in items:
-            mode = ((pa.get("spec") or {}).get("mtls") or {}).get("mode", "UNSET")
-            if applies(pa, level) and mode != "UNSET":
-                meta = pa.get("metadata") or {}
-                what = {"workload": "selects this workload", "namespace": "namespace-wide",
-                        "mesh": "mesh-wide"}[level]
-                return mode, f"PeerAuthentication {meta.get('namespace')}/{meta.get('name')} ({what})"
-    return "PERMISSIVE", "no PeerAuthentication applies: Istio's default"
-
-
 # ---- set up the lab ----------------------------------------------------------------------------------
 @dataclass
 class MeshSetup:
@@ -283,7 +250,7 @@ def enable_mtls(lab: Lab, policy: str = "STRICT", *, wait_seconds: int = 180) ->
     Offline: validate the same objects and run the local mesh under ``policy`` (a sidecar call
     and a plaintext call), which shows on loopback what the cluster would do.
     """
-    from kslab.istio.validate import check_files, MANIFESTS
+    from kslab.istio.validate import MANIFESTS, check_files
 
     files = [MANIFESTS / n for n in (f"peerauthentication-{policy.lower()}.yaml", *LAB_MANIFESTS)]
     report = check_files(files)
@@ -368,7 +335,7 @@ def verify(lab: Lab, app: str = "details", *, namespace: str | None = None) -> V
         mode, why = effective_mode(pas, namespace, {"app": app})
         result = run("strict-refuses-plaintext", capture=None, policy=mode)
         return Verification(f"{local}: predicted from the manifests", f"{namespace}/{app}", mode, why,
-                            "kslab.cluster.mesh.effective_mode on peerauthentication-strict.yaml",
+                            "kslab.istio.peer_authentication.effective_mode on peerauthentication-strict.yaml",
                             f"local mesh: {result.calls[0].responses[0]}")
     namespace = namespace or lab_namespaces(lab)[0]
     pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)

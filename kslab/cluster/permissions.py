@@ -1,6 +1,6 @@
 """An existing cluster: does the student's identity have the permissions each lab needs?
 
-The needs are data (:data:`NEEDS`): lab, verb, resource, where, and why. Each is put to the API
+The needs are data (:data:`kslab.course.needs.NEEDS`): lab, verb, resource, where, and why. Each is put to the API
 server as a SelfSubjectAccessReview — the same question ``kubectl auth can-i`` asks — so the answer
 comes from the cluster's real authorizers (RBAC, webhooks), not from a guess. The report is a table
 lab × permission and, for what is missing, the exact ``kubectl auth can-i`` line to show an admin.
@@ -19,80 +19,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kslab.course.needs import NEEDS, Need
+from kslab.views.tables import format_table
+
+__all__ = ["DEFAULT_NAMESPACE", "NEEDS", "Need", "PermissionReport", "PermissionRow", "check_permissions"]
+
 #: Namespaced needs are checked here when neither the caller nor the kubeconfig's context names a namespace.
 DEFAULT_NAMESPACE = "default"
-
-
-@dataclass(frozen=True)
-class Need:
-    """One permission a lab needs, and why (the sentence shown when it is missing)."""
-
-    lab: str
-    verb: str
-    resource: str
-    why: str
-    group: str = ""
-    subresource: str = ""
-    namespaced: bool = True
-    #: A namespace the lab always reads, whatever the student's own (e.g. kube-system).
-    fixed_namespace: str = ""
-
-    def namespace_for(self, student_namespace: str) -> str:
-        """Where the need is checked: "" for cluster-scoped, else the fixed or the student's namespace."""
-        return (self.fixed_namespace or student_namespace) if self.namespaced else ""
-
-    @property
-    def what(self) -> str:
-        """``resource[/subresource][.group]`` as ``kubectl auth can-i`` writes it."""
-        res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
-        return f"{res}.{self.group}" if self.group else res
-
-    def can_i(self, namespace: str) -> str:
-        """The equivalent ``kubectl auth can-i`` command."""
-        ns = self.namespace_for(namespace)
-        where = f" -n {ns}" if ns else ""
-        return f"kubectl auth can-i {self.verb} {self.what}{where}"
-
-
-_RBAC = "rbac.authorization.k8s.io"
-
-#: What each lab does in a live cluster (see the notebooks), as the permissions that takes.
-NEEDS: tuple[Need, ...] = (
-    Need("all", "create", "namespaces", "each lab works in namespaces of its own", namespaced=False),
-    Need("all", "delete", "namespaces", "clean-up deletes the lab's namespaces", namespaced=False),
-    Need("all", "list", "configmaps", "clean-up finds the lab's objects by label"),
-    Need("01", "list", "pods", "show the control-plane components running as pods",
-         fixed_namespace="kube-system"),
-    Need("01", "list", "nodes", "show the nodes, their kubelet and runtime versions", namespaced=False),
-    Need("02", "get", "pods", "read the kube-apiserver's command line from its static pod",
-         fixed_namespace="kube-system"),
-    Need("02", "get", "nodes", "read the kubelet's configuration through the node proxy",
-         subresource="proxy", namespaced=False),
-    Need("03", "create", "deployments", "deploy the webapp", group="apps"),
-    Need("03", "create", "services", "reach the webapp"),
-    Need("03", "create", "pods", "run the webapp with each security context"),
-    Need("03", "create", "pods", "the hack: a shell inside the webapp", subresource="exec"),
-    Need("03", "patch", "namespaces", "set Pod Security Admission labels on the lab's namespace",
-         namespaced=False),
-    Need("04", "create", "serviceaccounts", "an identity for the webapp"),
-    Need("04", "create", "serviceaccounts", "a bound token for it (TokenRequest)", subresource="token"),
-    Need("04", "create", "roles", "grant it least privilege", group=_RBAC),
-    Need("04", "create", "rolebindings", "bind the role to it", group=_RBAC),
-    # The Role (2019's, kept) reads pods and pods/log with get, list and watch; the API server lets
-    # a Role grant only what its creator holds (RBAC's escalation check), so the student needs them too.
-    Need("04", "list", "pods", "the Role grants reading pod logs with list", subresource="log"),
-    Need("04", "watch", "pods", "the Role grants reading pod logs with watch", subresource="log"),
-    Need("04", "create", "subjectaccessreviews", "ask what another identity may do", group="authorization.k8s.io",
-         namespaced=False),
-    Need("05", "create", "customresourcedefinitions", "install Istio (its CRDs)", group="apiextensions.k8s.io",
-         namespaced=False),
-    Need("05", "create", "mutatingwebhookconfigurations", "install Istio (sidecar injection)",
-         group="admissionregistration.k8s.io", namespaced=False),
-    Need("05", "create", "clusterroles", "install Istio (istiod's own RBAC)", group=_RBAC, namespaced=False),
-    Need("05", "create", "peerauthentications", "turn on STRICT mTLS", group="security.istio.io"),
-    Need("05", "patch", "pods", "capture traffic from an ephemeral debug container",
-         subresource="ephemeralcontainers"),
-)
 
 
 @dataclass
@@ -139,8 +72,6 @@ class PermissionReport:
                 "labs": self.labs(), "rows": [asdict(r) for r in self.rows]}
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table
-
         if not self.live:
             table = format_table([asdict(r) for r in self.rows], ["lab", "permission", "namespace", "why"])
             return "\n".join(["Offline: nothing was asked. These are the permissions the labs need; on your",

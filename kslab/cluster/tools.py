@@ -323,3 +323,10 @@ def provider() -> Provider:
             break  # docker first, like kind
     name = decide_provider(explicit, states)
     return Provider(name, versions.get(name))
+
+
+def kind_clusters(provider: Provider) -> list[str]:
+    """The kind clusters on this machine (``kind get clusters``; none is not an error)."""
+    proc = run(["kind", "get", "clusters"], env=provider.env, timeout=60)
+    # "No kind clusters found." goes to stderr; stdout holds one name per line.
+    return [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]

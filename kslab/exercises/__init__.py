@@ -3,11 +3,15 @@
 In a notebook::
 
     ex = kslab.exercise("01.control-plane")
-    ex                      # shows the task
+    ex                      # shows the title, the question and the form of the answer
+    ex.check(...)           # "not answered yet": a placeholder is not an attempt
     ex.check({"etcd", ...}) # PASS/FAIL with the reason; the attempt is recorded
     ex.hint()               # the next hint, one at a time
-    ex.solution()           # the solution (after the hints, or when asked)
+    ex.solution()           # the solution, as a cell to run (after the hints, or when asked)
     kslab.progress()        # a table of every exercise: passed, attempts, hints used
+
+A notebook shows the exercise in one cell and checks the answer in the next, so the question is
+always on the page before any verdict.
 
 Each notebook's exercises live in ``kslab/exercises/nbNN.py`` as a list named ``EXERCISES``.
 """
@@ -19,7 +23,7 @@ import importlib
 from typing import Any
 
 from kslab.errors import UsageError
-from kslab.exercises.model import CheckResult, Exercise
+from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank
 from kslab.exercises.progress import ProgressStore
 
 __all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
@@ -55,38 +59,70 @@ class ExerciseSession:
         return self.store.load().get(self.exercise.id, {})
 
     def check(self, answer: Any) -> CheckResult:
-        """Check an answer, record the attempt, and return the verdict with its reason."""
+        """Check an answer, record the attempt, and return the verdict with its reason.
+
+        A placeholder (``...``, an empty answer, or the cell's unchanged starting answer) is
+        "not answered yet" and is not recorded.
+        """
+        ex = self.exercise
+        if ex.is_unanswered(answer):
+            what = f": {ex.answer_form}" if ex.answer_form else ""
+            where = ("replace the ... with your answer" if is_blank(answer)
+                     else "this is the cell's starting answer: change it")
+            return CheckResult(False, f"{where}{what}. Then run the cell again.", answered=False)
         try:
-            result = self.exercise.checker(answer)
+            result = ex.checker(answer)
         except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
-        self.store.record(self.exercise.id, passed=result.passed)
+        self.store.record(ex.id, passed=result.passed)
         return result
 
-    def hint(self) -> str:
+    def hint(self) -> Shown:
         """The next hint (each call reveals one more); then points at the solution."""
         used = int(self.record.get("hints", 0))
         hints = self.exercise.hints
         if used >= len(hints):
-            return f"No more hints ({len(hints)} shown). `.solution()` shows the solution."
+            return Shown(f"No more hints ({len(hints)} shown). `ex.solution()` shows the solution.")
         self.store.update(self.exercise.id, hints=used + 1)
-        return f"Hint {used + 1}/{len(hints)}: {hints[used]}"
+        return Shown(f"Hint {used + 1}/{len(hints)}: {hints[used]}")
 
-    def solution(self) -> str:
-        """The solution. Recorded, so the progress table can say it was seen."""
+    def solution(self) -> SolutionText:
+        """The solution, shown as the cell to run. Recorded, so the progress table can say it was seen."""
         self.store.update(self.exercise.id, solution_seen=True)
-        return self.exercise.solution
+        text = SolutionText(self.exercise.solution)
+        text.explanation = self.exercise.explanation
+        return text
+
+    def _state(self) -> str:
+        rec = self.record
+        if rec.get("passed"):
+            return "passed"
+        return f"{rec['attempts']} attempt(s)" if rec.get("attempts") else "not answered yet"
 
     def __repr__(self) -> str:
-        rec = self.record
-        state = "passed" if rec.get("passed") else f"{rec.get('attempts', 0)} attempt(s)"
-        return f"Exercise {self.exercise.id}: {self.exercise.title} [{state}]\n{self.exercise.task}"
+        ex = self.exercise
+        lines = [f"Exercise {ex.id}: {ex.title} [{self._state()}]", ex.task]
+        if ex.answer_form:
+            lines.append(f"Answer with: {ex.answer_form}")
+        lines.append(f"Check it in the next cell: ex.check(answer). Stuck? ex.hint() ({_hints(ex)}), "
+                     "then ex.solution().")
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        rec = self.record
-        state = "PASSED" if rec.get("passed") else "not passed yet"
-        return (f"<div><b>Exercise {html.escape(self.exercise.id)} — {html.escape(self.exercise.title)}"
-                f"</b> <i>({state})</i><br>{html.escape(self.exercise.task)}</div>")
+        ex = self.exercise
+        form = (f'<div><b>Answer with:</b> {html.escape(ex.answer_form)}</div>' if ex.answer_form else "")
+        return (f'<div class="kslab-exercise" style="border:1px solid #d0d7de;border-radius:6px;'
+                f'padding:6px 10px;max-width:100%">'
+                f'<div><b>Exercise {html.escape(ex.id)} — {html.escape(ex.title)}</b> '
+                f'<i>({html.escape(self._state())})</i></div>'
+                f'<div class="kslab-question" style="margin:4px 0">{html.escape(ex.task)}</div>{form}'
+                f'<div style="color:#57606a">Check it in the next cell: <code>ex.check(answer)</code>. '
+                f'Stuck? <code>ex.hint()</code> ({_hints(ex)}), then <code>ex.solution()</code>.'
+                f'</div></div>')
+
+
+def _hints(ex: Exercise) -> str:
+    return f"{len(ex.hints)} hint" + ("" if len(ex.hints) == 1 else "s")
 
 
 def exercise(exercise_id: str, *, store: ProgressStore | None = None) -> ExerciseSession:

@@ -1,6 +1,6 @@
 """Exercises of notebook 00 (set up): the ways to run the course, and what the course cluster's
 configuration enforces — checked against the configuration files themselves
-(:mod:`kslab.cluster.kind_config`), so the answers and the cluster cannot drift apart.
+(:mod:`kslab.course.kind_config`), so the answers and the cluster cannot drift apart.
 
 >>> check_psa_default("Baseline")
 CheckResult(passed=True, reason='baseline: pods that break the baseline standard are refused; restricted is only warned and audited')
@@ -35,7 +35,7 @@ def check_three_ways(answer: Any) -> CheckResult:
 
 def check_psa_default(answer: Any) -> CheckResult:
     """The level the course cluster enforces in a namespace without Pod Security labels."""
-    from kslab.cluster.kind_config import describe
+    from kslab.course.kind_config import describe
 
     defaults = describe().psa_defaults
     got = str(answer).strip().lower()
@@ -49,7 +49,7 @@ def check_psa_default(answer: Any) -> CheckResult:
 
 def check_read_only_port(answer: Any) -> CheckResult:
     """The kubelet's unauthenticated read-only port, which the configuration keeps closed."""
-    from kslab.cluster.kind_config import describe
+    from kslab.course.kind_config import describe
 
     try:
         port = int(answer)
@@ -65,7 +65,7 @@ def check_read_only_port(answer: Any) -> CheckResult:
 
 def check_webapp_address(answer: Any) -> CheckResult:
     """``address:port`` where the laptop reaches the webapp's NodePort."""
-    from kslab.cluster.kind_config import cluster_config
+    from kslab.course.kind_config import cluster_config
 
     mapping = next(pm for n in cluster_config()["nodes"] for pm in n.get("extraPortMappings", []))
     want = f"{mapping['listenAddress']}:{mapping['hostPort']}"
@@ -80,28 +80,30 @@ def check_webapp_address(answer: Any) -> CheckResult:
 EXERCISES = [
     Exercise("00.three-ways", "Three ways to run",
              "Match each situation in `SITUATIONS` to the way to run the course that fits it: 'kind', "
-             "'existing' or 'offline'. Answer with a dict.",
+             "'existing' or 'offline'.",
              hints=("kind needs a container engine on your own machine.",
                     "Binder has no container engine and no cluster."),
              solution="{'a laptop with Docker or Podman': 'kind', 'a cloud cluster your instructor gave you': "
                       "'existing', 'Binder, or a train with no network': 'offline'}",
-             checker=check_three_ways),
+             checker=check_three_ways,
+             answer_form="a dict {situation: way} with every situation of SITUATIONS and 'kind', 'existing' "
+                         "or 'offline' as each way"),
     Exercise("00.psa-default", "The default Pod Security level",
              "A namespace has no pod-security.kubernetes.io labels. Which Pod Security level does the course "
              "cluster enforce there?",
              hints=("The answer is in the cluster's design printed above.",
                     "Three levels exist: privileged, baseline, restricted. Two appear in the defaults."),
-             solution="'baseline' (restricted is only warned about and audited)",
-             checker=check_psa_default),
+             solution="'baseline'", explanation="restricted is only warned about and audited",
+             checker=check_psa_default, answer_form="a string, the level's name"),
     Exercise("00.read-only-port", "The closed kubelet port",
              "Which port did the kubelet serve without any authentication, until `readOnlyPort: 0` closed it?",
              hints=("It is five digits and starts with 1025.",
                     "10250 is the kubelet's authenticated API; the other one is five higher."),
              solution="10255",
-             checker=check_read_only_port),
+             checker=check_read_only_port, answer_form="a port number, an int"),
     Exercise("00.webapp-address", "Where the webapp is reachable",
              "At which address:port does your laptop reach the webapp's NodePort?",
              hints=("Look at `ports on the laptop` in the design.",),
              solution="'127.0.0.1:30080'",
-             checker=check_webapp_address),
+             checker=check_webapp_address, answer_form="a string 'address:port', as in http://address:port/"),
 ]

@@ -58,21 +58,23 @@ def check_ports(answer: Any) -> CheckResult:
 
 EXERCISES = [
     Exercise("01.control-plane", "Name the control plane",
-             "Which components make up the control plane? Answer with a set of names.",
+             "Which components make up the control plane?",
              hints=("There are five; one of them only exists on clouds.",
                     "The scheduler and the controller manager are two of them."),
              solution="{'kube-apiserver', 'etcd', 'kube-scheduler', 'kube-controller-manager', "
                       "'cloud-controller-manager'}",
-             checker=check_control_plane),
+             checker=check_control_plane, answer_form="a set of component names, e.g. {'etcd', ...}",
+             start={"kube-apiserver", "etcd", "kubelet"}),
     Exercise("01.etcd-client", "Who talks to etcd?",
              "Which single component reads and writes etcd? (Why does that matter for security?)",
              hints=("Every other component, and kubectl, talks to one component.",),
-             solution="'kube-apiserver' — so protecting etcd means letting only the API server reach it, "
-                      "over mutual TLS.",
-             checker=check_etcd_client),
+             solution="'kube-apiserver'",
+             explanation="So protecting etcd means letting only the API server reach it, over mutual TLS.",
+             checker=check_etcd_client, answer_form="a string, the component's name"),
     Exercise("01.ports", "Who listens where?",
              "Match the ports 6443, 2379, 10250 and 10259 to the components that listen on them.",
              hints=("6443 is the one kubectl talks to.", "10250 is on every node, not only the control plane."),
              solution="{6443: 'kube-apiserver', 2379: 'etcd', 10250: 'kubelet', 10259: 'kube-scheduler'}",
-             checker=check_ports),
+             checker=check_ports,
+             answer_form="a dict {port: component name} for the four ports"),
 ]

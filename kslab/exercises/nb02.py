@@ -87,23 +87,29 @@ EXERCISES = [
     Exercise(
         "02.harden-manifest", "Harden the kubeadm manifest until the audit passes",
         "Start from kslab.exercises.nb02.kubeadm_manifest() and change the kube-apiserver container's "
-        "command until no scored CIS check FAILs (WARN is fine). Answer with the manifest (or the list of flags).",
+        "command until no scored CIS check FAILs (WARN is fine).",
         hints=("kslab.audit.audit(kslab.audit.from_pod(m)) shows what still fails, with each remediation.",
                "Seven scored checks fail at first: 1.2.5, 1.2.15, 1.2.16-1.2.19 and 1.2.30.",
                "The audit log needs --audit-log-path plus --audit-log-maxage=30, --audit-log-maxbackup=10 and "
                "--audit-log-maxsize=100."),
-        solution="m = kubeadm_manifest(); m['spec']['containers'][0]['command'] += ['--kubelet-certificate-authority="
-                 "/etc/kubernetes/pki/ca.crt', '--profiling=false', '--audit-log-path=/var/log/kubernetes/audit/"
-                 "audit.log', '--audit-log-maxage=30', '--audit-log-maxbackup=10', '--audit-log-maxsize=100', "
-                 "'--service-account-extend-token-expiration=false']",
-        checker=check_harden),
+        solution="from kslab.exercises.nb02 import kubeadm_manifest\n"
+                 "m = kubeadm_manifest()\n"
+                 "m['spec']['containers'][0]['command'] += [\n"
+                 "    '--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt', '--profiling=false',\n"
+                 "    '--audit-log-path=/var/log/kubernetes/audit/audit.log', '--audit-log-maxage=30',\n"
+                 "    '--audit-log-maxbackup=10', '--audit-log-maxsize=100',\n"
+                 "    '--service-account-extend-token-expiration=false']\n"
+                 "m",
+        checker=check_harden, start=kubeadm_manifest,
+        answer_form="the manifest (a dict), or the list of kube-apiserver flags"),
     Exercise(
         "02.kube-bench-disagrees", "Where kube-bench reads it wrong",
         "On the bundled 2019 manifest, for which CIS check(s) would kube-bench report a different status than "
-        "the API server's real configuration gives? Answer with the check id(s).",
+        "the API server's real configuration gives?",
         hints=("report.disagreements() lists them; read their kube_bench_note.",),
-        solution="{'1.2.6'}: kube-bench reads the first --authorization-mode (RBAC) and misses AlwaysAllow",
-        checker=check_disagreement),
+        solution="{'1.2.6'}",
+        explanation="kube-bench reads the first --authorization-mode (RBAC) and misses the AlwaysAllow after it.",
+        checker=check_disagreement, answer_form="a set of CIS check ids, e.g. {'1.2.1'}"),
     Exercise(
         "02.first-occurrence", "Fool a first-occurrence reader",
         "Write a kube-apiserver command line (a string) for which kube-bench reports check 1.2.15 (profiling) "
@@ -111,12 +117,13 @@ EXERCISES = [
         hints=("pflag: for a scalar flag given twice, the last value wins.",
                "kube-bench reads the first occurrence."),
         solution="'kube-apiserver --profiling=false --profiling=true'",
-        checker=check_first_occurrence),
+        checker=check_first_occurrence, answer_form="a string, the whole command line",
+        start="kube-apiserver --profiling=false"),
     Exercise(
         "02.open-port", "The port that needs no credentials",
         "Which kubelet port answers anyone without credentials when it is open, and which cis-1.12 check "
-        "closes it? Answer with a pair (port, 'check id').",
+        "closes it?",
         hints=("Read the port map's AUTHENTICATION column.", "It is a 4.2.x check, and a manual one."),
         solution="(10255, '4.2.4')",
-        checker=check_open_port),
+        checker=check_open_port, answer_form="a pair (port number, 'check id')"),
 ]

@@ -72,25 +72,35 @@ def check_stop_the_hack(answer: Any) -> CheckResult:
 
 
 def check_seed_checks(answer: Any) -> CheckResult:
-    want = evaluate(seed_deployment("all three"), "restricted").checks
+    """The failed checks, named as the verdict names them (the API server's reason, e.g. 'hostPort');
+    the check ids of :mod:`kslab.pss` (``hostPorts``) are accepted too."""
+    violations = evaluate(seed_deployment("all three"), "restricted").violations
+    by_name = {v.reason.lower(): v.reason for v in violations} | {v.check.lower(): v.reason for v in violations}
     got = [answer] if isinstance(answer, str) else list(answer or [])
-    if set(got) == set(want):
-        return CheckResult(True, f"the 2019 manifest fails {len(want)} restricted checks: {', '.join(want)}")
-    missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+    named = {by_name.get(str(a).strip().lower()) for a in got}
+    want = {v.reason for v in violations}
+    extra = sorted(str(a) for a in got if str(a).strip().lower() not in by_name)
+    if named == want and not extra:
+        return CheckResult(True, f"the 2019 manifest fails {len(want)} restricted checks: "
+                                 + ", ".join(v.reason for v in violations))
+    missing = want - named
     parts = ([f"{len(missing)} missing"] if missing else []) + ([f"not failed: {', '.join(extra)}"] if extra else [])
-    return CheckResult(False, "; ".join(parts) or "name the check ids")
+    return CheckResult(False, "; ".join(parts) or "name the checks as the verdict names them")
 
 
 EXERCISES = [
     Exercise(
         "03.seed-checks", "Read the verdict",
-        "Which Pod Security checks (their ids, e.g. 'hostPorts') does the 2019 webapp with all three settings "
-        "(kslab.manifests.webapp.seed_deployment('all three')) fail at restricted:latest? Answer with a set.",
-        hints=("kslab.pss.evaluate(...) returns a verdict; its .checks lists the failed ids.",
+        "Which Pod Security checks does the 2019 webapp with all three settings "
+        "(kslab.manifests.webapp.seed_deployment('all three')) fail at restricted:latest? Name each as the "
+        "verdict above does, before its parenthesis (e.g. 'hostPort').",
+        hints=("The verdict of kslab.pss.evaluate(seed_pod, 'restricted') above lists one line per failed check.",
                "Not every setting the seed made is one restricted asks for; and hostPort is baseline."),
-        solution="kslab.pss.evaluate(seed_deployment('all three')).checks -> {'hostPorts', "
-                 "'capabilities_restricted', 'runAsNonRoot', 'seccompProfile_restricted'}",
-        checker=check_seed_checks),
+        solution="{'hostPort', 'unrestricted capabilities', 'runAsNonRoot != true', 'seccompProfile'}",
+        explanation="The seed's three settings are good, but restricted also asks for dropped capabilities, "
+                    "runAsNonRoot and a seccomp profile; the hostPort already fails baseline.",
+        checker=check_seed_checks, answer_form="a set of the checks' names as the verdict prints them",
+        start={"hostPort"}),
     Exercise(
         "03.stop-the-hack", "Stop every step of the hack",
         "Give a container securityContext (a dict) for the webapp such that no step of the hack works "
@@ -98,7 +108,8 @@ EXERCISES = [
         hints=("Each of the seed's three settings stops some steps; which step does each one stop?",
                "runAsNonRoot: true without a runAsUser would stop the pod from starting: the image runs as root."),
         solution="{'runAsUser': 1000, 'readOnlyRootFilesystem': True, 'allowPrivilegeEscalation': False}",
-        checker=check_stop_the_hack),
+        checker=check_stop_the_hack, answer_form="a container securityContext as a dict, e.g. {'runAsUser': 1000}",
+        start={"runAsUser": 1000}),
     Exercise(
         "03.fewest-changes", "Pass restricted with the fewest changes",
         "kslab.exercises.nb03.FEWEST_POD passes baseline but not restricted. Return a fixed copy that passes "
@@ -107,10 +118,16 @@ EXERCISES = [
                "violation.",
                "runAsNonRoot and seccompProfile can be set once for the pod (spec.securityContext) or on the container.",
                "capabilities.drop: ['ALL'] counts as one change."),
-        solution="sc = pod['spec']['containers'][0]['securityContext']; sc['allowPrivilegeEscalation'] = False; "
-                 "sc['capabilities'] = {'drop': ['ALL']}; sc['runAsNonRoot'] = True; "
-                 "sc['seccompProfile'] = {'type': 'RuntimeDefault'}",
-        checker=check_fewest_changes),
+        solution="from kslab.exercises.nb03 import fewest_pod\n"
+                 "my_pod = fewest_pod()\n"
+                 "sc = my_pod['spec']['containers'][0]['securityContext']\n"
+                 "sc['allowPrivilegeEscalation'] = False\n"
+                 "sc['capabilities'] = {'drop': ['ALL']}\n"
+                 "sc['runAsNonRoot'] = True\n"
+                 "sc['seccompProfile'] = {'type': 'RuntimeDefault'}\n"
+                 "my_pod",
+        checker=check_fewest_changes, answer_form="the whole pod as a dict (a changed copy of FEWEST_POD)",
+        start=lambda: copy.deepcopy(FEWEST_POD)),
 ]
 
 

@@ -109,6 +109,20 @@ def check_config_reader(answer: Any) -> CheckResult:
                              "reading that one ConfigMap (checked with the escalation check's 'covers')")
 
 
+#: The starting answer of "04.config-reader" in the notebook: it works, but grants too much.
+GENEROUS_ROLE = f"""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: config-reader
+  namespace: {NS}
+rules:
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list]
+"""
+
+
 # ---- 3. narrow a binding -----------------------------------------------------------------------
 POD_READER_CLUSTER_ROLE = {
     "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "pod-reader"},
@@ -189,37 +203,41 @@ def check_secret_readers(answer: Iterable[str] | str) -> CheckResult:
 
 EXERCISES = [
     Exercise("04.namespaced", "Namespaced or not?",
-             f"Which of these live in a namespace? {', '.join(ASKED)}. Answer with a set of names.",
+             f"Which of these live in a namespace? {', '.join(ASKED)}.",
              hints=("Ask: could two teams each have their own one with the same name?",
                     "Nodes, storage and cluster-wide RBAC objects are not namespaced; secrets and "
                     "service accounts are."),
              solution="{'pods', 'secrets', 'serviceaccounts', 'roles', 'configmaps'}",
-             checker=check_namespaced),
+             checker=check_namespaced, answer_form="a set of resource names", start={"pods", "nodes"}),
     Exercise("04.config-reader", "Least privilege: one ConfigMap",
              f"Write a Role in namespace {NS} that lets the webapp read the ConfigMap {CONFIG!r} — and "
-             "nothing else (no other ConfigMap, no writes, no secrets). Answer with the Role as a dict "
-             "or YAML; the check binds it to the webapp's service account and asks the evaluator.",
+             "nothing else (no other ConfigMap, no writes, no secrets). The check binds it to the webapp's "
+             "service account and asks the evaluator.",
              hints=("ConfigMaps are in the core API group, written \"\" in apiGroups.",
                     "resourceNames limits a rule to named objects; verbs: get is enough to read it."),
-             solution=("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: config-reader\n"
-                       f"  namespace: {NS}\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n"
-                       f"  resourceNames: [{CONFIG}]\n  verbs: [get]\n"),
-             checker=check_config_reader),
+             solution=('"""\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n'
+                       f"  name: config-reader\n  namespace: {NS}\nrules:\n- apiGroups: [\"\"]\n"
+                       f"  resources: [configmaps]\n  resourceNames: [{CONFIG}]\n  verbs: [get]\n"
+                       '"""'),
+             checker=check_config_reader, answer_form="the Role, as YAML text or a dict",
+             start=GENEROUS_ROLE),
     Exercise("04.narrow-binding", "A binding that stays in its namespace",
              "kslab.exercises.nb04.TOO_BROAD gives ClusterRole pod-reader to the webapp in every "
              f"namespace. Write the binding that gives it only in {NS} (the ClusterRole stays).",
              hints=("Which kind of binding only counts in its own namespace?",
                     "A RoleBinding may refer to a ClusterRole: roleRef.kind: ClusterRole."),
-             solution=("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n"
+             solution=('"""\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n'
                        f"  name: webapp-reads-pods\n  namespace: {NS}\nsubjects:\n- kind: ServiceAccount\n"
                        f"  name: webapp\n  namespace: {NS}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n"
-                       "  kind: ClusterRole\n  name: pod-reader\n"),
-             checker=check_narrow_binding),
+                       '  kind: ClusterRole\n  name: pod-reader\n"""'),
+             checker=check_narrow_binding, answer_form="the binding, as YAML text or a dict",
+             start=TOO_BROAD),
     Exercise("04.secret-readers", "Who can read the secrets?",
-             f"Under kslab.exercises.nb04.SECRETS_POLICY, who may get secrets in {NS}? Answer with "
-             "'Kind:name' strings. Predict first, then check with kslab.rbac.matrix.who_can.",
+             f"Under kslab.exercises.nb04.SECRETS_POLICY, who may get secrets in {NS}? Predict first, then "
+             "check with kslab.rbac.matrix.who_can.",
              hints=("A RoleBinding's ServiceAccount without a namespace means the binding's namespace.",
                     "A RoleBinding in another namespace never reaches this one; a ClusterRoleBinding does."),
              solution="{'ServiceAccount:ci', 'User:alice', 'Group:auditors'}",
-             checker=check_secret_readers),
+             checker=check_secret_readers, answer_form="a set of 'Kind:name' strings, e.g. {'User:bob'}",
+             start={"ServiceAccount:ci"}),
 ]

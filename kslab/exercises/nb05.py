@@ -1,7 +1,7 @@
 """Exercises of notebook 05 (mTLS with Istio), checked against the bundled captures and Istio's rules.
 
 Every expected answer is computed, not written down: from the capture (kslab.pcap), from the
-eavesdropper's checklist (``LEAK_RULES``), from the mTLS precedence rules (``effective_mode``).
+eavesdropper's checklist (``LEAK_RULES``), from the mTLS precedence rules (``kslab.istio.peer_authentication.effective_mode``).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ NAMESPACE_PERMISSIVE = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthe
 
 @_failing_on_bad_answers
 def check_workload_strict(answer: Any) -> CheckResult:
-    from kslab.cluster.mesh import effective_mode
+    from kslab.istio.peer_authentication import effective_mode
     from kslab.istio.validate import validate_istio
     from kslab.manifests.load import load_text
 
@@ -122,6 +122,12 @@ def check_workload_strict(answer: Any) -> CheckResult:
     problems = validate_istio(answer)
     if problems:
         return CheckResult(False, f"not a valid PeerAuthentication: {problems[0]}")
+    meta, base = answer.get("metadata") or {}, NAMESPACE_PERMISSIVE["metadata"]
+    if (meta.get("name"), meta.get("namespace")) == (base["name"], base["namespace"]):
+        # Same name, same namespace: applying it would replace the namespace-wide PERMISSIVE policy.
+        return CheckResult(False, f"a PeerAuthentication named {base['name']!r} in {base['namespace']} is the "
+                                  "namespace's own PERMISSIVE policy: applying yours would replace it, not add "
+                                  "to it. Give yours its own name")
     policies = [NAMESPACE_PERMISSIVE, answer]
     details, _ = effective_mode(policies, conv.NAMESPACE, {"app": "details", "version": "v1"})
     productpage, _ = effective_mode(policies, conv.NAMESPACE, {"app": "productpage", "version": "v1"})
@@ -132,6 +138,16 @@ def check_workload_strict(answer: Any) -> CheckResult:
         " (without a selector it is a second namespace-wide policy, and Istio uses the oldest one)")
     return CheckResult(False, f"with your policy details gets {details} and productpage gets {productpage}; "
                               f"want STRICT for details only{why}")
+
+
+#: The starting answer of "05.workload-strict" in the notebook: STRICT, but for which workload?
+WORKLOAD_STRICT_START = """
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: details-strict, namespace: istio-app}
+spec:
+  mtls: {mode: STRICT}
+"""
 
 
 # ---- 4. what did the refused client say? -----------------------------------------------------------------
@@ -157,37 +173,42 @@ def check_sni_today(answer: Any) -> CheckResult:
 EXERCISES = [
     Exercise("05.who-talked", "Which identities talked to details?",
              "From the bundled TLS 1.2 capture (kslab.pcap.bundled('mtls-tls12.pcap')), which workload "
-             "identities called the details service? Answer with a set of SPIFFE IDs (or namespace/account).",
+             "identities called the details service?",
              hints=("In TLS 1.2 the client's Certificate message crosses the wire in clear.",
                     "summarize(...).flows[i].tls.identities['client'] lists the SPIFFE IDs in each client "
                     "certificate; keep the flows whose server identity is details'."),
              solution=("{'spiffe://cluster.local/ns/istio-app/sa/bookinfo-productpage', "
                        "'spiffe://cluster.local/ns/default/sa/curl'}"),
-             checker=check_who_talked),
+             checker=check_who_talked, answer_form="a set of SPIFFE IDs, or of 'namespace/serviceaccount' strings",
+             start={"spiffe://cluster.local/ns/istio-app/sa/bookinfo-productpage"}),
     Exercise("05.tls13-leaks", "What does an eavesdropper read in TLS 1.3?",
              "For the first flow of mtls-tls13.pcap, which of these can someone on the wire read? Choose from: "
-             + ", ".join(sorted(FACTS)) + ". Answer with a set of strings.",
+             + ", ".join(sorted(FACTS)) + ".",
              hints=("Everything before the ServerHello is in clear; everything after it is encrypted.",
                     "The selected ALPN travels in EncryptedExtensions; the certificates after it."),
              solution="{'sni', 'alpn offered', 'tls versions offered', 'version and cipher', 'sizes and timing'}",
-             checker=check_tls13_leaks),
+             checker=check_tls13_leaks, answer_form="a set of strings from the list above",
+             start={"sni", "server certificate"}),
     Exercise("05.workload-strict", "STRICT for one workload",
              "The namespace istio-app stays PERMISSIVE (kslab.exercises.nb05.NAMESPACE_PERMISSIVE). Write a "
              "PeerAuthentication that makes only the details workload (label app: details) STRICT.",
              hints=("spec.selector.matchLabels picks the workloads a PeerAuthentication applies to.",
                     "Give it its own name (not 'default') in namespace istio-app."),
-             solution=("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n"
+             solution=('"""\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n'
                        "  name: details-strict\n  namespace: istio-app\nspec:\n  selector:\n"
-                       "    matchLabels:\n      app: details\n  mtls:\n    mode: STRICT\n"),
-             checker=check_workload_strict),
+                       '    matchLabels:\n      app: details\n  mtls:\n    mode: STRICT\n"""'),
+             checker=check_workload_strict, answer_form="the PeerAuthentication, as YAML text or a dict",
+             start=WORKLOAD_STRICT_START),
     Exercise("05.refused-path", "What did the refused client ask for?",
              "In strict-refuses-plaintext.pcap the sidecar reset the connection. Which path did the client "
-             "request anyway? Answer with the path.",
+             "request anyway?",
              hints=("kslab.pcap.view.view(bundled('strict-refuses-plaintext.pcap'), 1) shows the bytes.",),
-             solution="'/details/0'", checker=check_refused_path),
+             solution="'/details/0'", checker=check_refused_path, answer_form="a string, the request's path",
+             start="/productpage"),
     Exercise("05.sni-today", "The SNI, then and now",
              "The 2019 capture shows the SNI outbound|9080||details.istio-app.svc.cluster.local. Write the "
              "SNI a sidecar sends today for the same call.",
              hints=("Look at the SNI line of `kslab pcap summary` on mtls-tls13.pcap.",),
-             solution="'outbound_.9080_._.details.istio-app.svc.cluster.local'", checker=check_sni_today),
+             solution="'outbound_.9080_._.details.istio-app.svc.cluster.local'", checker=check_sni_today,
+             answer_form="a string, the SNI", start="outbound|9080||details.istio-app.svc.cluster.local"),
 ]

@@ -18,6 +18,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from kslab.views.tables import format_table
+
 PROXY_UID = 1337
 PROXY_IMAGE = "docker.io/istio/proxyv2"
 
@@ -51,8 +53,6 @@ def injected(pod_spec: Mapping[str, Any], *, cni: bool = False, name: str = "det
 def injection_verdicts(pod_spec: Mapping[str, Any]) -> str:
     """Pod Security verdicts (baseline, restricted) of a pod injected with and without the CNI plugin."""
     from kslab import pss
-    from kslab.cli.output import format_table
-
     rows = []
     for cni in (False, True):
         pod = injected(pod_spec, cni=cni)

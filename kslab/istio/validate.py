@@ -22,6 +22,7 @@ from typing import Any
 from kslab.errors import InputError
 from kslab.istio import ISTIO_VERSION
 from kslab.manifests.validate import SchemaProblem, _path
+from kslab.views.tables import format_table
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "istio"
 MANIFESTS = DATA / "manifests"
@@ -133,8 +134,6 @@ class Report:
         return all(r.valid for r in self.rows)
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table  # noqa: PLC0415
-
         table = format_table([{"file": r.file, "kind": r.kind, "name": r.name, "checked by": r.checked_by,
                                "verdict": "valid" if r.valid else "INVALID: " + "; ".join(r.problems)}
                               for r in self.rows], ["file", "kind", "name", "checked by", "verdict"])

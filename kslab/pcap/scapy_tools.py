@@ -25,6 +25,7 @@ from kslab.pcap.certs import cert_facts
 from kslab.pcap.http import HttpMessage, HttpStream
 from kslab.pcap.reassembly import Stream
 from kslab.pcap.tls import parse_certificate_list
+from kslab.views.tables import wrap_cell
 
 
 def _load_tls() -> Any:
@@ -83,8 +84,6 @@ def fold_long_fields(shown: str, width: int = 120) -> str:
       |  groups    = [x25519, secp256r1,
       |              x448, secp521r1]
     """
-    from kslab.cli.output import wrap_cell
-
     out = []
     for line in shown.splitlines():
         name, eq, value = line.partition("= ")

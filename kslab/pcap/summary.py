@@ -24,6 +24,7 @@ from kslab.pcap.http import HttpMessage
 from kslab.pcap.layers import endpoint
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
+from kslab.views.tables import format_table
 
 
 @dataclass
@@ -289,8 +290,6 @@ def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: 
     A cell is the value read on the wire, ``(encrypted)`` or why it is not there in brackets, and
     ``-`` when the question does not apply (there is no certificate to ask about in plain HTTP).
     """
-    from kslab.cli.output import format_table
-
     columns = list(flows)
     table: dict[str, dict[str, str]] = {}
     for name, flow in flows.items():
@@ -361,8 +360,6 @@ class CaptureSummary:
     def table(self, *, wrap: int | None = None) -> str:
         """One line per flow: the facts that matter most, as aligned text (``wrap``: the long columns,
         what and identities, continue on more lines of at most that many characters)."""
-        from kslab.cli.output import format_table
-
         long = {"what": wrap, "identities": wrap} if wrap else None
         return format_table([flow_row(f) for f in self.flows],
                             ["id", "client", "server", "protocol", "what", "identities"], wrap=long,

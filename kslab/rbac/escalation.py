@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kslab.rbac.covers import covers
-from kslab.rbac.display import TextView
 from kslab.rbac.model import RBAC_GROUP, Request, Rule, UserInfo
 from kslab.rbac.policy import Policy
+from kslab.views.text import TextView
 
 MASTERS = "system:masters"
 

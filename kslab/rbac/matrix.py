@@ -23,14 +23,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kslab.cli.output import format_table
-from kslab.rbac.display import TextView
 from kslab.rbac.grammar import parse_rbac_resource
 from kslab.rbac.matching import rule_allows
 from kslab.rbac.model import RBAC_GROUP, Binding, Request, Role, Subject, UserInfo
 from kslab.rbac.policy import Policy, _user
 from kslab.rbac.resources import ResourceCatalog, recorded
 from kslab.rbac.subjects import ALL_SERVICE_ACCOUNTS, AUTHENTICATED, UNAUTHENTICATED
+from kslab.views.tables import format_table
+from kslab.views.text import TextView
 
 #: The group the API server always allows (kubeadm and kind give the admin kubeconfig this group).
 MASTERS = "system:masters"
@@ -96,7 +96,7 @@ class AccessMatrix(TextView):
         return "\n".join(lines + self.notes)
 
     def _repr_html_(self) -> str:
-        from kslab.widgets.rbac_matrix import matrix_html  # noqa: PLC0415 - display only
+        from kslab.rbac.matrix_view import matrix_html  # noqa: PLC0415 - matrix_view imports this module
 
         return matrix_html(self)
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
-from kslab.cli.output import format_table
+from kslab.views.tables import format_table
 
 DATA_FILE = "api-resources.json"
 # /api/v1/... (core) or /apis/<group>/<version>/...

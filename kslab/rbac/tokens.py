@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kslab.cli.output import format_table
 from kslab.errors import InputError
+from kslab.views.tables import format_table
 
 LEGACY_ISSUER = "kubernetes/serviceaccount"
 #: Keys of a kubeconfig's ``users[].user`` entries that are secrets.
@@ -175,14 +176,27 @@ def expected_claims(namespace: str, service_account: str, *, expiration_seconds:
     return claims_from_payload({"alg": "RS256"}, payload, predicted=True)
 
 
+class Token(str):
+    """A bearer token that never shows itself: ``repr``/display print a redacted form.
+
+    >>> t = Token("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
+    >>> t
+    Token(eyJhbG…[redacted, 49 chars])
+    """
+
+    def __repr__(self) -> str:
+        return f"Token({self[:6]}…[redacted, {len(self)} chars])"
+
+    def _repr_html_(self) -> str:
+        return html.escape(repr(self))
+
+
 def redact_token(token: str) -> str:
     """A token as it may be shown: its first six characters and its length.
 
     >>> redact_token("abcdefghijklmnop")
     'abcdef…[redacted, 16 chars]'
     """
-    from kslab.cluster.lab import Token  # noqa: PLC0415 - the one place that defines the format
-
     return repr(Token(token))[len("Token("):-1]
 
 

@@ -1,7 +1,9 @@
 """Pictures of access matrices: a colour-coded table (yes/no in words, colour only helps), the
 predicted and observed matrices side by side, a heatmap, and a small explorer widget.
 
-All of them draw an :class:`~kslab.rbac.matrix.AccessMatrix`; none computes anything itself.
+All of them draw an :class:`~kslab.rbac.matrix.AccessMatrix`; none computes anything itself. The
+HTML table and the side-by-side view live with the lesson (:mod:`kslab.rbac.matrix_view`), so the
+cluster layer can return them; this module adds what needs matplotlib or ipywidgets.
 
 >>> from kslab.rbac import Policy
 >>> from kslab.rbac.matrix import predict_matrix
@@ -12,82 +14,24 @@ True
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from kslab.rbac.display import TextView
-from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, AccessMatrix, predict_matrix
+from kslab.rbac.matrix import (
+    DEFAULT_RESOURCES,
+    DEFAULT_VERBS,
+    AccessMatrix,
+    predict_matrix,
+)
+from kslab.rbac.matrix_view import SideBySide, matrix_html
 from kslab.rbac.model import UserInfo
 from kslab.rbac.policy import Policy
+from kslab.views.styles import NO_BACKGROUND, YES_BACKGROUND
 
-YES_COLOUR = "#d1f0d6"  # light green
-NO_COLOUR = "#f8d7da"  # light red
-DIFF_BORDER = "3px solid #9a6700"
+__all__ = ["SideBySide", "matrix_explorer", "matrix_figure", "matrix_html"]
 
-
-def matrix_html(matrix: AccessMatrix, *, highlight: set[tuple[str, str]] | None = None) -> str:
-    """The matrix as an HTML table; cells in ``highlight`` get a thick border and a ``≠``."""
-    highlight = highlight or set()
-    head = "".join(f'<th style="padding:2px 6px">{html.escape(v)}</th>' for v in matrix.verbs)
-    body = []
-    for res in matrix.resources:
-        cells = []
-        for verb in matrix.verbs:
-            cell = matrix.cells[(res, verb)]
-            word = "yes" if cell.allowed else "no"
-            style = f"background:{YES_COLOUR if cell.allowed else NO_COLOUR};text-align:center;padding:2px 6px"
-            mark = ""
-            if (res, verb) in highlight:
-                style += f";border:{DIFF_BORDER}"
-                mark = " ≠"
-            title = html.escape(cell.reason or ("allowed" if cell.allowed else "no rule allows it"))
-            cells.append(f'<td style="{style}" title="{title}">{word}{mark}</td>')
-        body.append(f'<tr><th style="text-align:left;padding:2px 6px">{html.escape(res)}</th>'
-                    f"{''.join(cells)}</tr>")
-    notes = "".join(f"<div><small>{html.escape(n)}</small></div>" for n in matrix.notes)
-    return (f'<div style="display:inline-block;vertical-align:top;margin-right:1em">'
-            f"<div><b>{html.escape(matrix.title())}</b></div>"
-            f'<table style="border-collapse:collapse"><tr><th>resource</th>{head}</tr>'
-            f"{''.join(body)}</table>{notes}</div>")
-
-
-@dataclass(repr=False)
-class SideBySide(TextView):
-    """A predicted matrix and, when live, the observed one; shows where they disagree."""
-
-    predicted: AccessMatrix
-    observed: AccessMatrix | None = None
-    why_no_observed: str = ""
-
-    @property
-    def differences(self) -> list[tuple[str, str, bool, bool]]:
-        return self.predicted.differences(self.observed) if self.observed else []
-
-    def verdict(self) -> str:
-        if self.observed is None:
-            return f"Observed: not available ({self.why_no_observed or 'offline'}); showing the prediction only."
-        diffs = self.differences
-        if not diffs:
-            return f"Predicted and observed agree on all {len(self.predicted.cells)} cells."
-        listed = "; ".join(f"{v} {r}: predicted {'yes' if p else 'no'}, observed {'yes' if o else 'no'}"
-                           for r, v, p, o in diffs)
-        return f"{len(diffs)} cell(s) differ: {listed}"
-
-    def text(self) -> str:
-        parts = [self.predicted.text()]
-        if self.observed is not None:
-            parts.append(self.observed.text())
-        parts.append(self.verdict())
-        return "\n\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        marked = {(r, v) for r, v, _, _ in self.differences}
-        tables = matrix_html(self.predicted, highlight=marked)
-        if self.observed is not None:
-            tables += matrix_html(self.observed, highlight=marked)
-        return f"<div>{tables}<p>{html.escape(self.verdict())}</p></div>"
+YES_COLOUR = YES_BACKGROUND
+NO_COLOUR = NO_BACKGROUND
 
 
 def matrix_figure(matrix: AccessMatrix) -> Any:

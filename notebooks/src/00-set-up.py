@@ -33,7 +33,8 @@
 
 # %%
 import kslab
-from kslab.cluster import cleanup, images, kind, kind_config, permissions
+from kslab.cluster import cleanup, images, kind, permissions
+from kslab.course import kind_config
 
 lab = kslab.connect()
 lab
@@ -140,30 +141,44 @@ permissions.check_permissions(lab)
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer and remembers that you did. `ex.hint()` gives
-# one hint at a time; `ex.solution()` shows the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers that you did. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("00.three-ways")
 ex
 
 # %%
+# NBVAL_CHECK_OUTPUT
 from kslab.exercises.nb00 import SITUATIONS
 
-ex.check({situation: "" for situation in SITUATIONS})  # put 'kind', 'existing' or 'offline' in each ""
+ex.check({situation: ... for situation in SITUATIONS})  # put 'kind', 'existing' or 'offline' for each ...
 
 # %%
 ex = kslab.exercise("00.psa-default")
-ex.check("")  # which level?
-
-# %%
-ex = kslab.exercise("00.read-only-port")
-ex.check(0)  # which port number?
+ex
 
 # %%
 # NBVAL_CHECK_OUTPUT
+ex.check(...)  # which level?
+
+# %%
+ex = kslab.exercise("00.read-only-port")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # which port number?
+
+# %%
 ex = kslab.exercise("00.webapp-address")
-ex.check("")  # address:port, as in http://ADDRESS:PORT/
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # address:port, as in http://ADDRESS:PORT/
 
 # %% [markdown]
 # Your progress in this notebook:

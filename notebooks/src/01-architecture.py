@@ -91,8 +91,10 @@ print(inventory)
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell, run it, and kslab checks your answer and remembers that you did. `ex.hint()` gives
-# one hint at a time; `ex.solution()` shows the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers that you did. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("01.control-plane")
@@ -105,11 +107,19 @@ ex.check(my_answer)
 
 # %%
 ex = kslab.exercise("01.etcd-client")
-ex.check("")  # which component? put its name in the quotes
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # which component?
 
 # %%
 ex = kslab.exercise("01.ports")
-ex.check({6443: "", 2379: "", 10250: "", 10259: ""})  # fill in the component names
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check({6443: ..., 2379: ..., 10250: ..., 10259: ...})  # put the component names in
 
 # %% [markdown]
 # Your progress in this notebook:

@@ -285,8 +285,10 @@ print(all(ours[cid] == status for cid, status in imported.statuses().items()))
 # | CIS benchmark 1.5 (insecure port, PSP checks) | cis-1.12: 30 API server checks, 14 kubelet checks |
 #
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer with the same audit you used above.
-# `ex.hint()` gives one hint at a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it with the same audit you used above and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("02.harden-manifest")
@@ -298,20 +300,32 @@ from kslab.exercises.nb02 import kubeadm_manifest
 
 manifest = kubeadm_manifest()
 command = manifest["spec"]["containers"][0]["command"]
-command += ["--profiling=false"]  # add the flags the audit asks for
+# command += ["--profiling=false", ...]  # add the flags the audit asks for
 ex.check(manifest)
 
 # %%
 ex = kslab.exercise("02.kube-bench-disagrees")
-ex.check(set())  # the check ids
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check(...)  # the check ids, e.g. {"1.2.1"}
 
 # %%
 ex = kslab.exercise("02.first-occurrence")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
 ex.check("kube-apiserver --profiling=false")  # change the command line
 
 # %%
 ex = kslab.exercise("02.open-port")
-ex.check((0, ""))  # (port, "check id")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ex.check((..., ...))  # (port, "check id")
 
 # %% [markdown]
 # Your progress in this notebook:

@@ -233,8 +233,10 @@ for version in ("v1.33", "v1.34"):
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer and remembers it. `ex.hint()` gives one hint at
-# a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("03.seed-checks")
@@ -242,18 +244,26 @@ ex
 
 # %%
 # NBVAL_CHECK_OUTPUT
-ex.check({"hostPorts"})  # add the other check ids
+ex.check({"hostPort"})  # add the others, named as the verdict names them
 
 # %%
 ex = kslab.exercise("03.stop-the-hack")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
 ex.check({"runAsUser": 1000})  # complete the security context
 
 # %%
+ex = kslab.exercise("03.fewest-changes")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
 import copy
 
 from kslab.exercises.nb03 import FEWEST_POD
 
-ex = kslab.exercise("03.fewest-changes")
 my_pod = copy.deepcopy(FEWEST_POD)
 # change my_pod here, as little as you can
 ex.check(my_pod)

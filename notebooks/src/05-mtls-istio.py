@@ -353,8 +353,10 @@ spec:
 
 # %% [markdown]
 # ## Exercises
-# Answer in the cell and run it: kslab checks the answer against the captures and Istio's rules and
-# remembers it. `ex.hint()` gives one hint at a time, `ex.solution()` the answer.
+# Each exercise first shows its question and the form its answer takes; answer in the cell below it
+# (replace the `...`, or change the starting answer) and run that cell: kslab checks it against the captures and Istio's rules and remembers it. Until you
+# change it the cell says "not answered yet", which counts as no attempt. `ex.hint()` gives one hint at
+# a time, `ex.solution()` the solution as a cell to run.
 
 # %%
 ex = kslab.exercise("05.who-talked")
