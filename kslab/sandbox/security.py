@@ -11,8 +11,8 @@ override the pod's; everything else (``readOnlyRootFilesystem``, ``allowPrivileg
 >>> eff = effective(webapp_deployment({"runAsUser": 1000, "allowPrivilegeEscalation": False}))
 >>> eff.run_as_user, eff.no_new_privs, eff.read_only_root
 (1000, True, False)
->>> refusal(webapp_deployment({"privileged": True, "allowPrivilegeEscalation": False}))[:60]
-'The Deployment "webapp" is invalid: spec.template.spec.contai'
+>>> refusal(webapp_deployment({"privileged": True, "allowPrivilegeEscalation": False}))[:70]
+'The Deployment "webapp" is invalid: spec.template.spec.containers[0].s'
 """
 
 from __future__ import annotations

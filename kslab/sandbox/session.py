@@ -1,8 +1,11 @@
 """Start the webapp of a pod manifest in the sandbox: check, build, translate, run, always clean up.
 
->>> import inspect
->>> "refusal" in inspect.getsource(webapp)  # the API server's and kubelet's refusals come first
-True
+A pod a cluster would refuse is refused first, in the cluster's words, before anything runs:
+
+>>> from kslab.manifests.webapp import webapp_pod
+>>> prepare(webapp_pod({"runAsNonRoot": True}))
+Traceback (most recent call last):
+kslab.errors.InputError: container has runAsNonRoot and image will run as root (container: webapp)
 """
 
 from __future__ import annotations

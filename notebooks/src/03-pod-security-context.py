@@ -69,10 +69,13 @@ for problem in validate(seed_deployment("all three", as_written=True)):
 # An attacker who gets a shell in the container (through a bug in the app, or `kubectl exec -it POD -- sh`)
 # tries four things: find out who they are, deface the page the app serves, write a file, and become
 # root through a setuid program. Live, kslab deploys the webapp in the lab namespace `kslab-03` and runs
-# each command in the pod; offline, it predicts each outcome from the security context and says so.
+# each command in the pod. Offline, it runs the same commands in a **local sandbox** where this machine
+# can run one (Linux, as root): the webapp's files under runc — the OCI runtime containerd and kind use —
+# with the security context translated the way the kubelet and containerd translate it, so a real kernel
+# answers (`kslab sandbox shell` gives you a shell in it). Elsewhere (Binder, a Mac) it predicts each
+# outcome from the security context. Every table says which of the three it is.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 from kslab import hack
 
 hack.run(lab, deployment)
@@ -84,7 +87,6 @@ hack.run(lab, deployment)
 # Run the process as an ordinary user (the image knows uid 1000 as `webapp`).
 
 # %%
-# NBVAL_CHECK_OUTPUT
 hack.run(lab, seed_deployment("runAsUser"))
 
 # %% [markdown]
@@ -95,7 +97,6 @@ hack.run(lab, seed_deployment("runAsUser"))
 # Mount the image's filesystem read-only (the app only reads `/www`).
 
 # %%
-# NBVAL_CHECK_OUTPUT
 hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 
 # %% [markdown]
@@ -106,7 +107,6 @@ hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 # This sets the kernel's *no_new_privs* flag: setuid and file capabilities stop granting anything.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 
 # %% [markdown]
@@ -117,14 +117,28 @@ hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 # Each setting closes a different door, so use them together.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 hack.run(lab, seed_deployment("all three"))
+
+# %% [markdown]
+# ### What the shell said, step by step
+# Whoever runs the hack — a node of your cluster, the local sandbox, or the model — the words are the
+# kernel's. Here they are together, for the seed's steps and for today's restricted webapp (later in this
+# notebook): observed in the sandbox where one runs, predicted elsewhere, and the same either way.
+# Look at the page with `runAsUser: 1000` *and* a read-only root: `Permission denied`, not
+# `Read-only file system`. The kernel checks the file's owner and mode before the mount's read-only flag,
+# so only *creating* a file (in `/tmp`) meets the read-only mount.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.sandbox.fidelity import outcomes
+
+outcomes()
 
 # %% [markdown]
 # ### Explore: toggle the security context
 # The widget shows the manifest, the Pod Security Standards verdicts (with the API server's words) and
-# the predicted hack for any combination of settings. In live mode, **Apply** deploys it and runs the
-# hack for real, next to the prediction.
+# the predicted hack for any combination of settings. **Apply** runs the hack for real, next to the
+# prediction: live in your cluster, offline in the local sandbox where one runs here.
 
 # %%
 from kslab.widgets.security_context import Choices, explore, security_context_widget
@@ -202,7 +216,6 @@ pods.admission(lab, fixed_pod, labels)
 # And the hack against the fixed webapp: only the scratch space in `/tmp` is writable, on purpose.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 from kslab.manifests.webapp import webapp_deployment
 
 hack.run(lab, webapp_deployment(RESTRICTED_CONTEXT, tmp_volume=True))
