@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import kslab
 import kslab.exercises as exercises
 from kslab.errors import UsageError
 from kslab.exercises import ExerciseSession, all_exercises, progress_rows
@@ -80,7 +81,8 @@ def test_every_registered_exercise_is_well_formed() -> None:
     for ex_id, ex in all_exercises().items():
         assert ex_id == ex.id and ex.id[:2].isdigit() and ex.id[2] == "."
         assert ex.title and ex.task and ex.solution and ex.hints, ex_id
-        result = ex.checker(None)  # a blank answer must fail, with a reason
+        # A blank answer must fail, with a reason (a hands-on check also with nothing live to read).
+        result = ex.checker(None, kslab.connect(mode="offline")) if ex.reads else ex.checker(None)
         assert isinstance(result, CheckResult) and not result.passed and result.reason, ex_id
 
 
@@ -91,14 +93,24 @@ def test_progress_rows_cover_every_exercise(store: ProgressStore) -> None:
 
 
 @pytest.mark.parametrize("ex_id", list(all_exercises()))
-def test_every_solution_as_written_passes_its_own_checker(ex_id: str, store: ProgressStore) -> None:
-    """The solution text is what ``ex.solution()`` shows; run it (only kslab imported) and check it."""
+def test_every_solution_as_written_passes_its_own_checker(ex_id: str, store: ProgressStore, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solution text is what ``ex.solution()`` shows; run it (only kslab imported) and check it.
+
+    A hands-on check reads the offline lab here: it judges what can be judged offline, and one that only
+    a cluster can answer (a pod's served page) says so and counts no attempt."""
+    monkeypatch.setenv("KSLAB_MODE", "offline")
+    monkeypatch.setenv("KSLAB_HOME", str(tmp_path / "home"))
     ex = all_exercises()[ex_id]
     session = ExerciseSession(ex, store)
     shown = session.solution()
-    assert shown == ex.solution and shown.cell() == solution_cell(ex.solution)
+    assert shown == ex.solution and shown.cell() == solution_cell(ex.solution, ex.against)
     compile(shown.cell(), ex_id, "exec")  # the cell a student would run is valid Python
-    result = session.check(solution_answer(ex))
+    against = kslab.connect(mode="offline") if ex.reads else None
+    result = session.check(solution_answer(ex), against=against)
+    if ex.reads and not result.answered:
+        assert "offline" in result.reason and store.load()[ex_id]["attempts"] == 0, f"{ex_id}: {result.reason}"
+        return
     assert result.answered and result.passed, f"{ex_id}: {result.reason}"
     assert store.load()[ex_id]["attempts"] == 1
 

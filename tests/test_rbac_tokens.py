@@ -82,3 +82,25 @@ def test_redact_kubeconfig_hides_every_credential() -> None:
         assert secret not in text
     assert "server: https://x" in text and "username: admin" in text and "[redacted]" in text
     assert config["users"][2]["user"]["token"] == "secret-token-value-123456"  # input untouched
+
+
+def test_an_extended_pod_token_shows_its_warnafter_and_the_prediction_matches_the_default() -> None:
+    """The API server's default (--service-account-extend-token-expiration=true) turns the kubelet's
+    3607 s request into one year plus ``warnafter``; the offline prediction says the same."""
+    from kslab.rbac.tokens import EXTENDED_SECONDS, KUBELET_REQUESTED_SECONDS, expected_pod_claims
+
+    issued = 1700000000
+    extended = jwt({"iss": "https://kubernetes.default.svc.cluster.local", "sub": "system:serviceaccount:web:app",
+                    "aud": ["https://kubernetes.default.svc.cluster.local"], "iat": issued,
+                    "exp": issued + EXTENDED_SECONDS,
+                    "kubernetes.io": {"namespace": "web", "serviceaccount": {"name": "app", "uid": "u1"},
+                                      "pod": {"name": "web-1", "uid": "p1"},
+                                      "warnafter": issued + KUBELET_REQUESTED_SECONDS}})
+    claims = decode_claims(extended)
+    rows = {r["claim"]: r["value"] for r in claims.rows()}
+    assert rows["lifetime"].startswith("31536000 s (365 days)") and rows["warnafter"].startswith("3607 s")
+    predicted = expected_pod_claims("web", "app")
+    assert predicted.lifetime == claims.lifetime and predicted.warn_after - predicted.issued_at == \
+        claims.warn_after - claims.issued_at
+    assert "warnafter" not in {r["claim"] for r in decode_claims(BOUND).rows()}
+    assert expected_pod_claims("web", "app", extend=False).lifetime.total_seconds() == 3607

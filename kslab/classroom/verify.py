@@ -23,7 +23,7 @@ Each question is put to an ``ask`` function: offline kslab's RBAC evaluator on t
 >>> report.ok, report.leaks, report.missing
 (True, [], [])
 >>> print(report.summary_rows()[0]["own"])
-16/16 allowed
+19/19 allowed
 """
 
 from __future__ import annotations
@@ -110,7 +110,12 @@ def probes(needs: Sequence[Need] = NEEDS) -> tuple[Probe, ...]:
     own = [_from_need(n, OWN) for n in needs if n.namespaced and not n.fixed_namespace]
     own += [_probe("list", "pods", OWN, "wait for the lab's pods"),
             _probe("get", "pods", OWN, "read a pod's logs", subresource="log"),
-            _probe("delete", "deployments", OWN, "clean up after a lab", "apps")]
+            _probe("delete", "deployments", OWN, "clean up after a lab", "apps"),
+            # The progress mirror: one ConfigMap, read, created and replaced by the student's kernel.
+            # Through `other` below, the same in another student's namespace must be denied.
+            _probe("get", "configmaps", OWN, "read their progress copy"),
+            _probe("create", "configmaps", OWN, "start their progress copy"),
+            _probe("update", "configmaps", OWN, "write their progress copy")]
     guard = [
         _probe("patch", "namespaces", GUARD, "relabel their namespace (lift Pod Security)", namespace_object=True),
         _probe("delete", "namespaces", GUARD, "delete their namespace", namespace_object=True),

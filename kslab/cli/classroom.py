@@ -5,10 +5,12 @@
     kslab classroom status --context CTX (--students N | --roster FILE | --all)
     kslab classroom delete --context CTX (--students N | --roster FILE | --all) [--wait SECONDS]
     kslab classroom verify --context CTX (--students N | --roster FILE) [--hub-namespace NS] [--predicted]
+    kslab classroom progress --context CTX (--students N | --roster FILE) [--lab NN] [-w [--interval S]]
 
 The cluster is always named with ``--context``: a classroom is never made on whatever the current
 context happens to be. ``create --dry-run`` prints the objects as YAML and ``verify --predicted``
-runs the isolation proof with kslab's RBAC evaluator; neither needs a cluster. Exit codes: 0 ok;
+runs the isolation proof with kslab's RBAC evaluator; neither needs a cluster. ``progress`` shows
+every student's exercise checks (mirrored by their notebooks into their namespace). Exit codes: 0 ok;
 1 verify found a leak or a missing permission, or status found something missing; 2 bad input.
 """
 
@@ -18,7 +20,10 @@ import argparse
 import sys
 from typing import Any
 
-ACTIONS = ("create", "status", "delete", "verify")
+ACTIONS = ("create", "status", "delete", "verify", "progress")
+#: ``progress --watch``: seconds between refreshes by default, and the most refreshes one run makes.
+WATCH_INTERVAL = 5.0
+WATCH_MAX = 720
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -29,7 +34,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     sub.required = True
     helps = {"create": "create (or update) every student's namespace, role binding and kubeconfig",
              "status": "what exists of the classroom", "delete": "delete exactly what create made",
-             "verify": "prove with access reviews that each student is confined to their namespace"}
+             "verify": "prove with access reviews that each student is confined to their namespace",
+             "progress": "every student's exercise progress: who is stuck where"}
     for action in ACTIONS:
         p = sub.add_parser(action, parents=parents, help=helps[action])
         p.add_argument("--context", help="the kube context of the class's cluster (required: named explicitly)")
@@ -60,6 +66,12 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         if action == "verify":
             p.add_argument("--predicted", action="store_true",
                            help="only kslab's RBAC evaluator on the generated objects; no cluster needed")
+        if action == "progress":
+            p.add_argument("--lab", metavar="NN", help="one column per exercise of this lab, e.g. 03")
+            p.add_argument("-w", "--watch", action="store_true",
+                           help=f"refresh until Ctrl-C (at most {WATCH_MAX} times; JSON: one object per line)")
+            p.add_argument("--interval", type=float, default=WATCH_INTERVAL, metavar="SECONDS",
+                           help=f"seconds between refreshes with --watch (default {WATCH_INTERVAL:g}, at least 1)")
     parser.set_defaults(func=run)
 
 
@@ -116,6 +128,56 @@ def _dry_run(args: argparse.Namespace, names: list[str]) -> int:
     return 0
 
 
+def _colour(text: str) -> str:
+    """Green for passed, yellow for tried-not-passed, on a terminal only (https://no-color.org).
+    Escape codes take no room on screen, so the columns stay aligned; the words carry the meaning."""
+    import re
+
+    green, yellow, off = "\x1b[32m", "\x1b[33m", "\x1b[0m"
+    text = re.sub(r"\bPASS \d+", lambda m: f"{green}{m.group(0)}{off}", text)
+    text = re.sub(r"\btry \d+", lambda m: f"{yellow}{m.group(0)}{off}", text)
+    return re.sub(r"^stuck .*$", lambda m: f"{yellow}{m.group(0)}{off}", text, flags=re.M)
+
+
+def _progress(args: argparse.Namespace, names: list[str]) -> int:
+    import json
+    import os
+    import time
+
+    from kslab.cli.output import emit_json
+    from kslab.errors import UsageError
+    from kslab.exercises import NOTEBOOK_MODULES
+    from kslab.exercises.mirror import class_progress
+
+    lab_id = args.lab.zfill(2) if args.lab else None
+    if lab_id is not None and lab_id not in NOTEBOOK_MODULES:
+        raise UsageError(f"no lab {args.lab!r}", hint=f"one of {', '.join(NOTEBOOK_MODULES)}")
+    if args.interval < 1:
+        raise UsageError("--interval must be at least 1 second", hint=f"the default is {WATCH_INTERVAL:g}")
+    lab = _connect(args)
+    clear = args.watch and not args.json and sys.stdout.isatty()
+    colour = not args.json and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    try:
+        for n in range(WATCH_MAX if args.watch else 1):
+            if n:
+                time.sleep(args.interval)
+            view = class_progress(lab, names, prefix=args.prefix)
+            if args.json:
+                if args.watch:
+                    print(json.dumps(view.as_dict(), default=str), flush=True)
+                else:
+                    emit_json(view.as_dict())
+            else:
+                if clear:
+                    sys.stdout.write("\x1b[H\x1b[2J")
+                print(_colour(view.text(lab_id)) if colour else view.text(lab_id), flush=True)
+                if args.watch:
+                    print(f"\n(refreshing every {args.interval:g}s; Ctrl-C stops)", flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from kslab.classroom.objects import check_prefix
     from kslab.cli.output import emit_json
@@ -134,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             check_out_dir(args.out)
     _warn_renamed(students or [])
+    if args.action == "progress":
+        return _progress(args, names or [])
     if args.action == "create" and args.dry_run:
         return _dry_run(args, names or [])
     if args.action == "verify" and args.predicted:

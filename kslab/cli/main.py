@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "cluster": "kslab.cli.cluster",
     "webapp": "kslab.cli.webapp",
     "pss": "kslab.cli.pss",
+    "modernize": "kslab.cli.modernize",
     "audit": "kslab.cli.audit",
     "rbac": "kslab.cli.rbac",
     "pcap": "kslab.cli.pcap",

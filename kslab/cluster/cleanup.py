@@ -98,6 +98,9 @@ def clean(lab: Any, lab_name: str | None) -> CleanupReport:
     """
     if lab_name is not None:
         check_lab_name(lab_name)
+    closer = getattr(lab, "close_port_forwards", None)
+    if closer is not None:
+        closer()  # port-forwards the lab opened end with it (they would point at deleted pods)
     if not lab.live:
         return CleanupReport(lab_name, live=False)
     if not lab.lab_context:

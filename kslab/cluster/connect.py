@@ -12,7 +12,10 @@ from kslab.cluster.kubeconfig import read_kubeconfig
 from kslab.cluster.lab import Lab
 from kslab.cluster.modes import choose
 
-__all__ = ["PROBE_TIMEOUT", "api_client_for", "connect", "probe"]
+_last: Lab | None = None
+
+__all__ = ["PROBE_TIMEOUT", "api_client_for", "connect", "last_connected", "probe"]
+
 
 def connect(mode: str | None = None, context: str | None = None, *,
             timeout: float = PROBE_TIMEOUT) -> Lab:
@@ -36,4 +39,15 @@ def connect(mode: str | None = None, context: str | None = None, *,
         binder=settings.on_binder(),
         probe=lambda ctx: probe(ctx, timeout=timeout),
     )
-    return Lab(choice)
+    global _last
+    _last = Lab(choice)
+    return _last
+
+
+def last_connected() -> Lab | None:
+    """The Lab :func:`connect` returned last in this process (None before the first call).
+
+    The classroom progress mirror (:mod:`kslab.exercises.mirror`) asks, so that a notebook's
+    ``lab = kslab.connect()`` is all it takes.
+    """
+    return _last

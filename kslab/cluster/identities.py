@@ -51,6 +51,7 @@ from kslab.rbac.tokens import (
     Claims,
     decode_claims,
     expected_claims,
+    expected_pod_claims,
     redact_kubeconfig,
     redact_token,
 )
@@ -176,8 +177,9 @@ def pod_token_claims(lab: Lab, deployed: Deployed | None = None) -> Claims:
     namespace = deployed.namespace if deployed else lab_namespace(lab)
     pod = deployed.pod if deployed else ""
     if not lab.live or not pod:
-        # The kubelet asks for 3607 s; the API server may extend it (--service-account-extend-token-expiration).
-        predicted = expected_claims(namespace, scenario.SERVICE_ACCOUNT, expiration_seconds=3607)
+        # The kubelet asks for 3607 s; with --service-account-extend-token-expiration (default true, kept by
+        # kubeadm and kind) the API server issues it for a year with warnafter: pkg/serviceaccount/claims.go.
+        predicted = expected_pod_claims(namespace, scenario.SERVICE_ACCOUNT)
         return replace(predicted, bound_to=("pod webapp-…", "node <its node>", "serviceaccount webapp"))
     result = lab.exec(namespace, pod, ["cat", mounted])
     if result.returncode != 0:

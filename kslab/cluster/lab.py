@@ -49,6 +49,7 @@ class Lab:
     def __init__(self, choice: ModeChoice, api_client: Any = None) -> None:
         self.choice = choice
         self._api = api_client
+        self._forwards: list[Any] = []  # PortForwards this lab opened; close_port_forwards() ends them
 
     # ---- what we are connected to -------------------------------------------------------------
     @property
@@ -388,6 +389,26 @@ class Lab:
             raise api_error(exc, f"exec in pod {pod}") from None
         finally:
             api.close()
+
+    def port_forward(self, namespace: str, pod: str, port: int, *, timeout: float = 10.0) -> Any:
+        """Forward a port of a pod to 127.0.0.1 (like ``kubectl port-forward``); open until
+        :meth:`close_port_forwards` (the lab's clean-up). Returns a
+        :class:`~kslab.cluster.portforward.PortForward` whose ``url`` the browser can open."""
+        from kslab.cluster.portforward import to_pod
+
+        self.require_lab("a port-forward to a pod")
+        forward = to_pod(self, namespace, pod, port, timeout=timeout)
+        self._forwards.append(forward)
+        return forward
+
+    def close_port_forwards(self) -> list[str]:
+        """Close every port-forward this lab opened; returns their URLs."""
+        closed = []
+        while self._forwards:
+            forward = self._forwards.pop()
+            forward.close()
+            closed.append(forward.url)
+        return closed
 
     # ---- identities -------------------------------------------------------------------------------
     def create_token(self, service_account: str, namespace: str, *, expiration_seconds: int = 3600,

@@ -22,8 +22,9 @@ import html
 import importlib
 from typing import Any
 
-from kslab.errors import UsageError
-from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank
+from kslab.errors import KslabError, UsageError
+from kslab.exercises import mirror
+from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank, not_answered
 from kslab.exercises.progress import ProgressStore
 
 __all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
@@ -58,11 +59,12 @@ class ExerciseSession:
     def record(self) -> dict[str, Any]:
         return self.store.load().get(self.exercise.id, {})
 
-    def check(self, answer: Any) -> CheckResult:
+    def check(self, answer: Any, *, against: Any = None) -> CheckResult:
         """Check an answer, record the attempt, and return the verdict with its reason.
 
         A placeholder (``...``, an empty answer, or the cell's unchanged starting answer) is
-        "not answered yet" and is not recorded.
+        "not answered yet" and is not recorded. A hands-on exercise reads what the student did from
+        ``against`` (its ``reads`` says what that is); with nothing there to read it is not an attempt.
         """
         ex = self.exercise
         if ex.is_unanswered(answer):
@@ -70,11 +72,17 @@ class ExerciseSession:
             where = ("replace the ... with your answer" if is_blank(answer)
                      else "this is the cell's starting answer: change it")
             return CheckResult(False, f"{where}{what}. Then run the cell again.", answered=False)
+        if ex.reads and against is None:
+            return not_answered(f"this check reads {ex.reads}: ex.check(answer, against=...)")
         try:
-            result = ex.checker(answer)
+            result = ex.checker(answer, against) if ex.reads else ex.checker(answer)
+        except KslabError as exc:  # the cluster could not be read: say why; no attempt is lost
+            result = not_answered(f"could not read what happened: {exc}")
         except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
-        self.store.record(ex.id, passed=result.passed)
+        if result.answered:
+            self.store.record(ex.id, passed=result.passed)
+            mirror.changed(self.store)
         return result
 
     def hint(self) -> Shown:
@@ -84,13 +92,16 @@ class ExerciseSession:
         if used >= len(hints):
             return Shown(f"No more hints ({len(hints)} shown). `ex.solution()` shows the solution.")
         self.store.update(self.exercise.id, hints=used + 1)
+        mirror.changed(self.store)
         return Shown(f"Hint {used + 1}/{len(hints)}: {hints[used]}")
 
     def solution(self) -> SolutionText:
         """The solution, shown as the cell to run. Recorded, so the progress table can say it was seen."""
         self.store.update(self.exercise.id, solution_seen=True)
+        mirror.changed(self.store)
         text = SolutionText(self.exercise.solution)
         text.explanation = self.exercise.explanation
+        text.against = self.exercise.against
         return text
 
     def _state(self) -> str:

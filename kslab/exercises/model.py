@@ -110,16 +110,22 @@ class SolutionText(Shown):
     """A solution: Python, shown as a code block a student can run (see :func:`solution_cell`)."""
 
     explanation: str = ""
+    against: str = ""  # a hands-on check's live argument, as the notebook names it
 
     def __repr__(self) -> str:
         return self.cell() + (f"\n# {self.explanation}" if self.explanation else "")
 
     def cell(self) -> str:
-        return solution_cell(str(self))
+        return solution_cell(str(self), self.against)
 
     def _repr_markdown_(self) -> str:
         tail = f"\n\n{self.explanation}" if self.explanation else ""
         return f"```python\n{self.cell()}\n```{tail}"
+
+
+def not_answered(why: str) -> CheckResult:
+    """Nothing to judge (e.g. a hands-on check with no cluster to read): said so, and no attempt."""
+    return CheckResult(False, why, answered=False)
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,10 @@ class Exercise:
     ``answer_form`` says what the answer looks like ("a set of check ids"); ``start`` is the answer the
     notebook's answer cell starts with (a value, or a function making it); ``explanation`` says why the
     solution is right, in a sentence.
+
+    A hands-on exercise checks what the student did: ``reads`` names the live thing its check reads (a
+    Lab, a target pod, an identity), passed as ``ex.check(answer, against=...)``, and its checker
+    takes it as a second argument.
     """
 
     id: str
@@ -136,10 +146,12 @@ class Exercise:
     task: str
     hints: tuple[str, ...]
     solution: str
-    checker: Callable[[Any], CheckResult]
+    checker: Callable[..., CheckResult]
     answer_form: str = ""
     start: Any = field(default=PLACEHOLDER, compare=False, repr=False)
     explanation: str = ""
+    reads: str = ""
+    against: str = ""  # the notebook's name for what ``reads`` names, e.g. "you" or "lab"
 
     @property
     def notebook(self) -> str:
@@ -176,15 +188,19 @@ def _split_solution(code: str) -> tuple[str, str]:
     return before, expr
 
 
-def solution_cell(code: str) -> str:
-    """The solution as the answer cell a student would run: its statements, then ``ex.check(answer)``.
+def solution_cell(code: str, against: str = "") -> str:
+    """The solution as the answer cell a student would run: its statements, then ``ex.check(answer)``
+    (with ``against=`` the live thing a hands-on check reads).
 
     >>> print(solution_cell("x = {'a'}\\nx | {'b'}"))
     x = {'a'}
     ex.check(x | {'b'})
+    >>> solution_cell("'<h1>hacked</h1>'", "you")
+    "ex.check('<h1>hacked</h1>', against=you)"
     """
     before, expr = _split_solution(code)
-    return (before + "\n" if before else "") + f"ex.check({expr})"
+    tail = f", against={against}" if against else ""
+    return (before + "\n" if before else "") + f"ex.check({expr}{tail})"
 
 
 def solution_answer(ex: Exercise) -> Any:

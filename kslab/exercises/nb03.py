@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from kslab import hack
-from kslab.exercises.model import CheckResult, Exercise
+from kslab.exercises.model import CheckResult, Exercise, not_answered
 from kslab.manifests.webapp import seed_deployment, webapp_deployment
 from kslab.pss import evaluate
 
@@ -88,7 +88,56 @@ def check_seed_checks(answer: Any) -> CheckResult:
     return CheckResult(False, "; ".join(parts) or "name the checks as the verdict names them")
 
 
+def check_deface(answer: Any, target: Any) -> CheckResult:
+    """Hands-on: the line the student added must be on the page the pod serves now, and not before."""
+    from kslab.handson.page import added_lines, fetch
+
+    if not getattr(target, "live", False):
+        return not_answered("offline there is no pod to deface; on the course cluster this check fetches your "
+                            "pod's page over HTTP")
+    if not isinstance(answer, str) or not answer.strip():
+        return CheckResult(False, "answer with the text you added to the page, as a string")
+    page = fetch(target.lab, target.namespace, target.pod, node_port_url=target.node_port_url)
+    added = added_lines(target.original.body, page.body)
+    if any(answer.strip() in line for line in added):
+        return CheckResult(True, f"the page your pod serves now says {answer.strip()!r}, which it did not when it "
+                                 f"started ({page.how})")
+    if added:
+        return CheckResult(False, f"the page changed (it now also says {' / '.join(added)[:120]}), but not "
+                                  f"with {answer.strip()!r}")
+    return CheckResult(False, f"the page your pod serves is unchanged ({page.how}); was the edit refused?")
+
+
+def check_deploy_restricted(answer: Any, lab: Any) -> CheckResult:
+    """State-based: the Deployment the student applied (offline: their file) passes restricted, every step
+    of the hack is stopped and the page still serves."""
+    from pathlib import Path
+
+    from kslab.handson.restricted import judge
+
+    if not isinstance(answer, (str, Path)) or not Path(answer).is_file():
+        return CheckResult(False, "answer with the path of your manifest file (kslab.handson.restricted.starter() "
+                                  "wrote one)")
+    found = judge(answer, lab)
+    failed = [f"{name} ({why})" for name, ok, why in found.parts if not ok]
+    tail = " " + " ".join(found.notes) if found.notes else ""
+    if failed:
+        return CheckResult(False, "not yet: " + "; ".join(failed) + tail)
+    return CheckResult(True, "passes restricted, every step of the hack is stopped, and the page still serves."
+                       + tail)
+
+
 EXERCISES = [
+    Exercise(
+        "03.deface", "Deface the page yourself",
+        "In the webapp's pod (the commands are printed above), add a line of your own to /www/index.html and "
+        "reload the page in your browser. The check fetches the page your pod serves now.",
+        hints=("kubectl exec -it POD -- sh gives you a shell in the pod; the image runs as root.",
+               "echo '<h1>my text</h1>' >> /www/index.html appends a line; any editor (vi) works too."),
+        solution="# in the pod's shell: echo '<h1>hacked</h1>' >> /www/index.html\n'<h1>hacked</h1>'",
+        checker=check_deface, answer_form="the text you added to the page, as a string",
+        reads="your webapp pod (the target kslab.handson.lab03.webapp returned)", against="you",
+        explanation="the image runs as root and root owns the page, so nothing stops the write"),
     Exercise(
         "03.seed-checks", "Read the verdict",
         "Which Pod Security checks does the 2019 webapp with all three settings "
@@ -128,6 +177,21 @@ EXERCISES = [
                  "my_pod",
         checker=check_fewest_changes, answer_form="the whole pod as a dict (a changed copy of FEWEST_POD)",
         start=lambda: copy.deepcopy(FEWEST_POD)),
+    Exercise(
+        "03.deploy-restricted", "Deploy a webapp the hack cannot touch",
+        "Edit the manifest file kslab wrote (kslab.handson.restricted.starter()) so that the webapp passes Pod "
+        "Security restricted and still serves its page, and apply it to your lab namespace. The check reads the "
+        "Deployment you applied, runs the hack against its pod and fetches the page (offline: it judges the file "
+        "and predicts the rest).",
+        hints=("kslab pss FILE tells you what restricted still misses.",
+               "The seed's three settings plus runAsNonRoot, capabilities.drop [ALL] and a RuntimeDefault seccomp "
+               "profile; a read-only root filesystem needs an emptyDir on /tmp."),
+        solution="from kslab.handson import restricted\n"
+                 "my_file = restricted.do_it_for_me(kslab.connect(), restricted.starter()).path\n"
+                 "my_file",
+        checker=check_deploy_restricted, answer_form="the path of your manifest file",
+        reads="your lab (the Lab kslab.connect() returned)", against="lab",
+        explanation="RESTRICTED_CONTEXT stops every step, and an emptyDir on /tmp leaves the server what it needs"),
 ]
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from kslab.errors import ToolMissing
 
-SETTLE = 1.0          # seconds between the last packet and SIGTERM
+SETTLE = 1.0          # seconds between the last packet and SIGTERM, at least
+SETTLE_MAX = 6.0      # ... and at most, while tcpdump is still writing (a loaded machine lags)
 START_TIMEOUT = 5.0   # seconds to wait for "listening on"
 
 
@@ -118,7 +119,7 @@ class Tcpdump:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            time.sleep(SETTLE)
+            self._settle()
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(5)
@@ -126,6 +127,22 @@ class Tcpdump:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    def _settle(self) -> None:
+        """Wait until the capture file stops growing (tcpdump has written what the kernel gave it):
+        at least SETTLE seconds, at most SETTLE_MAX. SIGTERM drops what tcpdump has not read yet."""
+        start = time.monotonic()
+        size, quiet_since = -1, start
+        while time.monotonic() - start < SETTLE_MAX:
+            try:
+                now = self.out.stat().st_size
+            except OSError:
+                now = -1
+            if now != size:
+                size, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.5 and time.monotonic() - start >= SETTLE:
+                return
+            time.sleep(0.1)
 
     def __enter__(self) -> Tcpdump:
         self.start()

@@ -23,7 +23,7 @@ from typing import Any
 
 from kslab.errors import InputError
 from kslab.rbac.aggregation import check_selector
-from kslab.rbac.model import RBAC_GROUP, SUBJECT_KINDS, Binding, Role, RoleRef, Rule, Subject
+from kslab.rbac.model import RBAC_GROUP, SUBJECT_KINDS, Binding, Role, RoleRef, Rule, Subject, is_mapping
 from kslab.rbac.subjects import DNS_LABEL, DNS_SUBDOMAIN
 
 RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
@@ -101,7 +101,7 @@ def _default_subject(subject: Subject) -> Subject:
 
 
 def _where(obj: Mapping[str, Any], origin: str) -> str:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    meta = obj.get("metadata") if is_mapping(obj.get("metadata")) else {}
     return f'{origin}: {obj.get("kind")} "{(meta or {}).get("name", "")}"'
 
 
@@ -119,11 +119,11 @@ class _Reader:
         meta = obj.get("metadata")
         if meta is None:
             meta = {}
-        if not isinstance(meta, Mapping):
+        if not is_mapping(meta):
             raise InputError(f"{where}: metadata must be a mapping", hint="metadata: {name: ...}")
         name, namespace = meta.get("name") or "", meta.get("namespace") or ""
         labels = meta.get("labels") or {}
-        if not isinstance(name, str) or not isinstance(namespace, str) or not isinstance(labels, Mapping):
+        if not isinstance(name, str) or not isinstance(namespace, str) or not is_mapping(labels):
             raise InputError(f"{where}: metadata.name/namespace must be strings and labels a mapping",
                              hint="check the metadata block")
         if self.validate:
@@ -164,8 +164,8 @@ class _Reader:
         aggregation = None
         if not namespaced and obj.get("aggregationRule") is not None:
             agg = obj.get("aggregationRule")
-            selectors = agg.get("clusterRoleSelectors") if isinstance(agg, Mapping) else None
-            if not isinstance(selectors, list) or not all(isinstance(s, Mapping) for s in selectors):
+            selectors = agg.get("clusterRoleSelectors") if is_mapping(agg) else None
+            if not isinstance(selectors, list) or not all(is_mapping(s) for s in selectors):
                 raise InputError(f"{where}: aggregationRule.clusterRoleSelectors must be a list of "
                                  "label selectors", hint="clusterRoleSelectors: [{matchLabels: {...}}]")
             if self.validate and not selectors:
@@ -180,7 +180,7 @@ class _Reader:
         namespaced = obj["kind"] == "RoleBinding"
         name, namespace, _ = self.meta(obj, where, namespaced)
         ref = obj.get("roleRef")
-        if not isinstance(ref, Mapping):
+        if not is_mapping(ref):
             raise InputError(f"{where}: roleRef is missing or not a mapping",
                              hint=f"roleRef: {{apiGroup: {RBAC_GROUP}, kind: Role, name: ...}}")
         role_ref = RoleRef(str(ref.get("kind") or ""), str(ref.get("name") or ""),
@@ -210,7 +210,7 @@ class _Reader:
         self.out.bindings.append(Binding(name, role_ref, subjects, namespace, origin))
 
     def read(self, obj: Any, origin: str) -> None:
-        if not isinstance(obj, Mapping):
+        if not is_mapping(obj):
             self.out.notes.append(f"{origin}: skipped: not an object")
             return
         kind = obj.get("kind")

@@ -210,16 +210,21 @@ class WhoCan(TextView):
 def granting_bindings(policy: Policy, request: Request) -> Iterator[tuple[Binding, Role, int]]:
     """Bindings whose role has a rule allowing the request: ClusterRoleBindings, then the namespace's
     RoleBindings. Yields ``(binding, role, index of the first allowing rule)``."""
-    scopes = list(policy.cluster_role_bindings)
+    index = policy.index
+    scopes = list(index.cluster)
     if request.namespace:
-        scopes += policy.role_bindings(request.namespace)
+        scopes += index.by_namespace.get(request.namespace, ())
+    first: dict[int, int | None] = {}  # id(role) -> its first allowing rule: many bindings share a role
     for binding in scopes:
-        role, _ = policy.resolve(binding)
+        role, _ = index.resolution(binding)
         if role is None:
             continue  # a missing role grants nothing
-        index = next((i for i, rule in enumerate(role.rules) if rule_allows(rule, request)), None)
-        if index is not None:
-            yield binding, role, index
+        key = id(role)
+        if key not in first:
+            first[key] = next((i for i, rule in enumerate(role.rules) if rule_allows(rule, request)), None)
+        at = first[key]
+        if at is not None:
+            yield binding, role, at
 
 
 def allowed_subjects(policy: Policy, request: Request, *, super_user: str = "") -> list[Subject]:
@@ -249,12 +254,14 @@ def who_can(policy: Policy, verb: str, resource: str = "", *, group: str = "", n
     """
     request = Request(verb, resource, group, subresource, name, namespace, path)
     rows: list[WhoCanRow] = []
+    seen: set[WhoCanRow] = set()
     for binding, role, index in granting_bindings(policy, request):
         for subject in binding.subjects:
             ns = subject.namespace or (binding.namespace if subject.kind == "ServiceAccount" else "")
             row = WhoCanRow(subject.kind, subject.name, ns, binding.describe().split(" of ")[0],
                             role.describe(), index + 1)
-            if row not in rows:
+            if row not in seen:
+                seen.add(row)
                 rows.append(row)
     notes = [policy.scope] if policy.scope else []
     notes += [n for n in policy.notes if "grants nothing" in n]

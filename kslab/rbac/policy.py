@@ -32,7 +32,7 @@ False
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from kslab.rbac.aggregation import aggregate
 from kslab.rbac.loading import parse_objects
 from kslab.rbac.matching import rule_allows, why_not
 from kslab.rbac.model import Binding, Request, Role, Rule, Subject, UserInfo
+from kslab.rbac.policy_index import PolicyIndex
 from kslab.rbac.subjects import applies_to, describe_assumed, impersonate
 
 #: How many non-matching rules an explanation lists per role before summarising.
@@ -76,7 +77,10 @@ class Decision:
     """The authorizer's answer, with its reason and the explanation behind it.
 
     ``source`` says where the answer comes from: kslab's evaluator (a prediction of what the API
-    server would say) or the API server itself (observed).
+    server would say) or the API server itself (observed). ``explain`` is the explanation, or a
+    function that writes it: a denial's explanation walks every rule that came close, which an
+    access matrix asking a hundred questions never shows, so it is written only when read
+    (:attr:`explanation`).
     """
 
     allowed: bool
@@ -84,8 +88,15 @@ class Decision:
     user: UserInfo
     reason: str = ""
     grant: Grant | None = None
-    explanation: tuple[str, ...] = ()
+    explain: tuple[str, ...] | Callable[[], tuple[str, ...]] = field(default=(), compare=False)
     source: str = "predicted (kslab's RBAC evaluator)"
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """The lines that say why (written on first use, then kept)."""
+        if callable(self.explain):
+            object.__setattr__(self, "explain", self.explain())
+        return self.explain  # type: ignore[return-value]
 
     @property
     def answer(self) -> str:
@@ -130,16 +141,13 @@ class Decision:
                 "explanation": list(self.explanation)}
 
 
-def _not_found(kind: str, name: str) -> str:
-    # The API server's lister error, as it appears in an access review's reason.
-    return f'{kind.lower()}.rbac.authorization.k8s.io "{name}" not found'
-
-
 @dataclass
 class Policy:
     """Roles, ClusterRoles, RoleBindings and ClusterRoleBindings, ready to answer "can I?".
 
-    Build one with :meth:`from_objects` (Kubernetes objects) or :meth:`from_files`.
+    Build one with :meth:`from_objects` (Kubernetes objects) or :meth:`from_files`. Questions are
+    answered from a :class:`~kslab.rbac.policy_index.PolicyIndex` built on the first question, so
+    treat ``roles`` and ``bindings`` as read-only once you ask (adding to them rebuilds the index).
     """
 
     roles: list[Role] = field(default_factory=list)  # Roles and ClusterRoles
@@ -150,6 +158,8 @@ class Policy:
     #: Which objects these are when they are not a whole cluster's (e.g. only what the reader may list):
     #: every "who can" answer drawn from the policy says so.
     scope: str = ""
+    _index: PolicyIndex | None = field(default=None, init=False, repr=False, compare=False)
+    _indexed: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
     # ---- building --------------------------------------------------------------------------------
     @classmethod
@@ -159,21 +169,32 @@ class Policy:
 
         Unknown kinds are skipped with a note; with ``validate`` an object the API server would
         refuse raises :class:`~kslab.errors.InputError`. Aggregated ClusterRoles get the rules the
-        controller-manager would write (``aggregate_roles=False`` keeps the stored rules).
+        controller-manager would write (``aggregate_roles=False`` keeps the stored rules). An object
+        defined twice is the later one, in the place of the first, as ``kubectl apply`` leaves it.
         """
         parsed = parse_objects(objects, validate=validate, default_namespace=default_namespace)
-        policy = cls(service_accounts=parsed.service_accounts, namespaces=parsed.namespaces,
-                     notes=list(parsed.notes))
+        notes = list(parsed.notes)
+        roles: dict[tuple[str, str], Role] = {}
         for role in parsed.roles:
-            policy._add_role(role)
+            old = roles.get((role.namespace, role.name))
+            if old is not None:
+                notes.append(f"{role.describe()} defined twice ({old.origin or '?'}, "
+                             f"{role.origin or '?'}): the later one is used, as with kubectl apply")
+            roles[(role.namespace, role.name)] = role  # a dict keeps the first one's place
+        bindings: dict[tuple[str, str, str], Binding] = {}
         for binding in parsed.bindings:
-            policy._add_binding(binding)
+            key = (binding.namespace, binding.name, binding.kind)
+            if key in bindings:
+                notes.append(f"{binding.describe()} defined twice: the later one is used")
+            bindings[key] = binding
+        policy = cls(roles=list(roles.values()), bindings=list(bindings.values()),
+                     service_accounts=parsed.service_accounts, namespaces=parsed.namespaces, notes=notes)
         if aggregate_roles:
             clusters = [r for r in policy.roles if not r.namespace]
             if any(r.aggregation is not None for r in clusters):
-                aggregated, notes = aggregate(clusters)
+                aggregated, agg_notes = aggregate(clusters)
                 policy.roles = [r for r in policy.roles if r.namespace] + aggregated
-                policy.notes += notes
+                policy.notes += agg_notes
         policy.notes += policy.missing_role_notes()
         return policy
 
@@ -187,74 +208,58 @@ class Policy:
         policy.notes[:0] = loaded.notes
         return policy
 
-    def _add_role(self, role: Role) -> None:
-        for i, old in enumerate(self.roles):
-            if (old.namespace, old.name) == (role.namespace, role.name):
-                self.notes.append(f"{role.describe()} defined twice ({old.origin or '?'}, "
-                                  f"{role.origin or '?'}): the later one is used, as with kubectl apply")
-                self.roles[i] = role
-                return
-        self.roles.append(role)
-
-    def _add_binding(self, binding: Binding) -> None:
-        for i, old in enumerate(self.bindings):
-            if (old.namespace, old.name, old.kind) == (binding.namespace, binding.name, binding.kind):
-                self.notes.append(f"{binding.describe()} defined twice: the later one is used")
-                self.bindings[i] = binding
-                return
-        self.bindings.append(binding)
-
     # ---- lookups ---------------------------------------------------------------------------------
+    @property
+    def index(self) -> PolicyIndex:
+        """The lookups questions are answered from (rebuilt if ``roles`` or ``bindings`` grew)."""
+        roles, bindings = self.roles, self.bindings
+        seen = self._indexed
+        if (self._index is None or seen[0] is not roles or seen[1] != len(roles)
+                or seen[2] is not bindings or seen[3] != len(bindings)):
+            self._index = PolicyIndex(roles, bindings)
+            self._indexed = (roles, len(roles), bindings, len(bindings))
+        return self._index
+
     def get_role(self, namespace: str, name: str) -> Role | None:
         """The Role ``namespace/name``, or the ClusterRole ``name`` when ``namespace`` is ""."""
-        for role in self.roles:
-            if role.namespace == namespace and role.name == name:
-                return role
-        return None
+        return self.index.roles.get((namespace, name))
 
     def resolve(self, binding: Binding) -> tuple[Role | None, str]:
         """The role a binding refers to, or ``(None, the API server's error)``."""
-        ref = binding.role_ref
-        if ref.kind == "Role":
-            if not binding.namespace:
-                return None, "must provide namespace when getting role"
-            role = self.get_role(binding.namespace, ref.name)
-        elif ref.kind == "ClusterRole":
-            role = self.get_role("", ref.name)
-        else:
-            return None, f'unsupported role reference kind: "{ref.kind}"'
-        return (role, "") if role is not None else (None, _not_found(ref.kind, ref.name))
+        return self.index.resolution(binding)
 
     def missing_role_notes(self) -> list[str]:
         """One note per binding whose role is not in the policy (it grants nothing)."""
-        notes = []
-        for binding in self.bindings:
-            role, error = self.resolve(binding)
-            if role is None:
-                notes.append(f"{binding.describe()} grants nothing: {error}")
-        return notes
+        index = self.index
+        return [f"{binding.describe()} grants nothing: {error}"
+                for binding, (role, error) in zip(index.bindings, index.resolved) if role is None]
 
     @property
     def cluster_role_bindings(self) -> list[Binding]:
-        return [b for b in self.bindings if not b.namespace]
+        return list(self.index.cluster)
 
     def role_bindings(self, namespace: str) -> list[Binding]:
         """The RoleBindings of one namespace."""
-        return [b for b in self.bindings if b.namespace == namespace]
+        return list(self.index.by_namespace.get(namespace, ()))
 
     # ---- evaluation ------------------------------------------------------------------------------
     def resolutions(self, user: UserInfo, namespace: str) -> Iterator[Resolution]:
-        """The bindings that apply to ``user`` for a request in ``namespace``, in evaluation order."""
-        scopes = [("", self.cluster_role_bindings)]
+        """The bindings that apply to ``user`` for a request in ``namespace``, in evaluation order.
+
+        Only the bindings filed under the user's name or groups are looked at (the index); each is
+        still checked with the authorizer's own subject matching.
+        """
+        index = self.index
+        scopes = [""]
         if namespace:
-            scopes.append((namespace, self.role_bindings(namespace)))
-        for scope, bindings in scopes:
-            for binding in bindings:
-                index, applies = applies_to(binding.subjects, user, scope)
+            scopes.append(namespace)
+        for scope in scopes:
+            for binding in index.candidates(user, scope):
+                at, applies = applies_to(binding.subjects, user, scope)
                 if not applies:
                     continue
-                role, error = self.resolve(binding)
-                yield Resolution(binding, binding.subjects[index], role, error)
+                role, error = index.resolution(binding)
+                yield Resolution(binding, binding.subjects[at], role, error)
 
     def grants(self, user: UserInfo, namespace: str) -> Iterator[Grant]:
         """Every rule that reaches the user in this namespace, with where it comes from."""
@@ -269,15 +274,25 @@ class Policy:
 
     def authorize(self, user: UserInfo, request: Request) -> Decision:
         """Decide one request for one user, with the explanation."""
-        for grant in self.grants(user, request.namespace):
-            if rule_allows(grant.rule, request):
-                reason = f"RBAC: allowed by {grant.binding.describe(grant.subject)}"
-                lines = [reason, f"{grant.describe()} matches",
-                         _subject_line(grant.subject, grant.binding, user)]
-                if user.assumed:
-                    lines.append(describe_assumed(user))
-                return Decision(True, request, user, reason, grant, tuple(lines))
-        return self._denied(user, request)
+        applied = []
+        for res in self.resolutions(user, request.namespace):
+            applied.append(res)
+            if res.role is None:
+                continue
+            for index, rule in enumerate(res.role.rules):
+                if rule_allows(rule, request):
+                    grant = Grant(res.binding, res.subject, res.role, rule, index)
+                    reason = f"RBAC: allowed by {grant.binding.describe(grant.subject)}"
+                    lines = [reason, f"{grant.describe()} matches",
+                             _subject_line(grant.subject, grant.binding, user)]
+                    if user.assumed:
+                        lines.append(describe_assumed(user))
+                    return Decision(True, request, user, reason, grant, tuple(lines))
+        errors = [res.error for res in applied if res.role is None]
+        reason = ""
+        if errors:
+            reason = "RBAC: " + (errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
+        return Decision(False, request, user, reason, None, lambda: self._explain_denial(user, request, applied))
 
     def can_i(self, user: UserInfo | str, groups: Sequence[str] = (), *, verb: str, resource: str = "",
               group: str = "", namespace: str = "", name: str = "", subresource: str = "",
@@ -294,14 +309,11 @@ class Policy:
         return self.authorize(who, request)
 
     # ---- explaining a "no" -----------------------------------------------------------------------
-    def _denied(self, user: UserInfo, request: Request) -> Decision:
+    def _explain_denial(self, user: UserInfo, request: Request, applied: list[Resolution]) -> tuple[str, ...]:
         lines = [f"No RBAC rule allows {request.describe()} for {user.describe()}. RBAC has no "
                  "deny rules: the answer is no because nothing says yes."]
-        errors = []
-        applied = list(self.resolutions(user, request.namespace))
         for res in applied:
             if res.role is None:
-                errors.append(res.error)
                 lines.append(f"{res.binding.describe(res.subject)} applies, but grants nothing: {res.error}")
                 continue
             misses = [f"rule {i + 1}: {why_not(rule, request)}" for i, rule in enumerate(res.role.rules)]
@@ -321,29 +333,29 @@ class Policy:
                             " cluster-wide (only ClusterRoleBindings count there)") + ".")
         if user.assumed:
             lines.append(describe_assumed(user))
-        reason = ""
-        if errors:
-            reason = "RBAC: " + (errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
-        return Decision(False, request, user, reason, None, tuple(lines))
+        return tuple(lines)
 
     def _elsewhere(self, user: UserInfo, request: Request) -> list[str]:
         """RoleBindings for this user in *other* namespaces that would allow the request there."""
-        lines = []
-        for binding in self.bindings:
-            if not binding.namespace or binding.namespace == request.namespace:
+        lines: list[str] = []
+        if not request.is_resource:
+            return lines
+        index = self.index
+        for binding in index.role_bindings_anywhere(user):
+            if binding.namespace == request.namespace:
                 continue
-            index, applies = applies_to(binding.subjects, user, binding.namespace)
+            at, applies = applies_to(binding.subjects, user, binding.namespace)
             if not applies:
                 continue
-            role, _ = self.resolve(binding)
-            if role is None or not request.is_resource:
+            role, _ = index.resolution(binding)
+            if role is None:
                 continue
             there = Request(request.verb, request.resource, request.group, request.subresource,
                             request.name, binding.namespace)
             if any(rule_allows(rule, there) for rule in role.rules):
                 scope = (f"not in namespace {request.namespace!r}" if request.namespace
                          else "never cluster-wide or in all namespaces")
-                lines.append(f"{binding.describe(binding.subjects[index])} would allow this in "
+                lines.append(f"{binding.describe(binding.subjects[at])} would allow this in "
                              f"namespace {binding.namespace!r} only — a RoleBinding grants in its own "
                              f"namespace, {scope}.")
         return lines

@@ -50,6 +50,26 @@ def _b64url_json(part: str, what: str) -> dict[str, Any]:
     return data
 
 
+#: The pod token the kubelet asks for (``expirationSeconds``): one hour and seven seconds, a value that
+#: marks it as injected. Upstream: ``WarnOnlyBoundTokenExpirationSeconds`` in pkg/serviceaccount/claims.go.
+KUBELET_REQUESTED_SECONDS = 60 * 60 + 7
+#: What the API server makes of such a request while ``--service-account-extend-token-expiration`` is
+#: true (its default; kubeadm and kind keep it; CIS 1.2.30 asks for false): one year, with a
+#: ``warnafter`` claim at the requested time. Upstream: ``ExpirationExtensionSeconds``, same file.
+EXTENDED_SECONDS = 24 * 365 * 60 * 60
+
+
+def _duration(delta: dt.timedelta) -> str:
+    """``3607 s``, or ``31536000 s (365 days)`` when it is days long.
+
+    >>> _duration(dt.timedelta(seconds=3607)), _duration(dt.timedelta(days=365))
+    ('3607 s', '31536000 s (365 days)')
+    """
+    seconds = delta.total_seconds()
+    days = seconds / 86400
+    return f"{seconds:.0f} s" + (f" ({days:g} days)" if days >= 2 else "")
+
+
 def _time(value: Any) -> dt.datetime | None:
     if isinstance(value, (int, float)):
         return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
@@ -74,6 +94,9 @@ class Claims:
     key_id: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     predicted: bool = False
+    #: ``kubernetes.io.warnafter``: set when the API server extended the token's lifetime (see
+    #: :data:`EXTENDED_SECONDS`); a client should have refreshed it by then.
+    warn_after: dt.datetime | None = None
 
     @property
     def legacy(self) -> bool:
@@ -90,13 +113,16 @@ class Claims:
         """The claims as (claim, value, meaning) rows. ``times=False`` leaves out absolute times."""
         life = self.lifetime
         expiry = ("never — valid until its Secret is deleted" if self.expires_at is None
-                  else (f"{life.total_seconds():.0f} s after issue" if life else "set"))
+                  else (f"{_duration(life)} after issue" if life else "set"))
         rows = [
             ("iss", self.issuer, "who issued it" + (" (legacy token controller)" if self.legacy else "")),
             ("sub", self.subject, "the user name the API server sees"),
             ("aud", ", ".join(self.audiences) or "(none)", "who should accept it"),
             ("lifetime", expiry, "how long it works"),
         ]
+        if self.warn_after is not None and self.issued_at is not None:
+            rows.append(("warnafter", f"{_duration(self.warn_after - self.issued_at)} after issue",
+                         "extended by the API server: it logs use after this"))
         if times and self.issued_at is not None:
             rows.append(("iat", self.issued_at.isoformat(), "issued at (UTC)"))
         if times and self.expires_at is not None:
@@ -147,7 +173,8 @@ def claims_from_payload(header: Mapping[str, Any], payload: Mapping[str, Any], *
         expires_at=_time(payload.get("exp")), issued_at=_time(payload.get("iat")),
         not_before=_time(payload.get("nbf")), namespace=str(namespace), service_account=str(name),
         service_account_uid=str(uid), bound_to=tuple(bound), algorithm=str(header.get("alg", "")),
-        key_id=str(header.get("kid", "")), raw=dict(payload), predicted=predicted)
+        key_id=str(header.get("kid", "")), raw=dict(payload), predicted=predicted,
+        warn_after=_time(k8s.get("warnafter")) if k8s else None)
 
 
 def decode_claims(token: str) -> Claims:
@@ -157,6 +184,23 @@ def decode_claims(token: str) -> Claims:
         raise InputError("not a JWT: expected three dot-separated parts",
                          hint="pass the bearer token, not a kubeconfig or a Secret")
     return claims_from_payload(_b64url_json(parts[0], "header"), _b64url_json(parts[1], "claims"))
+
+
+def expected_pod_claims(namespace: str, service_account: str, *, extend: bool = True) -> Claims:
+    """The claims of the token a kubelet mounts into a pod (predicted). The kubelet asks for
+    :data:`KUBELET_REQUESTED_SECONDS`; with ``--service-account-extend-token-expiration`` on (``extend``,
+    the API server's default) the token is valid :data:`EXTENDED_SECONDS` and carries ``warnafter``.
+
+    >>> expected_pod_claims("ns", "sa").lifetime.days, expected_pod_claims("ns", "sa", extend=False).lifetime
+    (365, datetime.timedelta(seconds=3607))
+    """
+    base = expected_claims(namespace, service_account,
+                           expiration_seconds=EXTENDED_SECONDS if extend else KUBELET_REQUESTED_SECONDS)
+    if not extend or base.issued_at is None:
+        return base
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(base, warn_after=base.issued_at + dt.timedelta(seconds=KUBELET_REQUESTED_SECONDS))
 
 
 def expected_claims(namespace: str, service_account: str, *, expiration_seconds: int = 3600,

@@ -133,11 +133,14 @@ permissions.check_permissions(lab)
 # ## Then vs now
 # | 2019 | today |
 # |---|---|
-# | Play-with-Kubernetes, with Weave Net installed from `cloud.weave.works` | that endpoint is gone (2022); kind runs a real cluster in containers on your laptop, with its own network plugin |
+# | one cluster, on Azure, for the workshop (its pods "talking to the kernel via Moby") | kind runs a real cluster in containers on your own laptop; any cluster you are given works too, or offline with none |
 # | PodSecurityPolicy to limit what pods may do | removed in 1.25; Pod Security Admission, configured here as cluster-wide defaults and per-namespace labels |
 # | the kubelet's read-only port 10255 often open | closed by default in a kubelet config file, and stated explicitly in ours (`readOnlyPort: 0`) |
 # | the API server's insecure port 8080 to turn off | gone since 1.20; only the authenticated port 6443 exists |
-# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was removed) |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh`: the form without `--` was deprecated in kubectl 1.18 and removed in kubectl 1.31 |
+#
+# <!-- Sources: `kubectl exec POD cmd` deprecated by kubernetes/kubernetes PR 88460 (kubectl 1.18) and
+# removed by PR 125437 (kubectl 1.31). The 2019 cluster: the workshop text (seed) says it ran on Azure. -->
 
 # %% [markdown]
 # ## Exercises

@@ -66,8 +66,9 @@ architecture.diagram()
 
 # %% [markdown]
 # ## Lab
-# Now the real thing. Live, kslab lists your nodes and the pods in `kube-system`; offline, it shows an
-# inventory recorded from a real cluster and says where and when it was recorded.
+# Now the real thing. Live, kslab lists your nodes and the pods in `kube-system`; offline there is no
+# cluster to ask, so it predicts the inventory from the course's kind configuration (the node image it
+# pins) and says so on the first line.
 
 # %%
 inventory = architecture.inventory(lab)
@@ -83,11 +84,14 @@ print(inventory)
 # ## Then vs now
 # | 2019 | today |
 # |---|---|
-# | "master" and "worker" nodes | "control plane" and "node"; the `node-role.kubernetes.io/master` label was removed in 1.25 |
+# | "master" and "worker" nodes | "control plane" and "node"; kubeadm stopped adding the `node-role.kubernetes.io/master` label in 1.24 and the `master` taint in 1.25 |
 # | Docker, Moby, containerd, CRI-O as runtimes | the kubelet talks CRI only: containerd or CRI-O (dockershim was removed in 1.24; Docker Engine needs cri-dockerd) |
 # | the controller manager also created a token Secret for every service account | not since 1.24: tokens are requested on demand, bound and expiring (lab 04) |
 # | kube-proxy: iptables or IPVS | also nftables (GA in 1.33) |
 # | etcd 3.3 | etcd 3.5/3.6, still only reachable by the API server, over mutual TLS |
+#
+# <!-- Sources: the master label/taint: kubernetes/kubernetes PR 107533 (kubeadm 1.24 adds only the
+# control-plane label) and PR 110095 (kubeadm 1.25 stops the master taint), KEP 2067 (sig-cluster-lifecycle). -->
 
 # %% [markdown]
 # ## Exercises

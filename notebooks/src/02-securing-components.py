@@ -90,9 +90,16 @@ report = audit(from_command_line("kube-apiserver --authorization-mode=RBAC"))
 print(report.table([report.row(i) for i in ("1.2.1", "1.2.6", "1.2.7", "1.2.8")]))
 
 # %% [markdown]
-# 1.2.7 fails: without the **Node** authorizer any kubelet's credentials can read every Secret in the
-# cluster. 1.2.1 is a manual check, so it is WARN rather than FAIL — but anonymous auth is on. Each row
+# 1.2.7 fails. Without the **Node** authorizer the kubelets must be authorized some other way — with RBAC
+# alone, by binding the `system:node` ClusterRole to the `system:nodes` group (as clusters did before
+# 1.8) — and that role may read every Secret in the cluster, so then any one kubelet's credentials can.
+# The Node authorizer lets each kubelet read only the Secrets, ConfigMaps and volumes of the pods
+# scheduled to it. 1.2.1 is a manual check, so it is WARN rather than FAIL — but anonymous auth is on. Each row
 # carries the reason it matters:
+#
+# <!-- Source: the Node authorizer, kubernetes/kubernetes PR 46076 (with Node,RBAC the system:node binding
+# to system:nodes is not created); RBAC docs, default ClusterRole system:node ("read access to all secrets",
+# kept for clusters upgraded from before 1.8). -->
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -68,12 +68,57 @@ for problem in validate(seed_deployment("all three", as_written=True)):
 # ### The hack
 # An attacker who gets a shell in the container (through a bug in the app, or `kubectl exec -it POD -- sh`)
 # tries four things: find out who they are, deface the page the app serves, write a file, and become
-# root through a setuid program. Live, kslab deploys the webapp in the lab namespace `kslab-03` and runs
-# each command in the pod. Offline, it runs the same commands in a **local sandbox** where this machine
-# can run one (Linux, as root): the webapp's files under runc — the OCI runtime containerd and kind use —
-# with the security context translated the way the kubelet and containerd translate it, so a real kernel
-# answers (`kslab sandbox shell` gives you a shell in it). Elsewhere (Binder, a Mac) it predicts each
-# outcome from the security context. Every table says which of the three it is.
+# root through a setuid program.
+#
+# #### Your turn: the hack by hand
+# kslab deploys the webapp in the lab namespace `kslab-03` and prints the commands for *your* pod. Open a
+# terminal next to this notebook — in JupyterLab **File ▸ New ▸ Terminal** (or the *Terminal* tile in the
+# Launcher), then drag its tab to the right — and type them there. The page your pod serves is shown
+# below, fetched over HTTP; the URL opens it in your browser too. Offline there is no pod, and the
+# commands show placeholders.
+
+# %%
+from kslab.handson import lab03
+
+you = lab03.webapp(lab, deployment)
+you
+
+# %% [markdown]
+# The page as your pod serves it now, before the hack:
+
+# %%
+you.original
+
+# %% [markdown]
+# Now type the commands in the terminal, then run the check: it fetches the page again and asks the pod
+# itself what each step did — `id`, who owns the page, how `/` is mounted, the kernel's `NoNewPrivs`
+# flag, and the kernel's own answer to opening the page for writing and to `become-root`. Offline it
+# shows the prediction, labelled.
+
+# %%
+lab03.tried(lab, you)
+
+# %%
+ex = kslab.exercise("03.deface")
+ex
+
+# %%
+ex.check(..., against=you)  # replace ... with the text you added to the page
+
+# %% [markdown]
+# **Do it for me** (optional, for a reader who only reads): kslab runs the same commands in your pod —
+# fixed argument lists, no shell of yours — and checks them the same way.
+
+# %%
+lab03.do_it_for_me(lab, you)
+
+# %% [markdown]
+# Or let kslab run all four steps in a fresh pod and show its prediction next to what happened. Offline,
+# kslab runs them in a **local sandbox** where this machine can run one (Linux, as root): the webapp's files
+# under runc — the OCI runtime containerd and kind use — with the security context translated the way the
+# kubelet and containerd translate it, so a real kernel answers (`kslab sandbox shell FILE` gives you a shell
+# in it, `kslab sandbox serve FILE` its page). Elsewhere (Binder, a Mac) it shows the prediction from the
+# security context. Every table says which of the three it is.
 
 # %%
 from kslab import hack
@@ -118,6 +163,24 @@ hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 
 # %%
 hack.run(lab, seed_deployment("all three"))
+
+# %% [markdown]
+# #### Try again by hand
+# The same commands against a webapp with all three settings (a new pod: the commands name it). Each
+# step should fail now; the check says which step the kernel stopped, with the kernel's own error.
+
+# %%
+you = lab03.webapp(lab, seed_deployment("all three"))
+you
+
+# %%
+lab03.tried(lab, you)
+
+# %% [markdown]
+# **Do it for me** (optional):
+
+# %%
+lab03.do_it_for_me(lab, you)
 
 # %% [markdown]
 # ### What the shell said, step by step
@@ -238,11 +301,14 @@ for version in ("v1.33", "v1.34"):
 # |---|---|
 # | PodSecurityPolicy objects, enabled with `--enable-admission-plugins=...,PodSecurityPolicy` | PodSecurityPolicy was deprecated in 1.21 and **removed in 1.25**; Pod Security Admission (namespace labels, three fixed standards) replaced it. For custom rules: ValidatingAdmissionPolicy (CEL) or an external policy engine |
 # | `hostPort: 3000` on the webapp to reach it | `hostPort` violates the **baseline** standard; use a Service (NodePort on kind) or `kubectl port-forward` |
-# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh` (the form without `--` was deprecated in kubectl 1.18) |
+# | `kubectl exec -it POD sh` | `kubectl exec -it POD -- sh`: the form without `--` was deprecated in kubectl 1.18 and removed in kubectl 1.31 |
 # | DenyEscalatingExec admission plugin to stop exec into privileged pods | removed in 1.21; use RBAC on `pods/exec` and keep privileged pods out with Pod Security |
 # | security settings under the pod, silently ignored | schema validation (`kubectl apply` validates strictly by default since 1.27) rejects unknown fields |
 # | seccomp and AppArmor through annotations | fields: `seccompProfile` (GA 1.19), `appArmorProfile` (GA 1.30) |
 # | runAsUser, readOnlyRootFilesystem, allowPrivilegeEscalation as "the three policies" | still the core; `restricted` adds runAsNonRoot, drop ALL capabilities and a seccomp profile |
+#
+# <!-- Sources: `kubectl exec POD cmd` deprecated by kubernetes/kubernetes PR 88460 (kubectl 1.18) and
+# removed by PR 125437 (kubectl 1.31). -->
 
 # %% [markdown]
 # ## Exercises
@@ -282,6 +348,32 @@ my_pod = copy.deepcopy(FEWEST_POD)
 ex.check(my_pod)
 
 # %% [markdown]
+# **Deploy a webapp the hack cannot touch.** kslab writes the 2019 webapp into a file of yours (outside the
+# repository; an existing file is kept). Edit it, apply it with the commands below, and the check reads
+# what the cluster runs: the Deployment as stored, judged by Pod Security, the hack tried in its pod, its
+# page fetched. Offline it judges the file and predicts the rest.
+
+# %%
+from kslab.handson import restricted
+
+my_file = restricted.starter()
+restricted.steps(lab, my_file)
+
+# %%
+ex = kslab.exercise("03.deploy-restricted")
+ex
+
+# %%
+ex.check(..., against=lab)  # replace ... with my_file once you have applied it
+
+# %% [markdown]
+# **Do it for me** (optional): writes a solution into your file (your version kept as `.yaml.bak`) and,
+# live, applies it; run the check above again to see it judged.
+
+# %%
+restricted.do_it_for_me(lab, my_file)
+
+# %% [markdown]
 # Your progress in this notebook:
 
 # %%
@@ -289,8 +381,8 @@ kslab.progress("03")
 
 # %% [markdown]
 # ## Clean up
-# Delete everything this notebook created in the cluster (the `kslab-03` namespaces and the webapp);
-# offline there is nothing to delete.
+# Delete everything this notebook created in the cluster (the `kslab-03` namespaces, the webapp and your
+# `webapp-mine`) and close kslab's port-forwards; offline there is nothing to delete.
 
 # %%
 from kslab.cluster.cleanup import clean

@@ -187,7 +187,16 @@ identities.try_requests(me)
 # ### The token inside the pod
 # The kubelet mounts a token into every pod that uses a service account (unless
 # `automountServiceAccountToken: false`). It is bound to the *pod* and its node as well: delete the pod
-# and the token stops working. Live, when the webapp's pod runs, kslab reads its claims from inside it:
+# and the token stops working. The kubelet asks for 3607 seconds — but while the API server runs with
+# `--service-account-extend-token-expiration=true` (its default, which kubeadm and kind keep; lab 02's
+# audit flags it as CIS 1.2.30) it issues such a token for a **year**, with a `warnafter` claim at 3607 s
+# so that clients still using it late show up in its metrics. With the flag false the token lives 3607 s
+# and the kubelet renews it at 80 % of that. Live, when the webapp's pod runs, kslab reads its claims from
+# inside it; offline it predicts them for a cluster with the default:
+#
+# <!-- Source: kubernetes/kubernetes pkg/serviceaccount/claims.go (WarnOnlyBoundTokenExpirationSeconds =
+# 3607, ExpirationExtensionSeconds = one year), PR 96273 (flag default true); kubelet refresh at 80 %:
+# the ServiceAccountTokenProjection API docs. -->
 
 # %%
 identities.pod_token_claims(lab, deployed)

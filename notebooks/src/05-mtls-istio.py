@@ -6,7 +6,7 @@
 # look at the wire the way an eavesdropper would: first plain HTTP (everything readable), then
 # mutual TLS 1.2 (the contents hidden, but both services' identities in clear), then TLS 1.3, Istio's
 # default today (the identities hidden too). We read the captures with our own analysis, built on the
-# same ideas as Wireshark, and check the key facts with Scapy and tshark.
+# same ideas as Wireshark, and check the key facts with Scapy.
 
 # %%
 import kslab
@@ -300,9 +300,11 @@ plot(flows);
 # %% [markdown]
 # ## Then vs now
 # The 2019 workshop captured this on a real cluster (Istio 1.0.4). Its output shows, in clear, the SNI
-# `outbound|9080||details.istio-app.svc.cluster.local` and, in the next packet, the server's
-# certificate with validity `190108215913Z` to `190408215913Z` — 90 days. Today the SNI has a new form
-# and the certificate is neither visible (TLS 1.3) nor long-lived:
+# `outbound|9080||details.istio-app.svc.cluster.local` and, a few packets later, a certificate with
+# validity `190108215913Z` to `190408215913Z` — 90 days. It is the *client's* certificate (productpage's
+# sidecar): the capture filter was `dst port 9080`, so it kept only packets going *to* details, and in
+# mutual TLS 1.2 the client sends its Certificate in clear after the ServerHello. Today the SNI has a new
+# form and no certificate is visible (TLS 1.3) or long-lived:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -316,7 +318,7 @@ print("workload certificate:", conventions.WORKLOAD_CERT_HOURS, "hours, RSA", co
 # %% [markdown]
 # | 2019 (Istio 1.0) | today (Istio 1.2x) |
 # |---|---|
-# | installed with Helm 2 and Tiller | `istioctl install --set profile=demo` (or Helm 3 charts); Tiller is gone |
+# | Istio 1.0.4 with its bookinfo sample | `istioctl install --set profile=demo` (or Istio's Helm charts), bookinfo from the same release |
 # | Pilot, Mixer, Citadel (+ Galley) | one **istiod**; Mixer removed in 1.8, its work done in Envoy |
 # | `istioctl create -f` | `kubectl apply -f` |
 # | `authentication.istio.io/v1alpha1` `Policy` with `peers: - mtls:` | `security.istio.io/v1` **PeerAuthentication**, `mtls.mode: STRICT` |
@@ -327,6 +329,10 @@ print("workload certificate:", conventions.WORKLOAD_CERT_HOURS, "hours, RSA", co
 # | SNI `outbound\|9080\|\|details...` | `outbound_.9080_._.details...` (since Istio 1.1) |
 # | certificates valid 90 days | 24 hours, rotated at half-life |
 # | PodSecurityPolicy to allow NET_ADMIN | Pod Security admission; Istio CNI keeps NET_ADMIN out of pods |
+#
+# <!-- Sources: the 2019 capture, seed lines "sudo tcpdump ... '((dst port 9080) and (net $IP))'" and
+# the packets 10.244.0.12.50662 > details...9080 carrying the certificate; SNI and TLS facts:
+# shared/reference/modernization.md (Istio's wire facts). -->
 #
 # One more thing the schemas find: the seed's VirtualService has `route` at the level of `http`, not
 # inside the route — an unknown field, which older API servers silently dropped:

@@ -1,0 +1,231 @@
+"""Lab 03's state-based exercise: make the webapp pass *restricted*, deploy it yourself, and prove it.
+
+The student edits a manifest file (:func:`starter` writes the 2019 webapp there, as a Deployment
+named ``webapp-mine``) and applies it with kubectl. :func:`judge` is the check: live it reads the
+Deployment **as the API server stored it**, judges it with Pod Security (:mod:`kslab.pss`), asks its
+running pod what stops each step of the hack (:func:`kslab.handson.lab03.read_facts`) and fetches the
+page over HTTP; it passes only when the Deployment passes restricted, every step is stopped and the
+page still serves. Offline it reads the file, and the hack and the page are predicted (and say so).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kslab import settings
+from kslab.handson.commands import TERMINAL, Command, Steps, kubectl
+
+LAB = "03"
+NAME = "webapp-mine"
+FILE = "webapp-mine.yaml"
+
+
+def work_dir() -> Path:
+    """Where the student's files for this lab go: kslab's state directory, never the repository."""
+    return settings.state_dir() / "work" / LAB
+
+
+def manifest(security_context: dict[str, Any] | None = None, *, tmp_volume: bool = False) -> dict[str, Any]:
+    """The student's Deployment: the webapp as ``webapp-mine``, labelled so the lab's clean-up removes it.
+
+    >>> d = manifest()
+    >>> d["metadata"]["name"], d["spec"]["selector"]["matchLabels"]
+    ('webapp-mine', {'app': 'webapp-mine'})
+    """
+    from kslab.manifests.webapp import webapp_deployment
+
+    body = copy.deepcopy(webapp_deployment(security_context, tmp_volume=tmp_volume))
+    labels = {"app": NAME}
+    body["metadata"] = {"name": NAME, "labels": {**labels, **settings.MANAGED_BY, settings.LAB_LABEL: LAB}}
+    body["spec"]["selector"] = {"matchLabels": labels}
+    body["spec"]["template"]["metadata"] = {"labels": labels}
+    return body
+
+
+HEADER = """# Exercise 03.deploy-restricted: make this webapp pass Pod Security "restricted",
+# keep it serving its page, and apply it. Change only the container's securityContext (and, if the
+# root filesystem becomes read-only, give /tmp a volume). The labels let the lab's clean-up remove it.
+"""
+
+
+def starter(path: str | Path | None = None, *, overwrite: bool = False) -> Path:
+    """Write the starting manifest (the 2019 webapp, no security context) where the student edits it.
+
+    An existing file is the student's work: it is kept unless ``overwrite``.
+    """
+    from kslab.manifests.render import to_yaml
+
+    target = Path(path) if path else work_dir() / FILE
+    if target.exists() and not overwrite:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(HEADER + to_yaml(manifest()), encoding="utf-8")
+    return target
+
+
+def steps(lab: Any, path: Path) -> Steps:
+    """The commands: edit the file, apply it in the lab namespace, wait for it."""
+    from kslab.cluster import pods
+
+    if lab.live:
+        lab.require_lab("printing commands that deploy into your lab namespace")
+        namespace = lab.namespace_for(pods.HACK_NAMESPACE)
+        context = lab.context or ""
+        notes: tuple[str, ...] = ("Then run the check below: it reads what you deployed.",)
+    else:
+        namespace, context = pods.HACK_NAMESPACE, "YOUR-CONTEXT"
+        notes = ("Offline: edit the file and run the check; it judges the file, and the hack is predicted.",)
+    return Steps("Deploy your restricted webapp", [
+        Command(("vi", str(path)), TERMINAL, "edit the securityContext (any editor will do)"),
+        Command(kubectl(context, namespace, "apply", "-f", str(path)), TERMINAL, "deploy it"),
+        Command(kubectl(context, namespace, "rollout", "status", f"deployment/{NAME}", "--timeout=120s"),
+                TERMINAL, "wait until it runs"),
+    ], notes)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The check's findings: each part passed or not, with its reason; ``observed`` says where from."""
+
+    parts: list[tuple[str, bool, str]]
+    observed: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.parts) and all(ok for _, ok, _ in self.parts)
+
+    def text(self) -> str:
+        lines = [f"{'ok ' if ok else 'NO '} {name}: {why}" for name, ok, why in self.parts]
+        return "\n".join([*lines, *self.notes])
+
+    __str__ = text
+
+
+def _deployment_in(path: Path) -> dict[str, Any]:
+    from kslab.errors import InputError
+    from kslab.manifests.load import load_text, read_source
+
+    text, source = read_source(path)
+    docs = [d.obj for d in load_text(text, source=source) if isinstance(d.obj, dict)]
+    found = [d for d in docs if d.get("kind") == "Deployment"]
+    if len(found) != 1:
+        raise InputError(f"{source} holds {len(found)} Deployments; the exercise needs exactly one",
+                         hint=f"start again from kslab.handson.restricted.starter(overwrite=True)")
+    return found[0]
+
+
+def judge(path: str | Path, lab: Any) -> Judgement:
+    """Judge the student's webapp: the file offline; live, what the cluster runs (see the module's docstring)."""
+    from kslab import hack, pss
+
+    wanted = _deployment_in(Path(path))
+    if not lab.live:
+        verdict = pss.evaluate(wanted, "restricted")
+        report = hack.predict(wanted)
+        works = report.works()
+        return Judgement(_parts(verdict, works, None, predicted=True), observed=False, notes=[
+            f"PREDICTED (offline: {lab.reason}): judged from the file {path}; live, kslab reads the Deployment "
+            "you applied, runs each step in its pod and fetches its page."])
+    return _judge_live(lab, wanted)
+
+
+def _parts(verdict: Any, works: dict[str, bool | None], page: Any, *, predicted: bool) -> list[tuple[str, bool, str]]:
+    how = "predicted" if predicted else "observed in the pod"
+    parts = [("Pod Security restricted", bool(verdict.allowed),
+              "passes restricted:latest" if verdict.allowed else verdict.message())]
+    if any(w is None for w in works.values()):
+        parts.append(("the pod runs", False, f"{how}: the pod would not start"))
+        return parts
+    for step, title in (("id", "not root"), ("edit-page", "page not editable"), ("become-root", "no way to root")):
+        parts.append((title, works.get(step) is False, f"{how}: the step is " + ("stopped" if works.get(step) is False
+                                                                                 else "NOT stopped")))
+    if page is None:
+        parts.append(("the page still serves", True, f"{how}: nothing stops the server (it only reads /www)"))
+    else:
+        parts.append(("the page still serves", bool(page.served and page.body.strip()), page.how))
+    return parts
+
+
+def _judge_live(lab: Any, wanted: dict[str, Any]) -> Judgement:
+    from kubernetes import client
+
+    from kslab import pss
+    from kslab.cluster import pods
+    from kslab.cluster.lab import api_error
+    from kslab.handson.lab03 import explain, read_facts
+    from kslab.handson.page import fetch
+
+    lab.require_lab("checking your deployed webapp")
+    namespace = lab.namespace_for(pods.HACK_NAMESPACE)
+    name = (wanted.get("metadata") or {}).get("name") or NAME
+    try:
+        stored = client.AppsV1Api(lab.api).read_namespaced_deployment(name, namespace)
+    except Exception as exc:  # noqa: BLE001
+        err = api_error(exc, f"reading Deployment {namespace}/{name}")
+        if err.status == 404:
+            return Judgement([("deployed", False, f"no Deployment {name} in {namespace} yet: apply your file first")],
+                             observed=True)
+        raise err from None
+    body = lab.api.sanitize_for_serialization(stored)
+    verdict = pss.evaluate(body, "restricted")
+    selector = ",".join(f"{k}={v}" for k, v in ((body.get("spec") or {}).get("selector") or {}).get("matchLabels", {}).items())
+    try:
+        pod = lab.wait_for_pod(namespace, selector, timeout=60)
+    except Exception as exc:  # noqa: BLE001 - not Ready: that is the finding
+        return Judgement([("Pod Security restricted", bool(verdict.allowed), verdict.message() or "passes"),
+                          ("the pod runs", False, str(exc))], observed=True)
+    steps = {r.step: r.stopped for r in explain(read_facts(lab, namespace, pod))}
+    works = {"id": not steps["who am I (id)"], "edit-page": not steps["edit the served page"],
+             "become-root": not steps["become root via setuid"]}
+    page = fetch(lab, namespace, pod)
+    return Judgement(_parts(verdict, works, page, predicted=False), observed=True,
+                     notes=[f"observed: Deployment {namespace}/{name} as stored by the API server, pod {pod}"])
+
+
+def solution_manifest() -> dict[str, Any]:
+    """A webapp that passes restricted and still serves: the restricted settings and a /tmp volume."""
+    from kslab.manifests.webapp import RESTRICTED_CONTEXT
+
+    return manifest(dict(RESTRICTED_CONTEXT), tmp_volume=True)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What "do it for me" did."""
+
+    path: Path
+    backup: Path | None
+    applied: str
+
+    def __str__(self) -> str:
+        lines = [f"wrote a solution to {self.path}" + (f" (yours is kept in {self.backup})" if self.backup else "")]
+        lines.append(self.applied)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def do_it_for_me(lab: Any, path: str | Path | None = None) -> Done:
+    """Write the solution into the student's file (kept as ``.bak`` if it differs) and, live, apply it."""
+    from kslab.cluster import pods
+    from kslab.manifests.render import to_yaml
+
+    target = Path(path) if path else work_dir() / FILE
+    text = HEADER + to_yaml(solution_manifest())
+    backup = None
+    if target.exists() and target.read_text(encoding="utf-8") != text:
+        backup = target.with_suffix(".yaml.bak")
+        backup.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    if not lab.live:
+        return Done(target, backup, f"offline ({lab.reason}): nothing applied")
+    namespace = lab.namespace_for(pods.HACK_NAMESPACE)
+    body = solution_manifest()
+    body["metadata"]["namespace"] = namespace
+    lab.apply(body, lab=LAB)
+    return Done(target, backup, f"applied Deployment {namespace}/{NAME} (server-side apply, labelled {settings.LAB_LABEL}={LAB})")

@@ -1,0 +1,145 @@
+"""Class progress against a real API server: three students' kernels record exercise checks at the same
+time with their own kubeconfigs, the instructor's view shows every one of them, no student may read
+or write another's copy, and deleting the classroom leaves nothing.
+
+API-level only (ConfigMaps, RBAC, TokenRequest): no node is needed. The very last check — the copies
+gone with their namespaces — needs the namespace controller, and skips saying so without one.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kslab.classroom import objects as build
+from kslab.classroom import progress as model
+from kslab.classroom.roster import numbered
+from kslab.cluster import class_progress, classroom
+from kslab.cluster.identities import connect_as
+from kslab.errors import ApiError
+from kslab.exercises import ExerciseSession, all_exercises, mirror
+from kslab.exercises.progress import ProgressStore
+
+pytestmark = pytest.mark.live
+
+
+@dataclass
+class Room:
+    admin: Any
+    students: list[str]
+    prefix: str
+    out: Path
+
+    def ns(self, i: int) -> str:
+        return build.namespace_for(self.students[i], self.prefix)
+
+    def kubeconfig(self, i: int) -> Path:
+        return self.out / f"{self.students[i]}.kubeconfig"
+
+    def as_student(self, i: int) -> Any:
+        return connect_as(self.kubeconfig(i), build.STUDENT_CONTEXT)
+
+    def view(self) -> model.ClassProgress:
+        return class_progress.read_class(self.admin, self.students,
+                                         {e.id: e.title for e in all_exercises().values()}, prefix=self.prefix)
+
+
+@pytest.fixture(scope="module")
+def room(live_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Room]:
+    prefix = f"kp{uuid.uuid4().hex[:6]}-"
+    students = [s.name for s in numbered(3)]
+    out = tmp_path_factory.mktemp("kubeconfigs")
+    try:
+        classroom.create(live_lab, students, prefix=prefix, out=out, expiration_seconds=3600)
+        yield Room(live_lab, students, prefix, out)
+    finally:
+        classroom.delete(live_lab, students, prefix=prefix)
+
+
+def test_three_students_record_at_once_and_the_instructor_sees_it(room: Room, tmp_path: Path) -> None:
+    exercises = list(all_exercises().values())[:3]
+    stores = [ProgressStore(tmp_path / f"{s}.json") for s in room.students]
+    errors: list[BaseException] = []
+
+    def student(i: int) -> None:
+        try:
+            lab = room.as_student(i)
+            m = mirror.Mirror(mirror.Identity(room.students[i], room.ns(i)),
+                              lambda records, **kw: class_progress.push(lab, records, **kw), stores[i])
+            # Two "kernels" of the same student, each with its own session, writing at once.
+            kernels = [ExerciseSession(ex, stores[i]) for ex in exercises[: i + 1]]
+            for n in range(i + 2):
+                for k in kernels:
+                    k.check(f"not the answer {n}")
+                    m.notify(stores[i])
+            kernels[0].hint()
+            m.notify(stores[i])
+            assert m.flush(60), m.status
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=student, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    view = room.view()
+    assert [s.state for s in view.students] == [model.FOUND] * 3
+    for i, sp in enumerate(view.students):
+        local = stores[i].load()
+        assert set(sp.records) == set(local)
+        for ex_id, rec in local.items():
+            assert sp.records[ex_id]["attempts"] == rec["attempts"] == i + 2
+        assert sp.records[exercises[0].id]["hints"] == 1
+    assert f"{room.students[2]}" in view.text() and view.stuck()
+
+
+def test_a_notebook_connected_as_a_student_mirrors_by_itself(room: Room, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import kslab
+
+    monkeypatch.setenv("KUBECONFIG", str(room.kubeconfig(1)))
+    monkeypatch.setenv("KSLAB_HOME", str(tmp_path / "home"))
+    mirror.detach()
+    try:
+        lab = kslab.connect(mode="live", context=build.STUDENT_CONTEXT)  # what every notebook's first cell does
+        assert mirror.classroom_identity(lab) == mirror.Identity(room.students[1], room.ns(1))
+        ex = kslab.exercise(list(all_exercises())[-1])
+        ex.check("not the answer")
+        active = mirror.current()
+        assert active is not None and active.flush(60), active and active.status
+        seen = room.view().students[1].records[ex.exercise.id]
+        assert seen["attempts"] >= 1
+    finally:
+        mirror.detach()
+
+
+def test_no_student_may_read_or_write_anothers_progress(room: Room) -> None:
+    me = room.as_student(0)
+    with pytest.raises(ApiError, match="(?i)forbidden"):
+        class_progress.push(me, {"01.ports": {"passed": True, "attempts": 1}},
+                            student=room.students[1], namespace=room.ns(1))
+    with pytest.raises(Exception) as refused:
+        me.core.read_namespaced_config_map(model.CONFIGMAP, room.ns(2), _request_timeout=(3, 5))
+    assert getattr(refused.value, "status", None) == 403
+    report = classroom.verify(room.admin, room.students, prefix=room.prefix)
+    assert report.ok, report.text()
+
+
+def test_z_deleting_the_classroom_deletes_the_progress(room: Room) -> None:
+    report = classroom.delete(room.admin, room.students, prefix=room.prefix, wait=90)
+    if report.terminating:
+        pytest.skip(f"namespaces still Terminating after 90s ({', '.join(report.terminating)}): this API server "
+                    "has no namespace controller, so their ConfigMaps stay until it has one")
+    view = room.view()
+    assert [s.state for s in view.students] == [model.NOT_STARTED] * 3
+    left = room.admin.core.list_config_map_for_all_namespaces(
+        label_selector=f"app.kubernetes.io/component={model.COMPONENT}").items
+    assert [c for c in left if c.metadata.namespace in {room.ns(i) for i in range(3)}] == []

@@ -1,0 +1,287 @@
+"""Hands-on steps: the commands printed for the student, the port-forward machinery against a real HTTP
+server, the page fetch's fallbacks, and the checks' reading of what a pod says about itself."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shlex
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kslab
+from kslab.cluster.portforward import LOOPBACK, PortForward
+from kslab.exercises import exercise
+from kslab.exercises.progress import ProgressStore
+from kslab.handson import lab03, restricted
+from kslab.handson.commands import POD_SHELL, TERMINAL, Command, Steps, kubectl
+from kslab.handson.page import added_lines, fetch, http_get, image_page
+from kslab.manifests.webapp import RESTRICTED_CONTEXT, seed_deployment
+
+REPO = Path(__file__).resolve().parent.parent
+PAGE_FILE = REPO / "webapp" / "www" / "index.html"
+
+
+# ---- commands ------------------------------------------------------------------------------------
+def test_kubectl_names_context_and_namespace_and_round_trips_through_a_shell() -> None:
+    argv = kubectl("kind-kslab", "team a", "exec", "-it", "webapp-7c9d-x2", "--", "sh")
+    cmd = Command(argv)
+    assert shlex.split(cmd.text) == list(argv)  # what the student pastes is exactly the argv
+    assert cmd.text == "kubectl --context kind-kslab -n 'team a' exec -it webapp-7c9d-x2 -- sh"
+
+
+def test_hack_steps_fill_in_the_pod_and_say_where_each_is_typed() -> None:
+    steps = lab03.hack_steps("kind-kslab", "kslab-03", "webapp-5d8f-abcde")
+    assert steps.commands[0].argv == ("kubectl", "--context", "kind-kslab", "-n", "kslab-03", "exec", "-it",
+                                      "webapp-5d8f-abcde", "--", "sh")
+    assert [c.where for c in steps.commands] == [TERMINAL] + [POD_SHELL] * 4
+    text = str(steps)
+    assert "$ kubectl --context kind-kslab" in text and "# /usr/local/bin/become-root id" in text
+    assert steps.copy_text(POD_SHELL).splitlines()[0] == "id"
+
+
+def test_html_block_has_a_copy_button_per_place_and_escapes_the_commands() -> None:
+    steps = Steps("t", [Command(("kubectl", "get", "pods")), Command(("echo", "<b>x</b>"), POD_SHELL)])
+    out = steps._repr_html_()
+    assert out.count('class="kslab-copy"') == 2 and "navigator.clipboard.writeText" in out
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
+
+
+def test_offline_target_uses_placeholders_never_a_real_context() -> None:
+    lab = kslab.connect(mode="offline")
+    target = lab03.webapp(lab, seed_deployment("runAsUser"))
+    assert not target.live and target.steps().commands[0].argv[2] == "YOUR-CONTEXT"
+    assert target.security_context == {"runAsUser": 1000}
+    assert "offline" in target.original.how and "(webapp/www/index.html)" in target.original.how
+
+
+def test_a_non_lab_context_gets_no_commands() -> None:
+    from kslab.cluster.lab import Lab
+    from kslab.cluster.modes import ModeChoice
+    from kslab.errors import NotALabContext
+
+    prod = Lab(ModeChoice("live", "prod", False, "context prod answered"), api_client=object())
+    with pytest.raises(NotALabContext):
+        lab03.webapp(prod, seed_deployment())
+    with pytest.raises(NotALabContext):
+        restricted.steps(prod, Path("x.yaml"))
+
+
+# ---- a real HTTP server and the port-forward ------------------------------------------------------
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
+    """The webapp's real page served over HTTP on loopback by Python's http.server."""
+    (tmp_path / "index.html").write_text(PAGE_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LOOPBACK, int(server.server_address[1]), tmp_path / "index.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return int(s.getsockname()[1])
+
+
+def test_port_forward_carries_http_and_binds_loopback_only(served: tuple[str, int, Path]) -> None:
+    host, port, page = served
+    forward = PortForward(lambda: socket.create_connection((host, port), timeout=5), describe="test server")
+    try:
+        assert forward.url.startswith("http://127.0.0.1:")
+        assert http_get(forward.url) == page.read_text(encoding="utf-8")
+        page.write_text("<h1>hacked</h1>\n", encoding="utf-8")  # changed on the server: seen through the forward
+        assert http_get(forward.url) == "<h1>hacked</h1>\n"
+        bound = forward._server.getsockname()[0]
+        assert bound == "127.0.0.1"
+    finally:
+        forward.close()
+    assert forward.closed
+    with pytest.raises(OSError):
+        http_get(forward.url, timeout=2)
+
+
+def test_port_forward_records_why_the_far_end_would_not_open() -> None:
+    def refuse() -> Any:
+        raise ConnectionRefusedError("kubelet said no")
+
+    def hang() -> Any:
+        time.sleep(30)
+
+    for opener, said in ((refuse, "kubelet said no"), (hang, "no answer in 1s")):
+        forward = PortForward(opener, describe="nowhere", timeout=1)
+        try:
+            with pytest.raises(Exception):
+                http_get(forward.url, timeout=5)
+            deadline = time.monotonic() + 5
+            while not forward.errors and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert forward.errors and said in forward.errors[0]
+        finally:
+            forward.close()
+
+
+class LoopbackLab:
+    """Stands in for a Lab's port-forward and exec only: the forward goes to a real local HTTP server."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._forwards: list[PortForward] = []
+        self.execs: list[list[str]] = []
+
+    def port_forward(self, namespace: str, pod: str, port: int) -> PortForward:
+        forward = PortForward(lambda: socket.create_connection((LOOPBACK, self.port), timeout=5),
+                              describe=f"pod {namespace}/{pod} port {port}")
+        self._forwards.append(forward)
+        return forward
+
+    def exec(self, namespace: str, pod: str, argv: list[str], **_: Any) -> Any:
+        self.execs.append(argv)
+        raise AssertionError("not reached while HTTP answers")
+
+    def close(self) -> None:
+        for forward in self._forwards:
+            forward.close()
+
+
+def test_fetch_prefers_the_node_port_then_falls_back_to_a_port_forward(served: tuple[str, int, Path]) -> None:
+    host, port, page = served
+    lab = LoopbackLab(port)
+    try:
+        got = fetch(lab, "kslab-03", "webapp-1", node_port_url=f"http://{host}:{port}/")
+        assert got.via == "nodeport" and got.served and got.body == page.read_text(encoding="utf-8")
+        closed = f"http://{host}:{free_port()}/"
+        got = fetch(lab, "kslab-03", "webapp-1", node_port_url=closed)
+        assert got.via == "port-forward" and got.url.startswith("http://127.0.0.1:")
+        assert got.tried and closed in got.tried[0] and "refused" in got.tried[0].lower()
+        again = fetch(lab, "kslab-03", "webapp-1")
+        assert again.url == got.url and len(lab._forwards) == 1  # one forward per pod, reused
+        assert lab.execs == []
+    finally:
+        lab.close()
+
+
+def test_added_lines_reads_the_defacement() -> None:
+    before = PAGE_FILE.read_text(encoding="utf-8")
+    after = before + "<h1>hacked</h1>\n"
+    assert added_lines(before, after) == ["<h1>hacked</h1>"]
+    assert added_lines(before, before) == []
+    assert image_page() == before
+
+
+# ---- what the pod says --------------------------------------------------------------------------
+# Recorded from the course's webapp image under containerd/runc: /proc/mounts' first line, the
+# status fields kslab reads, and the kernel's messages as busybox sh and become-root print them.
+ROOT_RW = "overlay / overlay rw,relatime,lowerdir=/var/lib/containerd/l/1,upperdir=/u,workdir=/w 0 0"
+ROOT_RO = "overlay / overlay ro,relatime,lowerdir=/var/lib/containerd/l/1,upperdir=/u,workdir=/w 0 0"
+DENIED = "sh: can't create /www/index.html: Permission denied"
+READ_ONLY = "sh: can't create /www/index.html: Read-only file system"
+NO_ROOT = "become-root: cannot become root: Operation not permitted"
+
+
+def facts(sc: dict[str, Any], *, uid: int, mounts: str, nnp: str, edit: lab03.Answer,
+          escalate: lab03.Answer) -> lab03.PodFacts:
+    ident = "uid=0(root) gid=0(root) groups=0(root)" if uid == 0 else \
+        "uid=1000(webapp) gid=1000(webapp) groups=1000(webapp)"
+    return lab03.PodFacts(ident, "0 0 644", lab03.root_mount_options(mounts + "\nproc /proc proc rw 0 0"),
+                          lab03.status_field(f"Name:\tcat\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\nNoNewPrivs:\t{nnp}\n",
+                                             "NoNewPrivs"), edit, escalate, sc)
+
+
+def test_explain_names_what_stopped_each_step_from_the_pods_own_facts() -> None:
+    as_deployed = lab03.explain(facts({}, uid=0, mounts=ROOT_RW, nnp="0", edit=lab03.Answer(0),
+                                      escalate=lab03.Answer(0)))
+    assert [r.stopped for r in as_deployed] == [False, False, False]
+    run_as = lab03.explain(facts({"runAsUser": 1000}, uid=1000, mounts=ROOT_RW, nnp="0",
+                                 edit=lab03.Answer(1, DENIED), escalate=lab03.Answer(0)))
+    assert [r.stopped for r in run_as] == [True, True, False]
+    assert run_as[1].answered == DENIED and "belongs to uid 0 (mode 644) and the process is uid 1000" in run_as[1].why
+    assert "NoNewPrivs: 0" in run_as[2].why
+    read_only = lab03.explain(facts({"readOnlyRootFilesystem": True}, uid=0, mounts=ROOT_RO, nnp="0",
+                                    edit=lab03.Answer(1, READ_ONLY), escalate=lab03.Answer(0)))
+    assert read_only[1].stopped and "mounted read-only" in read_only[1].why
+    assert "readOnlyRootFilesystem: true" in read_only[1].why
+    all_three = lab03.explain(facts({"runAsUser": 1000, "readOnlyRootFilesystem": True,
+                                     "allowPrivilegeEscalation": False}, uid=1000, mounts=ROOT_RO, nnp="1",
+                                    edit=lab03.Answer(1, READ_ONLY), escalate=lab03.Answer(1, NO_ROOT)))
+    assert all(r.stopped for r in all_three)
+    assert all_three[2].answered == NO_ROOT and "NoNewPrivs: 1" in all_three[2].why
+    assert "allowPrivilegeEscalation: false" in all_three[2].why
+
+
+def test_real_proc_files_parse() -> None:
+    status = Path("/proc/self/status").read_text()
+    assert lab03.status_field(status, "NoNewPrivs") in ("0", "1")
+    assert lab03.root_mount_options(Path("/proc/mounts").read_text())  # this machine's / has options
+
+
+# ---- exercises ------------------------------------------------------------------------------------
+@pytest.fixture()
+def store(tmp_path: Path) -> ProgressStore:
+    return ProgressStore(tmp_path / "progress.json")
+
+
+def test_unanswered_is_not_an_attempt(store: ProgressStore) -> None:
+    ex = exercise("03.deploy-restricted", store=store)
+    result = ex.check(...)
+    assert not result.answered and str(result).startswith("not answered yet")
+    result = ex.check("x.yaml")  # no lab to read: nothing judged
+    assert not result.answered and "against=" in result.reason
+    assert store.load() == {}
+
+
+def test_deploy_restricted_offline_judges_the_file_and_says_the_hack_is_predicted(
+        store: ProgressStore, tmp_path: Path) -> None:
+    lab = kslab.connect(mode="offline")
+    ex = exercise("03.deploy-restricted", store=store)
+    path = restricted.starter(tmp_path / "mine.yaml")
+    first = ex.check(str(path), against=lab)
+    assert not first.passed and "allowPrivilegeEscalation" in first.reason and "PREDICTED" in first.reason
+    # Only runAsUser: root is gone, but become-root still works and restricted still fails.
+    text = path.read_text()
+    path.write_text(text.replace("imagePullPolicy:", "securityContext: {runAsUser: 1000}\n        imagePullPolicy:"),
+                    encoding="utf-8")
+    second = ex.check(str(path), against=lab)
+    assert not second.passed and "no way to root (predicted: the step is NOT stopped)" in second.reason
+    done = restricted.do_it_for_me(lab, path)
+    assert done.path == path and done.backup == path.with_suffix(".yaml.bak") and done.backup.exists()
+    assert "nothing applied" in str(done)
+    third = ex.check(str(path), against=lab)
+    assert third.passed and "PREDICTED" in third.reason
+    assert store.load()["03.deploy-restricted"]["attempts"] == 3
+
+
+def test_starter_keeps_the_students_file(tmp_path: Path) -> None:
+    path = restricted.starter(tmp_path / "w.yaml")
+    path.write_text("# mine\n", encoding="utf-8")
+    assert restricted.starter(path).read_text() == "# mine\n"
+    assert restricted.starter(path, overwrite=True).read_text().startswith("# Exercise 03.deploy-restricted")
+
+
+def test_solution_passes_restricted_and_stops_the_hack() -> None:
+    from kslab import hack, pss
+
+    body = restricted.solution_manifest()
+    assert pss.evaluate(body, "restricted").allowed
+    works = hack.predict(body).works()
+    assert works["id"] is False and works["edit-page"] is False and works["become-root"] is False
+    sc = body["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    assert sc == RESTRICTED_CONTEXT
+
+
+def test_deface_offline_is_not_an_attempt(store: ProgressStore) -> None:
+    target = lab03.webapp(kslab.connect(mode="offline"), seed_deployment())
+    result = exercise("03.deface", store=store).check("<h1>hacked</h1>", against=target)
+    assert not result.answered and store.load() == {}
