@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -27,26 +28,35 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def judge_documents(paths: list[str], level: str, version: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Rows ``{file, kind, name, allowed, violations}`` for every pod in the files, and notes on the rest."""
-    from kslab.manifests.load import load_objects
+def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> Iterator[dict[str, Any]]:
+    """A row ``{file, kind, name, allowed, violations}`` per pod in the files, as each document is read.
+
+    The files are parsed document by document and each is dropped once judged, so a huge file
+    costs memory for one document at a time. Notes on what was skipped go to ``notes``.
+    """
+    from kslab.manifests.load import iter_objects
     from kslab.pss import NOT_A_POD, evaluate, parse_level, parse_version
     from kslab.pss.workloads import pod_parts
 
     level, version_ = parse_level(level), parse_version(version)  # bad options fail before reading files
-    loaded = load_objects(paths)
-    rows, notes = [], list(loaded.notes)
-    for doc in loaded.documents:
-        where = f"{doc.source}: line {doc.line}"
+    for doc in iter_objects(paths, notes):
         if not doc.kind:
-            notes.append(f"{where}: skipped a document that is not a Kubernetes object (no kind)")
+            notes.append(f"{doc.source}: line {doc.line}: skipped a document that is not a Kubernetes "
+                         "object (no kind)")
             continue
         if pod_parts(doc.obj) is None:
-            notes.append(f"{where}: {doc.kind} {doc.name or '(unnamed)'} skipped: {NOT_A_POD}")
+            notes.append(f"{doc.source}: line {doc.line}: {doc.kind} {doc.name or '(unnamed)'} skipped: "
+                         f"{NOT_A_POD}")
             continue
         verdict = evaluate(doc.obj, level, version_)
-        rows.append({"file": doc.source, "kind": doc.kind, "name": doc.name, "allowed": verdict.allowed,
-                     "violations": [v.as_dict() for v in verdict.violations]})
+        yield {"file": doc.source, "kind": doc.kind, "name": doc.name, "allowed": verdict.allowed,
+               "violations": [v.as_dict() for v in verdict.violations]}
+
+
+def judge_documents(paths: list[str], level: str, version: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows ``{file, kind, name, allowed, violations}`` for every pod in the files, and notes on the rest."""
+    notes: list[str] = []
+    rows = list(judgements(paths, level, version, notes))
     if not rows:
         notes.append("no Pods or pod templates found")
     return rows, notes
@@ -55,17 +65,26 @@ def judge_documents(paths: list[str], level: str, version: str) -> tuple[list[di
 def run(args: argparse.Namespace) -> int:
     from kslab.cli.output import emit_json
 
-    rows, notes = judge_documents(args.files, args.level, args.version)
-    for note in notes:
-        sys.stderr.write(f"note: {note}\n")
-    if args.json:
-        emit_json(rows)
-    else:
+    notes: list[str] = []
+    rows = judgements(args.files, args.level, args.version, notes)
+    count = allowed = 0
+    if args.json:  # rows are small: kept, so the output is one valid JSON document
+        kept = list(rows)
+        count, allowed = len(kept), sum(row["allowed"] for row in kept)
+    else:  # printed as each document is judged
         policy = f"{args.level}:{args.version}"
         for row in rows:
-            count = len(row["violations"])
-            verdict = "PASS" if row["allowed"] else f"FAIL ({count} violation{'s' if count != 1 else ''})"
+            count += 1
+            allowed += row["allowed"]
+            n = len(row["violations"])
+            verdict = "PASS" if row["allowed"] else f"FAIL ({n} violation{'s' if n != 1 else ''})"
             print(f"{row['file']}: {row['kind']} {row['name'] or '(unnamed)'}: {verdict} at {policy}")
             for violation in row["violations"]:
                 print(f"  - {violation['message']}")
-    return 0 if all(row["allowed"] for row in rows) else 1
+    if not count:
+        notes.append("no Pods or pod templates found")
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    if args.json:
+        emit_json(kept)
+    return 0 if allowed == count else 1

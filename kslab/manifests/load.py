@@ -10,12 +10,13 @@ same kind of one-line error with the file and the line, never a parser traceback
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kslab.errors import InputError
 
@@ -52,88 +53,185 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _yaml_docs(text: str, source: str) -> Iterator[tuple[Any, int]]:
+#: Characters read from a file at a time (YAML is parsed as it is read, document by document).
+CHUNK = 1 << 12
+
+
+class _Stream:
+    """A text stream read in chunks (what CSafeLoader reads from), remembering whether it held
+    anything but white space, with the first chunk put back after peeking at it."""
+
+    def __init__(self, file: IO[str], name: str) -> None:
+        self.file, self.name = file, name
+        self.head = ""
+        self.nonblank = False
+
+    def first_char(self) -> str:
+        """The first character that is not white space ("" for a blank stream); nothing is lost."""
+        blank_lines = 0
+        while True:
+            chunk = self._read(CHUNK)
+            if not chunk:
+                self.head = "\n" * blank_lines
+                return ""
+            stripped = chunk.lstrip()
+            if stripped:
+                # Blank chunks before this one are kept only as their line breaks (line numbers).
+                self.head = "\n" * blank_lines + chunk
+                self.nonblank = True
+                return stripped[0]
+            blank_lines += chunk.count("\n")
+
+    def _read(self, size: int) -> str:
+        try:
+            return self.file.read(size)
+        except UnicodeDecodeError:
+            raise InputError(f"{self.name}: not UTF-8 text", hint="give a YAML or JSON file") from None
+        except OSError as exc:
+            raise InputError(f"{self.name}: cannot read ({exc.strerror or exc})", hint="check the file") from None
+
+    def read_all(self) -> str:
+        """The rest of the stream (the peeked chunk included) as one string."""
+        parts = [self.head, self._read(-1)]
+        self.head = ""
+        if not self.nonblank and "".join(parts).strip():
+            self.nonblank = True
+        return "".join(parts)
+
+    def read(self, size: int = -1) -> str:
+        if self.head:
+            out, self.head = self.head, ""
+            return out
+        chunk = self._read(size)
+        if chunk and not self.nonblank and chunk.strip():
+            self.nonblank = True
+        return chunk
+
+
+def _yaml_docs(stream: str | _Stream, source: str) -> Iterator[tuple[Any, int]]:
+    """Each document's value and its first line, parsed and built one document at a time."""
     import yaml  # noqa: PLC0415 - PyYAML is cheap but only needed here
 
+    from kslab.manifests.yaml_build import BuildError, build  # noqa: PLC0415
+
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(text)
+    loader = loader_cls(stream)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
             line = node.start_mark.line + 1
-            yield loader.construct_document(node), line
+            value = build(node, loader)
+            del node  # this document's nodes go before the next is read
+            yield value, line
+    except BuildError as exc:
+        raise InputError(f"{source}: line {exc.line}: {exc.message}",
+                         hint="kubectl refuses this too; fix the YAML at that line") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f": line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{source}{where}: not valid YAML ({problem})",
+        raise InputError(f"{source}{where}: not valid YAML ({str(problem)[:200]})",
                          hint="check indentation and quoting around that line") from None
     finally:
         loader.dispose()
 
 
+def _json_docs(text: str, source: str) -> list[tuple[Any, int]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: line {exc.lineno}: not valid JSON ({exc.msg})",
+                         hint="check the JSON syntax near that line") from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply", hint="Kubernetes objects are a few levels deep") from None
+    return [(item, 1) for item in (data if isinstance(data, list) else [data])]
+
+
 def load_text(text: str, *, source: str = "<text>") -> list[Document]:
     """Parse YAML or JSON text into documents; list-kind objects (``kind: List``) are unpacked."""
-    return _collect(text, source).documents
+    notes: list[str] = []
+    return list(_documents(text, source, notes))
 
 
-def _collect(text: str, source: str) -> LoadResult:
-    result = LoadResult()
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source}: line {exc.lineno}: not valid JSON ({exc.msg})",
-                             hint="check the JSON syntax near that line") from None
-        raw: Iterable[tuple[Any, int]] = [(item, 1) for item in (data if isinstance(data, list) else [data])]
+def _documents(text: str | _Stream, source: str, notes: list[str]) -> Iterator[Document]:
+    """The objects of one source, as they are parsed; notes on what was skipped go to ``notes``."""
+    first = text.lstrip()[:1] if isinstance(text, str) else text.first_char()
+    if first in ("{", "["):  # JSON: read whole (the standard library has no streaming parser)
+        whole = text if isinstance(text, str) else text.read_all()
+        raw: Iterable[tuple[Any, int]] = _json_docs(whole, source)
     else:
         raw = _yaml_docs(text, source)
     for index, (obj, line) in enumerate(raw):
         if obj is None:
             continue
         if not isinstance(obj, dict):
-            result.notes.append(f"{source}: line {line}: skipped a document that is not an object")
+            notes.append(f"{source}: line {line}: skipped a document that is not an object")
             continue
         items = obj.get("items") if str(obj.get("kind", "")).endswith("List") else None
         if isinstance(items, list):
             for item in items:
                 if isinstance(item, dict):
-                    result.documents.append(Document(item, source, line, index))
+                    yield Document(item, source, line, index)
             continue
-        result.documents.append(Document(obj, source, line, index))
-    return result
+        yield Document(obj, source, line, index)
 
 
-def read_source(path: str | Path) -> tuple[str, str]:
-    """Return ``(text, display_name)`` for a path, or standard input for ``-``."""
+def _open(path: str | Path) -> tuple[IO[str], str]:
     if str(path) == "-":
-        return sys.stdin.read(), "<stdin>"
-    p = Path(path)
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a replaced sys.stdin (a test, a notebook) is already text
+            return sys.stdin, "<stdin>"
+        return io.TextIOWrapper(buffer, encoding="utf-8", errors="strict"), "<stdin>"
     try:
-        return p.read_text(encoding="utf-8"), str(path)
+        return open(path, encoding="utf-8"), str(path)  # noqa: SIM115 - closed by the caller
     except FileNotFoundError:
         raise InputError(f"{path}: no such file", hint="check the path; `-` reads standard input") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory", hint="give a YAML or JSON file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file", hint="give a YAML or JSON file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied", hint="check the file's permissions") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror or exc})", hint="check the path") from None
+
+
+def read_source(path: str | Path) -> tuple[str, str]:
+    """Return ``(text, display_name)`` for a path, or standard input for ``-`` (read whole: for
+    small inputs such as one component's configuration; files of objects are streamed by
+    :func:`iter_objects`)."""
+    file, name = _open(path)
+    try:
+        return _Stream(file, name).read_all(), name
+    finally:
+        if file is not sys.stdin:
+            file.close()
+
+
+def iter_objects(paths: Iterable[str | Path], notes: list[str]) -> Iterator[Document]:
+    """Every object of the given files (``-`` is standard input), one document at a time.
+
+    A file is parsed as it is read, so a huge multi-document file is judged in bounded memory if
+    the caller keeps only what it needs of each document. Notes (empty files, skipped documents)
+    are appended to ``notes`` as they arise. An empty file is not an error: it gives a note.
+    """
+    for path in paths:
+        file, name = _open(path)
+        try:
+            stream = _Stream(file, name)
+            yield from _documents(stream, name, notes)
+            if not stream.nonblank:
+                notes.append(f"{name}: empty, nothing to read")
+        finally:
+            if file is not sys.stdin:
+                file.close()
 
 
 def load_objects(paths: Iterable[str | Path]) -> LoadResult:
-    """Load every object from the given files (``-`` is standard input).
+    """Load every object from the given files (``-`` is standard input), all at once.
 
     An empty file is not an error: it yields no documents and a note saying so.
     """
     result = LoadResult()
-    for path in paths:
-        text, name = read_source(path)
-        if not text.strip():
-            result.notes.append(f"{name}: empty, nothing to read")
-            continue
-        part = _collect(text, name)
-        result.documents.extend(part.documents)
-        result.notes.extend(part.notes)
+    result.documents = list(iter_objects(paths, result.notes))
     return result

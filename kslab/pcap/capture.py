@@ -48,6 +48,11 @@ PCAPNG_SHB = 0x0A0D0D0A
 PCAPNG_BYTE_ORDER_MAGIC = 0x1A2B3C4D
 # pcapng block types we read; every other block is skipped by its length.
 BLOCK_IDB, BLOCK_SPB, BLOCK_EPB, BLOCK_OBSOLETE_PB = 1, 3, 6, 2
+BLOCK_NAMES = {PCAPNG_SHB: "section header", BLOCK_IDB: "interface description block",
+               BLOCK_SPB: "simple packet block", BLOCK_EPB: "enhanced packet block",
+               BLOCK_OBSOLETE_PB: "packet block"}
+#: The smallest total length of each block we read: 12 bytes of framing plus its fixed fields.
+MIN_BLOCK = {PCAPNG_SHB: 28, BLOCK_IDB: 20, BLOCK_SPB: 16, BLOCK_EPB: 32, BLOCK_OBSOLETE_PB: 32}
 CHUNK = 1 << 20
 
 
@@ -145,12 +150,16 @@ class CaptureReader:
                     raise InputError(f"{self.name}: pcapng section header has a bad byte-order magic",
                                      hint="the file is damaged; capture again")
                 length = struct.unpack(order + "I", block[4:8])[0]
+                if length < MIN_BLOCK[PCAPNG_SHB] or length % 4 or length > 0x4000000:
+                    raise InputError(f"{self.name}: pcapng section header of impossible length {length}",
+                                     hint="the file is damaged; capture again")
                 body = magic + read(length - 12)
                 interfaces = []
             else:
                 length = struct.unpack(order + "I", block[4:8])[0]
-                if length < 12 or length % 4 or length > 0x4000000:
-                    raise InputError(f"{self.name}: pcapng block of impossible length {length}",
+                if length < MIN_BLOCK.get(btype, 12) or length % 4 or length > 0x4000000:
+                    what = BLOCK_NAMES.get(btype, "block")
+                    raise InputError(f"{self.name}: pcapng {what} of impossible length {length}",
                                      hint="the file is damaged; capture again")
                 body = read(length - 8)
             if len(body) < length - 8:
@@ -191,7 +200,7 @@ def _interface(body: bytes, order: str) -> tuple[int, float, int]:
         code, length = struct.unpack_from(order + "HH", body, pos)
         if code == 0:  # opt_endofopt
             break
-        if code == 9 and length >= 1:  # if_tsresol: 10^-n, or 2^-n when the top bit is set
+        if code == 9 and length >= 1 and pos + 4 < len(body):  # if_tsresol: 10^-n, or 2^-n (top bit set)
             res = body[pos + 4]
             tick = 2.0 ** -(res & 0x7F) if res & 0x80 else 10.0 ** -res
         pos += 4 + (length + 3) // 4 * 4

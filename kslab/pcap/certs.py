@@ -13,9 +13,11 @@ two certificates 2,000 times, and each is parsed once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 SPIFFE = re.compile(r"^spiffe://(?P<trust_domain>[^/]+)/ns/(?P<namespace>[^/]+)/sa/(?P<service_account>[^/]+)$")
 
@@ -41,6 +43,8 @@ class CertFacts:
     key: str
     is_ca: bool
     error: str = ""
+    #: Why the strict parser refused a certificate that was then read leniently (see kslab.pcap.der).
+    malformed: str = ""
 
     @property
     def spiffe_ids(self) -> tuple[str, ...]:
@@ -50,7 +54,8 @@ class CertFacts:
         return {"subject": self.subject, "issuer": self.issuer, "not_before": self.not_before,
                 "not_after": self.not_after, "lifetime_hours": self.lifetime_hours,
                 "serial": self.serial, "uris": list(self.uris), "dns_names": list(self.dns_names),
-                "key": self.key, "is_ca": self.is_ca, **({"error": self.error} if self.error else {})}
+                "key": self.key, "is_ca": self.is_ca, **({"error": self.error} if self.error else {}),
+                **({"malformed": self.malformed} if self.malformed else {})}
 
     def one_line(self) -> str:
         """Subject (or the SPIFFE ID when the subject is empty), issuer and validity."""
@@ -59,8 +64,9 @@ class CertFacts:
         who = self.subject or "(empty subject)"
         sans = f" URI SAN {', '.join(self.uris)}" if self.uris else ""
         role = " CA" if self.is_ca else ""
+        bad = f" [malformed: {self.malformed}]" if self.malformed else ""
         return (f"{who}{role}{sans}; issuer {self.issuer or '(empty)'}; {self.key}; valid "
-                f"{self.not_before} → {self.not_after} ({_span(self.lifetime_hours)})")
+                f"{self.not_before} → {self.not_after} ({_span(self.lifetime_hours)}){bad}")
 
 
 def _span(hours: float) -> str:
@@ -74,33 +80,87 @@ def _span(hours: float) -> str:
 @functools.lru_cache(maxsize=256)
 def cert_facts(der: bytes) -> CertFacts:
     """Parse one DER certificate; an unreadable one gives facts with ``error`` set, never raises."""
+    import warnings
+
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.utils import CryptographyDeprecationWarning
 
     try:
-        cert = x509.load_der_x509_certificate(der)
-        try:
-            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            uris = tuple(san.get_values_for_type(x509.UniformResourceIdentifier))
-            dns = tuple(san.get_values_for_type(x509.DNSName))
-        except x509.ExtensionNotFound:
-            uris, dns = (), ()
-        try:
-            is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-        except x509.ExtensionNotFound:
-            is_ca = False
-        pub = cert.public_key()
-        if isinstance(pub, rsa.RSAPublicKey):
-            key = f"RSA {pub.key_size}"
-        elif isinstance(pub, ec.EllipticCurvePublicKey):
-            key = f"EC {pub.curve.name}"
-        else:
-            key = type(pub).__name__.replace("PublicKey", "")
-        start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-        return CertFacts(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-                         not_before=start.strftime("%Y-%m-%d %H:%M:%SZ"),
-                         not_after=end.strftime("%Y-%m-%d %H:%M:%SZ"),
-                         lifetime_hours=round((end - start).total_seconds() / 3600, 2),
-                         serial=f"{cert.serial_number:x}", uris=uris, dns_names=dns, key=key, is_ca=is_ca)
+        with warnings.catch_warnings():
+            # What cryptography only warns about today (a serial number that is not positive) it will
+            # refuse tomorrow: treat it as refused now, so the lenient reader reports it either way.
+            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            facts = _strict(der, x509, ec, rsa)
     except Exception as exc:  # noqa: BLE001 - a broken certificate is a fact to report, not a crash
-        return CertFacts("", "", "", "", 0.0, "", (), (), "", False, error=f"{type(exc).__name__}: {exc}"[:120])
+        facts = _lenient(der, f"{type(exc).__name__}: {exc}")
+    return _null_prefix(facts)
+
+
+def _null_prefix(facts: CertFacts) -> CertFacts:
+    """A name with a NUL byte in it is the null-prefix trick (CVE-2009-2408): software that reads names
+    as C strings sees only the part before the NUL. The name is reported whole, with a warning."""
+    cut = [n for n in (*facts.dns_names, *facts.uris) if "\x00" in n]
+    if not cut:
+        return facts
+    seen = ", ".join(repr(n.split("\x00", 1)[0]) for n in cut[:3])
+    why = f"a SAN holds a NUL byte: software reading it as a C string sees only {seen}"
+    return dataclasses.replace(facts, malformed="; ".join(filter(None, (facts.malformed, why))))
+
+
+def _strict(der: bytes, x509: Any, ec: Any, rsa: Any) -> CertFacts:
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        uris = tuple(san.get_values_for_type(x509.UniformResourceIdentifier))
+        dns = tuple(san.get_values_for_type(x509.DNSName))
+    except x509.ExtensionNotFound:
+        uris, dns = (), ()
+    try:
+        is_ca = bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        is_ca = False
+    pub = cert.public_key()
+    if isinstance(pub, rsa.RSAPublicKey):
+        key = f"RSA {pub.key_size}"
+    elif isinstance(pub, ec.EllipticCurvePublicKey):
+        key = f"EC {pub.curve.name}"
+    else:
+        key = type(pub).__name__.replace("PublicKey", "")
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    return CertFacts(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
+                     not_before=start.strftime("%Y-%m-%d %H:%M:%SZ"),
+                     not_after=end.strftime("%Y-%m-%d %H:%M:%SZ"),
+                     lifetime_hours=round((end - start).total_seconds() / 3600, 2),
+                     serial=f"{cert.serial_number:x}", uris=uris, dns_names=dns, key=key, is_ca=is_ca)
+
+
+#: What the strict parser's complaint means, in words (matched in its message, first match wins).
+MALFORMED_REASONS = (
+    ("EncodedDefault", "a field is written out with its default value (such as cA FALSE), which DER forbids"),
+    ("explicit parameters", "its EC key gives explicit curve parameters instead of naming a curve"),
+    ("serial", "its serial number is not a positive integer"),
+    ("ShortData", "an element is shorter than its declared contents"),
+    ("InvalidValue", "a field holds a value its type does not allow"),
+)
+
+
+def _lenient(der: bytes, strict_error: str) -> CertFacts:
+    """Read a certificate the strict parser refused; say that it is malformed and how."""
+    from kslab.pcap.der import DerError, read_certificate
+
+    why = next((text for key, text in MALFORMED_REASONS if key in strict_error), "it is not strict DER")
+    try:
+        c = read_certificate(der)
+    except DerError as exc:
+        return CertFacts("", "", "", "", 0.0, "", (), (), "", False,
+                         error=f"{strict_error[:90]}; not readable leniently either ({exc})"[:160])
+    start, end = c["not_before"], c["not_after"]
+    serial = c["serial"]
+    if serial <= 0 and "serial" not in why:
+        why += "; its serial number is not positive"
+    return CertFacts(subject=c["subject"], issuer=c["issuer"], not_before=start.strftime("%Y-%m-%d %H:%M:%SZ"),
+                     not_after=end.strftime("%Y-%m-%d %H:%M:%SZ"),
+                     lifetime_hours=round((end - start).total_seconds() / 3600, 2), serial=f"{serial:x}",
+                     uris=tuple(c["uris"]), dns_names=tuple(c["dns_names"]), key=c["key"], is_ca=c["is_ca"],
+                     malformed=f"{why} (cryptography: {strict_error[:80]})")

@@ -2,60 +2,41 @@
 
 For each packet: :func:`~kslab.pcap.layers.decode` it (a few field unpacks), find its flow by
 the 4-tuple, count it, and pass its payload to that direction's :class:`~kslab.pcap.reassembly.Stream`.
-The stream hands ordered bytes to the protocol parser chosen from the flow's first bytes
-(:func:`detect`): TLS, HTTP/1.x or "other". No packet is dissected beyond its headers unless its
+The streams hand ordered bytes to the flow's :class:`~kslab.pcap.session.Session`, which picks the
+protocol parser from the first bytes (:func:`detect`): TLS, HTTP/1.x or "other", or finds where TLS
+or HTTP starts after a clear-text prelude. No packet is dissected beyond its headers unless its
 bytes belong to a handshake or an HTTP header block.
 
 Flows are yielded as soon as they are over (both FINs, or a RST, plus a short linger for the last
 ACKs), so memory holds only the flows still open: a capture of any length is read in bounded
 memory as long as the number of *simultaneous* connections is bounded.
 
->>> detect(b"\\x16\\x03\\x01\\x02\\x00", b""), detect(b"GET / HTTP/1.1\\r\\n", b""), detect(b"SSH-2.0-x", b"")
+>>> detect(b"\\x16\\x03\\x01\\x02\\x00", b""), detect(b"GET / HTTP/1.1\\r\\n", b""), detect(b"SSH-2.0-x", b"", final=True)
 ('TLS', 'HTTP', 'other')
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kslab.errors import InputError
 from kslab.pcap.capture import open_capture
-from kslab.pcap.http import HttpStream, looks_like_request
 from kslab.pcap.layers import ACK, FIN, RST, SYN, decode, link_decoder, link_name, LINK_TYPES
 from kslab.pcap.reassembly import Stream
-from kslab.pcap.tls import TlsConnection
+from kslab.pcap.session import Session, detect
+
+__all__ = ["Analysis", "Flow", "Totals", "detect"]
 
 CLIENT, SERVER = 0, 1
 #: Seconds (capture time) a closed flow waits for its last ACKs before it is reported.
 LINGER = 2.0
-#: Bytes of each direction kept for the entropy estimate and for "other" protocols' excerpt.
+#: Bytes of each direction kept for the entropy estimate.
 SAMPLE = 1 << 16
-EXCERPT = 256
 #: Closed 4-tuples remembered, so a stray late ACK does not start a phantom flow.
 TOMBSTONES = 1 << 16
-
-#: First-bytes signatures: (protocol, which side speaks first, test). Order matters.
-SIGNATURES: tuple[tuple[str, int, Callable[[bytes], bool]], ...] = (
-    # A TLS handshake record: content type 22, major version 3 (RFC 8446 section 5.1).
-    ("TLS", CLIENT, lambda b: len(b) >= 3 and b[0] == 0x16 and b[1] == 3 and b[2] <= 4),
-    ("HTTP", CLIENT, looks_like_request),
-    ("HTTP", SERVER, lambda b: b.startswith(b"HTTP/1.")),
-)
-DECIDE_AFTER = 8
-
-
-def detect(client: bytes, server: bytes, *, final: bool = False) -> str | None:
-    """The protocol a flow speaks, from the first bytes of each side; None while undecided."""
-    for proto, side, test in SIGNATURES:
-        data = client if side == CLIENT else server
-        if data and test(bytes(data[:16])):
-            return proto
-    if len(client) >= DECIDE_AFTER or len(server) >= DECIDE_AFTER or final:
-        return "other" if (client or server) else None
-    return None
 
 
 class Flow:
@@ -72,68 +53,24 @@ class Flow:
         self.fin = [False, False]
         self.rst_by: int | None = None
         self.closed_at: float | None = None
-        self.protocol: str | None = None
-        self.tls: TlsConnection | None = None
-        self.http: tuple[HttpStream, HttpStream] | None = None
-        self.excerpt: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        self.session = Session(syn_seen=syn_seen)
         self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray()) if entropy else None
-        self._early: tuple[bytearray, bytearray] = (bytearray(), bytearray())
         #: Packets kept for a view of this flow (only for the flow being watched): see kslab.pcap.view.
         self.trace: list[tuple[float, int, int, int, int, bytes]] | None = None
-        self.streams = (Stream(lambda b: self._deliver(CLIENT, b), lambda n: self._lose(CLIENT, n)),
-                        Stream(lambda b: self._deliver(SERVER, b), lambda n: self._lose(SERVER, n)))
+        self.streams = (Stream(lambda b: self._deliver(CLIENT, b), lambda n: self.session.gap(CLIENT, n)),
+                        Stream(lambda b: self._deliver(SERVER, b), lambda n: self.session.gap(SERVER, n)))
 
-    # ---- bytes in order, per side -------------------------------------------------------------
     def _deliver(self, side: int, data: bytes) -> None:
         samples = self.samples
         if samples is not None and len(samples[side]) < SAMPLE:
             samples[side].extend(data[:SAMPLE - len(samples[side])])
-        if self.protocol is None:
-            self._early[side].extend(data)
-            self._decide(final=False)
-            return
-        self._route(side, data)
-
-    def _route(self, side: int, data: bytes) -> None:
-        if self.tls is not None:
-            self.tls.data(side, data)
-        elif self.http is not None:
-            self.http[side].data(data)
-        elif len(self.excerpt[side]) < EXCERPT:
-            self.excerpt[side].extend(data[:EXCERPT - len(self.excerpt[side])])
-
-    def _lose(self, side: int, nbytes: int) -> None:
-        if self.protocol is None:
-            self._decide(final=True)
-        if self.tls is not None:
-            self.tls.gap(side, nbytes)
-        elif self.http is not None:
-            self.http[side].gap(nbytes)
-
-    def _decide(self, *, final: bool) -> None:
-        proto = detect(self._early[CLIENT], self._early[SERVER], final=final)
-        if proto is None:
-            return
-        self.protocol = proto
-        if proto == "TLS":
-            self.tls = TlsConnection()
-        elif proto == "HTTP":
-            requests = HttpStream("request")
-            self.http = (requests, HttpStream("response", requests))
-        early, self._early = self._early, (bytearray(), bytearray())
-        for side in (CLIENT, SERVER):
-            if early[side]:
-                self._route(side, bytes(early[side]))
+        self.session.data(side, data)
 
     def finish(self) -> None:
         """The flow is over (or the capture is): flush what reassembly held and close parsers."""
         for stream in self.streams:
             stream.finish()
-        if self.protocol is None:
-            self._decide(final=True)
-        if self.http is not None:
-            for s in self.http:
-                s.end()
+        self.session.finish()
 
 
 class Totals:

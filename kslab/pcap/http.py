@@ -18,13 +18,30 @@ are only counted).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-#: Request methods that start a request line (RFC 9110 section 9 plus PATCH, RFC 5789).
-METHODS = (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE")
+#: Request methods known to start a request line: IANA's HTTP Method Registry (RFC 9110 section 9,
+#: PATCH from RFC 5789, WebDAV's from RFC 4918 and its extensions, PRI from RFC 9113), then methods in
+#: wide use outside it: UPnP/SSDP (M-SEARCH, NOTIFY, SUBSCRIBE, UNSUBSCRIBE), cache PURGE, Cisco CCM_POST.
+METHODS = frozenset(m.encode() for m in (
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY", "PRI",
+    "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "COPY", "LABEL", "LINK", "LOCK", "MERGE",
+    "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE", "MOVE", "ORDERPATCH", "PROPFIND",
+    "PROPPATCH", "REBIND", "REPORT", "SEARCH", "UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE",
+    "UPDATEREDIRECTREF", "VERSION-CONTROL",
+    "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "CCM_POST"))
+_METHOD = re.compile(rb"[A-Za-z][A-Za-z0-9_-]*")
 MAX_HEAD = 1 << 16
 BODY_EXCERPT = 1024
 KEEP_MESSAGES = 64
+#: Any other method is a token (RFC 9110 section 9.1: ``CCM_POST``, WebDAV's ``PROPFIND``): accepted
+#: when the whole request line is there and names HTTP, so other text protocols are not taken for HTTP.
+#: Methods in use are words (letters, digits, ``_``, ``-``), so bytes like ``.GET`` are not one.
+_TOKEN_REQUEST = re.compile(rb"[A-Za-z][A-Za-z0-9_-]* [^ \r\n]+ HTTP/")
+#: The end of a header block. RFC 9112 section 2.2: a recipient may take a bare LF as a line end.
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
 def looks_like_request(data: bytes) -> bool:
@@ -32,9 +49,14 @@ def looks_like_request(data: bytes) -> bool:
 
     >>> looks_like_request(b"POST /x HTTP/1.1\\r\\n"), looks_like_request(b"\\x16\\x03\\x01")
     (True, False)
+    >>> looks_like_request(b"CCM_POST / HTTP/1.\\n"), looks_like_request(b"EHLO mail.example\\r\\n")
+    (True, False)
     """
-    token = data.split(b" ", 1)[0]
-    return token in METHODS and len(data) > len(token)
+    m = _METHOD.match(data)
+    if m is not None and m.group() in METHODS:
+        # A known method followed by a space, or alone on its line (``OPTIONS`` then LF: servers answer it).
+        return data[m.end():m.end() + 1] in (b" ", b"\r", b"\n")
+    return _TOKEN_REQUEST.match(data) is not None
 
 
 @dataclass
@@ -107,14 +129,32 @@ class HttpStream:
         self.messages: list[HttpMessage] = []
         self.count = 0
         self.problem = ""
+        #: Where the bytes go once a CONNECT opened a tunnel (RFC 9110 section 9.3.6); set by the caller.
+        self.on_tunnel: Callable[[bytes], None] | None = None
         self._buf = bytearray()
-        self._state = "head"  # head | length | chunk-size | chunk-data | chunk-crlf | trailer | close | dead
+        # head | length | chunk-size | chunk-data | chunk-crlf | trailer | close | connect-wait | tunnel | dead
+        self._state = "head"
         self._left = 0
         self._current: HttpMessage | None = None
+
+    @property
+    def tunnel(self) -> bool:
+        """A CONNECT request was answered with 2xx: what follows is not HTTP any more."""
+        return self._state == "tunnel"
 
     def data(self, chunk: bytes) -> None:
         """In-order bytes of this direction."""
         if self._state == "dead":
+            return
+        if self._state == "tunnel":
+            if self.on_tunnel is not None:
+                self.on_tunnel(chunk)
+            return
+        if self._state == "connect-wait":  # after CONNECT: hold until the answer says tunnel or not
+            if len(self._buf) + len(chunk) > MAX_HEAD:
+                self._die("more than 64 KiB sent before the CONNECT was answered")
+                return
+            self._buf += chunk
             return
         if self._state in ("length", "chunk-data", "close") and not self._buf:
             chunk = self._body(chunk)  # fast path: body bytes need no buffering
@@ -133,9 +173,9 @@ class HttpStream:
             if self._left == 0:
                 self._finish()
             return
-        if self._state == "head" and b"\r\n" in self._buf:
+        if self._state == "head" and b"\n" in self._buf:
             # Keep what is readable of a header block cut short (a small snap length does this).
-            head = bytes(self._buf[:self._buf.rfind(b"\r\n")]).decode("latin-1")
+            head = bytes(self._buf[:self._buf.rfind(b"\n")]).decode("latin-1")
             self._buf.clear()
             self._start(head)
             if self._current is not None:
@@ -152,32 +192,50 @@ class HttpStream:
     def _step(self) -> bool:
         """Consume from the buffer; False when more data is needed."""
         if self._state == "head":
-            end = self._buf.find(b"\r\n\r\n")
-            if end < 0:
+            skip = 0
+            while skip < len(self._buf) and self._buf[skip] in (13, 10):
+                skip += 1  # empty lines before a message are ignored (RFC 9112 section 2.2)
+            if skip:
+                del self._buf[:skip]
+                if not self._buf:
+                    return False
+            m = _HEAD_END.search(self._buf)
+            if m is None:
                 if len(self._buf) > MAX_HEAD:
                     self._die("a header block longer than 64 KiB (not HTTP?)")
                 return False
-            head = bytes(self._buf[:end]).decode("latin-1")
-            del self._buf[:end + 4]
+            head = bytes(self._buf[:m.start()]).decode("latin-1")
+            del self._buf[:m.end()]
             self._start(head)
             return True
-        if self._state == "chunk-crlf":  # the CRLF that ends each chunk's data
-            if len(self._buf) < 2:
+        if self._state == "connect-wait":
+            return False
+        if self._state == "tunnel":
+            rest = bytes(self._buf)
+            self._buf.clear()
+            if self.on_tunnel is not None:
+                self.on_tunnel(rest)
+            return False
+        if self._state == "chunk-crlf":  # the CRLF (or a bare LF) that ends each chunk's data
+            if self._buf[:1] == b"\n":
+                del self._buf[:1]
+            elif len(self._buf) < 2:
                 return False
-            if self._buf[:2] != b"\r\n":
+            elif self._buf[:2] == b"\r\n":
+                del self._buf[:2]
+            else:
                 self._die("a chunk not followed by CRLF")
                 return False
-            del self._buf[:2]
             self._state = "chunk-size"
             return True
         if self._state in ("chunk-size", "trailer"):
-            end = self._buf.find(b"\r\n")
+            end = self._buf.find(b"\n")
             if end < 0:
                 if len(self._buf) > 4096:
                     self._die("a chunk-size line longer than 4 KiB")
                 return False
-            line = bytes(self._buf[:end])
-            del self._buf[:end + 2]
+            line = bytes(self._buf[:end]).rstrip(b"\r")
+            del self._buf[:end + 1]
             if self._state == "trailer":
                 if not line:
                     self._finish()
@@ -215,9 +273,9 @@ class HttpStream:
         return chunk[take:]
 
     def _start(self, head: str) -> None:
-        lines = head.split("\r\n")
+        lines = [line[:-1] if line.endswith("\r") else line for line in head.split("\n")]
         start = lines[0]
-        if self.kind == "request" and not looks_like_request(start.encode("latin-1")):
+        if self.kind == "request" and not looks_like_request(start.encode("latin-1") + b"\n"):
             self._die(f"not an HTTP request line: {start[:40]!r}")
             return
         if self.kind == "response" and not start.startswith("HTTP/"):
@@ -225,6 +283,10 @@ class HttpStream:
             return
         msg = HttpMessage(start_line=start)
         for line in lines[1:]:
+            if line[:1] in (" ", "\t") and msg.headers:  # obs-fold: a continuation line (RFC 9112 5.2)
+                name, value = msg.headers[-1]
+                msg.headers[-1] = (name, f"{value} {line.strip()}".strip())
+                continue
             name, sep, value = line.partition(":")
             if sep:
                 msg.headers.append((name.strip(), value.strip()))
@@ -235,8 +297,22 @@ class HttpStream:
         if status is not None and 100 <= status < 200:
             self._finish(final=False)
             return
+        if self.kind == "request" and msg.method == "CONNECT":
+            self._finish()
+            self._state = "connect-wait"
+            return
+        answered = self._answered_method()
+        if answered == "CONNECT" and self.requests is not None:
+            # RFC 9110 section 9.3.6: a 2xx answer to CONNECT turns the connection into a tunnel at
+            # once (no body); any other answer leaves it HTTP, and the client may try again.
+            if status is not None and 200 <= status < 300:
+                self._finish()
+                self._state = "tunnel"
+                self.requests._connect_answered(True)
+                return
+            self.requests._connect_answered(False)
         # Which framing? (RFC 9112 section 6.3)
-        if self.kind == "response" and (status in (204, 304) or self._answers_head()):
+        if self.kind == "response" and (status in (204, 304) or answered == "HEAD"):
             self._finish()
         elif "chunked" in (msg.header("transfer-encoding") or "").lower():
             self._state = "chunk-size"
@@ -254,12 +330,23 @@ class HttpStream:
         else:
             self._finish()  # a request without a body
 
-    def _answers_head(self) -> bool:
+    def _answered_method(self) -> str | None:
+        """The method of the request this response answers (responses pair with requests in order)."""
         if self.requests is None:
-            return False
+            return None
         index = self.count
         msgs = self.requests.messages
-        return index < len(msgs) and msgs[index].method == "HEAD"
+        return msgs[index].method if index < len(msgs) else None
+
+    def _connect_answered(self, opened: bool) -> None:
+        """The server answered our CONNECT: open the tunnel, or go on reading HTTP."""
+        if self._state != "connect-wait":
+            return
+        held = bytes(self._buf)
+        self._buf.clear()
+        self._state = "tunnel" if opened else "head"
+        if held:
+            self.data(held)  # as HTTP again, or into the tunnel
 
     def _finish(self, *, final: bool = True) -> None:
         if self._current is not None:

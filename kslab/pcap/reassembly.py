@@ -20,25 +20,35 @@ hole is declared lost and delivery moves on.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
 MASK = 0xFFFFFFFF
 HALF = 1 << 31
 #: Out-of-order bytes held per direction while waiting for a missing segment.
 PENDING_LIMIT = 1 << 20
+#: Out-of-order segments held per direction (each costs a Python object even when it is one byte).
+PENDING_SEGMENTS = 1 << 13
 
 
 class Stream:
-    """Reassemble one direction; see the module docstring."""
+    """Reassemble one direction; see the module docstring.
 
-    __slots__ = ("deliver", "lose", "next_seq", "pending", "pending_bytes", "retransmitted",
-                 "out_of_order", "missing")
+    Held segments are keyed by their position in the stream as an unbounded integer (sequence
+    numbers unwrapped past 2**32), and a heap of those positions gives the earliest in O(log n),
+    so reassembly stays linear however the segments are shuffled.
+    """
+
+    __slots__ = ("deliver", "lose", "next_seq", "_pos", "pending", "_heap", "pending_bytes",
+                 "retransmitted", "out_of_order", "missing")
 
     def __init__(self, deliver: Callable[[bytes], None], lose: Callable[[int], None]) -> None:
         self.deliver = deliver
         self.lose = lose
         self.next_seq: int | None = None
-        self.pending: dict[int, tuple[bytes, int]] = {}
+        self._pos = 0  # the unwrapped stream position of next_seq
+        self.pending: dict[int, tuple[bytes, int]] = {}  # unwrapped position -> (payload, missing)
+        self._heap: list[int] = []
         self.pending_bytes = 0
         self.retransmitted = 0
         self.out_of_order = 0
@@ -57,14 +67,17 @@ class Stream:
             self.next_seq = seq
         ahead = (seq - self.next_seq) & MASK
         if 0 < ahead < HALF:  # a hole before it: hold it until the hole is filled
-            held = self.pending.get(seq)
+            at = self._pos + ahead
+            held = self.pending.get(at)
             if held is not None and len(held[0]) + held[1] >= len(payload) + missing:
                 self.retransmitted += len(payload) + missing
                 return
             self.out_of_order += 1
-            self.pending[seq] = (payload, missing)
+            if held is None:
+                heapq.heappush(self._heap, at)
+            self.pending[at] = (payload, missing)
             self.pending_bytes += len(payload) - (len(held[0]) if held else 0)
-            if self.pending_bytes > PENDING_LIMIT:
+            if self.pending_bytes > PENDING_LIMIT or len(self.pending) > PENDING_SEGMENTS:
                 self._skip_hole()
             return
         self._accept(seq, payload, missing)
@@ -91,30 +104,36 @@ class Stream:
             self._skip_hole()
 
     def _take(self, payload: bytes, missing: int) -> None:
+        n = len(payload) + missing
         if payload:
             self.deliver(payload)
         if missing:
             self.missing += missing
             self.lose(missing)
-        self.next_seq = ((self.next_seq or 0) + len(payload) + missing) & MASK
+        self.next_seq = ((self.next_seq or 0) + n) & MASK
+        self._pos += n
+
+    def _pop(self) -> tuple[int, bytes, int]:
+        """The earliest held segment: (unwrapped position, payload, missing)."""
+        at = heapq.heappop(self._heap)
+        payload, missing = self.pending.pop(at)
+        self.pending_bytes -= len(payload)
+        return at, payload, missing
 
     def _drain(self) -> None:
         """Deliver held segments that now start at (or before) the next expected byte, in order."""
-        while self.pending:
-            nxt = self.next_seq or 0
-            seq = min(self.pending, key=lambda s: (s - nxt + HALF) & MASK)  # the earliest relative to nxt
-            if 0 < (seq - nxt) & MASK < HALF:
-                return  # still a hole before the earliest one
-            payload, missing = self.pending.pop(seq)
-            self.pending_bytes -= len(payload)
+        heap = self._heap
+        while heap and heap[0] <= self._pos:
+            at, payload, missing = self._pop()
+            seq = ((self.next_seq or 0) - (self._pos - at)) & MASK  # back to a wire sequence number
             self._accept(seq, payload, missing)
 
     def _skip_hole(self) -> None:
-        nxt = self.next_seq or 0
-        first = min(self.pending, key=lambda s: (s - nxt) & MASK)
-        hole = (first - nxt) & MASK
-        if hole:
+        first = self._heap[0]
+        hole = first - self._pos
+        if hole > 0:
             self.missing += hole
             self.lose(hole)
-            self.next_seq = first
+            self.next_seq = ((self.next_seq or 0) + hole) & MASK
+            self._pos = first
         self._drain()

@@ -22,6 +22,7 @@ from kslab.pcap.certs import CertFacts, cert_facts
 from kslab.pcap.entropy import shannon
 from kslab.pcap.http import HttpMessage
 from kslab.pcap.layers import endpoint
+from kslab.pcap.prelude import Prelude
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
 from kslab.views.tables import format_table
@@ -47,6 +48,11 @@ class TlsFacts:
     handshake: list[str]
     encrypted: dict[str, dict[str, Any]]
     notes: list[str]
+
+    @property
+    def encrypts_handshake(self) -> bool:
+        """TLS 1.3 (or a draft of it): everything after the ServerHello is encrypted."""
+        return (self.version or "").startswith("TLS 1.3")
 
     @property
     def certificates_visible(self) -> bool:
@@ -119,6 +125,13 @@ class FlowSummary:
     http_counts: tuple[int, int] = (0, 0)
     http_problems: list[str] = field(default_factory=list)
     tls: TlsFacts | None = None
+    #: True when a TLS flow's server answered in plain HTTP (its responses are in ``responses``).
+    http_also: bool = False
+    #: What was said in clear before TLS or HTTP started (STARTTLS, a proxy), or skipped mid-stream.
+    prelude: Prelude | None = None
+    #: What a CONNECT tunnel carried (``TLS``, ``HTTP``, ``other``), if one was opened.
+    tunnel: str | None = None
+    notes: list[str] = field(default_factory=list)
     excerpts: dict[str, bytes] = field(default_factory=dict)
     entropy: dict[str, float] = field(default_factory=dict)
     samples: dict[str, bytes] = field(default_factory=dict)
@@ -149,7 +162,13 @@ class FlowSummary:
             "retransmitted_bytes": self.retransmitted, "out_of_order_segments": self.out_of_order,
             "missing_bytes": self.missing,
         }
-        if self.protocol == "HTTP":
+        if self.prelude is not None:
+            out["prelude"] = self.prelude.to_dict()
+        if self.tunnel is not None:
+            out["tunnel"] = self.tunnel
+        if self.notes:
+            out["notes"] = self.notes
+        if self.protocol == "HTTP" or self.http_also or self.requests or self.responses:
             out["http"] = {"requests": [m.to_dict() for m in self.requests],
                            "responses": [m.to_dict() for m in self.responses],
                            "request_count": self.http_counts[0], "response_count": self.http_counts[1],
@@ -195,7 +214,7 @@ def _rule(fact: str, when: Callable[[FlowSummary], bool],
 
 
 def _is_http(f: FlowSummary) -> bool:
-    return f.protocol == "HTTP"
+    return f.protocol == "HTTP" or f.http_also
 
 
 def _is_tls(f: FlowSummary) -> bool:
@@ -219,7 +238,7 @@ def _cert_leak(side: str) -> Callable[[FlowSummary], tuple[bool, str]]:
             leaf = certs[0]
             who = ", ".join(leaf.spiffe_ids) or leaf.subject or "(no name)"
             return True, f"{who} (issuer {leaf.issuer or '(empty)'}, {leaf.lifetime_hours:g} h)"
-        if t.version == "TLS 1.3":
+        if t.encrypts_handshake:
             return False, "encrypted (TLS 1.3 encrypts everything after the ServerHello)"
         if side == "client" and not t.certificate_request and t.version:
             return False, "none sent (the server did not ask for one)"
@@ -237,9 +256,16 @@ def _alpn_selected(f: FlowSummary) -> tuple[bool, str]:
     t = _tls(f)
     if t.alpn_selected_visible:
         return True, t.alpn_selected or "(none negotiated)"
-    if t.version == "TLS 1.3":
+    if t.encrypts_handshake:
         return False, "encrypted (in EncryptedExtensions)"
     return False, "no ServerHello in the capture"
+
+
+def _prelude_value(f: FlowSummary) -> str:
+    p = f.prelude
+    assert p is not None
+    said = "; ".join(line.split(": ", 1)[1] for line in p.lines(3) if not line.endswith("in all)"))
+    return _shortened(f"{p.name} ({p.client_bytes} → / {p.server_bytes} ← bytes): {said}", 200)
 
 
 def _shortened(text: str, limit: int) -> str:
@@ -263,6 +289,8 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
     _rule("response status", _is_http, lambda f: _http_value(f, lambda m: m.start_line, "response")),
     _rule("response body", _is_http,
           lambda f: _http_value(f, lambda m: _shortened(m.body_text(), 120) or None, "response")),
+    _rule("said in clear before the switch", lambda f: f.prelude is not None,
+          lambda f: (True, _prelude_value(f))),
     _rule("server name (SNI)", _is_tls,
           lambda f: (True, _tls(f).sni) if _tls(f).sni else (False, "no SNI sent")),
     _rule("protocols offered (ALPN)", _is_tls,
@@ -315,7 +343,8 @@ def flow_summary(flow: Any, *, entropy: bool = False) -> FlowSummary:
         ended = f"half-closed by the {'client' if flow.fin[0] else 'server'}"
     else:
         ended = "still open at the end of the capture"
-    protocol = flow.protocol or ("no payload" if not any(flow.payload) else "other")
+    session = flow.session
+    protocol = session.protocol or ("no payload" if not any(flow.payload) else "other")
     summary = FlowSummary(
         id=flow.id, client=endpoint(*flow.client), server=endpoint(*flow.server), protocol=protocol,
         start=flow.first_ts, duration=max(0.0, flow.last_ts - flow.first_ts),
@@ -323,16 +352,25 @@ def flow_summary(flow: Any, *, entropy: bool = False) -> FlowSummary:
         syn_seen=flow.syn_seen, direction_guessed=flow.guessed, ended=ended,
         retransmitted=sum(s.retransmitted for s in streams), out_of_order=sum(s.out_of_order for s in streams),
         missing=sum(s.missing for s in streams), trace=flow.trace)
-    if flow.http is not None:
-        req, resp = flow.http
+    inner = session.inner
+    http = session.http or (inner.http if inner is not None else None)
+    if http is not None:
+        req, resp = http
         summary.requests, summary.responses = list(req.messages), list(resp.messages)
         summary.http_counts = (req.count + (req._current is not None), resp.count + (resp._current is not None))
         summary.http_problems = [f"{side}: {s.problem}" for side, s in (("client", req), ("server", resp))
                                  if s.problem]
-    if flow.tls is not None:
-        summary.tls = tls_facts(flow.tls)
+        if session.http is not None and protocol != "HTTP":
+            summary.http_also = True
+    tls = session.tls or (inner.tls if inner is not None else None)
+    if tls is not None:
+        summary.tls = tls_facts(tls)
+    summary.prelude = session.prelude
+    summary.notes = list(session.notes) + (list(inner.notes) if inner is not None else [])
+    if inner is not None:
+        summary.tunnel = inner.protocol or "no payload"
     if protocol == "other":
-        summary.excerpts = {side: bytes(b) for side, b in zip(("client", "server"), flow.excerpt) if b}
+        summary.excerpts = {side: bytes(b) for side, b in zip(("client", "server"), session.excerpt) if b}
     if entropy and flow.samples is not None:
         summary.samples = {side: bytes(b) for side, b in zip(("client", "server"), flow.samples) if b}
         summary.entropy = {side: round(shannon(b), 3) for side, b in summary.samples.items()}
@@ -468,7 +506,7 @@ def flow_row(f: FlowSummary) -> dict[str, Any]:
         what = f"{t.version or 'TLS ?'} SNI={t.sni or '-'} ALPN={','.join(t.alpn_offered) or '-'}"
         ids = t.identities
         identities = " → ".join(", ".join(ids[s]) or "?" for s in ("client", "server")) \
-            if t.certificates_visible else "hidden" if t.version == "TLS 1.3" else "-"
+            if t.certificates_visible else "hidden" if t.encrypts_handshake else "-"
     elif f.protocol == "HTTP":
         req = f.requests[0] if f.requests else None
         resp = f.responses[0] if f.responses else None
@@ -490,7 +528,15 @@ def render_flow(f: FlowSummary) -> list[str]:
     if f.retransmitted or f.out_of_order or f.missing:
         add(f"  TCP: {f.retransmitted} bytes retransmitted, {f.out_of_order} segments out of order, "
             f"{f.missing} bytes missing")
-    if f.protocol == "HTTP":
+    if f.prelude is not None:
+        p = f.prelude
+        add(f"  before {p.then}: {p.name}, {p.client_bytes} bytes → / {p.server_bytes} bytes ← in clear")
+        lines.extend(f"    {line}" for line in p.lines(6))
+    if f.tunnel is not None:
+        add(f"  CONNECT tunnel carrying {f.tunnel}")
+    for n in f.notes:
+        add(f"  note: {n}")
+    if f.protocol == "HTTP" or f.http_also:
         pairs = max(len(f.requests), len(f.responses))
         for i in range(pairs):
             if i < len(f.requests):
@@ -519,7 +565,7 @@ def render_flow(f: FlowSummary) -> list[str]:
             + (" (after a HelloRetryRequest)" if t.hello_retry else ""))
         add(f"  SNI: {t.sni or '(none)'}")
         selected = (t.alpn_selected or "(none)") if t.alpn_selected_visible else \
-            ("hidden (encrypted in TLS 1.3)" if t.version == "TLS 1.3" else "?")
+            ("hidden (encrypted in TLS 1.3)" if t.encrypts_handshake else "?")
         add(f"  ALPN offered: {', '.join(t.alpn_offered) or '(none)'}; selected: {selected}")
         add(f"  versions offered: {', '.join(t.versions_offered)}")
         if t.certificate_request:
@@ -528,7 +574,7 @@ def render_flow(f: FlowSummary) -> list[str]:
             for side in ("server", "client"):
                 for i, cert in enumerate(t.certificates.get(side) or []):
                     add(f"  {side} certificate {i + 1}: {cert.one_line()}")
-        elif t.version == "TLS 1.3":
+        elif t.encrypts_handshake:
             add("  certificates: hidden (encrypted in TLS 1.3)")
         elif t.version:
             add("  certificates: none seen")

@@ -172,14 +172,21 @@ def parse_client_hello(body: bytes) -> ClientHello:
 
 
 def parse_server_hello(body: bytes) -> ServerHello:
-    """Parse a ServerHello (RFC 8446 section 4.1.3; a HelloRetryRequest has the same shape)."""
+    """Parse a ServerHello (RFC 8446 section 4.1.3; a HelloRetryRequest has the same shape).
+
+    TLS 1.3 drafts up to 21 sent their version in the first field and had neither a session id
+    echo nor a compression method; later drafts and RFC 8446 use the TLS 1.2 layout.
+    """
     cur = _Cursor(body)
     legacy = cur.u16()
     random = cur.take(32)
-    cur.vec(1)  # legacy_session_id_echo
+    draft = reg.TLS13_DRAFT < legacy <= reg.TLS13_DRAFT + reg.LAST_OLD_SERVER_HELLO_DRAFT
+    if not draft:
+        cur.vec(1)  # legacy_session_id_echo
     hello = ServerHello(legacy_version=legacy, version=legacy, cipher_suite=cur.u16(),
                         hello_retry=random == reg.HELLO_RETRY_RANDOM)
-    cur.u8()    # legacy_compression_method
+    if not draft:
+        cur.u8()    # legacy_compression_method
     for etype, data in iter_extensions(cur):
         hello.extensions.append(etype)
         if etype == reg.EXT_SUPPORTED_VERSIONS and len(data) >= 2:
@@ -190,6 +197,41 @@ def parse_server_hello(body: bytes) -> ServerHello:
         elif etype == reg.EXT_KEY_SHARE and len(data) >= 2:
             hello.key_share_group = int.from_bytes(data[:2], "big")
     return hello
+
+
+def _sslv2_ciphers(specs: bytes) -> list[int]:
+    """SSL 2.0 cipher specs are 3 bytes; those starting with 0 are TLS cipher suites (RFC 5246 E.2)."""
+    return [int.from_bytes(specs[i + 1:i + 3], "big") if specs[i] == 0 else
+            int.from_bytes(specs[i:i + 3], "big") for i in range(0, len(specs) - 2, 3)]
+
+
+def parse_sslv2_client_hello(body: bytes) -> ClientHello:
+    """An SSL 2.0 CLIENT-HELLO message: type, version, three lengths, cipher specs, session id, challenge.
+
+    It has no extensions, so no SNI and no ALPN; its version field is the highest one offered.
+    """
+    cur = _Cursor(body)
+    cur.u8()  # msg_type 1
+    hello = ClientHello(legacy_version=cur.u16())
+    spec_len, sid_len, challenge_len = cur.u16(), cur.u16(), cur.u16()
+    hello.cipher_suites = _sslv2_ciphers(cur.take(spec_len))
+    cur.take(sid_len)
+    cur.take(challenge_len)
+    hello.versions = [hello.legacy_version]
+    return hello
+
+
+def parse_sslv2_server_hello(body: bytes) -> tuple[ServerHello, bytes]:
+    """An SSL 2.0 SERVER-HELLO: the version, the server's certificate in clear and its cipher specs."""
+    cur = _Cursor(body)
+    cur.u8()  # msg_type 4
+    cur.u8()  # session_id_hit
+    cur.u8()  # certificate_type
+    version = cur.u16()
+    cert_len, spec_len, _conn_len = cur.u16(), cur.u16(), cur.u16()
+    cert = cur.take(cert_len)
+    specs = _sslv2_ciphers(cur.take(spec_len))
+    return ServerHello(legacy_version=version, version=version, cipher_suite=specs[0] if specs else 0), cert
 
 
 def parse_certificate_list(body: bytes, *, tls13: bool) -> list[bytes]:
@@ -259,7 +301,7 @@ class TlsConnection:
     @property
     def tls13(self) -> bool:
         return bool(self.server_hello and not self.server_hello.hello_retry
-                    and self.server_hello.version == 0x0304)
+                    and reg.is_tls13(self.server_hello.version))
 
     def _note(self, text: str) -> None:
         if text not in self.notes and len(self.notes) < 8:
@@ -285,6 +327,18 @@ class TlsConnection:
         buf += chunk
         direction = self.dirs[side]
         while len(buf) >= 5:
+            if buf[0] & 0x80 and direction.records == 0:
+                # An SSL 2.0 record header (2 bytes, top bit set): an SSLv2-format hello.
+                whole = 2 + (((buf[0] & 0x7F) << 8) | buf[1])
+                if len(buf) < whole:
+                    return
+                body = bytes(buf[2:whole])
+                del buf[:whole]
+                direction.records += 1
+                self._sslv2(side, body)
+                if self._lost[side]:
+                    return
+                continue
             ctype, major, length = buf[0], buf[1], (buf[3] << 8) | buf[4]
             if ctype not in reg.CONTENT_TYPES or major != 3 or length > reg.MAX_RECORD:
                 self._lose(side, "bytes that are not a TLS record header")
@@ -351,8 +405,12 @@ class TlsConnection:
                     break
         elif ctype == reg.CHANGE_CIPHER_SPEC:
             self.dirs[side].change_cipher_spec = True
-            self._event(side, "change_cipher_spec")
-            if not self.tls13:  # TLS 1.2: everything this side sends from now on is encrypted
+            if self.server_hello is None or self.tls13:
+                # Not a switch to encryption: TLS 1.3 sends one for middleboxes, and may do so right
+                # after a HelloRetryRequest or before the second ClientHello (RFC 8446 section D.4).
+                self._event(side, "change_cipher_spec (compatibility)")
+            else:  # TLS 1.2 and older: everything this side sends from now on is encrypted
+                self._event(side, "change_cipher_spec")
                 self.dirs[side].encrypted = True
         elif ctype == reg.ALERT and len(body) >= 2 and len(self.alerts) < MAX_ALERTS:
             self.alerts.append((SIDES[side], reg.alert_name(body[0], body[1]), True))
@@ -363,6 +421,30 @@ class TlsConnection:
             self.dirs[side].encrypted_records += 1
             self.dirs[side].encrypted_bytes += len(body)
             self._note("application data seen before the handshake finished (capture started late?)")
+
+    def _sslv2(self, side: int, body: bytes) -> None:
+        """An SSL 2.0 record: a CLIENT-HELLO (often the backwards-compatible hello of RFC 5246
+        appendix E.2, offering TLS) or a SERVER-HELLO (the server chose SSL 2.0 itself)."""
+        try:
+            if side == CLIENT and body[:1] == b"\x01" and self.client_hello is None:
+                self._event(side, "client_hello (SSLv2 format)")
+                self.client_hello = parse_sslv2_client_hello(body)
+                self._note("the ClientHello is in the SSL 2.0 format (backwards-compatible hello)")
+            elif side == SERVER and body[:1] == b"\x04" and self.server_hello is None:
+                self._event(side, "server_hello (SSL 2.0)")
+                hello, cert = parse_sslv2_server_hello(body)
+                self.server_hello = hello
+                if cert:
+                    self.certificates["server"] = [cert]
+                self._note("the server chose SSL 2.0; its later records are not followed")
+                for s in (CLIENT, SERVER):
+                    self._lost[s] = True
+                    self._buf[s].clear()
+            else:
+                self._lose(side, "an SSL 2.0 record that is not a hello")
+        except (ValueError, IndexError):
+            self._note(f"malformed SSL 2.0 hello from the {SIDES[side]}")
+            self._lose(side, "a malformed SSL 2.0 hello")
 
     def _handshake(self, side: int, mtype: int, msg: bytes) -> None:
         self._event(side, reg.handshake_name(mtype))

@@ -12,14 +12,32 @@ lives in ``if`` chains.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # RFC 8446 section 5.1 (record layer): ContentType.
 CONTENT_TYPES = {20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data",
                  24: "heartbeat"}
 CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 
 # RFC 8446 section 4.2.1 and RFC 5246 appendix A.1: ProtocolVersion.
-VERSIONS = {0x0300: "SSL 3.0", 0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2",
+VERSIONS = {0x0002: "SSL 2.0", 0x0300: "SSL 3.0", 0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2",
             0x0304: "TLS 1.3"}
+#: Drafts of TLS 1.3 (draft-ietf-tls-tls13-NN) were negotiated as 0x7f00 + NN before RFC 8446 was final;
+#: browsers shipped drafts 18 to 28 for a while, and captures from then carry them.
+TLS13_DRAFT = 0x7F00
+VERSIONS.update({TLS13_DRAFT + n: f"TLS 1.3 (draft {n})" for n in range(1, 29)})
+#: Up to draft 21 a ServerHello had the draft's own layout (no session id echo, no compression
+#: method) and named the version in its first field, not in supported_versions.
+LAST_OLD_SERVER_HELLO_DRAFT = 21
+
+
+def is_tls13(version: int) -> bool:
+    """TLS 1.3 or one of its drafts: everything after the ServerHello is encrypted.
+
+    >>> is_tls13(0x0304), is_tls13(0x7F12), is_tls13(0x0303)
+    (True, True, False)
+    """
+    return version == 0x0304 or TLS13_DRAFT < version <= TLS13_DRAFT + 28
 
 # RFC 8446 section 4 and RFC 5246 section 7.4: HandshakeType.
 HANDSHAKE_TYPES = {0: "hello_request", 1: "client_hello", 2: "server_hello", 4: "new_session_ticket",
@@ -64,30 +82,23 @@ EXTENSIONS = {
 EXT_SERVER_NAME, EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN = 0, 10, 13, 16
 EXT_PRE_SHARED_KEY, EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_ECH = 41, 43, 51, 0xFE0D
 
-# IANA TLS Cipher Suites (RFC 8446 appendix B.4 for TLS 1.3; RFC 5288/5289/7905/5246 for TLS 1.2).
-CIPHER_SUITES = {
-    0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384",
-    0x1303: "TLS_CHACHA20_POLY1305_SHA256", 0x1304: "TLS_AES_128_CCM_SHA256",
-    0x1305: "TLS_AES_128_CCM_8_SHA256",
-    0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    0xC02F: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xC030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    0xCCAA: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    0x009C: "TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009D: "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    0x009E: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009F: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-    0xC023: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 0xC024: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-    0xC027: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", 0xC028: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-    0xC009: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 0xC00A: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-    0xC013: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0xC014: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    0x0067: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", 0x006B: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
-    0x0033: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 0x0039: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
-    0x003C: "TLS_RSA_WITH_AES_128_CBC_SHA256", 0x003D: "TLS_RSA_WITH_AES_256_CBC_SHA256",
-    0x002F: "TLS_RSA_WITH_AES_128_CBC_SHA", 0x0035: "TLS_RSA_WITH_AES_256_CBC_SHA",
-    0x000A: "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-    0x00FF: "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",  # RFC 5746: a signal, not a cipher
-    0x5600: "TLS_FALLBACK_SCSV",                  # RFC 7507: a signal, not a cipher
-}
+# IANA TLS Cipher Suites: the whole registry, as data (kslab/data/tls/cipher-suites.tsv names its source).
+def _load_cipher_suites() -> dict[int, str]:
+    path = Path(__file__).resolve().parent.parent / "data" / "tls" / "cipher-suites.tsv"
+    table = {}
+    for line in path.read_text(encoding="ascii").splitlines():
+        if line and not line.startswith("#"):
+            value, name, _refs = line.split("\t", 2)
+            table[int(value, 16)] = name
+    return table
+
+
+CIPHER_SUITES = _load_cipher_suites()
+#: SSL 2.0's own 3-byte cipher kinds (the SSL 2.0 specification, 1995), offered in SSLv2-format hellos.
+CIPHER_SUITES.update({0x010080: "SSL_CK_RC4_128_WITH_MD5", 0x020080: "SSL_CK_RC4_128_EXPORT40_WITH_MD5",
+                      0x030080: "SSL_CK_RC2_128_CBC_WITH_MD5", 0x040080: "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
+                      0x050080: "SSL_CK_IDEA_128_CBC_WITH_MD5", 0x060040: "SSL_CK_DES_64_CBC_WITH_MD5",
+                      0x0700C0: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"})
 
 # IANA Supported Groups (RFC 8422, RFC 7919, RFC 8446 section 4.2.7; hybrid post-quantum drafts).
 GROUPS = {23: "secp256r1", 24: "secp384r1", 25: "secp521r1", 29: "x25519", 30: "x448",

@@ -201,11 +201,11 @@ class Policy:
     @classmethod
     def from_files(cls, paths: Iterable[str | Path], **kwargs: Any) -> Policy:
         """A policy from YAML/JSON files (``-`` is standard input); notes include the loader's."""
-        from kslab.manifests.load import load_objects
+        from kslab.manifests.load import iter_objects
 
-        loaded = load_objects(paths)
-        policy = cls.from_objects(loaded.documents, **kwargs)
-        policy.notes[:0] = loaded.notes
+        notes: list[str] = []  # documents are read one at a time: only the RBAC objects are kept
+        policy = cls.from_objects(iter_objects(paths, notes), **kwargs)
+        policy.notes[:0] = notes
         return policy
 
     # ---- lookups ---------------------------------------------------------------------------------
