@@ -1,6 +1,7 @@
-# kslab: two commands.
+# kslab: two commands (and a third for developers).
 #   make lab    set everything up (first run: a local .venv) and open the course in JupyterLab
 #   make test   set everything up and run the whole test suite (unit tests + every notebook, offline)
+#   make lint   the layers (import-linter), ruff and mypy; CI runs it before the tests
 # Needs only Python >= 3.10 (Linux or macOS). PYTHON=python3.12 make lab picks another interpreter.
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ FIRST_NOTEBOOK := notebooks/00-set-up.ipynb
 # JupyterLab refuses to run as root unless told; CI and containers are root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test notebooks check-notebooks data bench clean help
+.PHONY: lab test lint notebooks check-notebooks data bench clean help
 help:
 	@sed -n 's/^#   //p' Makefile
 
@@ -31,6 +32,11 @@ test: $(STAMP)
 	@rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check kslab tests tools bench conftest.py
+	$(BIN)/mypy
+
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py build
 
@@ -39,7 +45,7 @@ check-notebooks: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python -m kslab mesh record --out kslab/data/captures
-	$(BIN)/python -m kslab.rbac.resources
+	$(BIN)/python tools/record_api_resources.py
 
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -46,7 +46,7 @@ RESOURCES = [("", "pods"), ("", "services"), ("", "configmaps"), ("", "secrets")
 
 def _meta(rng: random.Random, indent: str = "  ") -> str:
     """The fields a real export carries (uid, resourceVersion, a timestamp, labels)."""
-    uid = "%08x-%04x-%04x-%04x-%012x" % tuple(rng.getrandbits(b) for b in (32, 16, 16, 16, 48))
+    uid = "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}".format(*tuple(rng.getrandbits(b) for b in (32, 16, 16, 16, 48)))
     return (f"{indent}uid: {uid}\n{indent}resourceVersion: \"{rng.randrange(10**6, 10**7)}\"\n"
             f"{indent}creationTimestamp: \"2026-0{rng.randrange(1, 10)}-1{rng.randrange(10)}T08:1{rng.randrange(10)}:00Z\"\n"
             f"{indent}labels:\n"
@@ -70,7 +70,7 @@ def generate(bindings: int, seed: int = 16) -> tuple[str, int]:
     docs: list[str] = []
     rbac = "apiVersion: rbac.authorization.k8s.io/v1"
     for c in range(200):
-        labels = f"    bench/aggregate-to-tenant: \"true\"\n" if c % 10 == 0 else ""
+        labels = "    bench/aggregate-to-tenant: \"true\"\n" if c % 10 == 0 else ""
         agg = ""
         if c < 5:
             agg = "aggregationRule:\n  clusterRoleSelectors:\n  - matchLabels:\n      bench/aggregate-to-tenant: \"true\"\n"

@@ -262,7 +262,7 @@ def _node_row(node: Any) -> dict[str, Any]:
 NOT_YOURS = "PREDICTED from the course's kind configuration, NOT your cluster"
 
 
-def observe(lab: Any) -> Inventory:
+def observe(lab: Lab) -> Inventory:
     """Read the inventory from the live cluster (nodes, kube-system pods, server version).
 
     A namespace-scoped identity (a classroom student's kubeconfig) may not list nodes or the pods in
@@ -343,6 +343,6 @@ def predicted(config: dict[str, Any] | None = None) -> Inventory:
                      nodes=nodes, pods=sorted(pods, key=lambda p: (p["component"], p["name"])))
 
 
-def inventory(lab: Any) -> Inventory:
+def inventory(lab: Lab) -> Inventory:
     """The cluster's real components when live (observed); offline, the predicted ones (labelled)."""
     return observe(lab) if lab.live else predicted()

@@ -54,7 +54,7 @@ def tool_status(name: str) -> dict[str, Any]:
 
 def package_status(names: tuple[str, ...] = PACKAGES) -> list[dict[str, Any]]:
     """Installed version of each Python package (None when missing), without importing them."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         try:
             rows.append({"name": name, "version": importlib.metadata.version(name)})
@@ -159,18 +159,9 @@ def _kube_status(probe_cluster: bool, env: Mapping[str, str] | None = None) -> t
 
 
 def _server_version(context: str) -> str | None:
-    try:
-        from kubernetes import client
+    from kslab.cluster.client import server_version
 
-        from kslab.cluster.client import api_client_for
-
-        api = api_client_for(context)
-        try:
-            return str(client.VersionApi(api).get_code(_request_timeout=(3, 5)).git_version)
-        finally:
-            api.close()
-    except Exception:  # noqa: BLE001 - the doctor reports, it does not fail
-        return None
+    return server_version(context)
 
 
 def _hint(name: str) -> str:

@@ -21,11 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.pss.pod import EMPTY
 from kslab.pss.workloads import pod_parts
 from kslab.views.tables import format_table
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: The image's facts the model relies on (webapp/Dockerfile; COURSE.md "The webapp image").
 IMAGE_UID = 0
@@ -273,7 +276,7 @@ def _offline(obj: Mapping[str, Any], predicted: HackReport, reason: str) -> Hack
                            "shows what happened next to this.")
 
 
-def run(lab: Any, obj: Mapping[str, Any], *, namespace: str | None = None, lab_name: str = "03",
+def run(lab: Lab, obj: Mapping[str, Any], *, namespace: str | None = None, lab_name: str = "03",
         timeout: int = 120) -> HackReport:
     """Run the hack against the webapp: live, deploy ``obj`` and exec each step in its pod; offline, run it
     in the local sandbox (:mod:`kslab.sandbox`) where one can run here, else predict and say why.

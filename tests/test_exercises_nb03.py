@@ -7,7 +7,7 @@ from kslab.exercises.nb03 import (EXERCISES, check_fewest_changes, check_seed_ch
 
 def test_ids_and_hints() -> None:
     assert [e.id for e in EXERCISES] == ["03.deface", "03.seed-checks", "03.stop-the-hack", "03.fewest-changes",
-                                      "03.deploy-restricted"]
+                                         "03.modernize-2019", "03.deploy-restricted"]
     assert all(e.hints and e.solution for e in EXERCISES)
 
 

@@ -23,8 +23,10 @@ LAYERS: list[list[str]] = [
     ["kslab.errors", "kslab.settings", "kslab.data"],
     ["kslab.views", "kslab.course"],
     ["kslab.pss", "kslab.rbac", "kslab.audit", "kslab.pcap", "kslab.istio", "kslab.mesh",
-     "kslab.manifests", "kslab.classroom", "kslab.architecture"],
-    ["kslab.cluster", "kslab.doctor", "kslab.hack"],
+     "kslab.manifests", "kslab.classroom", "kslab.architecture", "kslab.modernize"],
+    ["kslab.cluster"],
+    ["kslab.doctor", "kslab.hack"],
+    ["kslab.handson"],
     ["kslab.widgets", "kslab.exercises"],
     ["kslab.cli", "kslab.__main__"],
 ]

@@ -17,7 +17,7 @@ kube-bench would report, and why, when that differs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from kslab.audit.flags import DATA, show
@@ -206,7 +206,7 @@ def evaluate_check(check: Check, reading: ComponentReading, kb_reading: KubeBenc
 
 # ---- then vs now, and what the component would not accept ----------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def then_vs_now() -> dict[str, Any]:
     """The removed and renamed flags and admission plugins (``kslab/data/cis/then-vs-now.yaml``)."""
     import yaml  # noqa: PLC0415

@@ -25,9 +25,9 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "cis"
 
@@ -195,14 +195,14 @@ class Catalog:
         return self.types.get(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog_data() -> dict[str, Any]:
     import yaml  # noqa: PLC0415 - only when a catalog is needed
 
     return yaml.safe_load((DATA / "flags.yaml").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(component: str) -> Catalog:
     """The flag catalog of ``kube-apiserver`` or ``kubelet``.
 
@@ -326,9 +326,9 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             out.values[name] = occ.text
             continue
         if flag_type in ("strings", "array") and name in out.values:
-            out.values[name] = [*out.values[name], *value]
+            out.values[name] = [*out.values[name], *cast("list[str]", value)]
         elif flag_type in ("map", "mapstring") and name in out.values:
-            out.values[name] = {**out.values[name], **value}
+            out.values[name] = {**out.values[name], **cast("dict[str, str]", value)}
         else:
             out.values[name] = value
     for p in out.positionals:

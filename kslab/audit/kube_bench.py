@@ -93,7 +93,7 @@ def import_kube_bench(path: str | Path) -> AuditReport:
                     kube_bench_note="", section=section))
     if not rows:
         raise InputError(f"{name}: kube-bench JSON without any results", hint="was kube-bench run with --json?")
-    benchmark = ", ".join(sorted(set(v for v in versions if v))) or "kube-bench"
+    benchmark = ", ".join(sorted({v for v in versions if v})) or "kube-bench"
     return AuditReport("kube-bench", name, rows,
                        ["imported from kube-bench: these are kube-bench's own verdicts and readings"],
                        benchmark)

@@ -21,10 +21,13 @@ import socket
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import ApiError, NotALabContext, UsageError
 from kslab.views.tables import format_table
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ NODES_FORBIDDEN_HINT = ("probe 127.0.0.1 instead (probe('127.0.0.1')), or ask yo
                         "addresses and what they answer")
 
 
-def visible_node_addresses(lab: Any) -> list[str] | None:
+def visible_node_addresses(lab: Lab) -> list[str] | None:
     """The addresses of the lab cluster's nodes (InternalIP/ExternalIP), or None when this identity
     may not list nodes. Live and lab context only."""
     lab.require_lab("probing a node's ports")
@@ -119,7 +122,7 @@ def visible_node_addresses(lab: Any) -> list[str] | None:
                    if a.type in ("InternalIP", "ExternalIP")})
 
 
-def lab_node_addresses(lab: Any) -> list[str]:
+def lab_node_addresses(lab: Lab) -> list[str]:
     """The addresses of the lab cluster's nodes; :class:`NotALabContext` when they may not be listed."""
     addresses = visible_node_addresses(lab)
     if addresses is None:
@@ -127,7 +130,7 @@ def lab_node_addresses(lab: Any) -> list[str]:
     return addresses
 
 
-def allowed_address(address: str, lab: Any = None) -> str:
+def allowed_address(address: str, lab: Lab | None = None) -> str:
     """Return ``address`` if it may be probed: loopback, or a node of the student's lab cluster.
 
     >>> allowed_address("127.0.0.1")
@@ -271,7 +274,7 @@ class ProbeReport:
         return [r.as_dict() for r in self.results]
 
 
-def probe(address: str, ports: Iterable[int] | None = None, *, lab: Any = None, timeout: float = 0.5,
+def probe(address: str, ports: Iterable[int] | None = None, *, lab: Lab | None = None, timeout: float = 0.5,
           paths: Mapping[int, str] | None = None) -> ProbeReport:
     """Probe a node address (loopback, or a node of the lab cluster) on the map's ports.
 
@@ -292,7 +295,7 @@ def probe(address: str, ports: Iterable[int] | None = None, *, lab: Any = None, 
     return ProbeReport(address, results)
 
 
-def probe_lab(lab: Any, *, timeout: float = 0.5) -> ProbeReport | str:
+def probe_lab(lab: Lab, *, timeout: float = 0.5) -> ProbeReport | str:
     """Probe the lab cluster's first node; offline there is no node, and this says so."""
     if not getattr(lab, "live", False):
         return ("offline: there is no node to probe. On the course's kind cluster this probes the "

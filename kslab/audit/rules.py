@@ -13,7 +13,7 @@ tests (``bin_op`` and items), a remediation and one sentence on why it matters. 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from kslab.audit.flags import DATA
@@ -142,7 +142,7 @@ def parse_rules(data: dict[str, Any], source: str = "<rules>") -> RuleSet:
                    str(data.get("section", "")), tuple(checks))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(component: str) -> RuleSet:
     """The bundled rules for ``kube-apiserver`` or ``kubelet``."""
     import yaml  # noqa: PLC0415

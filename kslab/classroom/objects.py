@@ -253,7 +253,7 @@ def network_policies(student: str, ns: str) -> list[dict[str, Any]]:
     NetworkPolicies add up (a connection is allowed if any policy allows it), so the deny-all policy
     stays and each allow policy opens one thing.
     """
-    same = {"podSelector": {}}
+    same: dict[str, Any] = {"podSelector": {}}
     dns_ports = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
     return [
         _netpol("kslab-default-deny", student, ns, {"policyTypes": ["Ingress", "Egress"]}),

@@ -266,7 +266,7 @@ class ClassProgress:
                 row["total"] = f"{sp.passed(self.exercises)}/{total}"
                 row["last"] = _short_time(sp.last_activity) or "—"
             else:
-                row.update({lab: "·" for lab in self.labs})
+                row.update(dict.fromkeys(self.labs, "·"))
                 row["total"] = f"0/{total}"
                 row["last"] = sp.state if sp.state != UNREADABLE else f"unreadable: {sp.note}"[:60]
             rows.append(row)

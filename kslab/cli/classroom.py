@@ -88,10 +88,6 @@ def _students(args: argparse.Namespace) -> list[Any] | None:
     return choose(args.students, args.roster)
 
 
-def _offline(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "dry_run", False) or getattr(args, "predicted", False))
-
-
 def _connect(args: argparse.Namespace) -> Any:
     import kslab
     from kslab.errors import UsageError
@@ -210,7 +206,10 @@ def run(args: argparse.Namespace) -> int:
     from kslab.cluster import classroom
 
     lab = _connect(args)
-    progress = (lambda line: sys.stderr.write(line + "\n")) if not args.json else None
+    def to_stderr(line: str) -> None:
+        sys.stderr.write(line + "\n")
+
+    progress = to_stderr if not args.json else None
     if args.action == "create":
         report = classroom.create(lab, names or [], prefix=args.prefix, psa_version=args.psa_version, out=args.out,
                                   hub_namespace=args.hub_namespace, expiration_seconds=expiry,

@@ -105,10 +105,10 @@ def run(args: argparse.Namespace) -> int:
         import kslab
         from kslab.cluster.permissions import check_permissions
 
-        report = check_permissions(kslab.connect(mode="live", context=args.context),
-                                   namespace=args.namespace)
-        emit(args, report)
-        return 0 if report.ok else 1
+        permissions = check_permissions(kslab.connect(mode="live", context=args.context),
+                                        namespace=args.namespace)
+        emit(args, permissions)
+        return 0 if permissions.ok else 1
     if action == "istio":
         import kslab
         from kslab.cluster import istio

@@ -2,7 +2,10 @@
 
 :func:`api_error` keeps the server's status and its own words (the ``message`` of the Status object
 it sent back), adds what the status usually means, and is raised ``from None`` so a student sees one
-line, not the client's traceback.
+line, not the client's traceback. :func:`api_call` wraps the client calls of one step in it::
+
+    with api_call("listing nodes"):
+        nodes = core.list_node().items
 
 >>> class Fake(Exception):
 ...     status, reason, body = 403, "Forbidden", '{"message": "pods is forbidden"}'
@@ -14,8 +17,10 @@ line, not the client's traceback.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from kslab.errors import ApiError
+from kslab.errors import ApiError, KslabError
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -24,8 +29,9 @@ def status_of(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
-def api_error(exc: Exception, doing: str) -> ApiError:
-    """Turn a client ``ApiException`` into an :class:`ApiError` carrying the server's message."""
+def api_error(exc: BaseException, doing: str) -> ApiError:
+    """Turn a client ``ApiException`` into an :class:`ApiError` carrying the server's message; any
+    other failure (no answer, a timeout) into one saying so in its first line."""
     status = status_of(exc)
     reason = str(getattr(exc, "reason", "") or "")
     message = reason
@@ -35,8 +41,30 @@ def api_error(exc: Exception, doing: str) -> ApiError:
             message = json.loads(body).get("message") or message
         except (ValueError, AttributeError):
             message = str(body)[:300]
+    if status is None and not message:  # not an HTTP answer: the connection's own words
+        message = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     hints = {401: "your credentials were not accepted; check the kubeconfig",
              403: "your identity is not allowed to do this (RBAC or admission said no)",
              404: "it does not exist (yet)", 409: "it already exists or changed meanwhile"}
-    return ApiError(f"{doing}: {status} {message}".strip(), status=status, reason=reason,
+    said = f"{status} {message}" if status is not None else message
+    return ApiError(f"{doing}: {said}".strip(), status=status, reason=reason,
                     hint=hints.get(status or 0), server_message=message)
+
+
+@contextmanager
+def api_call(doing: str) -> Iterator[None]:
+    """Run Kubernetes client calls; whatever fails becomes one :class:`ApiError` saying what was being
+    done (``doing``, e.g. ``"listing nodes"``) and what the server said. A kslab error passes unchanged.
+
+    >>> with api_call("reading the server version"):
+    ...     raise ConnectionRefusedError("connection refused")
+    Traceback (most recent call last):
+    ...
+    kslab.errors.ApiError: reading the server version: connection refused
+    """
+    try:
+        yield
+    except KslabError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - HTTP statuses, refused connections, timeouts, TLS: all one line
+        raise api_error(exc, doing) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kslab.cluster.api_errors import api_error
+from kslab.cluster.api_errors import api_call
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError
 from kslab.rbac.resources import ApiResource, ResourceCatalog, recorded
@@ -35,7 +35,7 @@ def discover(lab: Lab) -> ResourceCatalog:
     """The cluster's resource types from API discovery (live)."""
     lab.require_live("API discovery")
     found: list[ApiResource] = []
-    try:
+    with api_call("API discovery"):
         groups: list[tuple[str, str]] = [("", "/api/v1")]
         status, data = get_json(lab.api, "/apis")
         if status != 200:
@@ -58,10 +58,6 @@ def discover(lab: Lab) -> ResourceCatalog:
                 if "/" not in res["name"]:
                     found.append(ApiResource(name, res["name"], bool(res.get("namespaced")), (version,),
                                              tuple(sorted(subs.get(res["name"], [])))))
-    except ApiError:
-        raise
-    except Exception as exc:
-        raise api_error(exc, "API discovery") from None
     found.sort(key=lambda r: (r.group, r.resource))
     return ResourceCatalog(found, f"context {lab.context}, server {lab.server_version()}", observed=True)
 

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.errors import InputError
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 # A label value: at most 63 characters, alphanumerics with - _ . inside (Kubernetes' own rule).
 _LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
@@ -91,7 +94,7 @@ class CleanupReport:
     __repr__ = __str__
 
 
-def clean(lab: Any, lab_name: str | None) -> CleanupReport:
+def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
     """Delete what a lab created (``lab_name=None``: every lab), live; offline, say there is nothing.
 
     Namespaces are deleted last; their deletion finishes in the background.

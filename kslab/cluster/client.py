@@ -30,7 +30,7 @@ def api_client_for(context: str, *, timeout: float = PROBE_TIMEOUT) -> Any:
                             persist_config=False)
     cfg.retries = 1  # urllib3's default (3 retries) quadruples the wait on a dead server
     api = client.ApiClient(cfg)
-    api.kslab_timeout = timeout  # type: ignore[attr-defined]
+    api.kslab_timeout = timeout
     return api
 
 
@@ -44,7 +44,21 @@ def probe(context: str, *, timeout: float = PROBE_TIMEOUT) -> str | None:
             client.VersionApi(api).get_code(_request_timeout=(timeout, timeout))
         finally:
             api.close()
-    except Exception as exc:  # any failure means "not reachable"; say which briefly
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"; say which briefly
         text = str(exc).splitlines()[0] if str(exc) else ""
         return f"{type(exc).__name__}: {text}"[:200]
     return None
+
+
+def server_version(context: str, *, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """The API server's version for a context (``v1.36.0``), or None when it does not say."""
+    try:
+        from kubernetes import client
+
+        api = api_client_for(context, timeout=timeout)
+        try:
+            return str(client.VersionApi(api).get_code(_request_timeout=(timeout, timeout + 2)).git_version)
+        finally:
+            api.close()
+    except Exception:  # noqa: BLE001 - asked for a report (kslab doctor), not a failure
+        return None

@@ -20,20 +20,22 @@ No function prints or returns a token in a form that displays it.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from kslab import settings
-from kslab.cluster.api_errors import api_error
+from kslab.cluster.api_errors import api_call, api_error
 from kslab.cluster.api_resources import get_json
 from kslab.cluster.lab import Lab
 from kslab.cluster.modes import ModeChoice
 from kslab.cluster.pods import nodes_ready
-from kslab.errors import ApiError, KslabError
+from kslab.errors import ApiError
 from kslab.rbac import scenario
 from kslab.rbac.matrix import (
     DEFAULT_RESOURCES,
@@ -445,7 +447,7 @@ def live_policy(lab: Lab) -> Policy:
     for kind, everywhere, in_namespace in listings:
         items = _list_forbidden_as_none(everywhere, f"listing {kind}s")
         if items is None and in_namespace is not None and lab.namespace:
-            items = _list_forbidden_as_none(lambda: in_namespace(lab.namespace),
+            items = _list_forbidden_as_none(functools.partial(in_namespace, lab.namespace),
                                             f"listing {kind}s in {lab.namespace}")
             if items is not None:
                 narrowed.append(f"{kind}s")
@@ -463,14 +465,15 @@ def live_policy(lab: Lab) -> Policy:
     return policy
 
 
-def _list_forbidden_as_none(list_fn: Any, doing: str) -> list[Any] | None:
+def _list_forbidden_as_none(list_fn: Callable[[], Any], doing: str) -> list[Any] | None:
     """The listed items, or None when the API server forbids the listing (403)."""
     try:
-        return list(list_fn().items)
-    except Exception as exc:
-        if getattr(exc, "status", None) == 403:
+        with api_call(doing):
+            return list(list_fn().items)
+    except ApiError as err:
+        if err.status == 403:
             return None
-        raise api_error(exc, doing) from None
+        raise
 
 
 def _label_partial(policy: Policy, namespace: str | None, narrowed: list[str], unread: list[str]) -> None:
@@ -540,13 +543,9 @@ def try_requests(identity: Identity, policy: Policy | None = None,
         call = call_for(probe.request, body=probe.body)
         status, message = None, ""
         if identity.client is not None:
-            try:
+            with api_call(f"{call.describe()} as {identity.user.name}"):
                 status, data = get_json(identity.client.api, call.path, method=call.method,
                                         query=call.query, body=call.body)
-            except KslabError:
-                raise
-            except Exception as exc:
-                raise api_error(exc, f"{call.describe()} as {identity.user.name}") from None
             if status >= 400 and isinstance(data, dict):
                 message = str(data.get("message", ""))
         results.append(ProbeResult(probe.action, call.describe(), predicted, status, message))
@@ -606,10 +605,8 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
         return LegacyTokenReport(False, secret, reason=lab.reason)
     namespace = namespace or lab_namespace(lab)
     lab.require_lab("creating a legacy service-account token Secret")
-    try:
+    with api_call(f"reading ServiceAccount {namespace}/{name}"):
         sa = lab.core.read_namespaced_service_account(name, namespace)
-    except Exception as exc:
-        raise api_error(exc, f"reading ServiceAccount {namespace}/{name}") from None
     listed = [s.name for s in (sa.secrets or [])]
     lab.apply({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
                "metadata": {"name": secret, "namespace": namespace,
@@ -618,7 +615,8 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
     start = time.monotonic()
     try:
         while True:
-            obj = lab.core.read_namespaced_secret(secret, namespace)
+            with api_call(f"reading Secret {namespace}/{secret}"):
+                obj = lab.core.read_namespaced_secret(secret, namespace)
             raw = (obj.data or {}).get("token")
             if raw:
                 report.claims = decode_claims(base64.b64decode(raw).decode())
@@ -627,10 +625,6 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
             if time.monotonic() - start >= wait_seconds:
                 break
             time.sleep(1.0)
-    except KslabError:
-        raise
-    except Exception as exc:
-        raise api_error(exc, f"reading Secret {namespace}/{secret}") from None
     finally:
         report.waited = time.monotonic() - start
         try:

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.cluster import tools
 from kslab.cluster.api_errors import api_error
 from kslab.cluster.changes import Outcome, Progress
 from kslab.errors import ApiError
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 NAMESPACE = "istio-system"
 ISTIOD = "istiod"
@@ -48,7 +51,7 @@ def _run_istioctl(argv: list[str], progress: Progress, doing: str) -> None:
                                output="\n".join(lines))
 
 
-def deployment_available(lab: Any, name: str = ISTIOD, namespace: str = NAMESPACE) -> tuple[bool, str]:
+def deployment_available(lab: Lab, name: str = ISTIOD, namespace: str = NAMESPACE) -> tuple[bool, str]:
     """Whether a Deployment reports the condition ``Available=True``, and the condition's message."""
     from kubernetes import client
 
@@ -65,7 +68,7 @@ def deployment_available(lab: Any, name: str = ISTIOD, namespace: str = NAMESPAC
     return False, "no Available condition yet"
 
 
-def wait_available(lab: Any, name: str = ISTIOD, namespace: str = NAMESPACE, *, timeout: float = READY_TIMEOUT,
+def wait_available(lab: Lab, name: str = ISTIOD, namespace: str = NAMESPACE, *, timeout: float = READY_TIMEOUT,
                    progress: Progress = print, interval: float = 2.0) -> str:
     """Poll until the Deployment is Available; returns its condition message, or raises after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -84,7 +87,7 @@ def wait_available(lab: Any, name: str = ISTIOD, namespace: str = NAMESPACE, *, 
         time.sleep(interval)
 
 
-def install(lab: Any, *, progress: Progress = print, timeout: float = READY_TIMEOUT,
+def install(lab: Lab, *, progress: Progress = print, timeout: float = READY_TIMEOUT,
             namespace: str = NAMESPACE) -> Outcome:
     """Install Istio (demo profile) into the lab's cluster and wait until istiod is Available."""
     tools.require("istioctl")
@@ -100,7 +103,7 @@ def install(lab: Any, *, progress: Progress = print, timeout: float = READY_TIME
                    [message] if message else [])
 
 
-def uninstall(lab: Any, *, progress: Progress = print, namespace: str = NAMESPACE) -> Outcome:
+def uninstall(lab: Lab, *, progress: Progress = print, namespace: str = NAMESPACE) -> Outcome:
     """Remove Istio (``istioctl uninstall --purge``) and its namespace; a no-op when it is absent."""
     tools.require("istioctl")
     lab.require_lab("uninstalling Istio")
@@ -118,7 +121,7 @@ def uninstall(lab: Any, *, progress: Progress = print, namespace: str = NAMESPAC
     return Outcome(True, f"Istio uninstalled; namespace {namespace} is being deleted")
 
 
-def _namespace_exists(lab: Any, namespace: str) -> bool:
+def _namespace_exists(lab: Lab, namespace: str) -> bool:
     items = lab.core.list_namespace(field_selector=f"metadata.name={namespace}").items
     return bool(items) and items[0].metadata.deletion_timestamp is None
 
@@ -144,7 +147,7 @@ class IstioStatus:
     __repr__ = __str__
 
 
-def status(lab: Any, *, namespace: str = NAMESPACE) -> IstioStatus:
+def status(lab: Lab, *, namespace: str = NAMESPACE) -> IstioStatus:
     """Istio's state in the lab's cluster (needs a live cluster, changes nothing)."""
     lab.require_live("checking Istio")
     ready, detail = deployment_available(lab, ISTIOD, namespace)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.cluster import tools
@@ -25,6 +25,9 @@ from kslab.cluster.changes import Outcome, Progress
 from kslab.cluster.tools import kind_clusters as clusters
 from kslab.course import kind_config
 from kslab.errors import InputError
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: How long ``kind create cluster`` waits for the control plane to be Ready.
 DEFAULT_WAIT = "3m"
@@ -205,7 +208,7 @@ def staged_config_display(name: str = settings.CLUSTER_NAME) -> str:
     return f"$KSLAB_HOME/kind/{name}/{kind_config.CLUSTER_FILE}"
 
 
-def setup(lab: Any, *, progress: Progress = print) -> Outcome:
+def setup(lab: Lab, *, progress: Progress = print) -> Outcome:
     """Notebook 00's "create the cluster" step: create it when that makes sense, else say why not.
 
     * live on the course cluster: it is already there;

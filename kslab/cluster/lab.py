@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
-from kslab.cluster.api_errors import api_error
+from kslab.cluster.api_errors import api_call, api_error, status_of
 from kslab.cluster.modes import ModeChoice
 from kslab.course.cleanup import CLEANUP_KINDS
 from kslab.errors import ApiError, NotALabContext, OfflineOnly
@@ -164,28 +164,31 @@ class Lab:
         """The API server's version, e.g. ``v1.34.0``."""
         from kubernetes import client
 
-        try:
+        with api_call("reading the server version"):
             return str(client.VersionApi(self.api).get_code().git_version)
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            raise api_error(exc, "reading the server version") from None
 
     # ---- reading the cluster ----------------------------------------------------------------------
     def list_nodes(self) -> list[Any]:
         """The cluster's nodes (``V1Node``); :class:`ApiError` with status 403 for an identity that may
         not list them (a classroom student)."""
         self.require_live("listing nodes")
-        try:
+        with api_call("listing nodes"):
             return list(self.core.list_node().items)
-        except Exception as exc:
-            raise api_error(exc, "listing nodes") from None
 
     def list_pods(self, namespace: str, *, label_selector: str = "") -> list[Any]:
         """The pods of one namespace (``V1Pod``), optionally only those matching ``label_selector``."""
         self.require_live("listing pods")
-        try:
+        with api_call(f"listing pods in {namespace}"):
             return list(self.core.list_namespaced_pod(namespace, label_selector=label_selector).items)
-        except Exception as exc:
-            raise api_error(exc, f"listing pods in {namespace}") from None
+
+    def read(self, api_version: str, kind: str, name: str, *, namespace: str | None = None) -> dict[str, Any]:
+        """One object as the API server stores it, as a dict (``ApiError`` with status 404 when absent)."""
+        self.require_live(f"reading {kind} {name}")
+        where = f"{namespace}/{name}" if namespace else name
+        with api_call(f"reading {kind} {where}"):
+            res = self._resource(api_version, kind)
+            obj = res.get(name=name, namespace=namespace) if res.namespaced else res.get(name=name)
+            return dict(obj.to_dict())
 
     def apiserver_config(self, *, namespace: str = "kube-system") -> Visible:
         """The live kube-apiserver's command line, or why it cannot be seen (see
@@ -223,7 +226,7 @@ class Lab:
             what = f"applying {body.get('kind')} {meta.get('name')!r}"
             if body.get("kind") == "Namespace" and not dry_run:
                 self._wait_namespace_gone_if_terminating(str(meta.get("name")))
-            try:
+            with api_call(what):
                 res = self._resource(body["apiVersion"], body["kind"])
                 kwargs: dict[str, Any] = {"body": body, "field_manager": settings.FIELD_MANAGER,
                                           "force_conflicts": True}
@@ -232,10 +235,6 @@ class Lab:
                 if dry_run:
                     kwargs["dry_run"] = "All"
                 applied.append(res.server_side_apply(**kwargs).to_dict())
-            except ApiError:
-                raise
-            except Exception as exc:
-                raise api_error(exc, what) from None
         return applied
 
     def _wait_namespace_gone_if_terminating(self, name: str, timeout: float = NAMESPACE_DELETE_WAIT) -> None:
@@ -249,11 +248,12 @@ class Lab:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                ns = self.core.read_namespace(name)
-            except Exception as exc:  # noqa: BLE001
-                if getattr(exc, "status", None) in (403, 404):
+                with api_call(f"reading namespace {name}"):
+                    ns = self.core.read_namespace(name)
+            except ApiError as err:
+                if err.status in (403, 404):
                     return  # gone (or not ours to see): create it
-                raise api_error(exc, f"reading namespace {name}") from None
+                raise
             if ns.metadata.deletion_timestamp is None:
                 return
             if time.monotonic() > deadline:
@@ -272,13 +272,13 @@ class Lab:
         body = json.loads(json.dumps(obj))
         body.setdefault("metadata", {})["namespace"] = namespace
         try:
-            self._resource(body["apiVersion"], body["kind"]).create(
-                body=body, namespace=namespace, dry_run="All")
-        except Exception as exc:
-            err = api_error(exc, f"dry-run create of {body.get('kind')}")
+            with api_call(f"dry-run create of {body.get('kind')}"):
+                self._resource(body["apiVersion"], body["kind"]).create(
+                    body=body, namespace=namespace, dry_run="All")
+        except ApiError as err:
             if err.status in (400, 403, 422):
                 return False, err.server_message
-            raise err from None
+            raise
         return True, "admitted"
 
     def delete_lab(self, lab: str | None, *, namespaces_only: bool = False) -> list[str]:
@@ -299,27 +299,30 @@ class Lab:
         kinds = [k for k in CLEANUP_KINDS if k[1] == "Namespace"] if namespaces_only else CLEANUP_KINDS
         for api_version, kind, namespaced in kinds:
             try:
-                res = self._resource(api_version, kind)
-                found = self._list_labelled(res, selector, namespaced)
-            except ResourceNotFoundError:
-                continue  # not served here (e.g. Istio not installed): nothing of ours can exist
-            except Exception as exc:
-                if getattr(exc, "status", None) in (403, 404):
+                with api_call(f"listing {kind}s of lab {lab!r}"):
+                    try:
+                        res = self._resource(api_version, kind)
+                    except ResourceNotFoundError:
+                        continue  # not served here (e.g. Istio not installed): nothing of ours can exist
+                    found = self._list_labelled(res, selector, namespaced)
+            except ApiError as err:
+                if err.status in (403, 404):
                     continue  # not allowed to list that kind: it cannot be ours
-                raise api_error(exc, f"listing {kind}s of lab {lab!r}") from None
+                raise
             for item in found.items:
                 if item.metadata.deletionTimestamp:
                     continue
                 ns = item.metadata.namespace
                 try:
-                    # Background: dependents (a Job's pods, a Deployment's ReplicaSets) go too.
-                    res.delete(name=item.metadata.name, namespace=ns if namespaced else None,
-                               propagation_policy="Background")
+                    with api_call(f"deleting {kind} {item.metadata.name}"):
+                        # Background: dependents (a Job's pods, a Deployment's ReplicaSets) go too.
+                        res.delete(name=item.metadata.name, namespace=ns if namespaced else None,
+                                   propagation_policy="Background")
                     deleted.append(f"{kind}/{ns + '/' if ns else ''}{item.metadata.name}")
-                except Exception as exc:
+                except ApiError as err:
                     # 404: gone meanwhile; 409: already being deleted. Either way not ours to do.
-                    if getattr(exc, "status", None) not in (404, 409):
-                        raise api_error(exc, f"deleting {kind} {item.metadata.name}") from None
+                    if err.status not in (404, 409):
+                        raise
         return deleted
 
     def _list_labelled(self, res: Any, selector: str, namespaced: bool) -> Any:
@@ -327,8 +330,8 @@ class Lab:
         in the context's namespace (all a namespace-scoped identity can have created)."""
         try:
             return res.get(label_selector=selector, namespace=None)
-        except Exception as exc:
-            if not (namespaced and self.namespace and getattr(exc, "status", None) == 403):
+        except Exception as exc:  # noqa: BLE001 - re-raised unless a 403 for a namespaced kind
+            if not (namespaced and self.namespace and status_of(exc) == 403):
                 raise
         return res.get(label_selector=selector, namespace=self.namespace)
 
@@ -385,7 +388,7 @@ class Lab:
             code = resp.returncode
             resp.close()
             return ExecResult(int(code if code is not None else -1), "".join(out), "".join(err))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the stream's failures (HTTP or websocket) become one line
             raise api_error(exc, f"exec in pod {pod}") from None
         finally:
             api.close()
@@ -419,11 +422,9 @@ class Lab:
         self.require_lab("requesting a service account token")
         spec = client.V1TokenRequestSpec(audiences=audiences or [],
                                           expiration_seconds=expiration_seconds)
-        try:
+        with api_call(f"TokenRequest for {namespace}/{service_account}"):
             res = self.core.create_namespaced_service_account_token(
                 service_account, namespace, client.AuthenticationV1TokenRequest(spec=spec))
-        except Exception as exc:
-            raise api_error(exc, f"TokenRequest for {namespace}/{service_account}") from None
         return Token(res.status.token), str(res.status.expiration_timestamp)
 
     def access_review(self, verb: str, resource: str = "", *, group: str = "", namespace: str = "",
@@ -445,13 +446,11 @@ class Lab:
                 verb=verb, group=group, resource=resource, subresource=subresource or None,
                 name=name or None, namespace=namespace or None)}
         authz = client.AuthorizationV1Api(self.api)
-        try:
+        with api_call("access review"):
             if user is None and not groups:
                 res = authz.create_self_subject_access_review(
                     client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(**attrs)))
             else:
                 res = authz.create_subject_access_review(client.V1SubjectAccessReview(
                     spec=client.V1SubjectAccessReviewSpec(user=user, groups=groups, **attrs)))
-        except Exception as exc:
-            raise api_error(exc, "access review") from None
         return bool(res.status.allowed), str(res.status.reason or res.status.evaluation_error or "")

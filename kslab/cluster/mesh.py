@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kslab.cluster import tools
 from kslab.cluster.api_errors import api_error
+from kslab.cluster.tools import ToolFailed
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError, ToolMissing
 from kslab.istio.peer_authentication import ROOT_NAMESPACE, effective_mode
@@ -85,14 +87,12 @@ class IstioStatus:
 
 def istioctl_version() -> str | None:
     """The local istioctl's version, or None when it is not installed."""
-    path = shutil.which("istioctl")
-    if not path:
+    if not tools.which("istioctl"):
         return None
     try:
-        done = subprocess.run([path, "version", "--remote=false", "-o", "json"], capture_output=True,
-                              text=True, timeout=20)
+        done = tools.run(["istioctl", "version", "--remote=false", "-o", "json"], check=False, timeout=20)
         return str(json.loads(done.stdout)["clientVersion"]["version"])
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+    except (ToolFailed, ValueError, KeyError):
         return "installed (version unreadable)"
 
 
@@ -196,8 +196,8 @@ def into_namespace(objects: Iterable[Mapping[str, Any]], namespace: str) -> list
     """
     import copy
 
-    moved = []
-    for obj in copy.deepcopy(list(objects)):
+    moved: list[dict[str, Any]] = []
+    for obj in map(dict, copy.deepcopy(list(objects))):
         if obj["kind"] == "Namespace":
             continue
         meta = obj["metadata"]
@@ -314,7 +314,7 @@ def _istioctl(lab: Lab, *args: str, timeout: int = 60) -> subprocess.CompletedPr
     argv = ["istioctl", *args]
     if lab.context:
         argv += ["--context", lab.context]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    return tools.run(argv, check=False, timeout=timeout)
 
 
 def verify(lab: Lab, app: str = "details", *, namespace: str | None = None) -> Verification:
@@ -414,8 +414,8 @@ def workload_certificate(lab: Lab, app: str = "details", *, namespace: str | Non
         from kslab.mesh.ca import MeshCA
 
         with MeshCA() as ca:
-            chain = facts(ca.issue(conventions.workload_id(app, namespace)).chain_file.read_bytes())
-        return WorkloadCertificate(f"{why}: a certificate the local mesh's CA issues for the same identity", chain)
+            issued = facts(ca.issue(conventions.workload_id(app, namespace)).chain_file.read_bytes())
+        return WorkloadCertificate(f"{why}: a certificate the local mesh's CA issues for the same identity", issued)
     if not shutil.which("istioctl"):
         raise ToolMissing("istioctl is not installed", hint=INSTALL_HINT)
     pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)

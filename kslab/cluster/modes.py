@@ -53,6 +53,7 @@ def choose(*, requested_mode: str, requested_context: str | None, contexts: Sequ
         known = ", ".join(contexts) or "none"
         raise UsageError(f"context {requested_context!r} is not in your kubeconfig (contexts: {known})",
                          hint="`kubectl config get-contexts` lists them")
+    context: str | None
     if requested_context is not None:
         context, explicit = requested_context, True
     elif LAB_CONTEXT in contexts:

@@ -17,10 +17,13 @@ instructor's cluster this says precisely what to ask for.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.course.needs import NEEDS, Need
 from kslab.views.tables import format_table
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 __all__ = ["DEFAULT_NAMESPACE", "NEEDS", "Need", "PermissionReport", "PermissionRow", "check_permissions"]
 
@@ -92,7 +95,7 @@ class PermissionReport:
     __repr__ = __str__
 
 
-def check_permissions(lab: Any, *, namespace: str | None = None,
+def check_permissions(lab: Lab, *, namespace: str | None = None,
                       needs: tuple[Need, ...] = NEEDS) -> PermissionReport:
     """Ask the API server about every need (SelfSubjectAccessReview) and report per lab.
 

@@ -15,10 +15,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.errors import ApiError
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: Container states that mean "this pod will not start without a change": report them, do not wait.
 STUCK_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff",
@@ -45,12 +48,12 @@ class Started:
     admitted: bool = True
 
 
-def owns_namespaces(lab: Any) -> bool:
+def owns_namespaces(lab: Lab) -> bool:
     """Whether the lab may make (and label) namespaces of its own; a classroom student may not."""
     return not lab.live or bool(lab.may_create_namespaces)
 
 
-def nodes_ready(lab: Any) -> bool:
+def nodes_ready(lab: Lab) -> bool:
     """Whether any node is Ready (an API server without nodes can admit pods but never run them)."""
     lab.require_live("listing nodes")
     try:
@@ -60,7 +63,7 @@ def nodes_ready(lab: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for n in nodes for c in (n.status.conditions or []))
 
 
-def ensure_service_account(lab: Any, namespace: str, name: str = "default") -> None:
+def ensure_service_account(lab: Lab, namespace: str, name: str = "default") -> None:
     """Create the namespace's ServiceAccount if missing (without a controller-manager nobody does,
     and pod admission refuses pods whose ServiceAccount does not exist)."""
     from kubernetes import client
@@ -78,7 +81,7 @@ def ensure_service_account(lab: Any, namespace: str, name: str = "default") -> N
                 raise
 
 
-def lab_namespace(lab: Any, namespace: str, *, lab_name: str, enforce: str | None = None,
+def lab_namespace(lab: Lab, namespace: str, *, lab_name: str, enforce: str | None = None,
                   warn: str | None = "restricted", version: str = "latest") -> None:
     """Create (or relabel) a lab namespace with Pod Security labels, and its default ServiceAccount."""
     from kslab.manifests.namespace import psa_namespace
@@ -95,7 +98,7 @@ def _owned_by(obj: Any, kind: str, names: set[str]) -> bool:
     return any(o.kind == kind and o.name in names for o in (obj.metadata.owner_references or []))
 
 
-def _newest_pods(lab: Any, namespace: str, deployment: Mapping[str, Any],
+def _newest_pods(lab: Lab, namespace: str, deployment: Mapping[str, Any],
                  generation: int = 0) -> tuple[list[Any], str]:
     """Pods of the Deployment's newest ReplicaSet (same revision as the Deployment), not being deleted,
     and — when that ReplicaSet could not create its pod (admission refused it) — the server's reason.
@@ -134,7 +137,7 @@ def _pod_state(pod: Any) -> tuple[bool, str]:
     return False, ""
 
 
-def _remove_previous(lab: Any, namespace: str, deployment: Mapping[str, Any], lab_name: str) -> None:
+def _remove_previous(lab: Lab, namespace: str, deployment: Mapping[str, Any], lab_name: str) -> None:
     """Delete this lab's previous version of the Deployment and its pods at once, as the seed did between steps.
 
     A rolling update would start the new pod before stopping the old one, and with the seed's
@@ -197,7 +200,7 @@ def _without_host_ports(body: Mapping[str, Any]) -> tuple[dict[str, Any], list[i
     return out, removed
 
 
-def deploy_and_wait(lab: Any, obj: Mapping[str, Any], *, namespace: str, lab_name: str,
+def deploy_and_wait(lab: Lab, obj: Mapping[str, Any], *, namespace: str, lab_name: str,
                     timeout: int = 120) -> Started:
     """Apply a webapp Deployment (schema-validated first) and wait for its newest pod to be Ready.
 
@@ -242,7 +245,7 @@ def deploy_and_wait(lab: Any, obj: Mapping[str, Any], *, namespace: str, lab_nam
                    hint=f"kubectl -n {namespace} describe pods -l app=webapp")
 
 
-def admit_pod(lab: Any, pod: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
+def admit_pod(lab: Lab, pod: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
     """Server-side dry-run create of a Pod (or workload) in ``namespace``: ``(admitted, the server's message)``.
 
     In a namespace shared with the other labs an object of that name may exist (the hack's Deployment
@@ -260,7 +263,7 @@ def admit_pod(lab: Any, pod: Mapping[str, Any], *, namespace: str) -> tuple[bool
                      namespace=namespace)
 
 
-def server_minor(lab: Any) -> str | None:
+def server_minor(lab: Lab) -> str | None:
     """The API server's minor version as a policy version (``v1.33``): its ``latest`` means this."""
     import re
 
@@ -280,7 +283,7 @@ def _describe_labels(labels: Mapping[str, str]) -> str:
     return ", ".join(parts) or "no Pod Security labels (the cluster's default: privileged, unless configured)"
 
 
-def namespace_psa_labels(lab: Any, namespace: str) -> tuple[dict[str, str], str]:
+def namespace_psa_labels(lab: Lab, namespace: str) -> tuple[dict[str, str], str]:
     """The namespace's Pod Security labels and where they come from: read from the namespace, or —
     when this identity may not read it (a classroom student) — those ``kslab classroom create`` sets."""
     from kslab.classroom.objects import PSA_LEVELS
@@ -319,7 +322,7 @@ class InYourNamespace:
     __repr__ = __str__
 
 
-def admission(lab: Any, obj: Mapping[str, Any], labels: Mapping[str, str], *, namespace: str | None = None,
+def admission(lab: Lab, obj: Mapping[str, Any], labels: Mapping[str, str], *, namespace: str | None = None,
               lab_name: str = "03") -> Any:
     """What the API server answers to creating ``obj`` in a namespace labelled ``labels``.
 

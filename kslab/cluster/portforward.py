@@ -85,7 +85,7 @@ class PortForward:
         while not self._closed.is_set():
             try:
                 client, _ = self._server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return  # closed

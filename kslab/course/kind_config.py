@@ -273,7 +273,7 @@ def describe(config_dir: Path = CONFIG_DIR) -> ClusterDesign:
     """Summarise the configuration: what the cluster will enforce, from the files themselves."""
     config = cluster_config(config_dir)
     admission = _yaml_file(config_dir / "control-plane" / "admission.yaml")
-    psa = next((p["configuration"] for p in admission.get("plugins", []) if p.get("name") == "PodSecurity"), {})
+    psa: dict[str, Any] = next((p["configuration"] for p in admission.get("plugins", []) if p.get("name") == "PodSecurity"), {})
     kubelet_port = None
     for doc in documents(config_dir):
         if doc.content.get("kind") == "KubeletConfiguration" and "readOnlyPort" in doc.content:

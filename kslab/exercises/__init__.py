@@ -78,7 +78,7 @@ class ExerciseSession:
             result = ex.checker(answer, against) if ex.reads else ex.checker(answer)
         except KslabError as exc:  # the cluster could not be read: say why; no attempt is lost
             result = not_answered(f"could not read what happened: {exc}")
-        except Exception as exc:  # a malformed answer is a FAIL with a reason, not a traceback
+        except Exception as exc:  # noqa: BLE001 - a malformed answer is a FAIL with a reason, not a traceback
             result = CheckResult(False, f"could not check that answer ({type(exc).__name__}: {exc})")
         if result.answered:
             self.store.record(ex.id, passed=result.passed)

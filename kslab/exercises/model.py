@@ -172,7 +172,7 @@ class Exercise:
             return answer.strip() == start.strip()
         try:
             return bool(answer == start)
-        except Exception:  # an answer that cannot be compared is an answer
+        except Exception:  # noqa: BLE001 - an answer that cannot be compared is an answer
             return False
 
 

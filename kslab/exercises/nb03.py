@@ -127,6 +127,85 @@ def check_deploy_restricted(answer: Any, lab: Any) -> CheckResult:
                        + tail)
 
 
+#: The manifest to modernise in "03.modernize-2019": a 2019 webapp Deployment, slips and all.
+SEED_2019 = """\
+# The webapp, as a 2019 cluster (Kubernetes 1.14) took it.
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata:
+  name: webapp
+spec:
+  replicas: 1
+  template:
+    metadata:
+      labels:
+        app: webapp
+    spec:
+      containers:
+      - name: webapp
+        image: localhost/kslab/webapp:1.0
+        ports:
+        - containerPort: 3000
+          hostPort: 3000
+      securityContext:
+        runAsUser: 1000
+        readOnlyRootFilesystem: true
+        allowPrivilegeEscalation: false
+"""
+
+
+def _deployment_of(answer: Any) -> tuple[dict[str, Any] | None, str]:
+    from kslab.errors import InputError
+    from kslab.manifests.load import load_text
+
+    if isinstance(answer, dict):
+        objs = [answer]
+    elif isinstance(answer, str):
+        try:
+            objs = [d.obj for d in load_text(answer, source="your answer")]
+        except InputError as exc:
+            return None, exc.message
+    else:
+        return None, "answer with the modern manifest as YAML text (or the Deployment as a dict)"
+    deployments = [o for o in objs if o.get("kind") == "Deployment"]
+    if len(deployments) != 1:
+        return None, "the answer must hold exactly one Deployment (a Service next to it is welcome)"
+    return deployments[0], ""
+
+
+def check_modernize_2019(answer: Any) -> CheckResult:
+    """Valid for v1.36, nothing left for `kslab modernize` to change, and the 2019 settings still in force."""
+    from kslab.manifests.validate import validate
+    from kslab.modernize import modernize_text
+
+    deployment, problem = _deployment_of(answer)
+    if deployment is None:
+        return CheckResult(False, problem)
+    problems = validate(deployment, kubernetes_version="1.36.0")
+    if problems:
+        return CheckResult(False, f"not valid for Kubernetes v1.36: {problems[0]}")
+    import yaml
+
+    left = modernize_text(yaml.safe_dump(deployment), source="your answer").findings
+    if left:
+        return CheckResult(False, f"kslab modernize still finds {len(left)} thing(s) to change, first: "
+                                  f"{left[0].rule.id} ({left[0].detail or left[0].rule.why})")
+    spec = deployment["spec"]["template"]["spec"]
+    containers = spec.get("containers") or []
+    if [c.get("image") for c in containers] != ["localhost/kslab/webapp:1.0"]:
+        return CheckResult(False, "keep the one webapp container and its image")
+    sc, pod_sc = containers[0].get("securityContext") or {}, spec.get("securityContext") or {}
+    lost = [k for k, want in (("readOnlyRootFilesystem", True), ("allowPrivilegeEscalation", False))
+            if sc.get(k) is not want]
+    if sc.get("runAsUser", pod_sc.get("runAsUser")) != 1000:
+        lost.append("runAsUser")
+    if lost:
+        return CheckResult(False, f"the 2019 manifest meant {', '.join(lost)} to apply to the container; "
+                                  "in your answer it does not")
+    return CheckResult(True, "valid for v1.36, nothing left to modernise, and runAsUser 1000, a read-only root "
+                             "filesystem and no privilege escalation now really apply to the container")
+
+
 EXERCISES = [
     Exercise(
         "03.deface", "Deface the page yourself",
@@ -177,6 +256,35 @@ EXERCISES = [
                  "my_pod",
         checker=check_fewest_changes, answer_form="the whole pod as a dict (a changed copy of FEWEST_POD)",
         start=lambda: copy.deepcopy(FEWEST_POD)),
+    Exercise(
+        "03.modernize-2019", "Modernise a 2019 manifest",
+        "kslab.exercises.nb03.SEED_2019 is a webapp Deployment as a 2019 cluster accepted it. Write it for "
+        "Kubernetes v1.36: valid for that release, with nothing left for kslab modernize to change, and with "
+        "the three security settings the 2019 author meant really applying to the container. Answer with "
+        "the YAML text.",
+        hints=("print(kslab.modernize.modernize_text(SEED_2019)) lists what is wrong, rule by rule.",
+               "extensions/v1beta1 is gone (apps/v1 needs a selector); two of the three settings sit one level "
+               "too far out; hostPort has to go (a Service or kubectl port-forward reaches the pod)."),
+        solution='"""\n'
+                 "apiVersion: apps/v1\n"
+                 "kind: Deployment\n"
+                 "metadata: {name: webapp}\n"
+                 "spec:\n"
+                 "  replicas: 1\n"
+                 "  selector: {matchLabels: {app: webapp}}\n"
+                 "  template:\n"
+                 "    metadata: {labels: {app: webapp}}\n"
+                 "    spec:\n"
+                 "      securityContext: {runAsUser: 1000}\n"
+                 "      containers:\n"
+                 "      - name: webapp\n"
+                 "        image: localhost/kslab/webapp:1.0\n"
+                 "        ports: [{containerPort: 3000}]\n"
+                 "        securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}\n"
+                 '"""',
+        checker=check_modernize_2019, answer_form="the modern manifest as YAML text",
+        start=lambda: SEED_2019,
+        explanation="apps/v1 with a selector, the container-only settings on the container, and no hostPort"),
     Exercise(
         "03.deploy-restricted", "Deploy a webapp the hack cannot touch",
         "Edit the manifest file kslab wrote (kslab.handson.restricted.starter()) so that the webapp passes Pod "

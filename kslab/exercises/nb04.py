@@ -13,7 +13,7 @@ from typing import Any
 from kslab.errors import KslabError
 from kslab.exercises.model import CheckResult, Exercise, names_in
 from kslab.manifests.load import load_text
-from kslab.rbac import Policy, Request, Rule, covers, scenario
+from kslab.rbac import Policy, Rule, covers, scenario
 from kslab.rbac.resources import recorded
 
 NS = scenario.NAMESPACE
@@ -98,7 +98,7 @@ def check_config_reader(answer: Any) -> CheckResult:
     must = policy.can_i(user, verb="get", resource="configmaps", name=CONFIG, namespace=NS)
     if not must.allowed:
         return CheckResult(False, f"the webapp cannot read its ConfigMap yet: {_why(must)}")
-    ok, extra = covers(MOST_ALLOWED, [r for r in policy.roles[0].rules])
+    ok, extra = covers(MOST_ALLOWED, list(policy.roles[0].rules))
     if not ok:
         shown = "; ".join(r.describe() + ("" if r.resource_names else " (any name)")
                           for r in extra[:4]) + ("; …" if len(extra) > 4 else "")

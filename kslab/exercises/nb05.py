@@ -101,7 +101,7 @@ def check_tls13_leaks(answer: Any) -> CheckResult:
 
 
 # ---- 3. STRICT for one workload only -------------------------------------------------------------------
-NAMESPACE_PERMISSIVE = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+NAMESPACE_PERMISSIVE: dict[str, Any] = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
                         "metadata": {"name": "default", "namespace": conv.NAMESPACE},
                         "spec": {"mtls": {"mode": "PERMISSIVE"}}}
 

@@ -100,7 +100,7 @@ def hack_steps(context: str, namespace: str, pod: str, *, live: bool = True) -> 
     >>> print(hack_steps("kind-kslab", "kslab-03", "webapp-1").commands[0].text)
     kubectl --context kind-kslab -n kslab-03 exec -it webapp-1 -- sh
     """
-    notes = ("Then run the next cell: it fetches the page and asks the pod what happened.",)
+    notes: tuple[str, ...] = ("Then run the next cell: it fetches the page and asks the pod what happened.",)
     if not live:
         notes = ("Offline there is no pod: run these on the course cluster (kslab cluster up).", *notes)
     return Steps("Hack the webapp by hand", [
@@ -277,7 +277,7 @@ def read_facts(lab: Any, namespace: str, pod: str) -> PodFacts:
         out[name] = result
     spec = lab.core.read_namespaced_pod(pod, namespace).spec
     sc = spec.containers[0].security_context
-    security_context = {k: v for k, v in (lab.api.sanitize_for_serialization(sc) or {}).items()} if sc else {}
+    security_context = dict(lab.api.sanitize_for_serialization(sc) or {}) if sc else {}
     return PodFacts(out["id"].stdout.strip(), out["page_stat"].stdout.strip(),
                     root_mount_options(out["mounts"].stdout), status_field(out["status"].stdout, "NoNewPrivs"),
                     Answer(out["edit"].returncode, _last_error(out["edit"].stderr)),
@@ -318,7 +318,7 @@ class Tried:
                  "what the kernel answered": s.answered, "why (read from the pod)": s.why} for s in self.steps]
 
     def __str__(self) -> str:
-        from kslab.cli.output import format_table
+        from kslab.views.tables import format_table
 
         if not self.live:
             return "\n".join([self._headline(), str(self.predicted)])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from kslab import settings
@@ -114,7 +115,7 @@ def _deployment_in(path: Path) -> dict[str, Any]:
     found = [d for d in docs if d.get("kind") == "Deployment"]
     if len(found) != 1:
         raise InputError(f"{source} holds {len(found)} Deployments; the exercise needs exactly one",
-                         hint=f"start again from kslab.handson.restricted.starter(overwrite=True)")
+                         hint="start again from kslab.handson.restricted.starter(overwrite=True)")
     return found[0]
 
 
@@ -133,7 +134,7 @@ def judge(path: str | Path, lab: Any) -> Judgement:
     return _judge_live(lab, wanted)
 
 
-def _parts(verdict: Any, works: dict[str, bool | None], page: Any, *, predicted: bool) -> list[tuple[str, bool, str]]:
+def _parts(verdict: Any, works: Mapping[str, bool | None], page: Any, *, predicted: bool) -> list[tuple[str, bool, str]]:
     how = "predicted" if predicted else "observed in the pod"
     parts = [("Pod Security restricted", bool(verdict.allowed),
               "passes restricted:latest" if verdict.allowed else verdict.message())]
@@ -151,11 +152,9 @@ def _parts(verdict: Any, works: dict[str, bool | None], page: Any, *, predicted:
 
 
 def _judge_live(lab: Any, wanted: dict[str, Any]) -> Judgement:
-    from kubernetes import client
-
     from kslab import pss
     from kslab.cluster import pods
-    from kslab.cluster.lab import api_error
+    from kslab.errors import ApiError
     from kslab.handson.lab03 import explain, read_facts
     from kslab.handson.page import fetch
 
@@ -163,14 +162,12 @@ def _judge_live(lab: Any, wanted: dict[str, Any]) -> Judgement:
     namespace = lab.namespace_for(pods.HACK_NAMESPACE)
     name = (wanted.get("metadata") or {}).get("name") or NAME
     try:
-        stored = client.AppsV1Api(lab.api).read_namespaced_deployment(name, namespace)
-    except Exception as exc:  # noqa: BLE001
-        err = api_error(exc, f"reading Deployment {namespace}/{name}")
+        body = lab.read("apps/v1", "Deployment", name, namespace=namespace)
+    except ApiError as err:
         if err.status == 404:
             return Judgement([("deployed", False, f"no Deployment {name} in {namespace} yet: apply your file first")],
                              observed=True)
-        raise err from None
-    body = lab.api.sanitize_for_serialization(stored)
+        raise
     verdict = pss.evaluate(body, "restricted")
     selector = ",".join(f"{k}={v}" for k, v in ((body.get("spec") or {}).get("selector") or {}).get("matchLabels", {}).items())
     try:

@@ -51,7 +51,7 @@ def is_istio(obj: Mapping[str, Any]) -> bool:
     return group_of(obj).endswith(".istio.io")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(schema_file: str) -> Any:
     from jsonschema import Draft202012Validator  # noqa: PLC0415 - only on use
     from referencing import Registry, Resource  # noqa: PLC0415

@@ -27,7 +27,7 @@ from kslab.mesh import conventions as conv
 from kslab.mesh.app import DetailsService, Response, get
 from kslab.mesh.ca import MeshCA
 from kslab.mesh.capture import CapturePlan, Tcpdump, capture_plan
-from kslab.mesh.scenarios import PLAINTEXT, SCENARIOS, Caller, Scenario
+from kslab.mesh.scenarios import SCENARIOS, Caller, Scenario
 from kslab.mesh.relay import Server
 from kslab.mesh.sidecar import POLICIES, TLS_VERSIONS, Inbound, Outbound
 from kslab.mesh.tap import Tap
@@ -85,7 +85,7 @@ class LocalMesh:
         self.time_limit = time_limit
         self.events: list[str] = []
         self._lock = threading.Lock()
-        self._servers: list[Server] = []
+        self._servers: list[Server | DetailsService] = []
         self._outbound: dict[str, Outbound] = {}
         self._tcpdump: Tcpdump | None = None
         self._calls = 0

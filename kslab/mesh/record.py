@@ -35,7 +35,7 @@ def record(out_dir: str | Path, *, capture: str = "auto", names: list[str] | Non
 def _tcpdump_version() -> str:
     if not shutil.which("tcpdump"):
         return "not installed"
-    done = subprocess.run(["tcpdump", "--version"], capture_output=True, text=True, timeout=10)
+    done = subprocess.run(["tcpdump", "--version"], capture_output=True, text=True, timeout=10, check=False)
     return (done.stdout or done.stderr).splitlines()[0].strip()
 
 

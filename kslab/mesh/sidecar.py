@@ -29,7 +29,7 @@ TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 
 def peer_spiffe_id(tls: ssl.SSLSocket) -> str | None:
     """The SPIFFE ID in the peer certificate's URI SAN (Python's ssl exposes SANs as pairs)."""
-    cert = tls.getpeercert() or {}
+    cert: dict[str, Any] = dict(tls.getpeercert() or {})
     for kind, value in cert.get("subjectAltName", ()):
         if kind == "URI" and str(value).startswith("spiffe://"):
             return str(value)
@@ -90,7 +90,7 @@ class Inbound(Server):
         if first[0] == 0x16:  # a TLS handshake record: mesh traffic
             tls = self.ctx.wrap_socket(conn, server_side=True)
             caller = peer_spiffe_id(tls)
-            self.log(f"inbound: mutual TLS from {caller} ({tls.version()}, {tls.cipher()[0]}, "
+            self.log(f"inbound: mutual TLS from {caller} ({tls.version()}, {(tls.cipher() or ('?',))[0]}, "
                      f"ALPN {tls.selected_alpn_protocol()})")
             relay(tls, socket.create_connection((HOST, self.app_port), timeout=TIMEOUT))
         elif self.policy == "STRICT":

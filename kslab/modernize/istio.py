@@ -82,7 +82,7 @@ def istio_mutual(ctx: DocContext) -> None:
     if not isinstance(spec, MutableMapping):
         return
     places = [spec.get("trafficPolicy")]
-    places += [p for p in (spec.get("trafficPolicy") or {}).get("portLevelSettings") or []]
+    places += list((spec.get("trafficPolicy") or {}).get("portLevelSettings") or [])
     places += [s.get("trafficPolicy") for s in spec.get("subsets") or [] if isinstance(s, MutableMapping)]
     dropped = sum(_drop_istio_mutual(p) for p in places)
     if not dropped:

@@ -49,8 +49,7 @@ def misplaced_security_context(ctx: DocContext) -> None:
                 sc = c.setdefault("securityContext", {})
                 if isinstance(sc, MutableMapping) and key not in sc:
                     sc[key] = value
-            ctx.report(RULES["misplaced-security-context"],
-                       f"containers[*].securityContext.{key}",
+            ctx.report(RULES["misplaced-security-context"], "each container's securityContext",
                        detail=f"{ctx.pod_path()}.securityContext.{key} is not a pod-level field, so it never "
                               f"applied; kslab moved it to container{'s' if len(conts) != 1 else ''} "
                               f"{_names(conts)}.")
@@ -149,6 +148,7 @@ def seccomp_annotations(ctx: DocContext) -> None:
     for key in [k for k in annotations if k == SECCOMP_POD_ANNOTATION or str(k).startswith(SECCOMP_CONTAINER_PREFIX)]:
         value = str(annotations[key])
         profile = _profile(value)
+        target: MutableMapping[str, Any] | None
         if key == SECCOMP_POD_ANNOTATION:
             target, where = spec, f"{ctx.pod_path()}.securityContext.seccompProfile"
         else:

@@ -256,6 +256,17 @@ class Report:
         """What kslab cannot change by itself: a person must."""
         return [f for f in self.findings if not f.automatic]
 
+    def modern_objects(self) -> list[dict[str, Any]]:
+        """Every document in its modern form (plus the Services written for hostPorts), as plain dicts."""
+        return [_plain(o) for r in self.files for d in r.documents
+                for o in ([d.obj] if d.obj is not None else []) + d.added]
+
+    def summary(self) -> Any:
+        """One row per rule met, for a notebook's "then vs now" cell (:class:`~kslab.modernize.view.Summary`)."""
+        from kslab.modernize.view import Summary  # noqa: PLC0415
+
+        return Summary(self)
+
     def __str__(self) -> str:
         from kslab.modernize.view import text_report  # noqa: PLC0415
 

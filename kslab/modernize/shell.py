@@ -92,7 +92,8 @@ def _exec_fix(line: str, words: list[str], hits: list[Hit]) -> str:
         rest = words[i + 2:]
         if "--" in rest:
             continue
-        positional, j = [], 0
+        positional: list[str] = []
+        j = 0
         while j < len(rest):
             w = rest[j]
             if w in EXEC_VALUE_FLAGS:
@@ -141,7 +142,8 @@ def scan_line(line: str) -> tuple[str, list[Hit]]:
     if re.search(r"\.secrets\[", line) and "jq" in line or "jsonpath={.secrets" in line:
         account = next((w for i, w in enumerate(words) if i and words[i - 1] in ("sa", "serviceaccount",
                                                                                 "serviceaccounts")), "")
-        hits.append(Hit(RULES["sa-token-secret"], token_command(account),
+        namespace = next((w for i, w in enumerate(words) if i and words[i - 1] in ("-n", "--namespace")), "")
+        hits.append(Hit(RULES["sa-token-secret"], token_command(account, namespace),
                         "the service account's `.secrets` list is empty since v1.24: no token Secret is made "
                         "for it. Ask TokenRequest for a token instead.", automatic=False))
     if re.search(r"""\.data\[\\?["']token\\?["']\]|\.data\.token\b""", line):

@@ -53,3 +53,46 @@ def html_report(report: Report) -> str:
             "<colgroup><col style='width:28%'><col style='width:30%'><col style='width:42%'></colgroup>"
             "<thead><tr><th>then (rule, object)</th><th>now</th><th>why</th></tr></thead><tbody>"
             + "".join(rows) + f"</tbody></table><p>{html.escape(summary)}</p>")
+
+
+class Summary:
+    """One row per rule met: what it was (and how often), what replaces it, why — for a notebook cell.
+
+    Short enough for a "then vs now" cell: the same rule met in five Deployments is one row.
+    """
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.rows: list[tuple[str, int, str, str, bool]] = []
+        seen: dict[str, int] = {}
+        for f in report.findings:
+            if f.rule.id in seen:
+                rule, count, now, why, auto = self.rows[seen[f.rule.id]]
+                self.rows[seen[f.rule.id]] = (rule, count + 1, now, why, auto and f.automatic)
+                continue
+            seen[f.rule.id] = len(self.rows)
+            self.rows.append((f.rule.id, 1, f.replacement, f.rule.why, f.automatic))
+
+    def _tail(self) -> str:
+        total, manual = len(self.report.findings), len(self.report.manual())
+        return (f"{total} changes for Kubernetes v1.{self.report.target}: {total - manual} made by kslab, "
+                f"{manual} for you")
+
+    def __str__(self) -> str:
+        lines = []
+        for rule, count, now, _why, auto in self.rows:
+            times = f" x{count}" if count > 1 else ""
+            lines.append(f"{rule}{times} -> {now}{'' if auto else '  (by hand)'}")
+        return "\n".join(lines + [self._tail()])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><td><code>{html.escape(rule)}</code>{f' ×{count}' if count > 1 else ''}</td>"
+            f"<td>{html.escape(now)}{'' if auto else ' <b>(by hand)</b>'}</td><td>{html.escape(why)}</td></tr>"
+            for rule, count, now, why, auto in self.rows)
+        return ("<table class='kslab-modernize' style='table-layout:fixed;width:100%'>"
+                "<colgroup><col style='width:26%'><col style='width:32%'><col style='width:42%'></colgroup>"
+                "<thead><tr><th>then (rule)</th><th>now</th><th>why</th></tr></thead><tbody>" + body
+                + f"</tbody></table><p>{html.escape(self._tail())}</p>")

@@ -140,7 +140,7 @@ def _keylog_session(keylog: Path) -> Iterator[None]:
             yield
         finally:
             conf.tls_session_enable, conf.tls_nss_filename = saved[0], saved[1]
-            conf.tls_nss_keys = saved[2]
+            conf.tls_nss_keys = saved[2]  # type: ignore[assignment]  # restores what was there, None included
 
 
 def decrypt(path: str | Path, keylog: str | Path, flow_id: int = 1) -> Decrypted:
@@ -153,7 +153,8 @@ def decrypt(path: str | Path, keylog: str | Path, flow_id: int = 1) -> Decrypted
     server_port = int(flow.server.rsplit(":", 1)[1])
     client_port = int(flow.client.rsplit(":", 1)[1])
     tls = _load_tls()
-    from scapy.all import TCP, TCPSession, bind_layers, sniff, split_layers  # noqa: PLC0415
+    from scapy.all import TCPSession, bind_layers, sniff, split_layers  # noqa: PLC0415
+    from scapy.layers.inet import TCP  # noqa: PLC0415
 
     result = Decrypted(flow_id)
     streams = {"client": HttpStream("request")}

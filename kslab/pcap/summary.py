@@ -226,10 +226,6 @@ def _tls(f: FlowSummary) -> TlsFacts:
     return f.tls
 
 
-def _first_request(f: FlowSummary) -> HttpMessage | None:
-    return f.requests[0] if f.requests else None
-
-
 def _cert_leak(side: str) -> Callable[[FlowSummary], tuple[bool, str]]:
     def value(f: FlowSummary) -> tuple[bool, str]:
         t = _tls(f)
@@ -292,7 +288,7 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
     _rule("said in clear before the switch", lambda f: f.prelude is not None,
           lambda f: (True, _prelude_value(f))),
     _rule("server name (SNI)", _is_tls,
-          lambda f: (True, _tls(f).sni) if _tls(f).sni else (False, "no SNI sent")),
+          lambda f: (True, str(_tls(f).sni)) if _tls(f).sni else (False, "no SNI sent")),
     _rule("protocols offered (ALPN)", _is_tls,
           lambda f: (bool(_tls(f).alpn_offered), ", ".join(_tls(f).alpn_offered) or "none offered")),
     _rule("TLS versions offered", _is_tls, lambda f: (True, ", ".join(_tls(f).versions_offered) or "?")),
@@ -328,7 +324,7 @@ def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: 
             table.setdefault(leak.fact, {"fact": leak.fact})[name] = value
     rows = [{c: row.get(c, "-") for c in ["fact", *columns]} for row in table.values()]
     return format_table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns],
-                        wrap={"fact": fact_width, **{c: width for c in columns}}, blank_between=True)
+                        wrap={"fact": fact_width, **dict.fromkeys(columns, width)}, blank_between=True)
 
 
 # ---- building summaries ----------------------------------------------------------------------------
@@ -556,8 +552,8 @@ def render_flow(f: FlowSummary) -> list[str]:
         total = max(f.http_counts)
         if total > shown:
             add(f"  … {total - shown} more messages not shown")
-        for p in f.http_problems:
-            add(f"  note: {p}")
+        for problem in f.http_problems:
+            add(f"  note: {problem}")
     if f.tls is not None:
         t = f.tls
         add(f"  TLS: {t.version or 'no ServerHello seen'}" + (f", cipher {t.cipher}" if t.cipher else "")

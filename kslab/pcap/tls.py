@@ -65,9 +65,6 @@ class _Cursor:
     def u16(self) -> int:
         return int.from_bytes(self.take(2), "big")
 
-    def u24(self) -> int:
-        return int.from_bytes(self.take(3), "big")
-
     def vec(self, width: int) -> bytes:
         """A vector with a 1-, 2- or 3-byte length prefix."""
         return self.take(int.from_bytes(self.take(width), "big"))
@@ -456,11 +453,11 @@ class TlsConnection:
                 else:
                     self.second_client_hello = hello
             elif mtype == reg.SERVER_HELLO and side == SERVER:
-                hello = parse_server_hello(msg)
-                if hello.hello_retry:
+                server_hello = parse_server_hello(msg)
+                if server_hello.hello_retry:
                     self.hello_retry = True
                     return
-                self.server_hello = hello
+                self.server_hello = server_hello
                 if self.tls13:
                     # RFC 8446 section 2: everything after the ServerHello is encrypted, both ways.
                     self.dirs[SERVER].encrypted = True

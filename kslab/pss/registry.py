@@ -14,9 +14,9 @@ False
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
-from kslab.pss.check import Check, CheckFn
+from kslab.pss.check import Check, CheckFn, VersionedCheck
 from kslab.pss.checks import ALL_CHECKS
 from kslab.pss.levels import BASELINE, PRIVILEGED, RESTRICTED, Version
 
@@ -52,15 +52,15 @@ validate(ALL_CHECKS)
 NEWEST_MINOR: int = max(v.since.minor or 0 for c in ALL_CHECKS for v in c.versions)
 
 
-def _in_force(check: Check, minor: int):  # -> VersionedCheck | None
-    current = None
+def _in_force(check: Check, minor: int) -> VersionedCheck | None:
+    current: VersionedCheck | None = None
     for version in check.versions:
         if (version.since.minor or 0) <= minor:
             current = version
     return current
 
 
-@lru_cache(maxsize=None)
+@cache
 def checks_for(level: str, minor: int) -> Table:
     """``(check id, function)`` pairs run at ``level`` for policy version ``v1.<minor>``, in order."""
     if level == PRIVILEGED:

@@ -5,7 +5,7 @@ access to a cluster-scoped resource (nodes, namespaces, persistent volumes, Clus
 request for one carries no namespace. A live cluster says which is which through API discovery
 (:func:`kslab.cluster.api_resources.discover`); offline kslab uses a list recorded from the
 official Python client's API paths (``kslab/data/rbac/api-resources.json``; regenerate it with
-``python -m kslab.rbac.resources``) and labels it as recorded.
+``python tools/record_api_resources.py``) and labels it as recorded.
 
 >>> catalog = recorded()
 >>> catalog.scope("pods"), catalog.scope("nodes"), catalog.scope("deployments", "apps")
@@ -104,7 +104,7 @@ def _from_entries(entries: list[dict[str, Any]]) -> list[ApiResource]:
 @lru_cache(maxsize=1)
 def recorded() -> ResourceCatalog:
     """The recorded list bundled with kslab (offline)."""
-    text = importlib_resources.files("kslab.data").joinpath("rbac", DATA_FILE).read_text(encoding="utf-8")
+    text = importlib_resources.files("kslab.data").joinpath("rbac").joinpath(DATA_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
     return ResourceCatalog(_from_entries(data["resources"]), data["source"], False,
                            {k: v for k, v in data.items() if k != "resources"})
@@ -148,42 +148,3 @@ def scope_from_paths(paths: Iterable[str]) -> list[dict[str, Any]]:
     for entry in found.values():
         entry["subresources"].sort()
     return [found[k] for k in sorted(found)]
-
-
-def derive_from_python_client() -> dict[str, Any]:
-    """Re-derive the recording from the installed official Python client's API paths."""
-    import inspect  # noqa: PLC0415
-
-    import kubernetes  # noqa: PLC0415 - heavy; only when regenerating
-    from kubernetes import client  # noqa: PLC0415
-
-    paths: set[str] = set()
-    for name, cls in inspect.getmembers(client, inspect.isclass):
-        if name.endswith("Api") and cls.__module__.startswith("kubernetes.client.api."):
-            paths.update(re.findall(r"resource_path='([^']+)'", inspect.getsource(cls)))
-    api_release = client.Configuration().to_debug_report().split("Version of the API: ")[1].split("\n")[0]
-    return {
-        "source": (f"derived from the REST paths of the official Python client kubernetes=="
-                   f"{kubernetes.__version__} (generated from Kubernetes {api_release}); built-in "
-                   "types only, no CRDs"),
-        "how": "python -m kslab.rbac.resources (kslab.rbac.resources.derive_from_python_client)",
-        "kubernetes": api_release,
-        "resources": scope_from_paths(sorted(paths)),
-    }
-
-
-def main() -> None:  # pragma: no cover - a maintenance command
-    """Regenerate ``kslab/data/rbac/api-resources.json`` from the installed client."""
-    import datetime  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
-
-    data = derive_from_python_client()
-    data = {"recorded": datetime.date.today().isoformat(), **data}
-    out = Path(__file__).resolve().parent.parent / "data" / "rbac" / DATA_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out} ({len(data['resources'])} resource types)")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

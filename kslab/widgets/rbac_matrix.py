@@ -76,6 +76,6 @@ def matrix_explorer(policy: Policy, subjects: Mapping[str, UserInfo], namespaces
     where.observe(render, names="value")
     render()
     box = w.VBox([w.HBox([who, where]), view])
-    box.render = render  # type: ignore[attr-defined]  # tests and static renderings reuse it
-    box.view = view  # type: ignore[attr-defined]
+    box.render = render  # tests and static renderings reuse it
+    box.view = view
     return box

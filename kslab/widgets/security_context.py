@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import hack
 from kslab.hack import HackReport
@@ -21,6 +21,9 @@ from kslab.manifests.render import to_yaml
 from kslab.manifests.webapp import PORT, webapp_deployment
 from kslab.pss import Verdict, evaluate
 from kslab.widgets import UNSET, Unset, is_set, spell_unset
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: What the widget's hack table says for each predicted outcome (in words: colour only underlines it).
 HACK_WORDS = {True: "works", False: "stopped", None: "not run"}
@@ -146,7 +149,7 @@ class SecurityContextWidget:
     """Labelled toggles → YAML, verdicts and predicted hack; with a live lab, an Apply button that runs
     the hack for real. ``.controls`` maps each :class:`Choices` field to its control."""
 
-    def __init__(self, lab: Any = None, *, image: str | None = None) -> None:
+    def __init__(self, lab: Lab | None = None, *, image: str | None = None) -> None:
         import ipywidgets as w  # noqa: PLC0415 - only when a widget is made
 
         self.lab, self.image = lab, image
@@ -237,7 +240,7 @@ class SecurityContextWidget:
         return self.state.text()
 
 
-def _can_apply(lab: Any) -> bool:
+def _can_apply(lab: Lab) -> bool:
     """Apply runs the hack for real: live in a pod, offline in the local sandbox where one runs here."""
     if getattr(lab, "live", False):
         return True
@@ -246,7 +249,7 @@ def _can_apply(lab: Any) -> bool:
     return bool(available().ok)
 
 
-def security_context_widget(lab: Any = None, **initial: Any) -> SecurityContextWidget:
+def security_context_widget(lab: Lab | None = None, **initial: Any) -> SecurityContextWidget:
     """The explorer, optionally starting from some choices (``run_as_user=1000`` …)."""
     widget = SecurityContextWidget(lab)
     for name, value in asdict(replace(Choices(), **initial)).items():

@@ -311,6 +311,19 @@ for version in ("v1.33", "v1.34"):
 # removed by PR 125437 (kubectl 1.31). -->
 
 # %% [markdown]
+# `kslab modernize` makes these changes for you and says why for each (`kslab modernize FILE` on the
+# command line, `--write DIR` for the new files). Here it reads the workshop's five webapp Deployments as
+# they were written, indentation slips included:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.modernize import modernize_objects
+
+then_vs_now = modernize_objects([seed_deployment(step, as_written=True) for step in SEED_STEPS],
+                                source="2019 webapp")
+then_vs_now.summary()
+
+# %% [markdown]
 # ## Exercises
 # Each exercise first shows its question and the form its answer takes; answer in the cell below it
 # (replace the `...`, or change the starting answer) and run that cell: kslab checks it and remembers it. Until you
@@ -346,6 +359,17 @@ from kslab.exercises.nb03 import FEWEST_POD
 my_pod = copy.deepcopy(FEWEST_POD)
 # change my_pod here, as little as you can
 ex.check(my_pod)
+
+# %%
+ex = kslab.exercise("03.modernize-2019")
+ex
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.exercises.nb03 import SEED_2019
+
+my_manifest = SEED_2019  # rewrite it for v1.36 (kslab.modernize.modernize_text(my_manifest) says what is left)
+ex.check(my_manifest)
 
 # %% [markdown]
 # **Deploy a webapp the hack cannot touch.** kslab writes the 2019 webapp into a file of yours (outside the

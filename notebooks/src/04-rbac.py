@@ -286,6 +286,23 @@ identities.legacy_token(lab)
 # stops working within the hour, and only the audience it was made for accepts it.
 
 # %% [markdown]
+# `kslab modernize` reads the workshop's steps the same way — here the commands that built the
+# kubeconfig from the token Secret (the service account's name is ours) — and says what replaces each.
+# It never shows a token it finds:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.modernize import modernize_text
+
+steps_2019 = """\
+SECRET_NAME=$(kubectl get sa webapp -n kslab-04 -o json | jq -r '.secrets[].name')
+USER_TOKEN=$(kubectl get secret -n kslab-04 "$SECRET_NAME" -o json | jq -r '.data["token"]' | base64 -d)
+kubectl config set-credentials webapp --kubeconfig=webapp.conf --token="$USER_TOKEN"
+kubectl exec -it webapp-7c9f sh
+"""
+modernize_text(steps_2019, source="2019 steps").summary()
+
+# %% [markdown]
 # ## Exercises
 # Each exercise first shows its question and the form its answer takes; answer in the cell below it
 # (replace the `...`, or change the starting answer) and run that cell: kslab checks it with the same evaluator and remembers it. Until you

@@ -358,6 +358,43 @@ spec:
 [str(p) for p in validate_istio(load_text(SEED_VIRTUALSERVICE, source="seed")[0].obj)]
 
 # %% [markdown]
+# `kslab modernize` turns the workshop's mesh steps into today's: the alpha `Policy` becomes a
+# PeerAuthentication, `v1alpha3` becomes `v1`, the `ISTIO_MUTUAL` DestinationRule is left out (auto mTLS
+# does it), the misplaced `route` moves into its `http` entry — and every object it writes is valid
+# against the schemas:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from kslab.istio.validate import validate_objects
+from kslab.modernize import modernize_text
+
+mesh_2019 = """\
+cat <<EOF | istioctl create -f -
+apiVersion: authentication.istio.io/v1alpha1
+kind: Policy
+metadata: {name: default, namespace: istio-app}
+spec:
+  peers:
+  - mtls:
+EOF
+cat <<EOF | istioctl create -f -
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: default, namespace: istio-app}
+spec:
+  host: "*"
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+EOF
+cat <<EOF | kubectl apply -f -
+""" + SEED_VIRTUALSERVICE.strip() + """
+EOF
+istioctl authn tls-check productpage-v1-6b746f74dc-9stvs.istio-app
+"""
+mesh_now = modernize_text(mesh_2019, source="2019 mesh steps")
+print("schema problems in the modern objects:", [str(p) for p in validate_objects(mesh_now.modern_objects())])
+mesh_now.summary()
+
+# %% [markdown]
 # ## Exercises
 # Each exercise first shows its question and the form its answer takes; answer in the cell below it
 # (replace the `...`, or change the starting answer) and run that cell: kslab checks it against the captures and Istio's rules and remembers it. Until you
