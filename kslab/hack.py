@@ -260,13 +260,25 @@ def predict(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
     return HackReport(rows, ctx, note="Predicted from the security context (nothing was run).")
 
 
+def sandboxed(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
+    """The hack run for real in the local sandbox (:mod:`kslab.sandbox`), next to the prediction; raises a
+    :class:`~kslab.errors.KslabError` saying why where no faithful sandbox can run here."""
+    from kslab.sandbox import observe
+
+    predicted = predict(obj, container)
+    seen = observe(obj, [row.step.command for row in predicted.rows], container)
+    rows = tuple(Row(row.step, row.predicted, observe_step(row.step, r.returncode, r.stdout, r.stderr))
+                 for row, r in zip(predicted.rows, seen.results))
+    return HackReport(rows, predicted.context, observed_from=seen.where,
+                      extra={"runtime": seen.runtime, "observed": "sandbox"})
+
+
 def _offline(obj: Mapping[str, Any], predicted: HackReport, reason: str) -> HackReport:
     """Offline: observed in the local sandbox where one can run faithfully, else the prediction and why not."""
     from kslab.errors import KslabError
-    from kslab.sandbox import observe_hack
 
     try:
-        return observe_hack(obj)
+        return sandboxed(obj)
     except KslabError as exc:
         why = exc.message
     except OSError as exc:  # e.g. a full disk while copying the filesystem: say so, and predict

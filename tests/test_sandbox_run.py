@@ -21,8 +21,9 @@ from kslab.cluster.connect import connect
 from kslab.errors import InputError
 from kslab.manifests.render import to_yaml
 from kslab.manifests.webapp import RESTRICTED_CONTEXT, seed_deployment, webapp_deployment, webapp_pod
-from kslab.sandbox import available, fidelity, runtime, session
-from kslab.sandbox.hack import observe
+from kslab import fidelity
+from kslab.hack import sandboxed as observe
+from kslab.sandbox import available, runtime, session
 from kslab.sandbox.serve import Forwarder
 
 STATE = available()

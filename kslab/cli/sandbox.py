@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         emit_json(oci_spec(effective(obj, args.container), IMAGE, host_facts(), BundlePaths("rootfs", {})))
         return 0
     if args.action == "hack":
-        from kslab.sandbox.hack import as_json, observe
+        from kslab.hack import sandboxed
 
-        report = observe(obj, args.container)
+        report = sandboxed(obj, args.container)
         if args.json:
             emit_json(as_json(report))
         else:
@@ -104,6 +104,14 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def as_json(report: Any) -> dict[str, Any]:
+    """``{runtime, observed: true, where, rows: [{step, works, output, predicted, agrees}]}`` for ``--json``."""
+    return {"runtime": report.extra.get("runtime", ""), "observed": True, "where": report.observed_from,
+            "rows": [{"step": r.step.id, "works": r.observed.works if r.observed else None,
+                      "output": r.observed.shown if r.observed else "not run",
+                      "predicted": r.predicted.shown, "agrees": r.agrees} for r in report.rows]}
 
 
 def _status(args: argparse.Namespace) -> int:

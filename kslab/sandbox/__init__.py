@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["available", "observe_hack"]
+__all__ = ["available", "observe"]
 
 
 def available(*, probe: bool = True) -> Any:
@@ -27,8 +27,9 @@ def available(*, probe: bool = True) -> Any:
     return check(probe=probe)
 
 
-def observe_hack(obj: Mapping[str, Any], container: str | None = None) -> Any:
-    """The hack run in the sandbox (a :class:`kslab.hack.HackReport` with observed rows)."""
-    from kslab.sandbox.hack import observe
+def observe(obj: Mapping[str, Any], commands: Any, container: str | None = None) -> Any:
+    """Run commands in the pod's container in the sandbox (an :class:`~kslab.sandbox.hack.Observation`);
+    :func:`kslab.hack.sandboxed` runs the hack's steps with it."""
+    from kslab.sandbox.hack import observe as run
 
-    return observe(obj, container)
+    return run(obj, commands, container)

@@ -1,7 +1,7 @@
-"""The hack of notebook 03, run for real in the sandbox: each step exec'd in the running webapp.
+"""Run commands in the sandboxed webapp, in order, as a hack does: each exec'd in the one running container.
 
-The steps and the reading of their output are :mod:`kslab.hack`'s (the same as in a live pod), so a
-sandbox run and a cluster run print the same table, with the prediction beside what was observed.
+The steps and the reading of their output are :mod:`kslab.hack`'s (which calls :func:`observe`), so a
+sandbox run and a cluster run print the same table. This module knows only commands and their results.
 
 >>> LABEL_KIND
 'observed in a local sandbox'
@@ -9,37 +9,32 @@ sandbox run and a cluster run print the same table, with the prediction beside w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from kslab import hack as model
+from kslab.sandbox.runtime import ExecResult
 
 LABEL_KIND = "observed in a local sandbox"
 
 
-def observe(obj: Mapping[str, Any], container: str | None = None) -> model.HackReport:
-    """Run the hack's steps in the sandbox; raises when it cannot run (see :func:`session.prepare`).
+@dataclass(frozen=True)
+class Observation:
+    """What each command did in the sandbox, and where that was (runtime and version)."""
 
-    The result has the prediction and the observation side by side, and says where it was observed:
-    a local sandbox, not a Kubernetes node."""
+    runtime: str
+    results: tuple[ExecResult, ...]
+
+    @property
+    def where(self) -> str:
+        return f"a local sandbox ({self.runtime}), not a Kubernetes node"
+
+
+def observe(obj: Mapping[str, Any], commands: Sequence[Sequence[str]], container: str | None = None) -> Observation:
+    """Run ``commands`` one after the other in the pod's container in the sandbox; raises where it cannot run
+    (see :func:`kslab.sandbox.session.prepare`)."""
     from kslab.sandbox import session
 
-    predicted = model.predict(obj, container)
     with session.webapp(obj, container) as running:
-        rows = []
-        for row in predicted.rows:
-            result = running.exec(list(row.step.command))
-            rows.append(model.Row(row.step, row.predicted,
-                                  model.observe_step(row.step, result.returncode, result.stdout, result.stderr)))
-        label = f"{running.runtime.label}"
-    where = f"a local sandbox ({label}), not a Kubernetes node"
-    return model.HackReport(tuple(rows), predicted.context, observed_from=where,
-                            extra={"runtime": label, "observed": "sandbox"})
-
-
-def as_json(report: model.HackReport) -> dict[str, Any]:
-    """``{runtime, observed: true, where, rows: [{step, works, output}]}`` for ``--json``."""
-    return {"runtime": report.extra.get("runtime", ""), "observed": True, "where": report.observed_from,
-            "rows": [{"step": r.step.id, "works": r.observed.works if r.observed else None,
-                      "output": r.observed.shown if r.observed else "not run",
-                      "predicted": r.predicted.shown, "agrees": r.agrees} for r in report.rows]}
+        results = tuple(running.exec(list(command)) for command in commands)
+        return Observation(running.runtime.label, results)

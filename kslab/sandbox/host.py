@@ -91,7 +91,7 @@ def _rootless_reason() -> str:
         user = pwd.getpwuid(uid).pw_name
     except KeyError:
         user = str(uid)
-    max_userns = int((_read("/proc/sys/user/max_user_namespaces").strip() or "0"))
+    max_userns = int(_read("/proc/sys/user/max_user_namespaces").strip() or "0")
     if _read("/proc/sys/kernel/unprivileged_userns_clone").strip() == "0":
         max_userns = 0
     gaps = rootless_gaps(uid=uid, user=user, max_userns=max_userns,

@@ -155,7 +155,7 @@ def oci_spec(eff: Effective, image: ImageConfig, host: HostFacts, paths: BundleP
     from kslab.sandbox.seccomp import runtime_default
 
     caps = capabilities(eff)
-    env = [e for e in image.env] or [defaults.DEFAULT_PATH]
+    env = list(image.env) or [defaults.DEFAULT_PATH]
     if not any(e.startswith("PATH=") for e in env):
         env.insert(0, defaults.DEFAULT_PATH)
     process: dict[str, Any] = {

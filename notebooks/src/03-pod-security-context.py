@@ -193,7 +193,7 @@ lab03.do_it_for_me(lab, you)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from kslab.sandbox.fidelity import outcomes
+from kslab.fidelity import outcomes
 
 outcomes()
 

@@ -1,4 +1,4 @@
-"""The seed's security contexts × the hack's steps: what the shell shows, in one table.
+"""The seed's security contexts × the hack's steps: what the shell shows, in one table (notebook 03).
 
 Offline the cells are observed in the local sandbox where one runs here, and predicted otherwise;
 the two must be the same text (a test and notebook 03's checked cell hold them to it), so the table
@@ -51,10 +51,10 @@ class Outcomes:
 
 def outcomes(*, observe: bool = True, run: Callable[[dict[str, Any]], hack.HackReport] | None = None) -> Outcomes:
     """The table; observed in the sandbox when ``observe`` and a sandbox runs here, else predicted."""
-    from kslab.sandbox import available, observe_hack
+    from kslab.sandbox import available
 
     use_sandbox = observe and available().ok
-    runner = run or (observe_hack if use_sandbox else hack.predict)
+    runner = run or (hack.sandboxed if use_sandbox else hack.predict)
     cells = {}
     for case, obj in seed_cases().items():
         report = runner(obj)
