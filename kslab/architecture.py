@@ -248,6 +248,14 @@ class Inventory:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:
+        from kslab.views.tables import Table, html_block  # noqa: PLC0415
+
+        return html_block(f"Source: {self.source}", f"Kubernetes {self.server_version}",
+                          Table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"], title="Nodes:"),
+                          Table(self.components(), ["component", "pods", "nodes", "image"],
+                                title="kube-system components:", abbreviate={"image": 60}))
+
 
 def _node_row(node: Any) -> dict[str, Any]:
     labels = node.metadata.labels or {}

@@ -353,3 +353,42 @@ def test_apiserver_static_pod_flags() -> None:
     other = copy.deepcopy(pod)
     other["spec"]["containers"][0]["command"] = ["nginx", "--insecure-port=1"]
     assert rules_of(other) == []  # flags of other programs are theirs
+
+
+def test_psp_bindings_give_each_namespace_its_labels() -> None:
+    open_psp = _psp({**RESTRICTED_PSP, "hostNetwork": True}, RESTRICTED_ANN)
+    open_psp["metadata"]["name"] = "open"
+    strict = _psp(RESTRICTED_PSP, RESTRICTED_ANN)
+    strict["metadata"]["name"] = "strict"
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "psp"},
+            "rules": [{"apiGroups": ["policy"], "resources": ["podsecuritypolicies"], "verbs": ["use"],
+                       "resourceNames": ["open", "strict"]}]}
+    only_strict = copy.deepcopy(role)
+    only_strict["metadata"]["name"] = "psp-strict"
+    only_strict["rules"][0]["resourceNames"] = ["strict", "elsewhere"]
+
+    def binding(ns: str, role_name: str) -> dict[str, Any]:
+        return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": "b", "namespace": ns},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role_name},
+                "subjects": [{"kind": "Group", "name": f"system:serviceaccounts:{ns}"}]}
+
+    report = modernize_objects([open_psp, strict, role, only_strict, binding("ops", "psp"), binding("shop", "psp-strict"),
+                                binding("plain", "view")])
+    by_ns = {f.replacement.split()[3]: f for f in report.findings if f.kind == "RoleBinding"}
+    assert set(by_ns) == {"ops", "shop"}  # the binding to an unrelated role says nothing
+    assert "enforce=privileged" in by_ns["ops"].replacement  # any of its PSPs could admit a pod
+    assert "enforce=restricted" in by_ns["shop"].replacement and "elsewhere" in by_ns["shop"].detail
+
+
+def test_apparmor_annotation_becomes_a_field_from_v1_30() -> None:
+    obj = _deployment({"containers": [_container()]}, annotations={
+        "container.apparmor.security.beta.kubernetes.io/web": "runtime/default"})
+    assert rules_of(obj) == ["apparmor-annotation"]
+    tpl = modern(obj)["spec"]["template"]
+    assert tpl["spec"]["containers"][0]["securityContext"]["appArmorProfile"] == {"type": "RuntimeDefault"}
+    assert "annotations" not in tpl["metadata"]
+    assert rules_of(obj, target=29) == []  # the field does not exist before v1.30
+    other = _deployment({"containers": [_container()]}, annotations={
+        "container.apparmor.security.beta.kubernetes.io/nope": "runtime/default"})
+    assert not modernize_objects([other]).findings[0].automatic  # no such container: a person decides

@@ -24,7 +24,8 @@ def test_port_map_has_the_modern_ports_and_the_2019_mistake():
         assert port in ports
     assert "4194" in ports["4149"].today and "1.12" in ports["4194"].today
     assert "readOnlyPort: 0" in ports["10255"].today
-    assert "4149" in then_vs_now_table() and "10255" in port_table()
+    assert "4149" in then_vs_now_table().text() and "10255" in port_table().text()
+    assert "10255" in port_table().html()
 
 
 def make_cert(tmp: Path) -> tuple[Path, Path]:

@@ -48,6 +48,53 @@ def _command_part(text: str) -> str:
     return text[m.start(1):] if m else text
 
 
+_FLAG_IN_EXPECTED = re.compile(r"'(--[a-z0-9-]+)'")
+_PATH_IN_EXPECTED = re.compile(r"'(\{\.[A-Za-z0-9_.]+\})'")
+
+
+def observed_value(actual: str, expected: str) -> str:
+    """What kube-bench observed for a check, in a few words: for a flag check, each flag the check names
+    as kube-bench reads it (its *first* occurrence on the command line), else kube-bench's own reading.
+    kube-bench's ``actual_value`` for a flag check is the whole ``ps`` line, which says nothing by itself.
+
+    >>> line = "root 2114 2011 5 09:12 ? 00:04:10 kube-apiserver --profiling=true --authorization-mode Node,RBAC"
+    >>> observed_value(line, "'--profiling' is equal to 'false'")
+    '--profiling=true'
+    >>> observed_value(line, "'--authorization-mode' has 'Node'")
+    '--authorization-mode=Node,RBAC'
+    >>> observed_value(line, "'--audit-log-path' is present")
+    '--audit-log-path not set'
+    >>> observed_value("permissions=600", "permissions has permissions 600, expected 600 or more restrictive")
+    'permissions=600'
+    >>> observed_value("", "'{.readOnlyPort}' is equal to '0' OR '{.readOnlyPort}' is not present")
+    '{.readOnlyPort} not set'
+    >>> observed_value("", "'{.readOnlyPort}' is equal to '0' OR '{.readOnlyPort}' is not present")
+    '{.readOnlyPort} not set'
+    """
+    flat = " ".join(actual.split())
+    flags = list(dict.fromkeys(_FLAG_IN_EXPECTED.findall(expected)))
+    command = _command_part(flat)
+    if not flags or not re.search(r"(?:^|\s)--", command):
+        paths = list(dict.fromkeys(_PATH_IN_EXPECTED.findall(expected)))
+        if len(paths) == 1:  # a kubelet config field: say which, and its value
+            return f"{paths[0]}: {command}" if command else f"{paths[0]} not set"
+        return command
+    tokens = command.split()
+    shown = []
+    for flag in flags:
+        value = None
+        for i, token in enumerate(tokens):
+            if token == flag:
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+                value = "" if nxt.startswith("--") or not nxt else nxt
+                break
+            if token.startswith(flag + "="):
+                value = token[len(flag) + 1:]
+                break
+        shown.append(f"{flag} not set" if value is None else (f"{flag}={value}" if value else flag))
+    return "; ".join(shown)
+
+
 def _controls(data: Any, source: str) -> list[dict[str, Any]]:
     if isinstance(data, dict) and isinstance(data.get("Controls"), list):
         return data["Controls"]
@@ -86,7 +133,8 @@ def import_kube_bench(path: str | Path) -> AuditReport:
                 cid = str(res.get("test_number", ""))
                 rows.append(Row(
                     id=cid, title=str(res.get("test_desc", "")), status=status,
-                    observed=_command_part(" ".join(str(res.get("actual_value") or "").split())),
+                    observed=observed_value(str(res.get("actual_value") or ""),
+                                            str(res.get("expected_result") or "")),
                     expected=str(res.get("expected_result") or ""),
                     remediation=" ".join(str(res.get("remediation") or "").split()),
                     why=whys.get(cid, ""), scored=bool(res.get("scored")), kube_bench=status,

@@ -9,9 +9,10 @@ refuses the TLS handshake without a client certificate.
 It only probes loopback or a node of the student's own lab cluster (:func:`allowed_address`).
 
 >>> print(port_table([p for p in PORTS if p.port in ("10250", "10255")]))
-PORT   COMPONENT  WHAT                                                AUTHENTICATION
-10250  kubelet    kubelet API: exec, logs, port-forward, /configz, …  required: x509 client certificates or tokens (web…
-10255  kubelet    read-only kubelet API: pods, node stats             none: anyone who reaches it can read
+PORT   COMPONENT  WHAT                                              AUTHENTICATION
+10250  kubelet    kubelet API: exec, logs, port-forward, /configz,  required: x509 client certificates or tokens
+                  /metrics/cadvisor                                 (webhook), authorization Webhook
+10255  kubelet    read-only kubelet API: pods, node stats           none: anyone who reaches it can read
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab.errors import ApiError, NotALabContext, UsageError
-from kslab.views.tables import format_table
+from kslab.views.tables import Table, format_table
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -73,21 +74,18 @@ PORTS: tuple[Port, ...] = (
 )
 
 
-def port_table(ports: Iterable[Port] = PORTS, *, width: int = 50) -> str:
-    """The port map as a plain-text table."""
-    def cut(text: str) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    rows = [{"port": p.port, "component": p.component, "what": cut(p.what), "auth": cut(p.auth)}
-            for p in ports]
-    return format_table(rows, ["port", "component", "what", "auth"],
-                        ["PORT", "COMPONENT", "WHAT", "AUTHENTICATION"])
+def port_table(ports: Iterable[Port] = PORTS, *, width: int = 50) -> Table:
+    """The port map as a table (HTML in a notebook; as text, long values wrap at ``width``)."""
+    rows = [{"port": p.port, "component": p.component, "what": p.what, "auth": p.auth} for p in ports]
+    return Table(rows, ["port", "component", "what", "auth"], ["PORT", "COMPONENT", "WHAT", "AUTHENTICATION"],
+                 wrap={"what": width, "auth": width})
 
 
-def then_vs_now_table() -> str:
+def then_vs_now_table() -> Table:
     """The 2019 slide's rows next to what is true today."""
     rows = [{"port": p.port, "component": p.component, "today": p.today} for p in PORTS if p.in_2019_slide]
-    return format_table(rows, ["port", "component", "today"], ["PORT (2019 SLIDE)", "COMPONENT", "TODAY"])
+    return Table(rows, ["port", "component", "today"], ["PORT (2019 SLIDE)", "COMPONENT", "TODAY"],
+                 wrap={"today": 70})
 
 
 # ---- the guard rail ------------------------------------------------------------------------------

@@ -16,10 +16,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kslab.views.tables import format_table
+from kslab.views.tables import Table
 
 STATUSES = ("PASS", "FAIL", "WARN", "INFO")
 COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "WARN": "#9a6700", "INFO": "#6e7781"}
+
+
+def _status_style(status: Any) -> str:
+    """Bold, in the status colour (the word itself says PASS/FAIL/WARN/INFO)."""
+    colour = COLOURS.get(str(status))
+    return f"color:{colour};font-weight:bold" if colour else ""
 
 
 @dataclass(frozen=True)
@@ -85,16 +91,27 @@ class AuditReport:
         return (f"{self.component} audit ({self.benchmark}) of {self.source}: "
                 f"{c['PASS']} PASS, {c['FAIL']} FAIL, {c['WARN']} WARN, {c['INFO']} INFO")
 
-    def table(self, rows: Iterable[Row] | None = None, *, width: int = 60) -> str:
-        """A plain-text table: id, status, what kube-bench would say, and what was observed."""
-        def cut(text: str) -> str:
-            return text if len(text) <= width else text[: width - 1] + "…"
-
-        data = [{"id": r.id, "status": r.status,
+    def view(self, rows: Iterable[Row] | None = None, *, full: bool = False, title: str = "") -> Table:
+        """The rows as a :class:`~kslab.views.tables.Table` (HTML in a notebook, text elsewhere): id,
+        status (with what kube-bench would say when it differs) and what was observed; ``full`` adds the
+        check's title, the remediation and kube-bench's note."""
+        chosen = list(self.rows if rows is None else rows)
+        data = [{"id": r.id, "status": r.status, "check": r.title,
                  "kube-bench": "" if r.kube_bench in (None, r.status) else r.kube_bench,
-                 "observed": cut(r.observed)} for r in (self.rows if rows is None else rows)]
-        return format_table(data, ["id", "status", "kube-bench", "observed"],
-                            ["ID", "STATUS", "KUBE-BENCH", "OBSERVED"])
+                 "observed": r.observed, "remediation": r.remediation, "note": r.kube_bench_note}
+                for r in chosen]
+        if full:
+            columns, headers = (["id", "status", "check", "observed", "remediation", "kube-bench", "note"],
+                                ["ID", "STATUS", "CHECK", "OBSERVED", "REMEDIATION", "KUBE-BENCH", "WHY IT DIFFERS"])
+        else:
+            columns, headers = ["id", "status", "kube-bench", "observed"], ["ID", "STATUS", "KUBE-BENCH", "OBSERVED"]
+        return Table(data, columns, headers, title=title, wrap={"observed": 60, "check": 40, "remediation": 40, "note": 40},
+                     style={"status": _status_style, "kube-bench": _status_style},
+                     row_class=lambda row: f"kslab-audit-{row['status'].lower()}")
+
+    def table(self, rows: Iterable[Row] | None = None) -> str:
+        """A plain-text table: id, status, what kube-bench would say, and what was observed."""
+        return self.view(rows).text()
 
     def __str__(self) -> str:
         parts = [self.summary(), self.table()]
@@ -108,21 +125,8 @@ class AuditReport:
         return str(self)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in
-                       ("ID", "Status", "Check", "Observed", "Remediation", "kube-bench"))
-        body = []
-        for r in self.rows:
-            colour = COLOURS.get(r.status, "#6e7781")
-            kb = "" if r.kube_bench in (None, r.status) else f"<b>{html.escape(r.kube_bench)}</b> "
-            body.append(
-                f"<tr><td>{html.escape(r.id)}</td>"
-                f"<td style='color:white;background:{colour};font-weight:bold;text-align:center'>"
-                f"{r.status}</td><td title='{html.escape(r.why)}'>{html.escape(r.title)}</td>"
-                f"<td><code>{html.escape(r.observed)}</code></td><td>{html.escape(r.remediation)}</td>"
-                f"<td>{kb}{html.escape(r.kube_bench_note)}</td></tr>")
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (f"<div><b>{html.escape(self.summary())}</b>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        return (f"<div><b>{html.escape(self.summary())}</b>{self.view(full=True).html()}"
                 f"{'<ul>' + notes + '</ul>' if notes else ''}</div>")
 
     def to_json(self) -> list[dict[str, Any]]:

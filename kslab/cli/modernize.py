@@ -58,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
         print(report)
     for w in written:
         verdict = "valid" if not w.problems else "INVALID: " + "; ".join(w.problems)
-        sys.stderr.write(f"wrote {w.path} ({w.documents} document{'s' if w.documents != 1 else ''}, "
-                         f"{verdict} for v1.{target})\n")
+        what = f"{w.documents} document{'s' if w.documents != 1 else ''}"
+        if w.script:
+            what = f"the script, with {what} embedded"
+        sys.stderr.write(f"wrote {w.path} ({what}, {verdict} for v1.{target})\n")
         for item in w.left_out:
             sys.stderr.write(f"  left out: {item}\n")
         for item in w.unchecked:

@@ -57,7 +57,7 @@ from kslab.rbac.tokens import (
     redact_kubeconfig,
     redact_token,
 )
-from kslab.views.tables import format_table
+from kslab.views.tables import Table, html_block
 from kslab.views.text import TextView
 
 #: The lab name objects are labelled with (``kslab.dev/lab: "04"``).
@@ -494,6 +494,13 @@ def _label_partial(policy: Policy, namespace: str | None, narrowed: list[str], u
 
 
 # ---- real requests ------------------------------------------------------------------------------
+def _outcome_style(value: object) -> str:
+    """Green for an allowed request, red for a forbidden one (the word says which)."""
+    text = str(value)
+    if text.startswith(("allowed", "ok", "created")):
+        return "color:#1a7f37"
+    return "color:#cf222e" if "forbidden" in text or "403" in text else ""
+
 @dataclass(frozen=True)
 class ProbeResult:
     action: str
@@ -518,14 +525,25 @@ class ProbeReport(TextView):
                  "observed": "— (offline)" if r.status is None else f"{outcome(r.status)} ({r.status})"}
                 for r in self.results]
 
-    def text(self) -> str:
+    def _head(self) -> str:
         head = f"Requests as {self.identity}"
-        head += "" if self.live else f" — offline ({self.reason}): predicted only, nothing was sent"
-        lines = [head, format_table(self.rows(), ["action", "request", "predicted", "observed"])]
+        return head + ("" if self.live else f" — offline ({self.reason}): predicted only, nothing was sent")
+
+    def table(self) -> Table:
+        """The requests: what each does, the call, the predicted and the observed outcome."""
+        return Table(self.rows(), ["action", "request", "predicted", "observed"],
+                     wrap={"action": 34, "request": 46},
+                     style={"predicted": _outcome_style, "observed": _outcome_style})
+
+    def _said(self) -> list[str]:
         said = [f"  {r.action}: {r.message}" for r in self.results if r.message]
-        if said:
-            lines += ["The API server said:", *said]
-        return "\n".join(lines)
+        return ["The API server said:", *said] if said else []
+
+    def text(self) -> str:
+        return "\n".join([self._head(), self.table().text(), *self._said()])
+
+    def _repr_html_(self) -> str:
+        return html_block(self._head(), self.table(), "\n".join(self._said()))
 
     def agree(self) -> bool:
         """True when every observed outcome matches the prediction (allowed vs forbidden)."""

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab.course.needs import NEEDS, Need
-from kslab.views.tables import format_table
+from kslab.views.tables import Table, html_block
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -74,25 +74,36 @@ class PermissionReport:
         return {"context": self.context, "namespace": self.namespace, "live": self.live, "ok": self.ok,
                 "labs": self.labs(), "rows": [asdict(r) for r in self.rows]}
 
-    def __str__(self) -> str:
+    def table(self) -> Table:
+        """The needs: lab, permission, namespace (and, live, whether it is allowed), and why."""
         if not self.live:
-            table = format_table([asdict(r) for r in self.rows], ["lab", "permission", "namespace", "why"])
-            return "\n".join(["Offline: nothing was asked. These are the permissions the labs need; on your",
-                              "cluster, `kslab cluster check --context CTX` asks the API server for each one.",
-                              "", table])
-        table = format_table([{**asdict(r), "allowed": "yes" if r.allowed else "NO"} for r in self.rows],
-                             ["lab", "permission", "namespace", "allowed", "why"])
-        lines = [f"Permissions on context {self.context} (namespaced ones checked in {self.namespace}):",
-                 "", table, ""]
+            return Table([asdict(r) for r in self.rows], ["lab", "permission", "namespace", "why"],
+                         wrap={"permission": 40, "why": 60})
+        return Table([{**asdict(r), "allowed": "yes" if r.allowed else "NO"} for r in self.rows],
+                     ["lab", "permission", "namespace", "allowed", "why"], wrap={"permission": 40, "why": 50})
+
+    def _parts(self) -> tuple[list[str], list[str]]:
+        """(lines above the table, lines under it)."""
+        if not self.live:
+            return (["Offline: nothing was asked. These are the permissions the labs need; on your cluster, "
+                     "`kslab cluster check --context CTX` asks the API server for each one."], [])
+        above = [f"Permissions on context {self.context} (namespaced ones checked in {self.namespace}):"]
         if self.ok:
-            lines.append("Every lab has what it needs.")
-        else:
-            lines.append(f"Missing {len(self.missing)} permission(s). Ask your cluster's admin for these "
-                         "(each line is what `kubectl auth can-i` answers no to):")
-            lines += [f"  {r.can_i}    # lab {r.lab}: {r.why}" for r in self.missing]
-        return "\n".join(lines)
+            return above, ["Every lab has what it needs."]
+        below = [f"Missing {len(self.missing)} permission(s). Ask your cluster's admin for these "
+                 "(each line is what `kubectl auth can-i` answers no to):"]
+        below += [f"  {r.can_i}    # lab {r.lab}: {r.why}" for r in self.missing]
+        return above, below
+
+    def __str__(self) -> str:
+        above, below = self._parts()
+        return "\n".join([*above, "", self.table().text(), *([""] + below if below else [])])
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        above, below = self._parts()
+        return html_block(*above, self.table(), "\n".join(below))
 
 
 def check_permissions(lab: Lab, *, namespace: str | None = None,

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import html
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import KslabError, UsageError
 from kslab.exercises import mirror
 from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank, not_answered
 from kslab.exercises.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from kslab.views.tables import Table
 
 __all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
 
@@ -166,9 +169,11 @@ def progress_rows(store: ProgressStore | None = None, notebook: str | None = Non
     return rows
 
 
-def progress(notebook: str | None = None, *, store: ProgressStore | None = None) -> Any:
-    """The progress summary as a pandas DataFrame (one row per exercise)."""
-    import pandas as pd  # noqa: PLC0415 - heavy, only when asked
+def progress(notebook: str | None = None, *, store: ProgressStore | None = None) -> Table:
+    """The progress summary, one row per exercise, as the course's table (HTML in a notebook, aligned
+    text elsewhere); ``.rows`` holds the rows as dicts (see :func:`progress_rows`)."""
+    from kslab.views.tables import Table  # noqa: PLC0415
 
-    rows = progress_rows(store, notebook)
-    return pd.DataFrame(rows, columns=["id", "title", "status", "attempts", "hints", "solution seen"])
+    rows = [{**r, "solution seen": "yes" if r["solution seen"] else "no"} for r in progress_rows(store, notebook)]
+    return Table(rows, ["id", "title", "status", "attempts", "hints", "solution seen"],
+                 ["ID", "TITLE", "STATUS", "ATTEMPTS", "HINTS", "SOLUTION SEEN"])

@@ -112,10 +112,9 @@ def _yaml_docs(stream: str | _Stream, source: str) -> Iterator[tuple[Any, int]]:
     """Each document's value and its first line, parsed and built one document at a time."""
     import yaml  # noqa: PLC0415 - PyYAML is cheap but only needed here
 
-    from kslab.manifests.yaml_build import BuildError, build  # noqa: PLC0415
+    from kslab.manifests.yaml_build import BuildError, build, loader_class  # noqa: PLC0415
 
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(stream)
+    loader = loader_class()(stream)
     try:
         while loader.check_node():
             node = loader.get_node()

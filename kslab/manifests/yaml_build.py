@@ -2,20 +2,24 @@
 
 PyYAML's C loader (``CSafeLoader``) parses in C but builds values with its Python
 ``SafeConstructor``. :func:`build` builds the same values (same types: ``str``, ``int``, ``bool``,
-``None``, ``float``, timestamps, ``bytes``; anchors shared, merge keys ``<<`` merged) in one
-pass that also
+``None``, ``float``, timestamps, ``bytes``; an anchor's value shared by its aliases; merge keys
+``<<`` merged by PyYAML's own rules) in one pass that also
 
 * refuses **duplicate mapping keys**, naming both lines, as kubectl does (its YAML library reports
-  ``mapping key "name" already defined at line 3``) — PyYAML keeps the last value silently;
+  ``mapping key "name" already defined at line 3``) — PyYAML keeps the last value silently. Lines
+  are looked up only for the message;
 * bounds **alias expansion**. An alias is one node in the file but a whole copy of its anchor's
   value for everything that walks the result (a checker, ``json.dumps``, an error message), so 8
   anchors of 10 aliases each — a 561-byte file — are 10^8 nodes to walk. go-yaml, under kubectl's
   sigs.k8s.io/yaml, refuses "excessive aliasing" by the ratio of aliases to decoded nodes; here
-  the rule is simpler and bounds the work outright: a document may expand to at most
-  ``EXPANSION_FLOOR`` nodes plus ``EXPANSION_FACTOR`` times the nodes written, counted as the
-  document is built (each anchor's size is counted once and added per alias, so counting never
-  walks the expansion). An anchor whose value contains its own alias is refused too (go-yaml:
-  "anchor contains itself").
+  the rule is simpler and bounds the work outright: the nodes aliases add may be at most
+  ``EXPANSION_FLOOR`` plus ``EXPANSION_FACTOR`` times the nodes written so far, counted at each
+  alias from the anchor's size (computed once per anchor, so counting never walks the expansion).
+  An anchor whose value holds its own alias is refused too (go-yaml: "anchor contains itself").
+
+:func:`loader_class` is ``CSafeLoader`` with its tag resolution remembered for short plain
+scalars: the same keys and values (``name``, ``image``, ``true``) recur in every object, and
+resolving each one runs PyYAML's Python resolver over a list of regular expressions.
 
 >>> import yaml
 >>> build(yaml.CSafeLoader("a: &x [1, 2]\\nb: *x\\n").get_single_node(), yaml.CSafeLoader(""))
@@ -24,9 +28,10 @@ pass that also
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-#: A document may expand through aliases to this many nodes plus EXPANSION_FACTOR × its own nodes.
+#: Aliases may add this many nodes to a document, plus EXPANSION_FACTOR × the nodes written.
 EXPANSION_FLOOR = 100_000
 EXPANSION_FACTOR = 10
 
@@ -36,6 +41,8 @@ MAP = "tag:yaml.org,2002:map"
 MERGE = "tag:yaml.org,2002:merge"
 VALUE = "tag:yaml.org,2002:value"
 KEY_SHOWN = 60  # characters of a duplicate key shown in the message
+_RESOLVED_MAX = 1_024  # remembered scalar resolutions (short values only): a bounded memory
+_BUILDING = object()
 
 
 class BuildError(Exception):
@@ -47,54 +54,67 @@ class BuildError(Exception):
         self.message = message
 
 
+class _Merge(Exception):
+    """A merge key met on the fast path: build the document again, merging as PyYAML does."""
+
+
+@lru_cache(maxsize=1)
+def loader_class() -> type:
+    """``CSafeLoader`` (``SafeLoader`` without libyaml) resolving repeated plain scalars from memory."""
+    import yaml  # noqa: PLC0415 - only when YAML is read
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    scalar_node = yaml.ScalarNode
+    resolved: dict[str, str] = {}
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            # Safe loaders have no path resolvers, so a scalar's tag depends on its text alone.
+            if kind is scalar_node and implicit[0] and len(value) <= 40:
+                tag = resolved.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(resolved) < _RESOLVED_MAX:
+                        resolved[value] = tag
+                return tag
+            return super().resolve(kind, value, implicit)
+
+    return Loader
+
+
 class _Builder:
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, merging: bool) -> None:
         self.loader = loader
         self.constructors = loader.yaml_constructors
-        self.done: dict[int, tuple[Any, int]] = {}  # id(node) -> (value, expanded size)
-        self.building: set[int] = set()
-        self.written = 0  # distinct nodes
-        self.expanded = 0  # nodes counting every alias as a copy
+        self.merging = merging
+        self.done: dict[int, Any] = {}  # id(collection node) -> its value (or _BUILDING)
+        self.sizes: dict[int, int] = {}  # id(node) -> nodes it expands to (aliases' anchors only)
+        self.written = 1  # nodes in the document
+        self.added = 0  # nodes added by aliases
 
-    def grow(self, size: int, node: Any) -> None:
-        self.expanded += size
-        if self.expanded > EXPANSION_FLOOR + EXPANSION_FACTOR * self.written:
-            raise BuildError(node.start_mark.line + 1,
-                             f"aliases expand this document past {EXPANSION_FLOOR + EXPANSION_FACTOR * self.written:,} "
-                             f"nodes (it has {self.written:,}): refused as an alias bomb")
-
-    def value(self, node: Any) -> tuple[Any, int]:
-        """The node's value and its expanded size (nodes, aliases counted as copies)."""
-        key = id(node)
-        seen = self.done.get(key)
-        if seen is not None:  # an alias: the same value, as PyYAML gives
-            self.grow(seen[1], node)
-            return seen
-        if key in self.building:
-            raise BuildError(node.start_mark.line + 1, "an anchor's value contains an alias to itself")
-        self.written += 1
-        tag = node.tag
+    # ---- values --------------------------------------------------------------------------------
+    def value(self, node: Any) -> Any:
         raw = node.value
-        if isinstance(raw, str):  # a scalar
-            result = (raw if tag == STR else self.scalar(node), 1)
-            self.grow(1, node)
-            self.done[key] = result
-            return result
-        self.building.add(key)
-        self.grow(1, node)
+        if raw.__class__ is str:  # a scalar (an alias of one costs no more than writing it again)
+            return raw if node.tag == STR else self.scalar(node)
+        key = id(node)
+        done = self.done.get(key)
+        if done is not None:
+            if done is _BUILDING:
+                raise BuildError(node.start_mark.line + 1, "an anchor's value contains an alias to itself")
+            self.alias(node)
+            return done
+        self.done[key] = _BUILDING
+        tag = node.tag
         if tag == SEQ:
-            items: list[Any] = []
-            size = 1
-            for child in raw:
-                v, s = self.value(child)
-                items.append(v)
-                size += s
-            result = (items, size)
+            self.written += len(raw)
+            result: Any = [self.value(child) for child in raw]
         elif tag == MAP:
+            self.written += 2 * len(raw)
             result = self.mapping(node)
         else:  # !!set, !!omap, !!pairs, or an unknown tag: PyYAML's own constructor says what it is
-            result = (self.loader.construct_object(node, deep=True), self.sized(node))
-        self.building.discard(key)
+            self.alias(node)  # counted as if expanded: PyYAML builds it without our budget
+            result = self.loader.construct_object(node, deep=True)
         self.done[key] = result
         return result
 
@@ -105,63 +125,104 @@ class _Builder:
                              f"unknown tag {node.tag[:KEY_SHOWN]!r}: Kubernetes objects use plain YAML")
         return constructor(self.loader, node)
 
-    def mapping(self, node: Any) -> tuple[dict[Any, Any], int]:
-        pairs = node.value
-        first: dict[Any, int] = {}
-        merge = False
-        for key_node, _ in pairs:
-            tag = key_node.tag
-            if tag == MERGE or tag == VALUE:
-                merge = True
-                continue
-            if not isinstance(key_node.value, str):
-                continue  # a collection as a key: refused below as unhashable
-            key = key_node.value if tag == STR else self.scalar(key_node)
-            try:
-                earlier = first.get(key)
-            except TypeError:
-                continue  # an unhashable scalar value (none of PyYAML's are): refused below
-            if earlier is not None:
-                shown = str(key)
-                shown = shown if len(shown) <= KEY_SHOWN else shown[:KEY_SHOWN] + "…"
-                raise BuildError(key_node.start_mark.line + 1,
-                                 f'mapping key "{shown}" already defined at line {earlier}')
-            first[key] = key_node.start_mark.line + 1
-        if merge:
-            self.loader.flatten_mapping(node)  # PyYAML's merge: merged pairs first, explicit ones win
-            pairs = node.value
+    def mapping(self, node: Any) -> dict[Any, Any]:
+        if self.merging:
+            return self.merged_mapping(node)
         out: dict[Any, Any] = {}
-        size = 1
-        for key_node, value_node in pairs:
-            k, ks = self.value(key_node)
-            v, vs = self.value(value_node)
-            size += ks + vs
+        for key_node, value_node in node.value:
+            tag = key_node.tag
+            if tag == STR:
+                key = key_node.value
+            elif tag == MERGE or tag == VALUE:
+                raise _Merge
+            else:
+                key = self.value(key_node)
             try:
-                out[k] = v
+                if key in out:
+                    self.duplicate(node, key_node)
             except TypeError:
-                raise BuildError(key_node.start_mark.line + 1, "a mapping key is a list or a mapping "
-                                 "(unhashable)") from None
-        return out, size
+                raise BuildError(key_node.start_mark.line + 1,
+                                 "a mapping key is a list or a mapping (unhashable)") from None
+            out[key] = self.value(value_node)
+        return out
 
-    def sized(self, node: Any) -> int:
-        """Expanded size of a subtree built by PyYAML itself (rare tags), counted into the budget."""
-        stack, size = [node], 0
-        while stack:
-            current = stack.pop()
-            size += 1
-            self.grow(1, current)
-            value = current.value
-            if isinstance(value, list):
-                for item in value:
-                    stack.extend(item if isinstance(item, tuple) else (item,))
-        return size
+    def merged_mapping(self, node: Any) -> dict[Any, Any]:
+        """A mapping in a document with merge keys: explicit keys checked, then PyYAML's merge."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag in (MERGE, VALUE) or not isinstance(key_node.value, str):
+                continue
+            key = key_node.value if key_node.tag == STR else self.scalar(key_node)
+            try:
+                if key in seen:
+                    self.duplicate(node, key_node)
+                seen.add(key)
+            except TypeError:
+                continue  # refused below, when built
+        if any(k.tag in (MERGE, VALUE) for k, _ in node.value):
+            before = len(node.value)
+            self.loader.flatten_mapping(node)  # merged pairs first: explicit ones win
+            self.written += 2 * max(0, len(node.value) - before)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node)
+            try:
+                out[key] = self.value(value_node)
+            except TypeError:
+                raise BuildError(key_node.start_mark.line + 1,
+                                 "a mapping key is a list or a mapping (unhashable)") from None
+        return out
+
+    # ---- guards --------------------------------------------------------------------------------
+    def duplicate(self, node: Any, key_node: Any) -> None:
+        """Refuse a key written twice, naming both lines (looked up only now)."""
+        key = self.key_of(key_node)
+        earlier = next(k for k, _ in node.value if k is not key_node and self.key_of(k) == key)
+        shown = str(key) if len(str(key)) <= KEY_SHOWN else str(key)[:KEY_SHOWN] + "…"
+        raise BuildError(key_node.start_mark.line + 1,
+                         f'mapping key "{shown}" already defined at line {earlier.start_mark.line + 1}')
+
+    def key_of(self, key_node: Any) -> Any:
+        if not isinstance(key_node.value, str) or key_node.tag in (MERGE, VALUE):
+            return _BUILDING  # equal to no scalar key
+        return key_node.value if key_node.tag == STR else self.scalar(key_node)
+
+    def alias(self, node: Any) -> None:
+        self.added += self.size(node)
+        limit = EXPANSION_FLOOR + EXPANSION_FACTOR * self.written
+        if self.added > limit:
+            raise BuildError(node.start_mark.line + 1,
+                             f"aliases expand this document by more than {limit:,} nodes (it has "
+                             f"{self.written:,}): refused as an alias bomb")
+
+    def size(self, node: Any) -> int:
+        """How many nodes ``node`` expands to (every alias inside counted as a copy), memoized."""
+        key = id(node)
+        known = self.sizes.get(key)
+        if known is not None:
+            return known
+        raw = node.value
+        if raw.__class__ is str:
+            total = 1
+        elif raw and raw[0].__class__ is tuple:  # a mapping's (key, value) pairs
+            total = 1 + sum(self.size(k) + self.size(v) for k, v in raw)
+        else:
+            total = 1 + sum(self.size(child) for child in raw)
+        self.sizes[key] = total
+        return total
 
 
 def build(node: Any, loader: Any) -> Any:
     """The document's value (PyYAML's types), or :class:`BuildError` (duplicate key, alias bomb,
     recursive anchor, unknown tag, nesting too deep)."""
-    builder = _Builder(loader)
     try:
-        return builder.value(node)[0]
+        try:
+            return _Builder(loader, merging=False).value(node)
+        except _Merge:
+            return _Builder(loader, merging=True).value(node)
     except RecursionError:
         raise BuildError(node.start_mark.line + 1, "nested too deeply") from None
+    finally:
+        if loader.constructed_objects:  # left by PyYAML's constructor for rare tags
+            loader.constructed_objects = {}
+            loader.recursive_objects = {}

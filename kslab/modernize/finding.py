@@ -85,6 +85,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     _r("seccomp-annotation", "The seccomp annotations were replaced by securityContext.seccompProfile "
                              "(GA 1.19) and are no longer honoured.",
        "https://kubernetes.io/docs/tutorials/security/seccomp/", "v1.19", "v1.27"),
+    _r("apparmor-annotation", "The AppArmor annotations gave way to securityContext.appArmorProfile (GA 1.30); "
+                              "the field is what the API validates and what Pod Security reads first.",
+       "https://kubernetes.io/docs/tutorials/security/apparmor/", "v1.30", None),
     _r("sa-token-secret", "Long-lived service-account token Secrets are no longer created for you and unused "
                           "ones are cleaned up; TokenRequest gives short-lived, audience-bound tokens.",
        "https://kubernetes.io/docs/concepts/security/service-accounts/#get-a-token", "v1.24", None),

@@ -27,6 +27,7 @@ CONTAINER_ONLY = ("allowPrivilegeEscalation", "capabilities", "privileged", "pro
 #: PodSecurityContext fields that exist only on the pod (not in a container's SecurityContext).
 POD_ONLY = ("fsGroup", "fsGroupChangePolicy", "supplementalGroups", "supplementalGroupsPolicy", "sysctls")
 
+APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
 
@@ -129,6 +130,7 @@ def host_port(ctx: DocContext) -> None:
 
 
 def _profile(value: str) -> dict[str, str] | None:
+    """An annotation's profile name as a seccompProfile/appArmorProfile field (None: no equivalent)."""
     if value in ("runtime/default", "docker/default"):
         return {"type": "RuntimeDefault"}
     if value == "unconfined":
@@ -168,4 +170,30 @@ def seccomp_annotations(ctx: DocContext) -> None:
         del meta["annotations"]
 
 
-RULE_FUNCTIONS = (misplaced_security_context, misplaced_ports, host_port, seccomp_annotations)
+def apparmor_annotations(ctx: DocContext) -> None:
+    """``container.apparmor.security.beta.kubernetes.io/NAME`` -> that container's ``appArmorProfile`` (v1.30+)."""
+    spec, meta = ctx.pod_spec(), ctx.pod_metadata()
+    if ctx.target < 30 or spec is None or meta is None or not isinstance(meta.get("annotations"), MutableMapping):
+        return
+    annotations = meta["annotations"]
+    by_name = {str(c.get("name")): c for c in containers(spec)}
+    for key in [k for k in annotations if str(k).startswith(APPARMOR_PREFIX)]:
+        value, cname = str(annotations[key]), str(key)[len(APPARMOR_PREFIX):]
+        profile = _profile(value)
+        container = by_name.get(cname)
+        where = f'container "{cname}" securityContext.appArmorProfile'
+        if profile is None or container is None:
+            ctx.report(RULES["apparmor-annotation"], where, automatic=False,
+                       detail=f"annotation {key}={value!r}: no such container or profile; set appArmorProfile by hand.")
+            continue
+        sc = container.setdefault("securityContext", {})
+        if "appArmorProfile" not in sc:
+            sc["appArmorProfile"] = profile
+        del annotations[key]
+        ctx.report(RULES["apparmor-annotation"], f"{where}: {profile}",
+                   detail=f"annotation {key}={value!r} is deprecated since v1.30; kslab set {where} instead.")
+    if not annotations:
+        del meta["annotations"]
+
+
+RULE_FUNCTIONS = (misplaced_security_context, misplaced_ports, host_port, seccomp_annotations, apparmor_annotations)

@@ -323,3 +323,75 @@ def psp_use_grant(ctx: DocContext) -> None:
 
 
 RULE_FUNCTIONS = (pod_security_policy, psp_use_grant)
+
+
+def _level_order(level: str) -> int:
+    return LEVEL_ORDER.index(level)
+
+
+def namespace_plan(objs: list[Mapping[str, Any]], target: int) -> dict[int, tuple[str, str, bool]]:
+    """For each RoleBinding that let a namespace use PSPs of the same input: the labels for that namespace.
+
+    The namespace needs the most permissive level among the PSPs it could use (its pods were admitted
+    by any of them). Returns ``{document index: (replacement, detail, exact)}``; ``exact`` is False
+    when a PSP it names is not in the input, or the binding is cluster-wide.
+
+    >>> psp = {"kind": "PodSecurityPolicy", "metadata": {"name": "open"}, "spec": {"privileged": True}}
+    >>> role = {"kind": "ClusterRole", "metadata": {"name": "use-open"}, "rules": [
+    ...     {"apiGroups": ["policy"], "resources": ["podsecuritypolicies"], "verbs": ["use"]}]}
+    >>> rb = {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "shop"},
+    ...       "roleRef": {"kind": "ClusterRole", "name": "use-open"}}
+    >>> namespace_plan([psp, role, rb], 36)[2][0].split()[:5]
+    ['kubectl', 'label', 'namespace', 'shop', 'pod-security.kubernetes.io/enforce=privileged']
+    """
+    def meta(o: Mapping[str, Any]) -> Mapping[str, Any]:
+        m = o.get("metadata")
+        return m if isinstance(m, Mapping) else {}
+
+    levels: dict[str, str] = {}
+    for o in objs:
+        if o.get("kind") == "PodSecurityPolicy" and meta(o).get("name"):
+            ann = {str(k): str(v) for k, v in (meta(o).get("annotations") or {}).items()}
+            spec = o.get("spec") if isinstance(o.get("spec"), Mapping) else {}
+            levels[str(meta(o)["name"])] = level_for(spec or {}, ann, target).level
+    grants: dict[tuple[str, str, str], list[str]] = {}
+    for o in objs:
+        if o.get("kind") in ("Role", "ClusterRole") and isinstance(o.get("rules"), list):
+            names: list[str] = []
+            granted = False
+            for rule in o["rules"]:
+                if isinstance(rule, Mapping) and _grants_use_on_psp(rule):
+                    granted = True
+                    names += [str(n) for n in rule.get("resourceNames") or []] or sorted(levels)
+            if granted:
+                ns = "" if o.get("kind") == "ClusterRole" else str(meta(o).get("namespace") or "")
+                grants[(str(o.get("kind")), ns, str(meta(o).get("name") or ""))] = names
+    plan: dict[int, tuple[str, str, bool]] = {}
+    for i, o in enumerate(objs):
+        if o.get("kind") not in ("RoleBinding", "ClusterRoleBinding"):
+            continue
+        ref = o.get("roleRef") if isinstance(o.get("roleRef"), Mapping) else {}
+        ns = str(meta(o).get("namespace") or "")
+        key = (str((ref or {}).get("kind")), "" if (ref or {}).get("kind") == "ClusterRole" else ns,
+               str((ref or {}).get("name")))
+        if key not in grants:
+            continue
+        names = grants[key]
+        known = [levels[n] for n in names if n in levels]
+        missing = [n for n in names if n not in levels]
+        if o.get("kind") == "ClusterRoleBinding" or not ns:
+            plan[i] = ("label each namespace whose pods it covered with pod-security.kubernetes.io/enforce=<level>",
+                       f"{o.get('kind')} {meta(o).get('name')} granted PSP use cluster-wide: choose the "
+                       f"namespaces; their level is the most permissive of: {', '.join(names) or 'no PSP'}.", False)
+            continue
+        if not known:
+            plan[i] = (f"kubectl label namespace {ns} pod-security.kubernetes.io/enforce=<the level of "
+                       f"{', '.join(names)}>", f"the PSPs {', '.join(missing)} are not in the input.", False)
+            continue
+        level = max(known, key=_level_order)
+        labels = " ".join(f"{k}={v}" for k, v in PspLevel(level).labels(f"v1.{target}").items())
+        detail = (f"namespace {ns} could use {', '.join(names)} through {o.get('kind')} {meta(o).get('name')}; "
+                  f"its pods met {level}, so that is what to enforce (warn and audit restricted to see what is "
+                  "left)." + (f" Not in the input: {', '.join(missing)}." if missing else ""))
+        plan[i] = (f"kubectl label namespace {ns} {labels}", detail, not missing)
+    return plan

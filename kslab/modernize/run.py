@@ -18,7 +18,7 @@ from typing import Any
 from kslab.errors import InputError, UsageError
 from kslab.modernize import istio, pods, psp, shell, tokens, versions
 from kslab.modernize.context import DocContext
-from kslab.modernize.finding import Finding
+from kslab.modernize.finding import RULES, Finding
 
 #: The release ``latest`` means (the newest the course targets).
 LATEST_TARGET = 36
@@ -126,7 +126,16 @@ def _documents(text: str, source: str, target: int, line_offset: int = 0,
         out.append(modernize_document(obj, target=target, source=source, document=doc.index + 1,
                                       line=doc.line + line_offset, services=services,
                                       in_place=replacements is not None))
+    _namespace_labels([d.obj for d in docs], out, target)
     return out
+
+
+def _namespace_labels(objs: list[Mapping[str, Any]], out: list[ModernDoc], target: int) -> None:
+    """Across documents: the namespaces that RoleBindings let use PSPs get their Pod Security labels."""
+    for i, (replacement, detail, _exact) in psp.namespace_plan(objs, target).items():
+        d = out[i]
+        d.findings.append(Finding(RULES["psp-use-grant"], replacement, d.source, d.document, d.line, d.kind,
+                                  d.name, str(objs[i].get("apiVersion") or ""), False, detail))
 
 
 def _with_document(exc: InputError, text: str, line_offset: int) -> InputError:
@@ -319,4 +328,5 @@ def modernize_objects(objects: Iterable[Mapping[str, Any]], *, source: str = "<o
     result = FileResult(source, False)
     result.documents = [modernize_document(o, target=target, source=source, document=i + 1, line=0,
                                            services=services) for i, o in enumerate(objs)]
+    _namespace_labels(objs, result.documents, target)
     return Report(target, [result])

@@ -93,7 +93,7 @@ def _exec_fix(line: str, words: list[str], hits: list[Hit]) -> str:
         if "--" in rest:
             continue
         positional: list[str] = []
-        j = 0
+        j, pod = 0, ""
         while j < len(rest):
             w = rest[j]
             if w in EXEC_VALUE_FLAGS:

@@ -36,6 +36,7 @@ class Written:
     problems: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)
+    script: bool = False  # a script or text, rewritten line by line
 
 
 def _round_trip_docs(text: str) -> list[Any] | None:
@@ -141,7 +142,7 @@ def write(report: Report, texts: dict[str, str], out_dir: str | Path) -> list[Wr
     used: set[str] = set()
     plans = [(r, out / _target_name(r.source, used)) for r in report.files]
     for _, path in plans:  # refuse before writing anything
-        if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(MARKER):
+        if path.exists() and not _written_by_kslab(path):
             raise UsageError(f"--write {out_dir}: {path.name} exists and kslab did not write it",
                              hint="choose an empty folder, or move that file away first")
     out.mkdir(parents=True, exist_ok=True)
@@ -149,6 +150,12 @@ def write(report: Report, texts: dict[str, str], out_dir: str | Path) -> list[Wr
     for result, path in plans:
         written.append(_write_one(result, texts.get(result.source, ""), path, report.target))
     return written
+
+
+def _written_by_kslab(path: Path) -> bool:
+    """The marker on the first line (or the second, after a script's shebang)."""
+    head = path.read_text(encoding="utf-8", errors="replace").split("\n", 2)[:2]
+    return any(line.startswith(MARKER) for line in head)
 
 
 def _header(result: FileResult, target: int) -> str:
@@ -159,10 +166,12 @@ def _write_one(result: FileResult, text: str, path: Path, target: int) -> Writte
     if result.text_input:
         body = "".join(result.lines)
         objs = [o for d in result.documents for o in ([d.obj] if d.obj is not None else []) + d.added]
-        w = Written(path, result.source, len(objs))
+        w = Written(path, result.source, len(objs), script=True)
         w.left_out = _left_out(result.documents)
         w.problems, w.unchecked = validate_documents(objs, target) if objs else ([], [])
-        path.write_text(_header(result, target).replace("# ", "# ", 1) + body, encoding="utf-8")
+        # After a shebang line, so a script stays runnable.
+        first, rest = (body.split("\n", 1) + [""])[:2] if body.startswith("#!") else ("", body)
+        path.write_text((first + "\n" if first else "") + _header(result, target) + rest, encoding="utf-8")
         return w
     docs: list[ModernDoc] = result.documents
     round_trip = False

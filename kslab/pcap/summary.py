@@ -25,7 +25,7 @@ from kslab.pcap.layers import endpoint
 from kslab.pcap.prelude import Prelude
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
-from kslab.views.tables import format_table
+from kslab.views.tables import Table, format_table
 
 
 @dataclass
@@ -307,9 +307,10 @@ LEAK_RULES: tuple[Callable[[FlowSummary], Leak | None], ...] = (
 )
 
 
-def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: int = 21) -> str:
-    """The eavesdropper's checklist for several flows, one column each, every value whole: a value wider
-    than ``width`` continues on the next lines of its column (four flows fit in 140 characters).
+def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: int = 21) -> Table:
+    """The eavesdropper's checklist for several flows, one column each, every value whole: an HTML table
+    in a notebook; as text a value wider than ``width`` continues on the next lines of its column (four
+    flows fit in 140 characters).
 
     A cell is the value read on the wire, ``(encrypted)`` or why it is not there in brackets, and
     ``-`` when the question does not apply (there is no certificate to ask about in plain HTTP).
@@ -323,8 +324,8 @@ def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: 
                 value = "(encrypted)" if value.startswith("encrypted") else f"({value})"
             table.setdefault(leak.fact, {"fact": leak.fact})[name] = value
     rows = [{c: row.get(c, "-") for c in ["fact", *columns]} for row in table.values()]
-    return format_table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns],
-                        wrap={"fact": fact_width, **dict.fromkeys(columns, width)}, blank_between=True)
+    return Table(rows, ["fact", *columns], ["WHAT THE WIRE SHOWS", *columns],
+                 wrap={"fact": fact_width, **dict.fromkeys(columns, width)}, blank_between=True)
 
 
 # ---- building summaries ----------------------------------------------------------------------------

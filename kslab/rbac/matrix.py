@@ -29,7 +29,7 @@ from kslab.rbac.model import RBAC_GROUP, Binding, Request, Role, Subject, UserIn
 from kslab.rbac.policy import Policy, _user
 from kslab.rbac.resources import ResourceCatalog, recorded
 from kslab.rbac.subjects import ALL_SERVICE_ACCOUNTS, AUTHENTICATED, UNAUTHENTICATED
-from kslab.views.tables import format_table
+from kslab.views.tables import Table, format_table, html_block
 from kslab.views.text import TextView
 
 #: The group the API server always allows (kubeadm and kind give the admin kubeconfig this group).
@@ -190,15 +190,25 @@ class WhoCan(TextView):
     rows: list[WhoCanRow]
     notes: list[str] = field(default_factory=list)
 
+    def table(self) -> Table:
+        """One row per subject: kind, name, namespace, the binding and role that grant it, its meaning."""
+        return Table([{"kind": r.kind, "name": r.name, "namespace": r.namespace or "",
+                       "via": f"{r.binding} → {r.role} (rule {r.rule})",
+                       "meaning": r.meaning} for r in self.rows],
+                     ["kind", "name", "namespace", "via", "meaning"], wrap={"via": 50})
+
+    def _head(self) -> str:
+        return f"Who can {self.request.describe()} — {PREDICTED}"
+
     def text(self) -> str:
-        head = f"Who can {self.request.describe()} — {PREDICTED}"
         if not self.rows:
-            return "\n".join([head, "nobody: no binding grants it", *self.notes])
-        table = format_table([{"kind": r.kind, "name": r.name, "namespace": r.namespace or "",
-                               "via": f"{r.binding} → {r.role} (rule {r.rule})",
-                               "meaning": r.meaning} for r in self.rows],
-                             ["kind", "name", "namespace", "via", "meaning"])
-        return "\n".join([head, table, *self.notes])
+            return "\n".join([self._head(), "nobody: no binding grants it", *self.notes])
+        return "\n".join([self._head(), self.table().text(), *self.notes])
+
+    def _repr_html_(self) -> str:
+        if not self.rows:
+            return html_block(self._head(), "nobody: no binding grants it", *self.notes)
+        return html_block(self._head(), self.table(), *self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {"request": self.request.to_dict(), "source": PREDICTED,

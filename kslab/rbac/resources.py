@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
-from kslab.views.tables import format_table
+from kslab.views.tables import Table
 
 DATA_FILE = "api-resources.json"
 # /api/v1/... (core) or /apis/<group>/<version>/...
@@ -81,15 +81,15 @@ class ResourceCatalog:
         kind = "observed (API discovery)" if self.observed else "recorded"
         return f"{kind}: {self.source}"
 
-    def table(self, names: Iterable[str] | None = None) -> str:
-        """A plain-text table of resource, API group and scope (all, or the ``resource[.group]`` names given)."""
+    def table(self, names: Iterable[str] | None = None) -> Table:
+        """A table of resource, API group and scope (all, or the ``resource[.group]`` names given)."""
         chosen = self.resources
         if names is not None:
             wanted = list(names)
             by_name = {r.name: r for r in self.resources}
             chosen = [by_name[n] for n in wanted if n in by_name]
         rows = [{"resource": r.resource, "group": r.group or '"" (core)', "scope": r.scope} for r in chosen]
-        return format_table(rows, ["resource", "group", "scope"]) + f"\n({self.label()})"
+        return Table(rows, ["resource", "group", "scope"], note=f"({self.label()})")
 
     def __repr__(self) -> str:
         return (f"ResourceCatalog({len(self.namespaced())} namespaced, {len(self.cluster_scoped())} "

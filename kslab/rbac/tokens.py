@@ -145,6 +145,12 @@ class Claims:
     def __repr__(self) -> str:
         return self.text(times=not self.predicted)
 
+    def _repr_html_(self) -> str:
+        from kslab.views.tables import Table, html_block  # noqa: PLC0415
+
+        head = self.text(times=not self.predicted).splitlines()[0]
+        return html_block(head, Table(self.rows(times=not self.predicted), ["claim", "value", "meaning"]))
+
 
 def claims_from_payload(header: Mapping[str, Any], payload: Mapping[str, Any], *,
                         predicted: bool = False) -> Claims:

@@ -35,8 +35,10 @@ lab
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for c in architecture.COMPONENTS:
-    print(f"{c.name:<25} {c.plane:<14} {', '.join(c.ports) or '-'}")
+from kslab.views.tables import Table
+
+Table([{"component": c.name, "plane": c.plane, "ports": ", ".join(c.ports) or "-"} for c in architecture.COMPONENTS],
+      ["component", "plane", "ports"])
 
 # %% [markdown]
 # What each one is for, in a sentence or two:
@@ -72,7 +74,7 @@ architecture.diagram()
 
 # %%
 inventory = architecture.inventory(lab)
-print(inventory)
+inventory
 
 # %% [markdown]
 # On a kubeadm-style cluster (kind is one) the control-plane components run as **static pods**: the kubelet

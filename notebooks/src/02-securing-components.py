@@ -39,7 +39,7 @@ lab
 # NBVAL_CHECK_OUTPUT
 from kslab.audit.ports import PORTS, port_table, probe_lab, then_vs_now_table
 
-print(port_table())
+port_table()
 
 # %% [markdown]
 # The rows of the 2019 slide, next to what is true today (4149 was never cAdvisor's port, 10255 is
@@ -47,7 +47,7 @@ print(port_table())
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(then_vs_now_table())
+then_vs_now_table()
 
 # %% [markdown]
 # A table is a claim; a probe checks it. `probe_lab` connects to your lab cluster's node (never to any
@@ -87,7 +87,7 @@ print("problems:", line.problems)
 from kslab.audit import audit, from_command_line
 
 report = audit(from_command_line("kube-apiserver --authorization-mode=RBAC"))
-print(report.table([report.row(i) for i in ("1.2.1", "1.2.6", "1.2.7", "1.2.8")]))
+report.view([report.row(i) for i in ("1.2.1", "1.2.6", "1.2.7", "1.2.8")])
 
 # %% [markdown]
 # 1.2.7 fails. Without the **Node** authorizer the kubelets must be authorized some other way — with RBAC
@@ -133,7 +133,7 @@ print(row.why)
 from kslab.audit import audit_apiserver, bundled
 
 kubeadm = audit_apiserver(bundled("kube-apiserver-kubeadm.yaml"))
-print(kubeadm.table([kubeadm.row(i) for i in ("1.2.4", "1.2.5", "1.2.22", "1.2.23", "1.2.24", "1.2.25", "1.2.26")]))
+kubeadm.view([kubeadm.row(i) for i in ("1.2.4", "1.2.5", "1.2.22", "1.2.23", "1.2.24", "1.2.25", "1.2.26")])
 
 # %% [markdown]
 # Without 1.2.5 the API server talks to kubelets on port 10250 without checking who answers. Fixing it
@@ -193,11 +193,14 @@ mine
 # NBVAL_CHECK_OUTPUT
 from kslab.audit import audit_kubelet
 
+from kslab.views.tables import Table
+
 encryption = bundled("encryption-config.yaml")
+rows = []
 for name in ("kube-apiserver-kubeadm.yaml", "kube-apiserver-hardened.yaml", "kube-apiserver-2019.yaml"):
     r = audit_apiserver(bundled(name), encryption_config=encryption if "hardened" in name else None)
-    c = r.counts()
-    print(f"{name:30} {c['PASS']:2} PASS {c['FAIL']:2} FAIL {c['WARN']:2} WARN {c['INFO']:2} INFO  exit {r.exit_code}")
+    rows.append({"manifest": name, **r.counts(), "exit": r.exit_code})
+Table(rows, ["manifest", "PASS", "FAIL", "WARN", "INFO", "exit"])
 
 # %% [markdown]
 # The 2019-style manifest fails 14 scored checks. One of them, 1.2.6, kube-bench would report as PASS:
@@ -223,8 +226,7 @@ for r in old.disagreements():
 from kslab.audit import audit_cluster_kubelet
 
 node = audit_cluster_kubelet(lab)
-print(node.summary())
-print(node.table())
+node.view(title=node.summary())
 
 # %% [markdown]
 # kubeadm writes `streamingConnectionIdleTimeout: 0s`. A zero here means "use the default" (4h0m0s),
@@ -234,8 +236,7 @@ print(node.table())
 # %%
 # NBVAL_CHECK_OUTPUT
 legacy = audit(from_command_line("kubelet --kubeconfig=/etc/kubernetes/kubelet.conf", component="kubelet"))
-print(legacy.table([legacy.row(i) for i in ("4.2.1", "4.2.2", "4.2.4")]))
-print(legacy.row("4.2.4").kube_bench_note)
+legacy.view([legacy.row(i) for i in ("4.2.1", "4.2.2", "4.2.4")], title=legacy.row("4.2.4").kube_bench_note)
 
 # %% [markdown]
 # ### Explore: toggle the API server's flags
@@ -266,8 +267,7 @@ explore(FlagChoices())
 from kslab.audit.kube_bench import bundled_sample, import_kube_bench
 
 imported = import_kube_bench(bundled_sample())
-print(imported.summary())
-print(imported.table())
+imported.view(title=imported.summary())
 
 # %% [markdown]
 # The sample was made for the kubeadm manifest; on the checks it contains, kube-bench and kslab agree:

@@ -36,10 +36,10 @@ resources
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
-                       "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
-                       "persistentvolumes", "storageclasses.storage.k8s.io",
-                       "clusterroles.rbac.authorization.k8s.io"]))
+resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
+                 "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
+                 "persistentvolumes", "storageclasses.storage.k8s.io",
+                 "clusterroles.rbac.authorization.k8s.io"])
 
 # %% [markdown]
 # This matters for RBAC: a **RoleBinding grants only inside its own namespace**, so it can never give

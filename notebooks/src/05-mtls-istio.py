@@ -243,8 +243,8 @@ refused
 # NBVAL_CHECK_OUTPUT
 from kslab.pcap.summary import side_by_side
 
-print(side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
-                    "STRICT, plaintext": refused.flows[0]}))
+side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
+              "STRICT, plaintext": refused.flows[0]})
 
 # %% [markdown]
 # ### A second opinion: Scapy
