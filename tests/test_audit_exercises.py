@@ -9,7 +9,7 @@ from kslab.exercises.model import solution_answer
 
 def test_ids_and_hints_before_solutions():
     assert [e.id for e in EXERCISES] == ["02.harden-manifest", "02.kube-bench-disagrees", "02.first-occurrence",
-                                         "02.open-port"]
+                                         "02.open-port", "02.harden-file", "02.kube-bench-import"]
     assert all(e.hints and e.solution for e in EXERCISES)
 
 

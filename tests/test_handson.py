@@ -285,3 +285,123 @@ def test_deface_offline_is_not_an_attempt(store: ProgressStore) -> None:
     target = lab03.webapp(kslab.connect(mode="offline"), seed_deployment())
     result = exercise("03.deface", store=store).check("<h1>hacked</h1>", against=target)
     assert not result.answered and store.load() == {}
+
+
+# ---- lab 04: the service account's kubeconfig ------------------------------------------------------
+def test_lab04_commands_use_only_the_service_accounts_kubeconfig(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from kslab.cluster import identities
+    from kslab.handson import lab04
+
+    me = identities.service_account_identity(kslab.connect(mode="offline"))
+    texts = [c.text for c in lab04.steps(me).commands]
+    assert texts[1] == "kubectl --kubeconfig SA-KUBECONFIG auth can-i --list"
+    assert texts[4] == "kubectl --kubeconfig SA-KUBECONFIG -n default get pods"
+    written = replace(me, kubeconfig=tmp_path / "sa kubeconfig.yaml")  # a path a shell must quote
+    argv = lab04.steps(written).commands[2].argv
+    assert argv[:3] == ("kubectl", "--kubeconfig", str(tmp_path / "sa kubeconfig.yaml"))
+    assert shlex.split(lab04.steps(written).commands[2].text) == list(argv)
+    assert all("--context" not in c.argv for c in lab04.steps(written).commands)
+
+
+def test_lab04_answers_are_judged_against_the_access_decisions(store: ProgressStore) -> None:
+    from kslab.cluster import identities
+
+    me = identities.service_account_identity(kslab.connect(mode="offline"))
+    ex = exercise("04.what-you-saw", store=store)
+    assert not ex.check({"get pods": "allowed"}, against=me).passed  # incomplete
+    wrong = ex.check({"get pods": "allowed", "get secrets": "allowed", "-n default get pods": "Forbidden"},
+                     against=me)
+    assert not wrong.passed and "get secrets` was forbidden" in wrong.reason
+    right = ex.check({"get pods": "yes", "get secrets": "Error from server (Forbidden)",
+                      "-n default get pods": False}, against=me)
+    assert right.passed and "PREDICTED" in right.reason
+    from kslab.handson import lab04
+
+    did = str(lab04.do_it_for_me(me))
+    assert 'secrets is forbidden: User "system:serviceaccount:webapp-rbac:webapp" cannot list resource' in did
+
+
+# ---- lab 05: the captures -----------------------------------------------------------------------------
+def test_lab05_offline_commands_make_real_captures_the_check_reads(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The printed commands, run as printed (no shell: the argv), make the captures the check passes."""
+    import subprocess
+    import sys
+
+    from kslab.handson import lab05
+
+    monkeypatch.setenv("KSLAB_HOME", str(tmp_path))
+    lab = kslab.connect(mode="offline")
+    for phase in ("before", "after"):
+        demo = lab05.steps(lab, phase).commands[0].argv
+        assert demo[:3] == ("kslab", "mesh", "demo")
+        done = subprocess.run([sys.executable, "-m", "kslab", *demo[1:]], capture_output=True, text=True,
+                              timeout=120, env={**__import__("os").environ, "KSLAB_HOME": str(tmp_path)})
+        assert done.returncode == 0, done.stderr
+    paths = lab05.capture_paths()
+    assert all(p.is_file() and p.is_relative_to(tmp_path) for p in paths.values())
+    verdict = lab05.judge(paths["before"], paths["after"])
+    assert verdict.passed and "GET /details/" in verdict.before and "TLS 1.3" in verdict.after
+    backwards = lab05.judge(paths["after"], paths["before"])
+    assert not backwards.passed and "no plaintext HTTP" in backwards.reason
+    ex = exercise("05.before-after", store=ProgressStore(tmp_path / "p.json"))
+    assert ex.check((str(paths["before"]), str(paths["after"]))).passed
+    assert not ex.check((str(paths["before"]), str(tmp_path / "nope.pcap"))).passed
+
+
+def test_lab05_strict_refusal_is_not_only_tls() -> None:
+    from kslab.handson import lab05
+    from kslab.pcap import bundled
+
+    verdict = lab05.judge(bundled("plaintext-http.pcap"), bundled("strict-refuses-plaintext.pcap"))
+    assert not verdict.passed  # the refused client's request still crossed the wire in clear
+
+
+# ---- lab 02: kube-bench and the hardened file --------------------------------------------------------
+def test_lab02_kube_bench_job_is_valid_pinned_and_needs_privileged() -> None:
+    from kslab import pss
+    from kslab.handson import lab02
+    from kslab.manifests.validate import validate
+
+    ns, job = lab02.kube_bench_objects()
+    assert validate(ns) == [] and validate(job) == []
+    image = job["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest")
+    assert not pss.evaluate(job, "baseline").allowed  # hence its namespace:
+    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert all(m["readOnly"] for m in job["spec"]["template"]["spec"]["containers"][0]["volumeMounts"])
+
+
+def test_lab02_kube_bench_commands_only_for_the_course_cluster() -> None:
+    from kslab.cluster.lab import Lab
+    from kslab.cluster.modes import ModeChoice
+    from kslab.errors import NotALabContext
+    from kslab.handson import lab02
+
+    named = Lab(ModeChoice("live", "my-cluster", True, "named"), api_client=object())
+    with pytest.raises(NotALabContext):
+        lab02.kube_bench_steps(named, Path("job.yaml"))
+    offline = lab02.kube_bench_steps(kslab.connect(mode="offline"), Path("job.yaml"))
+    assert offline.commands[0].text == "kubectl --context kind-kslab apply -f job.yaml"
+
+
+def test_lab02_the_students_file_is_audited(tmp_path: Path, store: ProgressStore) -> None:
+    from kslab.audit.kube_bench import bundled_sample
+    from kslab.handson import lab02
+
+    path = lab02.starter(tmp_path / "kube-apiserver.yaml")
+    ex = exercise("02.harden-file", store=store)
+    first = ex.check(str(path))
+    assert not first.passed and "7 scored check(s) still FAIL" in first.reason
+    text = path.read_text()
+    path.write_text(text.replace("    - --authorization-mode=Node,RBAC", "    - --authorization-mode=Node,RBAC\n"
+                                 "    - --profiling=false"), encoding="utf-8")
+    second = ex.check(str(path))
+    assert not second.passed and "6 scored check(s) still FAIL" in second.reason and "1.2.15" not in second.reason
+    lab02.do_it_for_me(path)
+    assert ex.check(str(path)).passed and path.with_suffix(".yaml.bak").exists()
+    imported = exercise("02.kube-bench-import", store=store).check(str(bundled_sample()))
+    assert imported.passed and "API server checks imported" in imported.reason
+    assert not exercise("02.kube-bench-import", store=store).check(str(path)).passed  # not kube-bench JSON

@@ -189,3 +189,23 @@ def test_script_keeps_its_shebang_and_is_rewritten(tmp_path: Path, capsys: pytes
     assert "--insecure-port" not in text and "DenyEscalatingExec" not in text
     assert "--enable-admission-plugins=NamespaceLifecycle,NodeRestriction " in text
     assert run_cli([str(DATA / "bootstrap-2019.sh"), "--write", str(out)], capsys)[0] == 1  # its own file again
+
+
+@pytest.mark.parametrize("text", [
+    "apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata: {name: p}\nspec: {peers: 5}\n",
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n"
+    "      containers: [{name: c, ports: [{containerPort: 1, hostPort: http}]}]\n",
+])
+def test_wrong_field_types_are_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
+    f = tmp_path / "odd.yaml"
+    f.write_text(text)
+    code, out, err = run_cli([str(f)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "document 1, line 1" in err
+
+
+def test_a_heredoc_that_is_not_a_manifest_is_left_alone() -> None:
+    from kslab.modernize import modernize_text
+
+    script = "cat <<EOF > app.conf\nlisten: 8080\nworkers: 4\nEOF\nkubectl apply -f app.yaml\n"
+    report = modernize_text(script, source="setup.sh")
+    assert report.findings == [] and report.notes == [] and "".join(report.files[0].lines) == script

@@ -19,7 +19,10 @@ def _solution(ex: Any) -> Any:
 
 @pytest.mark.parametrize("ex", nb04.EXERCISES, ids=[e.id for e in nb04.EXERCISES])
 def test_solutions_pass(ex: Any) -> None:
-    result = ex.checker(_solution(ex))
+    import kslab
+
+    # A hands-on check reads an identity; offline, the evaluator's prediction for the lab's own.
+    result = ex.checker(_solution(ex), kslab.connect(mode="offline")) if ex.reads else ex.checker(_solution(ex))
     assert result.passed, result.reason
     assert ex.hints and ex.id.startswith("04.")
 

@@ -21,18 +21,14 @@ from typing import Any
 from kslab.classroom import progress as model
 from kslab.classroom.objects import NAMESPACE_PREFIX, namespace_for
 from kslab.classroom.roster import Student
-from kslab.cluster.lab import Lab, api_error
+from kslab.cluster.api_errors import api_error, status_of
+from kslab.cluster.lab import Lab
 from kslab.errors import ApiError
 
 #: Seconds any one request may take (connect, read).
 REQUEST_TIMEOUT = (3.0, 5.0)
 #: Writes tried when other kernels keep winning the race: each retry reads their write first.
 WRITE_ATTEMPTS = 6
-
-
-def _status(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, int) else None
 
 
 def _body(obj: Mapping[str, Any], resource_version: str | None = None) -> Any:
@@ -58,7 +54,7 @@ def push(lab: Lab, records: Mapping[str, Mapping[str, Any]], *, student: str, na
         try:
             current = core.read_namespaced_config_map(model.CONFIGMAP, namespace, _request_timeout=REQUEST_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 - sorted by status below
-            if _status(exc) != 404:
+            if status_of(exc) != 404:
                 raise api_error(exc, f"reading {namespace}/{model.CONFIGMAP}") from None
             merged = model.merge(records)
             try:
@@ -66,7 +62,7 @@ def push(lab: Lab, records: Mapping[str, Mapping[str, Any]], *, student: str, na
                                                   _request_timeout=REQUEST_TIMEOUT)
                 return merged
             except Exception as exc2:  # noqa: BLE001
-                if _status(exc2) == 409:  # another kernel created it first: read theirs and merge
+                if status_of(exc2) == 409:  # another kernel created it first: read theirs and merge
                     continue
                 raise api_error(exc2, f"creating {namespace}/{model.CONFIGMAP}") from None
         merged = model.merge(model.decode(current.data), records)
@@ -77,7 +73,7 @@ def push(lab: Lab, records: Mapping[str, Mapping[str, Any]], *, student: str, na
                 _request_timeout=REQUEST_TIMEOUT)
             return merged
         except Exception as exc:  # noqa: BLE001
-            if _status(exc) == 409:  # written meanwhile (resourceVersion moved): merge theirs too
+            if status_of(exc) == 409:  # written meanwhile (resourceVersion moved): merge theirs too
                 continue
             raise api_error(exc, f"writing {namespace}/{model.CONFIGMAP}") from None
     raise ApiError(f"{namespace}/{model.CONFIGMAP} kept changing while it was written ({attempts} tries)",
@@ -95,7 +91,7 @@ def _read_all(lab: Lab) -> dict[str, Any] | None:
         items = lab.core.list_config_map_for_all_namespaces(label_selector=selector,
                                                             _request_timeout=REQUEST_TIMEOUT).items
     except Exception as exc:  # noqa: BLE001
-        if _status(exc) == 403:
+        if status_of(exc) == 403:
             return None
         raise api_error(exc, "listing the students' progress") from None
     return {i.metadata.namespace: i for i in items if i.metadata.name == model.CONFIGMAP}
@@ -106,7 +102,7 @@ def _read_one(lab: Lab, namespace: str) -> tuple[Any, str]:
         return lab.core.read_namespaced_config_map(model.CONFIGMAP, namespace,
                                                    _request_timeout=REQUEST_TIMEOUT), ""
     except Exception as exc:  # noqa: BLE001
-        status = _status(exc)
+        status = status_of(exc)
         if status == 404:
             return None, ""
         return None, str(api_error(exc, f"reading {namespace}/{model.CONFIGMAP}")).splitlines()[0][:200]

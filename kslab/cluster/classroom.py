@@ -31,10 +31,11 @@ from kslab.classroom import verify as proof
 from kslab.classroom.durations import describe as describe_duration
 from kslab.classroom.output import check_out_dir, kubeconfig_file
 from kslab.classroom.roster import Student
-from kslab.cluster.api_errors import api_error
+from kslab.cluster.api_errors import api_call, api_error
 from kslab.cluster.cleanup import selector as lab_selector
 from kslab.cluster.lab import Lab
-from kslab.errors import InputError
+from kslab.cluster.waiting import poll
+from kslab.errors import ApiError, InputError
 from kslab.views.tables import format_table
 from kslab.views.text import TextView
 
@@ -134,13 +135,14 @@ def _warm_discovery(lab: Lab, objs: Sequence[dict[str, Any]]) -> None:
 
 def _require_namespace(lab: Lab, name: str) -> None:
     try:
-        lab.core.read_namespace(name)
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) == 404:
+        with api_call(f"reading namespace {name}"):
+            lab.core.read_namespace(name)
+    except ApiError as err:
+        if err.status == 404:
             raise InputError(f"namespace {name!r} (for the kubeconfig Secrets) does not exist",
                              hint=f"install JupyterHub there first (helm ... --namespace {name} "
                                   f"--create-namespace), or kubectl create namespace {name}") from None
-        raise api_error(exc, f"reading namespace {name}") from None
+        raise
 
 
 def student_kubeconfig(lab: Lab, student: str, *, prefix: str, expiration_seconds: int,
@@ -299,11 +301,11 @@ def status(lab: Lab, students: Sequence[Student | str] | None = None, *,
                      "objects": f"{len(found)}/{len(expected)}", "kubeconfig_secret": secret or "—",
                      "ready": state == "Active" and not missing, "missing": missing})
     try:
-        lab.dynamic.resources.get(api_version=build.RBAC_V1, kind="ClusterRole").get(name=build.COURSE_ROLE)
+        lab.read(build.RBAC_V1, "ClusterRole", build.COURSE_ROLE)
         role = True
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) != 404:
-            raise api_error(exc, f"reading ClusterRole {build.COURSE_ROLE}") from None
+    except ApiError as err:
+        if err.status != 404:
+            raise
         role = False
     return StatusReport(lab.context or "", rows, role)
 
@@ -337,13 +339,14 @@ class DeleteReport(TextView):
 
 def _delete(lab: Lab, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
     try:
-        lab.dynamic.resources.get(api_version=api_version, kind=kind).delete(
-            name=name, namespace=namespace, propagation_policy="Background")
+        with api_call(f"deleting {kind} {name}"):
+            lab.dynamic.resources.get(api_version=api_version, kind=kind).delete(
+                name=name, namespace=namespace, propagation_policy="Background")
         return True
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) in (404, 409):  # gone meanwhile, or already being deleted
+    except ApiError as err:
+        if err.status in (404, 409):  # gone meanwhile, or already being deleted
             return False
-        raise api_error(exc, f"deleting {kind} {name}") from None
+        raise
 
 
 def delete(lab: Lab, students: Sequence[Student | str] | None = None, *, prefix: str = build.NAMESPACE_PREFIX,
@@ -380,14 +383,14 @@ def delete(lab: Lab, students: Sequence[Student | str] | None = None, *, prefix:
 
 def wait_gone(lab: Lab, names: Sequence[str], timeout: float) -> list[str]:
     """Wait until these namespaces are gone; returns those still there after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
     left = set(names)
-    while left:
-        present = {i.metadata.name for i in _list(lab, "v1", "Namespace")}
-        left &= present
-        if not left or time.monotonic() >= deadline:
-            break
-        time.sleep(1.0)
+
+    def all_gone() -> tuple[bool | None, str]:
+        left.intersection_update(i.metadata.name for i in _list(lab, "v1", "Namespace"))
+        return (True if not left else None), f"{len(left)} namespace(s) still terminating"
+
+    if left:
+        poll(all_gone, timeout=timeout)
     return sorted(left)
 
 

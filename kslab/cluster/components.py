@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab.audit.sources import ComponentInput, from_configz, from_pod
-from kslab.cluster.api_errors import api_error
-from kslab.errors import InputError
+from kslab.cluster.api_errors import api_call
+from kslab.errors import ApiError, InputError
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -51,15 +51,14 @@ def apiserver_input(lab: Lab, *, namespace: str = "kube-system") -> Visible:
     """The live kube-apiserver's command line, from its (mirror) pod in kube-system."""
     lab.require_live("reading the live kube-apiserver's flags")
     try:
-        pods = lab.core.list_namespaced_pod(namespace, label_selector="component=kube-apiserver").items
+        pods = lab.list_pods(namespace, label_selector="component=kube-apiserver")
         if not pods:  # not labelled the kubeadm way: look for a container of that name
-            pods = [p for p in lab.core.list_namespaced_pod(namespace).items
-                    if any(c.name == "kube-apiserver" for c in p.spec.containers)]
-    except Exception as exc:  # noqa: BLE001 - 403 is an answer, not a failure
-        if getattr(exc, "status", None) == 403:
+            pods = [p for p in lab.list_pods(namespace) if any(c.name == "kube-apiserver" for c in p.spec.containers)]
+    except ApiError as err:  # 403 is an answer, not a failure
+        if err.status == 403:
             return Visible(None, f"you may not list pods in {namespace}, so the API server's pod cannot "
                                  f"be read (ask for `get,list pods -n {namespace}`)")
-        raise api_error(exc, f"listing pods in {namespace}") from None
+        raise
     if not pods:
         return Visible(None, NOT_VISIBLE_APISERVER)
     pods = sorted(pods, key=lambda p: p.metadata.name)
@@ -82,11 +81,11 @@ def kubelet_input(lab: Lab, node: str | None = None) -> Visible:
     """The live kubelet's configuration from ``/configz`` through the API server's node proxy."""
     lab.require_live("reading a live kubelet's configuration")
     try:
-        nodes = lab.core.list_node().items
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) == 403:
+        nodes = lab.list_nodes()
+    except ApiError as err:
+        if err.status == 403:
             return Visible(None, "you may not list nodes, so no kubelet can be chosen")
-        raise api_error(exc, "listing nodes") from None
+        raise
     if node is None:
         ready = sorted((n for n in nodes if _ready(n)), key=lambda n: n.metadata.name)
         if not ready:
@@ -95,17 +94,18 @@ def kubelet_input(lab: Lab, node: str | None = None) -> Visible:
     elif node not in {n.metadata.name for n in nodes}:
         return Visible(None, f"there is no node named {node!r}")
     try:
-        resp = lab.core.connect_get_node_proxy_with_path(node, "configz", _preload_content=False,
-                                                         _request_timeout=(5, 10))
-        payload = resp.data
-    except Exception as exc:  # noqa: BLE001
-        status = getattr(exc, "status", None)
+        with api_call(f"reading /configz of node {node}"):
+            resp = lab.core.connect_get_node_proxy_with_path(node, "configz", _preload_content=False,
+                                                             _request_timeout=(5, 10))
+            payload = resp.data
+    except ApiError as err:
+        status = err.status
         if status == 403:
             return Visible(None, f"you may not use nodes/proxy, so node {node}'s /configz cannot be read")
         if status in (404, 502, 503):
             return Visible(None, f"node {node}'s kubelet did not answer /configz through the proxy "
                                  f"({status})")
-        raise api_error(exc, f"reading /configz of node {node}") from None
+        raise
     try:
         return Visible(from_configz(payload, node=node))
     except (ValueError, InputError) as exc:

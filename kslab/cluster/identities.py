@@ -30,9 +30,10 @@ from collections.abc import Callable
 from typing import Any
 
 from kslab import settings
-from kslab.cluster.api_errors import api_call, api_error
+from kslab.cluster.api_errors import api_call
 from kslab.cluster.api_resources import get_json
 from kslab.cluster.lab import Lab
+from kslab.cluster.waiting import poll
 from kslab.cluster.modes import ModeChoice
 from kslab.cluster.pods import nodes_ready
 from kslab.errors import ApiError
@@ -256,12 +257,13 @@ def cluster_ca(lab: Lab, namespace: str) -> tuple[bytes | None, str]:
     if cfg.ssl_ca_cert and Path(cfg.ssl_ca_cert).is_file():
         return Path(cfg.ssl_ca_cert).read_bytes(), f"the admin kubeconfig's cluster entry (context {lab.context})"
     try:
-        cm = lab.core.read_namespaced_config_map("kube-root-ca.crt", namespace)
+        with api_call("reading ConfigMap kube-root-ca.crt"):
+            cm = lab.core.read_namespaced_config_map("kube-root-ca.crt", namespace)
         if cm.data and cm.data.get("ca.crt"):
             return cm.data["ca.crt"].encode(), f"ConfigMap {namespace}/kube-root-ca.crt"
-    except Exception as exc:  # noqa: BLE001 - absent without a controller-manager; fall through
-        if getattr(exc, "status", None) not in (403, 404):
-            raise api_error(exc, "reading ConfigMap kube-root-ca.crt") from None
+    except ApiError as err:  # absent without a controller-manager, or not ours to read: fall through
+        if err.status not in (403, 404):
+            raise
     return None, "the system trust store (the admin kubeconfig names no CA)"
 
 
@@ -631,18 +633,17 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
                             "annotations": {"kubernetes.io/service-account.name": name}}}, lab=LAB)
     report = LegacyTokenReport(True, f"{namespace}/{secret}", listed)
     start = time.monotonic()
+
+    def token_filled_in() -> tuple[str | None, str]:
+        with api_call(f"reading Secret {namespace}/{secret}"):
+            obj = lab.core.read_namespaced_secret(secret, namespace)
+        return (obj.data or {}).get("token") or None, "no token filled in yet"
+
     try:
-        while True:
-            with api_call(f"reading Secret {namespace}/{secret}"):
-                obj = lab.core.read_namespaced_secret(secret, namespace)
-            raw = (obj.data or {}).get("token")
-            if raw:
-                report.claims = decode_claims(base64.b64decode(raw).decode())
-                report.populated = True
-                break
-            if time.monotonic() - start >= wait_seconds:
-                break
-            time.sleep(1.0)
+        raw = poll(token_filled_in, timeout=wait_seconds).value
+        if raw:
+            report.claims = decode_claims(base64.b64decode(raw).decode())
+            report.populated = True
     finally:
         report.waited = time.monotonic() - start
         try:

@@ -15,14 +15,13 @@ followed by deleting the ``istio-system`` namespace, which istioctl leaves behin
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab.cluster import tools
 from kslab.cluster.api_errors import api_error
 from kslab.cluster.changes import Outcome, Progress
-from kslab.errors import ApiError
+from kslab.cluster.waiting import wait_until
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -71,20 +70,13 @@ def deployment_available(lab: Lab, name: str = ISTIOD, namespace: str = NAMESPAC
 def wait_available(lab: Lab, name: str = ISTIOD, namespace: str = NAMESPACE, *, timeout: float = READY_TIMEOUT,
                    progress: Progress = print, interval: float = 2.0) -> str:
     """Poll until the Deployment is Available; returns its condition message, or raises after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last = ""
-    while True:
+    def available() -> tuple[str | None, str]:
         ready, message = deployment_available(lab, name, namespace)
-        if ready:
-            return message
-        if message != last:
-            progress(f"waiting for {namespace}/{name}: {message}")
-            last = message
-        if time.monotonic() >= deadline:
-            raise ApiError(f"{namespace}/{name} was not Available after {timeout:.0f}s ({message})",
-                           hint=f"kubectl -n {namespace} describe deployment {name}; "
-                                f"kubectl -n {namespace} get pods")
-        time.sleep(interval)
+        return (message if ready else None), message
+
+    return wait_until(available, timeout=timeout, interval=interval, what=f"{namespace}/{name} was not Available",
+                      progress=lambda state: progress(f"waiting for {namespace}/{name}: {state}"),
+                      hint=f"kubectl -n {namespace} describe deployment {name}; kubectl -n {namespace} get pods")
 
 
 def install(lab: Lab, *, progress: Progress = print, timeout: float = READY_TIMEOUT,

@@ -243,24 +243,22 @@ class Lab:
         Nothing can be created in a terminating namespace, and applying it again does not stop the
         deletion, so the only way to re-create it is to let the deletion finish first.
         """
-        import time
+        from kslab.cluster.waiting import wait_until
 
-        deadline = time.monotonic() + timeout
-        while True:
+        def gone() -> tuple[bool | None, str]:
             try:
                 with api_call(f"reading namespace {name}"):
                     ns = self.core.read_namespace(name)
             except ApiError as err:
                 if err.status in (403, 404):
-                    return  # gone (or not ours to see): create it
+                    return True, "gone"  # gone (or not ours to see): create it
                 raise
             if ns.metadata.deletion_timestamp is None:
-                return
-            if time.monotonic() > deadline:
-                raise ApiError(f"namespace {name} is still being deleted after {timeout:.0f}s "
-                               "(an earlier clean-up); it cannot be re-created until that finishes",
-                               hint=f"try again in a minute; `kubectl get ns {name} -o yaml` shows what it waits for")
-            time.sleep(1)
+                return True, "not being deleted"
+            return None, "an earlier clean-up; it cannot be re-created until that finishes"
+
+        wait_until(gone, timeout=timeout, what=f"namespace {name} is still being deleted",
+                   hint=f"try again in a minute; `kubectl get ns {name} -o yaml` shows what it waits for")
 
     def admit(self, obj: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
         """Ask the API server whether it would admit an object (server-side dry-run create).

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from kslab.cluster import tools
-from kslab.cluster.api_errors import api_error
+from kslab.cluster.api_errors import api_call, api_error
 from kslab.cluster.tools import ToolFailed
+from kslab.cluster.waiting import wait_until
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError, ToolMissing
 from kslab.istio.peer_authentication import ROOT_NAMESPACE, effective_mode
@@ -121,21 +122,24 @@ def detect(lab: Lab) -> IstioStatus:
         from kubernetes import client
 
         try:
-            dep = client.AppsV1Api(lab.api).read_namespaced_deployment("istiod", ROOT_NAMESPACE)
+            with api_call("reading deployment istio-system/istiod"):
+                dep = client.AppsV1Api(lab.api).read_namespaced_deployment("istiod", ROOT_NAMESPACE)
             image = dep.spec.template.spec.containers[0].image
             status.istiod = f"{image.rsplit(':', 1)[-1]} ({dep.status.ready_replicas or 0} ready)"
-        except Exception as exc:  # noqa: BLE001 - a 404 is an answer, a 403 means "cannot tell"
-            if getattr(exc, "status", None) not in (403, 404):
-                raise api_error(exc, "reading deployment istio-system/istiod") from None
-            status.root_readable = getattr(exc, "status", None) != 403
+        except ApiError as err:  # a 404 is an answer, a 403 means "cannot tell"
+            if err.status not in (403, 404):
+                raise
+            status.root_readable = err.status != 403
         try:
-            client.ApiextensionsV1Api(lab.api).read_custom_resource_definition("peerauthentications.security.istio.io")
+            with api_call("reading Istio's CRDs"):
+                client.ApiextensionsV1Api(lab.api).read_custom_resource_definition(
+                    "peerauthentications.security.istio.io")
             status.crds = True
-        except Exception as exc:  # noqa: BLE001
-            if getattr(exc, "status", None) not in (403, 404):
-                raise api_error(exc, "reading Istio's CRDs") from None
-            status.crds = getattr(exc, "status", None) == 403 and _peer_authentication_served(lab)
-            if getattr(exc, "status", None) == 403:
+        except ApiError as err:
+            if err.status not in (403, 404):
+                raise
+            status.crds = err.status == 403 and _peer_authentication_served(lab)
+            if err.status == 403:
                 status.crds_how = "from API discovery: the CRD itself is not readable with your kubeconfig"
         if not status.root_readable and status.crds:
             status.assumed = ("your identity may not read istio-system; Istio's PeerAuthentication API is "
@@ -369,15 +373,14 @@ def _peer_authentications(lab: Lab, namespace: str) -> tuple[list[dict[str, Any]
 
     api = client.CustomObjectsApi(lab.api)
     try:
-        items = api.list_cluster_custom_object("security.istio.io", "v1", "peerauthentications")["items"]
+        with api_call("listing PeerAuthentications"):
+            items = api.list_cluster_custom_object("security.istio.io", "v1", "peerauthentications")["items"]
         return list(items), "PeerAuthentications read through the API"
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) != 403:
-            raise api_error(exc, "listing PeerAuthentications") from None
-    try:
+    except ApiError as err:
+        if err.status != 403:
+            raise
+    with api_call(f"listing PeerAuthentications in {namespace}"):
         items = api.list_namespaced_custom_object("security.istio.io", "v1", namespace, "peerauthentications")["items"]
-    except Exception as exc:  # noqa: BLE001
-        raise api_error(exc, f"listing PeerAuthentications in {namespace}") from None
     return list(items), (f"PeerAuthentications of namespace {namespace} only, read through the API (your identity "
                          f"may not list them cluster-wide: a mesh-wide one in {ROOT_NAMESPACE} is not seen)")
 
@@ -479,16 +482,16 @@ def capture_from_pod(lab: Lab, pod: str, *, out: str | Path, namespace: str = NA
             err.hint = ("Pod Security refused it: tcpdump needs CAP_NET_RAW (and root), which the "
                         "restricted level forbids — capture in a namespace enforcing baseline, or on the node")
         raise err from None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until the capture container runs
-        statuses = lab.core.read_namespaced_pod(pod, namespace).status.ephemeral_container_statuses or []
+
+    def capture_running() -> tuple[bool | None, str]:
+        with api_call(f"reading pod {namespace}/{pod}"):
+            statuses = lab.core.read_namespaced_pod(pod, namespace).status.ephemeral_container_statuses or []
         state = next((s.state for s in statuses if s.name == CAPTURE_CONTAINER), None)
-        if state is not None and state.running is not None:
-            break
-        time.sleep(1)
-    else:
-        raise ApiError(f"the capture container in {namespace}/{pod} did not start in 120 s",
-                       hint=f"kubectl -n {namespace} describe pod {pod}")
+        running = state is not None and state.running is not None
+        return (True if running else None), "not running yet" if state is not None else "not created yet"
+
+    wait_until(capture_running, timeout=120, what=f"the capture container in {namespace}/{pod} did not start",
+               hint=f"kubectl -n {namespace} describe pod {pod}")
     if traffic is not None:
         traffic()
     time.sleep(seconds + 2)

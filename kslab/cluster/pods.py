@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
+from kslab.cluster.api_errors import api_call
+from kslab.cluster.waiting import wait_until
 from kslab.errors import ApiError
 
 if TYPE_CHECKING:
@@ -69,15 +71,17 @@ def ensure_service_account(lab: Lab, namespace: str, name: str = "default") -> N
     from kubernetes import client
 
     try:
-        lab.core.read_namespaced_service_account(name, namespace)
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) != 404:
+        with api_call(f"reading ServiceAccount {namespace}/{name}"):
+            lab.core.read_namespaced_service_account(name, namespace)
+    except ApiError as err:
+        if err.status != 404:
             raise
         try:
-            lab.core.create_namespaced_service_account(
-                namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=name)))
-        except Exception as exc2:  # noqa: BLE001
-            if getattr(exc2, "status", None) != 409:
+            with api_call(f"creating ServiceAccount {namespace}/{name}"):
+                lab.core.create_namespaced_service_account(
+                    namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=name)))
+        except ApiError as err2:
+            if err2.status != 409:  # made meanwhile by someone else: fine
                 raise
 
 
@@ -152,9 +156,10 @@ def _remove_previous(lab: Lab, namespace: str, deployment: Mapping[str, Any], la
     apps = client.AppsV1Api(lab.api)
     name = deployment["metadata"]["name"]
     try:
-        previous = apps.read_namespaced_deployment(name, namespace)
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "status", None) != 404:
+        with api_call(f"reading Deployment {namespace}/{name}"):
+            previous = apps.read_namespaced_deployment(name, namespace)
+    except ApiError as err:
+        if err.status != 404:
             raise
         return
     made_by = (previous.metadata.labels or {}).get(settings.LAB_LABEL)
@@ -175,15 +180,17 @@ def _remove_previous(lab: Lab, namespace: str, deployment: Mapping[str, Any], la
         [(apps.delete_namespaced_replica_set, rs) for rs in sorted(sets)]
     for delete, obj_name in deletions:
         try:
-            delete(obj_name, namespace, propagation_policy="Background")
-        except Exception as exc:  # noqa: BLE001
-            if getattr(exc, "status", None) != 404:
+            with api_call(f"deleting {obj_name} in {namespace}"):
+                delete(obj_name, namespace, propagation_policy="Background")
+        except ApiError as err:
+            if err.status != 404:
                 raise
     for pod_name in old_pods:
         try:
-            lab.core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
-        except Exception as exc:  # noqa: BLE001
-            if getattr(exc, "status", None) != 404:
+            with api_call(f"deleting pod {namespace}/{pod_name}"):
+                lab.core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
+        except ApiError as err:
+            if err.status != 404:
                 raise
 
 
@@ -227,22 +234,23 @@ def deploy_and_wait(lab: Lab, obj: Mapping[str, Any], *, namespace: str, lab_nam
     _remove_previous(lab, namespace, body, lab_name)
     applied = lab.apply(body, lab=lab_name)[0]
     generation = int((applied.get("metadata") or {}).get("generation") or 0)
-    deadline = time.monotonic() + timeout
-    last = "no pod yet"
-    while time.monotonic() < deadline:
+
+    def started() -> tuple[Started | None, str]:
         pods, refused = _newest_pods(lab, namespace, body, generation)
+        last = "no pod yet"
         for pod in pods:
             ready, why = _pod_state(pod)
             if ready:
-                return Started(pod.metadata.name, note=note)
+                return Started(pod.metadata.name, note=note), "Ready"
             if why:
-                return Started(None, f"pod {pod.metadata.name} did not start: {why}", note)
+                return Started(None, f"pod {pod.metadata.name} did not start: {why}", note), why
             last = f"pod {pod.metadata.name} is {pod.status.phase}"
         if refused and not pods:
-            return Started(None, f"admission refused the pod: {refused}", note, admitted=False)
-        time.sleep(1)
-    raise ApiError(f"the webapp in {namespace} was not Ready after {timeout}s ({last})",
-                   hint=f"kubectl -n {namespace} describe pods -l app=webapp")
+            return Started(None, f"admission refused the pod: {refused}", note, admitted=False), refused
+        return None, last
+
+    return wait_until(started, timeout=timeout, what=f"the webapp in {namespace} was not Ready",
+                      hint=f"kubectl -n {namespace} describe pods -l app=webapp")
 
 
 def admit_pod(lab: Lab, pod: Mapping[str, Any], *, namespace: str) -> tuple[bool, str]:
@@ -290,9 +298,10 @@ def namespace_psa_labels(lab: Lab, namespace: str) -> tuple[dict[str, str], str]
     from kslab.manifests.namespace import psa_labels
 
     try:
-        labels = dict(lab.core.read_namespace(namespace).metadata.labels or {})
-    except Exception as exc:  # noqa: BLE001 - a 403 is an answer
-        if getattr(exc, "status", None) != 403:
+        with api_call(f"reading namespace {namespace}"):
+            labels = dict(lab.core.read_namespace(namespace).metadata.labels or {})
+    except ApiError as err:  # a 403 is an answer
+        if err.status != 403:
             raise
         return psa_labels(**PSA_LEVELS), ("as `kslab classroom create` sets them; your identity may not read "
                                           "the namespace to confirm")

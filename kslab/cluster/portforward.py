@@ -171,16 +171,15 @@ def to_pod(lab: Any, namespace: str, pod: str, port: int, *, timeout: float = 10
     from kubernetes import client
     from kubernetes.stream import portforward
 
-    from kslab.cluster.connect import api_client_for
+    from kslab.cluster.api_errors import api_error
+    from kslab.cluster.client import api_client_for
 
     def open_remote() -> Any:
         api = api_client_for(lab.context or "")  # portforward() swaps the client's request method
         try:
             forward = portforward(client.CoreV1Api(api).connect_get_namespaced_pod_portforward,
                                   pod, namespace, ports=str(port), _request_timeout=timeout)
-        except Exception as exc:  # noqa: BLE001
-            from kslab.cluster.lab import api_error
-
+        except Exception as exc:  # noqa: BLE001 - the stream's failures (HTTP or websocket) become one line
             raise api_error(exc, f"port-forward to pod {namespace}/{pod}") from None
         if not forward.connected:
             raise ApiError(f"port-forward to pod {namespace}/{pod}: the API server closed the stream")

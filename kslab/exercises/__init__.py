@@ -19,36 +19,18 @@ Each notebook's exercises live in ``kslab/exercises/nbNN.py`` as a list named ``
 from __future__ import annotations
 
 import html
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from kslab.errors import KslabError, UsageError
 from kslab.exercises import mirror
+from kslab.exercises.catalog import NOTEBOOK_MODULES, all_exercises
 from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank, not_answered
 from kslab.exercises.progress import ProgressStore
 
 if TYPE_CHECKING:
     from kslab.views.tables import Table
 
-__all__ = ["CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
-
-#: Notebook number -> module holding its exercises.
-NOTEBOOK_MODULES = {f"{n:02d}": f"kslab.exercises.nb{n:02d}" for n in range(6)}
-
-
-def all_exercises() -> dict[str, Exercise]:
-    """Every exercise of the course, by id, in notebook order."""
-    found: dict[str, Exercise] = {}
-    for module_name in NOTEBOOK_MODULES.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        for ex in module.EXERCISES:
-            found[ex.id] = ex
-    return found
+__all__ = ["NOTEBOOK_MODULES", "CheckResult", "Exercise", "ExerciseSession", "all_exercises", "exercise", "progress"]
 
 
 class ExerciseSession:

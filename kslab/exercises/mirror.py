@@ -219,6 +219,6 @@ def class_progress(lab: Lab, students: Sequence[Student | str], *,
         kslab.exercises.mirror.class_progress(lab, kslab.classroom.numbered(30))
     """
     from kslab.cluster.class_progress import read_class
-    from kslab.exercises import all_exercises
+    from kslab.exercises.catalog import all_exercises
 
     return read_class(lab, students, {e.id: e.title for e in all_exercises().values()}, prefix=prefix)

@@ -83,6 +83,31 @@ def check_open_port(answer: Any) -> CheckResult:
                              "config-file default today")
 
 
+def check_harden_file(answer: Any) -> CheckResult:
+    """Hands-on: the student's own manifest file, audited like 02.harden-manifest."""
+    from pathlib import Path
+
+    if not isinstance(answer, (str, Path)) or not Path(answer).is_file():
+        return CheckResult(False, "answer with the path of your manifest file (kslab.handson.lab02.starter() wrote one)")
+    docs = [d.obj for d in load_text(Path(answer).read_text(encoding="utf-8"), source=str(answer))]
+    pods = [d for d in docs if isinstance(d, Mapping) and d.get("kind") == "Pod"]
+    if len(pods) != 1:
+        return CheckResult(False, f"{answer} should hold one Pod (the kube-apiserver static pod); it holds {len(pods)}")
+    result = check_harden(pods[0])
+    return CheckResult(result.passed, f"{answer}: {result.reason}")
+
+
+def check_kube_bench_import(answer: Any) -> CheckResult:
+    """Hands-on: kube-bench's own JSON, imported (the file the student saved from the Job's log)."""
+    from pathlib import Path
+
+    from kslab.handson.lab02 import check_import
+
+    if not isinstance(answer, (str, Path)) or not Path(answer).is_file():
+        return CheckResult(False, "answer with the path of the JSON file you saved from the Job's log")
+    ok, why = check_import(answer)
+    return CheckResult(ok, why)
+
 EXERCISES = [
     Exercise(
         "02.harden-manifest", "Harden the kubeadm manifest until the audit passes",
@@ -126,4 +151,23 @@ EXERCISES = [
         hints=("Read the port map's AUTHENTICATION column.", "It is a 4.2.x check, and a manual one."),
         solution="(10255, '4.2.4')",
         checker=check_open_port, answer_form="a pair (port number, 'check id')"),
+    Exercise(
+        "02.harden-file", "Harden your own copy of the manifest",
+        "kslab.handson.lab02.starter() copied the kubeadm kube-apiserver manifest into a file of yours. Edit its "
+        "flags until `kslab audit apiserver FILE` shows every scored check PASS. The check audits your file.",
+        hints=("The audit's remediation column says which flag fixes each FAIL.",
+               "Profiling off, an audit log with its age, backups and size, the kubelet's CA, and the "
+               "EventRateLimit admission plugin with its configuration file."),
+        solution="from kslab.handson import lab02\nlab02.do_it_for_me(lab02.starter())",
+        checker=check_harden_file, answer_form="the path of your manifest file",
+        explanation="the bundled hardened manifest sets every flag the scored checks ask for"),
+    Exercise(
+        "02.kube-bench-import", "Import kube-bench's own verdicts",
+        "On the course's kind cluster, run kube-bench with the Job kslab wrote, save its JSON log to a file and "
+        "answer with the file's path; the check imports it (kslab audit import) and reads the API server checks.",
+        hints=("kubectl logs job/kube-bench > FILE saves the JSON.",
+               "Offline, kslab.audit.kube_bench.bundled_sample() is a file in kube-bench's format."),
+        solution="from kslab.audit.kube_bench import bundled_sample\nstr(bundled_sample())",
+        checker=check_kube_bench_import, answer_form="the path of kube-bench's JSON output",
+        explanation="kube-bench --json prints Controls, tests and results; kslab reads them into its own rows"),
 ]

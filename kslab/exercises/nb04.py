@@ -7,7 +7,7 @@ Answers that are objects may be given as a dict or as YAML text.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kslab.errors import KslabError
@@ -201,6 +201,37 @@ def check_secret_readers(answer: Iterable[str] | str) -> CheckResult:
     return CheckResult(False, "; ".join(parts))
 
 
+def check_what_you_saw(answer: Any, identity: Any) -> CheckResult:
+    """Hands-on: what the student saw kubectl do as the service account, against the API server's own
+    access review as that identity (offline: the evaluator, labelled predicted)."""
+    from kslab.handson.lab04 import QUESTIONS, compare
+
+    if not hasattr(identity, "claims"):  # given the Lab instead: offline, its predicted identity will do
+        from kslab.cluster.identities import service_account_identity
+
+        if getattr(identity, "live", False):
+            return CheckResult(False, "check against the service account's identity: ex.check(answer, against=me)",
+                               answered=False)
+        identity = service_account_identity(identity)
+    if not isinstance(answer, Mapping):
+        return CheckResult(False, "answer with a dict: each command -> 'allowed' or 'forbidden'")
+    missing = [c for c in QUESTIONS if c not in answer]
+    if missing:
+        return CheckResult(False, f"say what happened for: {', '.join(missing)}")
+    seen = compare(answer, identity)
+    source = ("the API server (SelfSubjectAccessReview as the service account)" if identity.client is not None
+              else f"kslab's evaluator — PREDICTED (offline: {identity.reason})")
+    unclear = [s.command for s in seen if s.said is None]
+    if unclear:
+        return CheckResult(False, f"say 'allowed' or 'forbidden' for: {', '.join(unclear)}")
+    wrong = [s for s in seen if s.said != s.allowed]
+    if wrong:
+        first = wrong[0]
+        return CheckResult(False, f"{len(wrong)} not as {source} says: `kubectl {first.command}` was "
+                                  f"{'allowed' if first.allowed else 'forbidden'} ({first.reason[:160]})")
+    return CheckResult(True, "exactly as " + source + " says: " +
+                       ", ".join(f"{s.command} {'allowed' if s.allowed else 'forbidden'}" for s in seen))
+
 EXERCISES = [
     Exercise("04.namespaced", "Namespaced or not?",
              f"Which of these live in a namespace? {', '.join(ASKED)}.",
@@ -240,4 +271,15 @@ EXERCISES = [
              solution="{'ServiceAccount:ci', 'User:alice', 'Group:auditors'}",
              checker=check_secret_readers, answer_form="a set of 'Kind:name' strings, e.g. {'User:bob'}",
              start={"ServiceAccount:ci"}),
+    Exercise(
+        "04.what-you-saw", "What did kubectl let the service account do?",
+        "Run the commands above with the service account's kubeconfig. For each of 'get pods', 'get secrets' "
+        "and '-n default get pods', say what happened; the check asks the API server the same questions as "
+        "that service account.",
+        hints=("A list (or 'No resources found') means allowed; 'Error from server (Forbidden)' means forbidden.",
+               "The Role allows reading pods in its own namespace, nothing else."),
+        solution="{'get pods': 'allowed', 'get secrets': 'forbidden', '-n default get pods': 'forbidden'}",
+        checker=check_what_you_saw, answer_form="a dict: command -> 'allowed' or 'forbidden'",
+        reads="the service account's identity (identities.service_account_identity returned it)", against="me",
+        explanation="a RoleBinding grants its Role's rules in its own namespace only, and the Role lists only pods"),
 ]

@@ -170,6 +170,22 @@ def check_sni_today(answer: Any) -> CheckResult:
     return CheckResult(False, "not today's form; compare with the SNI in the mtls-tls13 capture")
 
 
+def check_before_after(answer: Any) -> CheckResult:
+    """Hands-on: the student's two captures, read with kslab.pcap: plaintext HTTP first, only TLS second."""
+    from pathlib import Path
+
+    from kslab.handson.lab05 import judge
+
+    try:
+        before, after = answer
+    except (TypeError, ValueError):
+        return CheckResult(False, "answer with a pair of paths: (before STRICT, after STRICT)")
+    for p in (before, after):
+        if not Path(p).is_file():
+            return CheckResult(False, f"no capture at {p}")
+    verdict = judge(before, after)
+    return CheckResult(verdict.passed, f"{verdict.reason} (before: {verdict.before}; after: {verdict.after})")
+
 EXERCISES = [
     Exercise("05.who-talked", "Which identities talked to details?",
              "From the bundled TLS 1.2 capture (kslab.pcap.bundled('mtls-tls12.pcap')), which workload "
@@ -211,4 +227,14 @@ EXERCISES = [
              hints=("Look at the SNI line of `kslab pcap summary` on mtls-tls13.pcap.",),
              solution="'outbound_.9080_._.details.istio-app.svc.cluster.local'", checker=check_sni_today,
              answer_form="a string, the SNI", start="outbound|9080||details.istio-app.svc.cluster.local"),
+    Exercise("05.before-after", "Capture it yourself, before and after STRICT",
+             "Make the two captures with the commands above (live: tcpdump in a debug container; offline: the local "
+             "mesh), read each with `kslab pcap summary`, and answer with the two files. The check reads them.",
+             hints=("The first capture needs a client without a sidecar under PERMISSIVE (offline: the "
+                    "plaintext-http scenario).",
+                    "kslab.handson.lab05.capture_paths() names the two files the commands write."),
+             solution="from kslab.handson import lab05\nmade = lab05.do_it_for_me(kslab.connect())\n(made.before, made.after)",
+             checker=check_before_after, answer_form="a pair of paths: (before, after)",
+             explanation="with PERMISSIVE a plaintext client's request crosses the wire readable; under STRICT "
+                         "the sidecars speak mutual TLS"),
 ]

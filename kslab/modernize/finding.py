@@ -97,8 +97,7 @@ RULES: dict[str, Rule] = {r.id: r for r in (
        "#manual-secret-management-for-serviceaccounts", "v1.24", None),
     _r("istio-authn-policy", "authentication.istio.io/v1alpha1 Policy/MeshPolicy were replaced by "
                              "PeerAuthentication (and RequestAuthentication).",
-       "https://istio.io/latest/docs/reference/config/security/peer_authentication/",
-       "Istio 1.4", "Istio 1.6"),
+       "https://istio.io/latest/blog/2021/migrate-alpha-policy/", "Istio 1.4", "Istio 1.6"),
     _r("istio-alpha-api", "networking.istio.io/v1 is the stable API (Istio 1.22); the alpha and beta versions "
                           "are served only for compatibility.",
        "https://istio.io/latest/blog/2024/v1-apis/"),

@@ -102,7 +102,14 @@ def modernize_document(obj: Mapping[str, Any], *, target: int, source: str = "",
     work = obj if in_place and isinstance(obj, MutableMapping) else copy.deepcopy(dict(obj))
     ctx = DocContext(work, target, source, document, line, services=services)
     for rule in DOCUMENT_RULES:
-        rule(ctx)
+        try:
+            rule(ctx)
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            # Rules read documents as the API defines them; a field of another type is bad input.
+            where = f"{source}: document {document}, line {line}" if line else f"{source}: document {document}"
+            raise InputError(f"{where}: {ctx.kind or 'object'} {ctx.name or '(unnamed)'}: a field does not have "
+                             f"the type the API gives it ({rule.__name__}: {exc})",
+                             hint="check that document against `kubectl explain <kind>.<field>`") from None
     doc = ModernDoc(source, document, line, ctx.kind, ctx.name, None if ctx.drop else ctx.obj, ctx.added,
                     ctx.findings, ctx.notes, known_kind(ctx))
     if not doc.known:
@@ -190,7 +197,7 @@ def _text(text: str, source: str, target: int) -> FileResult:
             continue
         body = "".join(lines[i:end])
         try:
-            docs = _documents(body, source, target, line_offset=i)
+            docs = _documents(body, source, target, line_offset=i) if looks_like_manifests("", body) else []
         except InputError as exc:
             result.notes.append(f"{source}: line {i + 1}: embedded manifest not read ({exc.message})")
             docs = []

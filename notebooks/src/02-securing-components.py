@@ -281,6 +281,28 @@ print(all(ours[cid] == status for cid, status in imported.statuses().items()))
 # The same from a terminal: `kslab audit apiserver FILE`, `kslab audit kubelet FILE`, `--live` for your
 # cluster, `kslab audit import kube-bench.json`; `--json` for rows; exit code 1 when a scored check fails.
 #
+# #### Your turn: run kube-bench yourself
+# On the course's kind cluster, run kube-bench with a Job of kslab's own (read it first: it needs the
+# host's PID namespace and read-only views of the node's configuration, so its namespace enforces
+# *privileged*; the image is pinned). Open a terminal (JupyterLab **File ▸ New ▸ Terminal**) and type
+# the commands; exercise `02.kube-bench-import` below reads the file you saved.
+
+# %%
+from kslab.handson import lab02
+
+job_file = lab02.write_job()
+lab02.kube_bench_steps(lab, job_file)
+
+# %% [markdown]
+# Or harden a manifest yourself, anywhere: kslab copies the kubeadm manifest into a file of yours
+# (outside the repository; an existing file is kept), you edit its flags, and exercise `02.harden-file`
+# audits your file.
+
+# %%
+my_manifest = lab02.starter()
+lab02.harden_steps(my_manifest)
+
+# %% [markdown]
 # ## Then vs now
 #
 # | 2019 | today |
@@ -333,6 +355,29 @@ ex
 # %%
 # NBVAL_CHECK_OUTPUT
 ex.check((..., ...))  # (port, "check id")
+
+# %% [markdown]
+# The two hands-on exercises read the files you made in the terminal:
+
+# %%
+ex = kslab.exercise("02.harden-file")
+ex
+
+# %%
+ex.check(...)  # replace ... with my_manifest once `kslab audit apiserver` shows no FAIL
+
+# %% [markdown]
+# **Do it for me** (optional): writes the bundled hardened manifest into your file (yours kept as `.yaml.bak`).
+
+# %%
+lab02.do_it_for_me(my_manifest)
+
+# %%
+ex = kslab.exercise("02.kube-bench-import")
+ex
+
+# %%
+ex.check(...)  # replace ... with the path of the JSON you saved (offline: str(bundled_sample()))
 
 # %% [markdown]
 # Your progress in this notebook:

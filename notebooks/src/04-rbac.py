@@ -130,6 +130,24 @@ me
 print(me.kubeconfig_text())
 
 # %% [markdown]
+# #### Your turn: be the service account
+# Use that kubeconfig with kubectl yourself. Open a terminal next to this notebook (JupyterLab
+# **File ▸ New ▸ Terminal**) and type these; note what each one does — exercise `04.what-you-saw` at the
+# end asks, and checks your answer against the API server's own access review as the service account.
+
+# %%
+from kslab.handson import lab04
+
+lab04.steps(me)
+
+# %% [markdown]
+# **Do it for me** (optional): kslab sends the same requests as the service account and shows what
+# kubectl would print (offline: predicted, nothing sent).
+
+# %%
+lab04.do_it_for_me(me)
+
+# %% [markdown]
 # ### What can it do? The evaluator's view
 # First ask kslab's evaluator, on the same objects. Listing pods in its namespace — allowed, and the
 # decision names the binding and the rule (in the API server's own words):
@@ -353,6 +371,13 @@ ex
 # %%
 # NBVAL_CHECK_OUTPUT
 ex.check({"ServiceAccount:ci"})  # who else?
+
+# %%
+ex = kslab.exercise("04.what-you-saw")
+ex
+
+# %%
+ex.check(..., against=me)  # e.g. {"get pods": "allowed", "get secrets": ..., "-n default get pods": ...}
 
 # %% [markdown]
 # Your progress in this notebook:

@@ -166,6 +166,29 @@ from kslab.pcap import bundled, summarize
 print(summarize(wire.path).table(wrap=44))
 
 # %% [markdown]
+# #### Your turn: capture it yourself, before and after STRICT
+# In a terminal (JupyterLab **File ▸ New ▸ Terminal**): first a capture while a client without a sidecar
+# calls details under PERMISSIVE, then one while productpage calls it under STRICT; read each with
+# `kslab pcap summary`. Without Istio the local mesh makes the same two captures on loopback, for
+# real. Exercise `05.before-after` at the end reads your two files.
+
+# %%
+from kslab.handson import lab05
+
+lab05.steps(lab, "before")
+
+# %%
+lab05.steps(lab, "after")
+
+# %% [markdown]
+# **Do it for me** (optional): kslab makes both captures (live from the details pod, offline on the
+# local mesh) into the same files.
+
+# %%
+made = lab05.do_it_for_me(lab)
+made
+
+# %% [markdown]
 # ### Reading captures: plain HTTP first
 # The rest of the lab reads four small captures bundled with kslab, made by the local mesh with real
 # tcpdump on loopback (`kslab/data/captures/README.md` says how; `kslab mesh record` remakes them).
@@ -446,6 +469,13 @@ ex
 # %%
 # NBVAL_CHECK_OUTPUT
 ex.check("outbound|9080||details.istio-app.svc.cluster.local")
+
+# %%
+ex = kslab.exercise("05.before-after")
+ex
+
+# %%
+ex.check(...)  # replace ... with (before, after): the paths of your two captures
 
 # %% [markdown]
 # Your progress in this notebook:
