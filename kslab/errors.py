@@ -16,6 +16,11 @@ notebook it shows as the message and the hint, not as a traceback (IPython calls
 from __future__ import annotations
 
 
+#: The longest message a one-line error shows: the messages quote input through
+#: :func:`kslab.text.brief`, and this is the backstop for any that does not.
+MAX_LINE = 600
+
+
 class KslabError(Exception):
     """Base class: a message for the student and a hint saying what to do about it."""
 
@@ -27,8 +32,13 @@ class KslabError(Exception):
         self.hint = hint if hint is not None else self.default_hint
 
     def one_line(self) -> str:
-        """The message and its hint on one line, as the CLI prints it."""
-        text = " ".join(self.message.split())
+        """The message and its hint on one line, as the CLI prints it: at most :data:`MAX_LINE`
+        characters of message, control characters shown as escapes (the message may quote input)."""
+        from kslab.text import printable
+
+        text = printable(" ".join(self.message.split()), keep_newlines=False)
+        if len(text) > MAX_LINE:
+            text = f"{text[:MAX_LINE]}… ({len(text)} chars)"
         return f"{text} (hint: {self.hint})" if self.hint else text
 
     def _render_traceback_(self) -> list[str]:
@@ -84,3 +94,64 @@ class ApiError(KslabError):
         self.reason = reason
         #: The API server's own words, e.g. ``pods "x" is forbidden: violates PodSecurity ...``.
         self.server_message = server_message
+
+
+#: What to do about an operating-system error, by its errno name.
+_OS_HINTS = {
+    "EACCES": "check the file's permissions (ls -l), or run as a user who may read it",
+    "EPERM": "check the file's permissions (ls -l), or run as a user who may read it",
+    "EISDIR": "give a file, not a directory",
+    "ENOTDIR": "a part of the path is a file, not a directory",
+    "ENOENT": "check the path (ls it)",
+    "EROFS": "that file system is read-only: choose a path you may write",
+    "ENOSPC": "the disk is full: free some space or choose another path",
+    "EEXIST": "it exists already: choose another path or remove it",
+}
+
+
+def from_exception(exc: BaseException) -> KslabError | None:
+    """The :class:`KslabError` that an error from reading a student's input stands for, or None.
+
+    The one place where the command line turns the errors of the operating system (a file that
+    may not be read, a directory given as a file), of decoding (bytes that are not UTF-8) and of
+    parsing (input nested too deep for the parser, integers Python will not convert, input too large
+    for memory) into a one-line error with a hint; anything else is a bug in kslab.
+
+    >>> from_exception(PermissionError(13, "Permission denied", "pod.yaml")).one_line()
+    "pod.yaml: Permission denied (hint: check the file's permissions (ls -l), or run as a user who may read it)"
+    >>> from_exception(RecursionError("maximum recursion depth exceeded")).message
+    'the input is nested too deeply to read'
+    >>> from_exception(KeyError("x")) is None
+    True
+    """
+    import errno as errno_mod
+
+    from kslab.text import brief
+
+    if isinstance(exc, KslabError):
+        return exc
+    if isinstance(exc, OSError):
+        name = errno_mod.errorcode.get(exc.errno or 0, "")
+        where = exc.filename if exc.filename is not None else ""
+        what = exc.strerror or type(exc).__name__
+        where_text = (brief(str(where), limit=200)[1:-1] + ": ") if where != "" else ""
+        default = "check the path and that it is a regular file you may read" if where_text else \
+            "check the input and the connection"
+        hint = _OS_HINTS.get(name, default)
+        return InputError(f"{where_text}{what}", hint=hint)
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError(f"the input is not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r})",
+                          hint="give a UTF-8 text file (YAML or JSON); `iconv -t utf-8` converts one")
+    if isinstance(exc, UnicodeEncodeError):
+        return InputError("the input holds characters that cannot be written out (a lone surrogate?)",
+                          hint="check the names in the input for invalid \\u escapes")
+    if isinstance(exc, RecursionError):
+        return InputError("the input is nested too deeply to read",
+                          hint="no Kubernetes object nests that deep: check the file is what you meant")
+    if isinstance(exc, MemoryError):
+        return InputError("the input is too large to read in memory",
+                          hint="give a smaller file (one object or one capture at a time)")
+    if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+        return InputError("the input holds an integer with more than 4,300 digits",
+                          hint="no Kubernetes field takes a number that long: check the file")
+    return None

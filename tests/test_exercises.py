@@ -12,7 +12,7 @@ import kslab.exercises as exercises
 from kslab.errors import UsageError
 from kslab.exercises import ExerciseSession, all_exercises, progress_rows
 from kslab.exercises.model import CheckResult, Exercise, solution_answer, solution_cell
-from kslab.exercises.progress import ProgressStore
+from kslab.exercises.progress import ProgressStore, ProgressWarning
 
 DEMO = Exercise("99.demo", "Say yes", "Return 'yes'.", hints=("three letters", "starts with y"),
                 solution="'yes'", checker=lambda a: CheckResult(a == "yes", f"you said {a!r}"))
@@ -56,7 +56,8 @@ def test_a_checker_that_raises_is_a_fail_with_a_reason(store: ProgressStore) -> 
 def test_unreadable_progress_file_is_kept_aside_not_overwritten(store: ProgressStore) -> None:
     store.path.parent.mkdir(parents=True)
     store.path.write_text("{not json")
-    ExerciseSession(DEMO, store).check("yes")
+    with pytest.warns(ProgressWarning, match="it is kept as progress.json.unreadable-"):
+        ExerciseSession(DEMO, store).check("yes")
     aside = list(store.path.parent.glob("progress.json.unreadable-*"))
     assert len(aside) == 1 and aside[0].read_text() == "{not json"
     assert json.loads(store.path.read_text())["99.demo"]["passed"] is True

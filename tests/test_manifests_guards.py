@@ -176,3 +176,9 @@ def test_every_yaml_file_shipped_reads_as_pyyaml_reads_it() -> None:
             items = doc.get("items") if str(doc.get("kind", "")).endswith("List") else None
             expected += [i for i in items if isinstance(i, dict)] if isinstance(items, list) else [doc]
         assert [d.obj for d in load_text(text, source=str(path))] == expected, path
+
+
+def test_duplicate_key_in_json_refused() -> None:
+    with pytest.raises(InputError, match='key "name" appears twice in one JSON object'):
+        load_text('{"kind": "Pod", "metadata": {"name": "a", "name": "b"}}', source="d.json")
+    assert load_text('[{"kind": "Pod", "metadata": {"name": "a"}}]')[0].name == "a"

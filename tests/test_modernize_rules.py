@@ -392,3 +392,40 @@ def test_apparmor_annotation_becomes_a_field_from_v1_30() -> None:
     other = _deployment({"containers": [_container()]}, annotations={
         "container.apparmor.security.beta.kubernetes.io/nope": "runtime/default"})
     assert not modernize_objects([other]).findings[0].automatic  # no such container: a person decides
+
+
+def test_every_why_is_one_sentence_with_an_upstream_source() -> None:
+    import re
+
+    from kslab.modernize.apis import REMOVED_APIS
+
+    for rule in list(RULES.values()) + [row.rule for row in REMOVED_APIS]:
+        assert rule.why.endswith(".") and not re.search(r"[.!?] [A-Z`]", rule.why), rule.id
+        assert rule.source.startswith(("https://kubernetes.io/", "https://istio.io/")), rule.id
+
+
+def test_ingress_class_annotation_positive_and_negative() -> None:
+    old = {"apiVersion": "extensions/v1beta1", "kind": "Ingress",
+           "metadata": {"name": "i", "annotations": {"kubernetes.io/ingress.class": "nginx"}},
+           "spec": {"backend": {"serviceName": "web", "servicePort": 80}}}
+    assert rules_of(old) == ["removed-api/extensions/v1beta1/Ingress", "ingress-class-annotation"]
+    new = modern(old)
+    assert new["spec"] == {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
+                           "ingressClassName": "nginx"}
+    assert "annotations" not in new["metadata"]
+    assert rules_of({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i"},
+                     "spec": {"ingressClassName": "nginx"}}) == []
+
+
+def test_istio_policy_targets_take_the_services_selector() -> None:
+    policy = {"apiVersion": "authentication.istio.io/v1alpha1", "kind": "Policy",
+              "metadata": {"name": "details", "namespace": "istio-app"},
+              "spec": {"targets": [{"name": "details"}], "peers": [{"mtls": {}}]}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "details", "namespace": "istio-app"},
+               "spec": {"selector": {"app": "details"}, "ports": [{"port": 9080}]}}
+    report = modernize_objects([policy, service])
+    (finding,) = report.findings
+    assert finding.automatic
+    assert report.files[0].documents[0].obj["spec"] == {"selector": {"matchLabels": {"app": "details"}},
+                                                        "mtls": {"mode": "STRICT"}}
+    assert not modernize_objects([policy]).findings[0].automatic  # no Service to read the labels from

@@ -26,6 +26,7 @@ from kslab.audit.readings import ComponentReading, KubeBenchReading, Observation
 from kslab.audit.report import AuditReport, Row
 from kslab.audit.rules import Check, Item, RuleSet, Tests, load_rules
 from kslab.audit.sources import ComponentInput
+from kslab.text import brief
 
 
 def status_for(check: Check, passed: bool | None) -> str:
@@ -62,7 +63,7 @@ def item_passes(item: Item, obs: Observation, *, typed: bool) -> tuple[bool, str
     if typed:
         return typed_compare(item.compare.op, obs.value, item.compare.value, obs.flag_type)
     ok = kube_bench_compare(item.compare.op, str(obs.value), item.compare.value)
-    return ok, "" if ok else f"{obs.name} is {obs.value!r}"
+    return ok, "" if ok else f"{obs.name} is {brief(obs.value)}"
 
 
 def run_tests(tests: Tests, lookup: Callable[[Item], Observation], *, typed: bool

@@ -29,6 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
+from kslab.text import brief, clip
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "cis"
 
 #: Flag types whose repeated use accumulates instead of replacing.
@@ -54,7 +56,7 @@ def go_bool(text: str) -> bool:
     try:
         return _GO_BOOL[text]
     except KeyError:
-        raise ValueError_(f"{text!r} is not a boolean") from None
+        raise ValueError_(f"{brief(text)} is not a boolean") from None
 
 
 _INT_FORMS = ((re.compile(r"0[xX]_?[0-9a-fA-F]+(_[0-9a-fA-F]+)*"), 16, 2),
@@ -63,9 +65,16 @@ _INT_FORMS = ((re.compile(r"0[xX]_?[0-9a-fA-F]+(_[0-9a-fA-F]+)*"), 16, 2),
               (re.compile(r"0_?[0-7]+(_[0-7]+)*"), 8, 1),
               (re.compile(r"[0-9]+(_[0-9]+)*"), 10, 0))
 
+#: Go's int64 bounds (``strconv.ParseInt(s, 0, 64)`` refuses anything outside them).
+_INT64_MAX = (1 << 63) - 1
+#: The most significant digits an int64 has in each base: a longer number is out of range, and is
+#: refused before Python is asked to convert it (it will not convert more than 4,300 digits).
+_INT64_DIGITS = {2: 63, 8: 21, 10: 19, 16: 16}
+
 
 def go_int(text: str) -> int:
-    """Go's ``strconv.ParseInt(text, 0, 64)``: a base prefix is honoured, a leading 0 means octal.
+    """Go's ``strconv.ParseInt(text, 0, 64)``: a base prefix is honoured, a leading 0 means octal,
+    and a value outside int64 is out of range (the component would refuse it).
 
     >>> go_int("30"), go_int("030"), go_int("0x1e"), go_int("1_000")
     (30, 24, 30, 1000)
@@ -73,42 +82,93 @@ def go_int(text: str) -> int:
     Traceback (most recent call last):
     ...
     kslab.audit.flags.ValueError_: '30d' is not an integer
+    >>> go_int("9" * 5000)
+    Traceback (most recent call last):
+    ...
+    kslab.audit.flags.ValueError_: '99999999999999999999999999999999999999999999999999999999999999999999'… (5000 chars) is out of range for a 64-bit integer
     """
     sign = -1 if text.startswith("-") else 1
     body = text[1:] if text[:1] in "+-" else text
     for pattern, base, prefix in _INT_FORMS:
         if pattern.fullmatch(body):
-            return sign * int(body[prefix:].replace("_", "") or "0", base)
-    raise ValueError_(f"{text!r} is not an integer")
+            digits = body[prefix:].replace("_", "").lstrip("0")
+            if len(digits) > _INT64_DIGITS[base]:
+                raise ValueError_(f"{brief(text, limit=68)} is out of range for a 64-bit integer")
+            value = sign * int(digits or "0", base)
+            if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+                raise ValueError_(f"{brief(text)} is out of range for a 64-bit integer")
+            return value
+    raise ValueError_(f"{brief(text)} is not an integer")
 
 
-_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0,
-                   "m": 60.0, "h": 3600.0}
-_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+#: Go's ``time`` unit table, in nanoseconds (``µs`` is U+00B5 MICRO SIGN, ``μs`` U+03BC GREEK MU).
+_DURATION_UNITS_NS = {"ns": 1, "us": 1_000, "\u00b5s": 1_000, "\u03bcs": 1_000, "ms": 1_000_000,
+                      "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
+_DURATION_UNITS = {unit: ns / 1e9 for unit, ns in _DURATION_UNITS_NS.items()}
+_DIGITS = frozenset("0123456789")
+_NS_LIMIT = 1 << 63
 
 
 def go_duration(text: str) -> float:
     """Go's ``time.ParseDuration``, in seconds. ``"0"`` is the only number allowed without a unit.
 
-    >>> go_duration("4h0m0s"), go_duration("1.5m"), go_duration("0")
-    (14400.0, 90.0, 0.0)
+    A plain left-to-right reader (as Go's own is), so its time is linear in the text; like Go it
+    refuses a duration past int64 nanoseconds (about 292 years).
+
+    >>> go_duration("4h0m0s"), go_duration("1.5m"), go_duration("0"), go_duration(".5s")
+    (14400.0, 90.0, 0.0, 0.5)
+    >>> go_duration("30")
+    Traceback (most recent call last):
+    ...
+    kslab.audit.flags.ValueError_: '30' is not a duration (missing unit)
     """
     s = text.strip()
-    sign = -1.0 if s.startswith("-") else 1.0
-    s = s.lstrip("+-")
+    neg = s[:1] == "-"
+    if s[:1] in ("-", "+"):
+        s = s[1:]
     if s == "0":
         return 0.0
     if not s:
-        raise ValueError_(f"{text!r} is not a duration")
-    total, pos = 0.0, 0
-    for m in _DURATION_PART.finditer(s):
-        if m.start() != pos:
-            break
-        total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
-        pos = m.end()
-    if pos != len(s):
-        raise ValueError_(f"{text!r} is not a duration (missing unit?)")
-    return sign * total
+        raise ValueError_(f"{brief(text)} is not a duration")
+    total, i, n = 0, 0, len(s)
+    while i < n:
+        if s[i] != "." and s[i] not in _DIGITS:
+            raise ValueError_(f"{brief(text)} is not a duration")
+        start = i
+        while i < n and s[i] in _DIGITS:
+            i += 1
+        whole_text = s[start:i]
+        fraction_text = ""
+        has_fraction = False
+        if i < n and s[i] == ".":
+            i += 1
+            f_start = i
+            while i < n and s[i] in _DIGITS:
+                i += 1
+            fraction_text, has_fraction = s[f_start:i], i > f_start
+        if not whole_text and not has_fraction:
+            raise ValueError_(f"{brief(text)} is not a duration")
+        u_start = i
+        while i < n and s[i] != "." and s[i] not in _DIGITS:
+            i += 1
+        if i == u_start:
+            raise ValueError_(f"{brief(text)} is not a duration (missing unit)")
+        unit_ns = _DURATION_UNITS_NS.get(s[u_start:i])
+        if unit_ns is None:
+            raise ValueError_(f"{brief(text)} is not a duration (unknown unit {brief(s[u_start:i])})")
+        whole_digits = whole_text.lstrip("0")
+        if len(whole_digits) > 19:  # past int64 whatever the unit: do not convert it
+            raise ValueError_(f"{brief(text)} is not a duration (out of range)")
+        value = int(whole_digits or "0") * unit_ns
+        if fraction_text:
+            # Go keeps the fraction's first 19 digits or so; more cannot change the nanoseconds.
+            digits = fraction_text[:20]
+            value += int(int(digits) * unit_ns / 10 ** len(digits))
+        total += value
+        if total > _NS_LIMIT or (total == _NS_LIMIT and not neg):
+            raise ValueError_(f"{brief(text)} is not a duration (out of range)")
+    seconds = total / 1e9
+    return -seconds if neg else seconds
 
 
 def format_duration(seconds: float) -> str:
@@ -142,7 +202,7 @@ def csv_list(text: str) -> list[str]:
     try:
         return next(csv.reader([text], strict=True))
     except (csv.Error, StopIteration) as exc:
-        raise ValueError_(f"{text!r} is not a comma-separated list ({exc})") from None
+        raise ValueError_(f"{brief(text)} is not a comma-separated list ({exc})") from None
 
 
 def convert(flag_type: str, text: str) -> Any:
@@ -161,7 +221,7 @@ def convert(flag_type: str, text: str) -> Any:
         try:
             return float(text)
         except ValueError:
-            raise ValueError_(f"{text!r} is not a number") from None
+            raise ValueError_(f"{brief(text)} is not a number") from None
     if flag_type == "strings":
         return csv_list(text)
     if flag_type == "array":
@@ -173,7 +233,7 @@ def convert(flag_type: str, text: str) -> Any:
                 continue
             key, sep, val = part.partition("=")
             if not sep:
-                raise ValueError_(f"{part!r} is not key=value")
+                raise ValueError_(f"{brief(part)} is not key=value")
             out[key.strip()] = go_bool(val.strip()) if flag_type == "map" else val.strip()
         return out
     return text  # string, ip, and anything else kept as written
@@ -289,7 +349,7 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             raw = s[2:]
             name, sep, text = raw.partition("=")
             if not name or name.startswith(("-", "=")):
-                out.problems.append(f"bad flag syntax: {s}")
+                out.problems.append(f"bad flag syntax: {clip(s)}")
                 continue
         else:  # a shorthand such as -v=2, -v 2, -v2
             short = s[1]
@@ -297,7 +357,7 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             rest = s[2:]
             sep, text = ("=", rest[1:]) if rest.startswith("=") else (("=", rest) if rest else ("", ""))
             if not name:
-                out.problems.append(f"unknown shorthand flag: {short!r} in {s}")
+                out.problems.append(f"unknown shorthand flag: {short!r} in {clip(s)}")
                 continue
         name = normalise(name)
         flag_type = cat.type_of(name)
@@ -312,7 +372,7 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             occ = Occurrence(name, args[i], "space", index)
             i += 1
         else:
-            out.problems.append(f"flag needs an argument: --{name}")
+            out.problems.append(f"flag needs an argument: --{clip(name)}")
             continue
         if flag_type is None:
             out.unknown.append(occ)
@@ -322,7 +382,7 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             value = True if occ.text is None else convert(flag_type, occ.text)
         except ValueError_ as exc:
             # The component would stop here; keep the text so the audit shows what was written.
-            out.problems.append(f'invalid argument {occ.text!r} for "--{name}" flag: {exc}')
+            out.problems.append(f'invalid argument {brief(occ.text)} for "--{clip(name)}" flag: {exc}')
             out.values[name] = occ.text
             continue
         if flag_type in ("strings", "array") and name in out.values:
@@ -333,10 +393,10 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             out.values[name] = value
     for p in out.positionals:
         if p:
-            out.problems.append(f"stray argument {p!r}: {component} takes no positional arguments "
+            out.problems.append(f"stray argument {brief(p)}: {component} takes no positional arguments "
                                 "and would refuse to start")
     for occ in out.unknown:
-        out.problems.append(f"unknown flag: --{occ.name}")
+        out.problems.append(f"unknown flag: --{clip(occ.name)}")
     return out
 
 

@@ -24,6 +24,7 @@ from kslab.audit.rules import RULE_FILES, load_rules
 from kslab.audit.sources import shown_name
 from kslab.errors import InputError
 from kslab.manifests.load import read_source
+from kslab.text import brief
 
 
 def bundled_sample() -> Path:
@@ -128,7 +129,7 @@ def import_kube_bench(path: str | Path) -> AuditReport:
             for res in group.get("results") or []:
                 status = str(res.get("status", "")).upper()
                 if status not in STATUSES:
-                    raise InputError(f"{name}: check {res.get('test_number')}: unknown status {status!r}",
+                    raise InputError(f"{name}: check {res.get('test_number')}: unknown status {brief(status)}",
                                      hint="kube-bench statuses are PASS, FAIL, WARN, INFO")
                 cid = str(res.get("test_number", ""))
                 rows.append(Row(

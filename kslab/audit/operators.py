@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from kslab.audit.flags import ValueError_, go_bool, go_duration, show
+from kslab.text import brief
 
 #: How each operator's expectation reads (kube-bench's wording, so imported results look alike).
 EXPECTED = {
@@ -50,8 +51,13 @@ def expected_text(op: str | None, name: str, value: str = "", *, set_: bool = Tr
 
 
 def _atoi(text: str) -> int | None:
+    """Go's ``strconv.Atoi`` as kube-bench calls it: None for anything else, including a number
+    outside int64 (which Python is not even asked to convert past 19 digits)."""
     t = text.strip()
-    return int(t) if re.fullmatch(r"[+-]?\d+", t) else None
+    if not re.fullmatch(r"[+-]?\d+", t) or len(t.lstrip("+-").lstrip("0")) > 19:
+        return None
+    value = int(t)
+    return value if -(1 << 63) <= value < (1 << 63) else None
 
 
 def _elements(text: str) -> list[str]:
@@ -98,7 +104,7 @@ def kube_bench_compare(op: str, actual: str, expected: str) -> bool:
         except ValueError:
             return False
         return (allowed & requested) == requested
-    raise ValueError(f"unknown operator {op!r}")
+    raise ValueError(f"unknown operator {brief(op)}")
 
 
 def typed_compare(op: str, value: Any, expected: str, flag_type: str | None) -> tuple[bool, str]:
@@ -129,7 +135,7 @@ def typed_compare(op: str, value: Any, expected: str, flag_type: str | None) -> 
         return ok, "" if ok else f"{show(value, flag_type)} {'is not' if op == 'eq' else 'is'} {expected}"
     if op in ("gt", "gte", "lt", "lte"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False, f"{show(value)!r} is not an integer"
+            return False, f"{brief(show(value))} is not an integer"
         b = float(expected)
         ok = {"gt": value > b, "gte": value >= b, "lt": value < b, "lte": value <= b}[op]
         words = {"gt": "not greater than", "gte": "less than", "lt": "not less than",
@@ -146,11 +152,11 @@ def typed_compare(op: str, value: Any, expected: str, flag_type: str | None) -> 
         return ok, "" if ok else f"{expected} is {'missing' if op == 'has' else 'listed'}"
     if op == "regex":
         ok = re.search(expected, show(value)) is not None
-        return ok, "" if ok else f"{show(value)!r} does not match {expected!r}"
+        return ok, "" if ok else f"{brief(show(value))} does not match {brief(expected)}"
     if op == "valid_elements":
         actual = [str(v).strip() for v in value] if isinstance(value, list) else _elements(show(value))
         allowed = _elements(expected)
         ok = _all_valid(actual, allowed)
         bad = [a for a in actual if a not in allowed]
         return ok, "" if ok else (f"not allowed: {', '.join(bad)}" if bad else "the list is empty")
-    raise ValueError(f"unknown operator {op!r}")
+    raise ValueError(f"unknown operator {brief(op)}")

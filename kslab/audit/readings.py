@@ -25,6 +25,7 @@ from kslab.audit.flags import (ValueError_, _catalog_data, catalog, format_durat
                                parse_args, show)
 from kslab.audit.rules import Item
 from kslab.audit.sources import ComponentInput
+from kslab.text import brief
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class ComponentReading:
                 if item.path in zero_default and value in (0, 0.0):
                     default = self._typed(setting, self.component_data["config_defaults"][item.path])
                     return Observation(True, default, item.path, "config file", flag_type,
-                                       f"the file says {raw!r}; the kubelet replaces a zero value by "
+                                       f"the file says {brief(raw)}; the kubelet replaces a zero value by "
                                        f"its default {show(default, flag_type)}")
                 return Observation(True, value, item.path, "config file", flag_type)
         if item.path and self.uses_config_file:

@@ -18,6 +18,7 @@ from typing import Any
 
 from kslab.audit.flags import DATA
 from kslab.errors import InputError
+from kslab.text import brief
 
 #: kube-bench's operators. ``bitmask`` compares file permission modes, so no flag rule may use it.
 OPERATORS = ("eq", "noteq", "gt", "gte", "lt", "lte", "has", "nothave", "regex", "valid_elements",
@@ -87,7 +88,7 @@ def _tests(raw: Any, where: str) -> Tests:
         raise InputError(f"{where}: tests must be a mapping")
     bin_op = str(raw.get("bin_op") or "and")
     if bin_op not in BIN_OPS:
-        raise InputError(f"{where}: unknown bin_op {bin_op!r}", hint=f"use one of {BIN_OPS}")
+        raise InputError(f"{where}: unknown bin_op {brief(bin_op)}", hint=f"use one of {BIN_OPS}")
     items = []
     for i, it in enumerate(raw.get("items") or []):
         here = f"{where} item {i + 1}"
@@ -98,10 +99,10 @@ def _tests(raw: Any, where: str) -> Tests:
         if cmp is not None:
             op = str(cmp.get("op", ""))
             if op not in OPERATORS:
-                raise InputError(f"{here}: unknown operator {op!r}", hint=f"use one of {OPERATORS}")
+                raise InputError(f"{here}: unknown operator {brief(op)}", hint=f"use one of {OPERATORS}")
             if op == "bitmask":
                 raise InputError(f"{here}: bitmask compares file permissions and does not apply to "
-                                 f"flag {it['flag']!r}", hint="use eq, gte, has ... for flags")
+                                 f"flag {brief(it['flag'])}", hint="use eq, gte, has ... for flags")
             compare = Compare(op, str(cmp.get("value", "")).lower() if isinstance(cmp.get("value"), bool)
                               else str(cmp.get("value", "")))
         items.append(Item(str(it["flag"]), str(it.get("path") or ""), bool(it.get("set", True)), compare))
@@ -128,7 +129,7 @@ def parse_rules(data: dict[str, Any], source: str = "<rules>") -> RuleSet:
         seen.add(cid)
         ctype = str(raw.get("type") or "")
         if ctype not in TYPES:
-            raise InputError(f"{where}: unknown type {ctype!r}", hint="use manual or skip")
+            raise InputError(f"{where}: unknown type {brief(ctype)}", hint="use manual or skip")
         tests = _tests(raw["tests"], where) if raw.get("tests") is not None else None
         strict = raw.get("kslab")
         checks.append(Check(

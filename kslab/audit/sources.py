@@ -12,7 +12,6 @@ arguments, and for the kubelet its config document — and nothing here decides 
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,6 +19,7 @@ from typing import Any
 
 from kslab.errors import InputError
 from kslab.manifests.load import load_text, read_source
+from kslab.text import brief
 
 COMPONENTS = ("kube-apiserver", "kubelet")
 
@@ -58,10 +58,79 @@ def shown_name(path: str | Path, name: str) -> str:
         return name
 
 
+def shell_words(text: str) -> list[str]:
+    """Split a command line into words as a POSIX shell (and ``shlex.split(comments=True)``) does:
+    quotes, backslashes, ``#`` comments at the start of a word (a ``#`` inside a word is part of it, as in
+    a shell; shlex would start a comment there). One pass, linear in the text
+    (``shlex`` grows each word one character at a time, quadratic in a long word).
+
+    >>> shell_words("kube-apiserver --a='x y' --b=c\\\\ d # a comment")
+    ['kube-apiserver', '--a=x y', '--b=c d']
+    """
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+            i += 1
+        elif c == "#" and not in_word:
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif c == "\\":
+            if i + 1 >= n:
+                raise ValueError("No escaped character")
+            word.append(text[i + 1])
+            in_word = True
+            i += 2
+        elif c == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise ValueError("No closing quotation")
+            word.append(text[i + 1:end])
+            in_word = True
+            i = end + 1
+        elif c == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    raise ValueError("No closing quotation")
+                c = text[i]
+                if c == '"':
+                    i += 1
+                    break
+                if c == "\\" and i + 1 < n and text[i + 1] in '"\\':
+                    word.append(text[i + 1])
+                    i += 2
+                    continue
+                start = i
+                while i < n and text[i] not in '"\\':
+                    i += 1
+                if start == i:  # a backslash that escapes nothing stays
+                    word.append(c)
+                    i += 1
+                else:
+                    word.append(text[start:i])
+            in_word = True
+        else:
+            start = i
+            while i < n and text[i] not in " \t\r\n\\'\"":
+                i += 1
+            word.append(text[start:i])
+            in_word = True
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
 def _split(text: str, source: str) -> list[str]:
     try:
         # A backslash before a newline continues the line, as in a shell script.
-        return shlex.split(text.replace("\\\r\n", " ").replace("\\\n", " "), comments=True, posix=True)
+        return shell_words(text.replace("\\\r\n", " ").replace("\\\n", " "))
     except ValueError as exc:
         raise InputError(f"{source}: cannot split the command line ({exc})",
                          hint="check the quotes") from None
@@ -74,7 +143,7 @@ def _strip_binary(tokens: list[str], component: str, source: str) -> tuple[str, 
     if first == "hyperkube" and len(tokens) > 1:  # the 2019 all-in-one binary: hyperkube kube-apiserver ...
         return f"{tokens[0]} {tokens[1]}", tokens[2:]
     if first != component:
-        raise InputError(f"{source}: this command line runs {first!r}, not {component}",
+        raise InputError(f"{source}: this command line runs {brief(first)}, not {component}",
                          hint=f"give the {component} command line (it starts with {component} or --)")
     return tokens[0], tokens[1:]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from kslab.errors import UsageError
+from kslab.text import brief
 
 UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 #: The API server's bounds for a TokenRequest's expirationSeconds (at least 10 minutes, below 2^32 s).
@@ -37,7 +38,7 @@ def parse_duration(text: str) -> int:
     value = text.strip().lower()
     parts = _PART.findall(value)
     if not value or "".join(n + u for n, u in parts) != value:
-        raise UsageError(f"cannot read {text!r} as a duration",
+        raise UsageError(f"cannot read {brief(text)} as a duration",
                          hint="write it like 90m, 24h, 7d or 1h30m")
     seconds = sum(int(n) * UNITS[u] for n, u in parts)
     if seconds < MIN_SECONDS:

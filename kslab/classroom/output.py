@@ -17,14 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kslab.errors import UsageError
+from kslab.private import enclosing_repository
 
-
-def enclosing_repository(path: Path) -> Path | None:
-    """The git work tree that contains ``path`` (or would, once created), if any."""
-    for folder in [path, *path.parents]:
-        if (folder / ".git").exists():
-            return folder
-    return None
+__all__ = ["check_out_dir", "enclosing_repository", "kubeconfig_file"]
 
 
 def check_out_dir(path: str | Path) -> Path:

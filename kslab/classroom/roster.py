@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kslab.errors import InputError, UsageError
+from kslab.text import brief, clip
 
 #: Longest student name: KubeSpawner's per-field limit for ``{username}`` (its "safe" slug scheme).
 MAX_NAME = 48
@@ -36,6 +37,10 @@ MAX_NAME = 48
 MAX_STUDENTS = 500
 #: CSV header cells that name the column holding the students' names, in order of preference.
 NAME_COLUMNS = ("username", "user", "login", "name", "student", "email")
+#: A roster line holds a name (or a CSV record of a few fields): a longer line is not a roster.
+MAX_LINE = 1024
+#: 500 students of such lines: a bigger file is not a roster either, and is not read whole.
+MAX_ROSTER_BYTES = MAX_STUDENTS * MAX_LINE
 
 @dataclass(frozen=True)
 class Student:
@@ -64,10 +69,11 @@ def to_label(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     label = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
     if not label:
-        raise InputError(f"{text!r} has no letters or digits a Kubernetes name can use",
+        raise InputError(f"{brief(text)} has no letters or digits a Kubernetes name can use",
                          hint="write the name with latin letters or digits (e.g. a login name)")
     if len(label) > MAX_NAME:
-        raise InputError(f"{text!r} is {len(label)} characters as a label ({label}); at most {MAX_NAME} fit",
+        raise InputError(f"{brief(text)} is {len(label)} characters as a label ({clip(label)}); "
+                         f"at most {MAX_NAME} fit",
                          hint="use a shorter name, e.g. the student's login")
     return label
 
@@ -87,15 +93,24 @@ def numbered(count: int) -> list[Student]:
     return [Student(f"student-{i:0{width}d}") for i in range(1, count + 1)]
 
 
-def _rows(text: str, as_csv: bool | None) -> list[tuple[int, str]]:
+def _rows(text: str, as_csv: bool | None, source: str = "roster") -> list[tuple[int, str]]:
     """``(line number, name as written)`` for each entry of a plain or CSV roster."""
     lines = [(i, line.strip()) for i, line in enumerate(text.splitlines(), 1)]
     lines = [(i, line) for i, line in lines if line and not line.startswith("#")]
+    for i, line in lines:
+        if len(line) > MAX_LINE:
+            raise InputError(f"{source}: line {i} is {len(line)} characters long; a roster line names one "
+                             f"student (at most {MAX_LINE} characters)",
+                             hint="give a file with one student per line, or a CSV with a name column")
     if as_csv is None:
         as_csv = any("," in line for _, line in lines)
     if not as_csv:
         return lines
-    records = [(i, next(csv.reader(io.StringIO(line)))) for i, line in lines]
+    try:
+        records = [(i, next(csv.reader(io.StringIO(line)), [])) for i, line in lines]
+    except csv.Error as exc:
+        raise InputError(f"{source}: not a CSV file ({exc})", hint="one name per line, or a CSV with a name column") \
+            from None
     header = [cell.strip().lower() for cell in records[0][1]] if records else []
     column = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
     if column is not None:
@@ -117,7 +132,7 @@ def parse_roster(text: str, *, source: str = "roster", as_csv: bool | None = Non
     """
     students: list[Student] = []
     seen: dict[str, Student] = {}
-    for line, written in _rows(text, as_csv):
+    for line, written in _rows(text, as_csv, source):
         if not written:
             raise InputError(f"{source}: line {line}: no name in the name column",
                              hint="every line names one student")
@@ -127,7 +142,7 @@ def parse_roster(text: str, *, source: str = "roster", as_csv: bool | None = Non
             raise InputError(f"{source}: line {line}: {err.message}", hint=err.hint) from None
         if name in seen:
             first = seen[name]
-            raise InputError(f"{source}: line {line}: {written!r} and line {first.line} {first.written!r} "
+            raise InputError(f"{source}: line {line}: {brief(written)} and line {first.line} {brief(first.written)} "
                              f"are both the student {name!r}",
                              hint="each student needs a distinct name; add an initial or a number")
         student = Student(name, written, line)
@@ -145,7 +160,12 @@ def read_roster(path: str | Path) -> list[Student]:
     """The students listed in a roster file (plain list or CSV)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")  # a BOM from a spreadsheet export is not a name
+        with file.open("rb") as handle:
+            data = handle.read(MAX_ROSTER_BYTES + 1)
+        if len(data) > MAX_ROSTER_BYTES:
+            raise InputError(f"{file}: larger than {MAX_ROSTER_BYTES // 1024} KiB, which no roster of "
+                             f"{MAX_STUDENTS} students is", hint="give a file with one student per line")
+        text = data.decode("utf-8-sig")  # a BOM from a spreadsheet export is not a name
     except FileNotFoundError:
         raise InputError(f"{file}: no such roster file", hint="give a file with one student per line") from None
     except (OSError, UnicodeDecodeError) as exc:

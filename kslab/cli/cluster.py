@@ -94,26 +94,30 @@ def run(args: argparse.Namespace) -> int:
                   "kubelet, admission and audit schemas; mounts cross-checked)")
         return 1 if problems else 0
     if action == "clean":
-        import kslab
+        from kslab.cli.context import live_lab
         from kslab.cluster.cleanup import check_lab_name, clean
+        from kslab.errors import NotALabContext
 
         lab_name = None if args.all else check_lab_name(args.lab)
-        report = clean(kslab.connect(mode="live", context=args.context), lab_name)
+        lab = live_lab(args.context, "kslab cluster clean")
+        if not lab.lab_context:  # clean-up deletes: never on a context nobody opted in
+            raise NotALabContext(f"context {lab.context} is not a lab context, so kslab will not delete there",
+                                 hint=f"if labs ran there, name it: kslab cluster clean ... --context {lab.context}")
+        report = clean(lab, lab_name)
         emit(args, report)
         return 0
     if action == "check":
-        import kslab
+        from kslab.cli.context import live_lab
         from kslab.cluster.permissions import check_permissions
 
-        permissions = check_permissions(kslab.connect(mode="live", context=args.context),
-                                        namespace=args.namespace)
+        permissions = check_permissions(live_lab(args.context, "kslab cluster check"), namespace=args.namespace)
         emit(args, permissions)
         return 0 if permissions.ok else 1
     if action == "istio":
-        import kslab
+        from kslab.cli.context import live_lab
         from kslab.cluster import istio
 
-        lab = kslab.connect(mode="live", context=args.context)
+        lab = live_lab(args.context, f"kslab cluster istio {args.istio_action}")
         if args.istio_action == "install":
             result = istio.install(lab, progress=progress_for(args))
         elif args.istio_action == "uninstall":

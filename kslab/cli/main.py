@@ -17,7 +17,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from kslab.errors import KslabError
+from kslab.errors import KslabError, from_exception
+from kslab.text import brief
 
 #: Subcommand name -> module. The order is the order ``kslab --help`` lists them.
 COMMANDS: dict[str, str] = {
@@ -64,11 +65,27 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used by ``python -m kslab``)."""
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a name must not kill the output
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from kslab.cli.output import PrintableStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand; every error it raises ends as one line on stderr."""
     try:
         return int(args.func(args) or 0)
     except KslabError as exc:
@@ -81,11 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # e.g. `kslab pcap summary big.pcap | head`: not an error.
         sys.stderr.close()
         return 0
-    except Exception as exc:  # noqa: BLE001 - a bug in kslab: still one line, the traceback only on request
+    except Exception as exc:  # noqa: BLE001 - bad input the layers below did not name, or a bug in kslab
         if os.environ.get("KSLAB_DEBUG"):
             traceback.print_exc()
+        known = from_exception(exc)
+        if known is not None:
+            sys.stderr.write(f"kslab {args.command}: error: {known.one_line()}\n")
+            return 2
         sys.stderr.write(
-            f"kslab {args.command}: error: internal error: {type(exc).__name__}: {exc} "
+            f"kslab {args.command}: error: internal error: {type(exc).__name__}: {brief(str(exc), limit=200)} "
             "(hint: rerun with KSLAB_DEBUG=1 for the traceback and report it)\n"
         )
         return 2

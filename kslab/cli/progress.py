@@ -17,18 +17,30 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+    import warnings
+
     from kslab.cli.output import emit_json, format_table
     from kslab.errors import UsageError
     from kslab.exercises import all_exercises, progress_rows
-    from kslab.exercises.progress import ProgressStore
+    from kslab.exercises.progress import ProgressStore, ProgressWarning
+    from kslab.text import brief
 
-    store = ProgressStore()
-    if args.reset or args.reset_all:
-        if args.reset and args.reset not in all_exercises():
-            raise UsageError(f"no exercise {args.reset!r}", hint="`kslab progress` lists the ids")
-        store.reset(args.reset)
+    exercises = all_exercises()
+    notebooks = sorted({ex.notebook for ex in exercises.values()})
     notebook = args.notebook.zfill(2) if args.notebook else None
-    rows = progress_rows(store, notebook)
+    if notebook is not None and notebook not in notebooks:
+        raise UsageError(f"no notebook {brief(args.notebook)}", hint=f"the notebooks are {', '.join(notebooks)}")
+    if args.reset and args.reset not in exercises:
+        raise UsageError(f"no exercise {brief(args.reset)}", hint="`kslab progress` lists the ids")
+    store = ProgressStore()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ProgressWarning)
+        if args.reset or args.reset_all:
+            store.reset(args.reset)
+        rows = progress_rows(store, notebook)
+    for warning in caught:  # said once, as the command line says things, not as a Python warning
+        sys.stderr.write(f"kslab progress: warning: {warning.message}\n")
     if args.json:
         emit_json(rows)
     else:

@@ -120,9 +120,9 @@ def _identity(args: argparse.Namespace, *, required: bool) -> Any:
 
 
 def _lab(args: argparse.Namespace) -> Any:
-    from kslab.cluster.connect import connect
+    from kslab.cli.context import live_lab
 
-    return connect(mode="live", context=args.context)
+    return live_lab(args.context, f"kslab rbac {args.rbac_command}")
 
 
 def _warn_scope(request: Any) -> None:

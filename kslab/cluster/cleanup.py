@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.errors import InputError
+from kslab.text import brief
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -43,7 +44,7 @@ def check_lab_name(lab: str) -> str:
     kslab.errors.InputError: 'lab 5' cannot be a lab name: it is not a valid label value
     """
     if not _LABEL_VALUE.match(lab):
-        raise InputError(f"{lab!r} cannot be a lab name: it is not a valid label value",
+        raise InputError(f"{brief(lab)} cannot be a lab name: it is not a valid label value",
                          hint="use letters, digits, '-', '_' or '.', at most 63 characters, e.g. 03")
     return lab
 
@@ -109,5 +110,5 @@ def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
     if not lab.lab_context:
         return CleanupReport(lab_name, live=True, note=(
             f"context {lab.context} is not a lab context, so no lab created anything there; nothing to "
-            f"clean up (to clean it anyway, name it: kslab.connect(context={lab.context!r}))"))
+            f"clean up (to clean it anyway, name it: kslab.connect(context={brief(lab.context)}))"))
     return CleanupReport(lab_name, live=True, deleted=lab.delete_lab(lab_name))

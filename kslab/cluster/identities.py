@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import os
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -37,6 +36,7 @@ from kslab.cluster.waiting import poll
 from kslab.cluster.modes import ModeChoice
 from kslab.cluster.pods import nodes_ready
 from kslab.errors import ApiError
+from kslab.private import refuse_inside_repository, write_private
 from kslab.rbac import scenario
 from kslab.rbac.matrix import (
     DEFAULT_RESOURCES,
@@ -293,22 +293,13 @@ def kubeconfig_dict(*, server: str, ca_pem: bytes | None, token: str, context: s
 
 
 def kubeconfig_path(context: str | None, namespace: str, name: str) -> Path:
-    """Where the service account's kubeconfig goes: kslab's state directory, never the repository."""
+    """Where the service account's kubeconfig goes: kslab's state directory (absolute), never a git work
+    tree — a relative ``KSLAB_HOME`` run from inside the repository is refused here, before any token exists."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", context or "cluster")
-    return settings.state_dir() / "kubeconfigs" / f"{safe}--{namespace}--{name}.yaml"
+    return refuse_inside_repository(settings.state_dir() / "kubeconfigs" / f"{safe}--{namespace}--{name}.yaml")
 
 
-def write_private(path: Path, text: str) -> Path:
-    """Write a file only its owner can read (0600, directory 0700), replacing any older one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # an older file may have had a wider mode
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
-    return path
+
 
 
 def connect_as(kubeconfig: Path, context: str, *, describe: str = "") -> Lab:

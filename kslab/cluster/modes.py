@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from kslab.errors import ClusterUnreachable, UsageError
 from kslab.settings import LAB_CONTEXT, MODES
+from kslab.text import brief
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def choose(*, requested_mode: str, requested_context: str | None, contexts: Sequ
     """Decide the mode. ``probe(context)`` returns None when the cluster answers, else why not."""
     mode = (requested_mode or "auto").lower()
     if mode not in MODES:
-        raise UsageError(f"unknown mode {requested_mode!r}", hint="use one of: auto, live, offline")
+        raise UsageError(f"unknown mode {brief(requested_mode)}", hint="use one of: auto, live, offline")
     if mode == "offline":
         return ModeChoice("offline", None, False, "offline mode was asked for")
     if binder and mode == "auto":
@@ -51,7 +52,7 @@ def choose(*, requested_mode: str, requested_context: str | None, contexts: Sequ
 
     if requested_context is not None and requested_context not in contexts:
         known = ", ".join(contexts) or "none"
-        raise UsageError(f"context {requested_context!r} is not in your kubeconfig (contexts: {known})",
+        raise UsageError(f"context {brief(requested_context)} is not in your kubeconfig (contexts: {known})",
                          hint="`kubectl config get-contexts` lists them")
     context: str | None
     if requested_context is not None:

@@ -120,12 +120,12 @@ def _schema(name: str) -> dict[str, Any]:
 
 def schema_problems(doc: Document) -> list[str]:
     """What a document's schema says is wrong with it (empty when valid)."""
-    import jsonschema
+    from kslab.course.schemas import format_checker, jsonschema  # noqa: PLC0415 - on use only
 
     if doc.schema == "unknown":
         return [f"{doc.source}: kslab has no schema for this kind of patch; add one to {SCHEMA_DIR.name}/"]
-    validator = jsonschema.Draft202012Validator(_schema(doc.schema),
-                                                format_checker=jsonschema.FormatChecker())
+    # Only kslab's formats (ipv4, ipv6): see kslab.course.schemas for the import it avoids.
+    validator = jsonschema().Draft202012Validator(_schema(doc.schema), format_checker=format_checker())
     return [f"{doc.source}: {'/'.join(str(p) for p in err.absolute_path) or '(top)'}: {err.message}"
             for err in sorted(validator.iter_errors(doc.content), key=lambda e: list(e.absolute_path))]
 

@@ -26,6 +26,8 @@ from kslab.exercises import mirror
 from kslab.exercises.catalog import NOTEBOOK_MODULES, all_exercises
 from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is_blank, not_answered
 from kslab.exercises.progress import ProgressStore
+from kslab.exercises.progress import _count  # noqa: PLC2701 - one rule for counts read back from the file
+from kslab.text import brief
 
 if TYPE_CHECKING:
     from kslab.views.tables import Table
@@ -131,7 +133,7 @@ def exercise(exercise_id: str, *, store: ProgressStore | None = None) -> Exercis
     """
     known = all_exercises()
     if exercise_id not in known:
-        raise UsageError(f"no exercise {exercise_id!r}",
+        raise UsageError(f"no exercise {brief(exercise_id)}",
                          hint="kslab.progress() lists every exercise id")
     return ExerciseSession(known[exercise_id], store)
 
@@ -146,16 +148,25 @@ def progress_rows(store: ProgressStore | None = None, notebook: str | None = Non
         rec = data.get(ex_id, {})
         status = "PASS" if rec.get("passed") else ("tried" if rec.get("attempts") else "not started")
         rows.append({"id": ex_id, "title": ex.title, "status": status,
-                     "attempts": int(rec.get("attempts", 0)), "hints": int(rec.get("hints", 0)),
+                     "attempts": _count(rec.get("attempts")), "hints": _count(rec.get("hints")),
                      "solution seen": bool(rec.get("solution_seen"))})
     return rows
 
 
-def progress(notebook: str | None = None, *, store: ProgressStore | None = None) -> Table:
+def progress(notebook: str | None = None, *, store: ProgressStore | None = None,
+             as_frame: bool = False) -> Table | Any:
     """The progress summary, one row per exercise, as the course's table (HTML in a notebook, aligned
-    text elsewhere); ``.rows`` holds the rows as dicts (see :func:`progress_rows`)."""
+    text elsewhere); ``.rows`` holds the rows as dicts (see :func:`progress_rows`). ``as_frame=True``
+    gives a pandas DataFrame instead: pandas is imported only then (a third of a second to most of a
+    second of a kernel's start otherwise).
+    """
     from kslab.views.tables import Table  # noqa: PLC0415
 
+    if as_frame:
+        import pandas as pd  # noqa: PLC0415 - heavy, only when asked
+
+        return pd.DataFrame(progress_rows(store, notebook),
+                            columns=["id", "title", "status", "attempts", "hints", "solution seen"])
     rows = [{**r, "solution seen": "yes" if r["solution seen"] else "no"} for r in progress_rows(store, notebook)]
     return Table(rows, ["id", "title", "status", "attempts", "hints", "solution seen"],
                  ["ID", "TITLE", "STATUS", "ATTEMPTS", "HINTS", "SOLUTION SEEN"])

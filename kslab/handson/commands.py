@@ -111,7 +111,7 @@ class Steps:
 
 
 _BUTTON = ("<button class=\"kslab-copy\" title=\"copy to the clipboard\" "
-           "onclick=\"navigator.clipboard.writeText(this.parentElement.querySelector('pre').innerText)"
+           "onclick=\"navigator.clipboard.writeText(this.closest('.kslab-command').querySelector('pre').innerText)"
            ".then(()=>{{this.textContent='copied'}})\">copy</button>")
 
 

@@ -53,8 +53,11 @@ def is_istio(obj: Mapping[str, Any]) -> bool:
 
 @functools.cache
 def _validator(schema_file: str) -> Any:
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 - only on use
     from referencing import Registry, Resource  # noqa: PLC0415
+
+    from kslab.course.schemas import jsonschema  # noqa: PLC0415 - on use; avoids a grammar build (see there)
+
+    Draft202012Validator = jsonschema().Draft202012Validator  # noqa: N806
 
     resources = [(p.name, Resource.from_contents(json.loads(p.read_text(encoding="utf-8"))))
                  for p in SCHEMAS.glob("*.json")]

@@ -137,9 +137,29 @@ def _yaml_docs(stream: str | _Stream, source: str) -> Iterator[tuple[Any, int]]:
         loader.dispose()
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):  # json.loads would keep the last value silently
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
 def _json_docs(text: str, source: str) -> list[tuple[Any, int]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object)
+    except _DuplicateKey as exc:
+        key = str(exc.args[0])
+        shown = key if len(key) <= 60 else key[:60] + "…"
+        raise InputError(f'{source}: key "{shown}" appears twice in one JSON object',
+                         hint="kubectl refuses duplicate keys too; keep one") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: line {exc.lineno}: not valid JSON ({exc.msg})",
                          hint="check the JSON syntax near that line") from None

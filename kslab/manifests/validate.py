@@ -45,7 +45,10 @@ def validate(objects: Mapping[str, Any] | Iterable[Mapping[str, Any]], *,
 
     Objects of kinds the schemas do not know (custom resources) are reported as such.
     """
-    import kubernetes_validate as kv  # noqa: PLC0415 - ~1 s to import: only on use
+    from kslab.course.schemas import jsonschema  # noqa: PLC0415
+
+    jsonschema()  # first, so kubernetes_validate's own import of it skips a grammar build (see there)
+    import kubernetes_validate as kv  # noqa: PLC0415 - slow to import: only on use
 
     version = kubernetes_version or kv.latest_version()
     items = [objects] if isinstance(objects, Mapping) else list(objects)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kslab import settings
+from kslab.text import brief
 
 NAME = "webapp"
 PORT = 3000  # the webapp image serves /www on this port (see webapp/README.md)
@@ -135,7 +136,7 @@ def seed_deployment(step: str = "as deployed", *, as_written: bool = False, imag
     if step not in SEED_STEPS:
         from kslab.errors import UsageError
 
-        raise UsageError(f"unknown step {step!r}", hint=f"one of: {', '.join(SEED_STEPS)}")
+        raise UsageError(f"unknown step {brief(step)}", hint=f"one of: {', '.join(SEED_STEPS)}")
     deployment = webapp_deployment(SEED_STEPS[step], image=image, host_port=PORT)
     spec = deployment["spec"]["template"]["spec"]
     del spec["automountServiceAccountToken"]  # 2019 did not know this one

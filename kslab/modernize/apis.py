@@ -36,8 +36,7 @@ class RemovedApi:
     def rule(self) -> Rule:
         return Rule(f"removed-api/{self.api_version}/{self.kind}",
                     f"{self.api_version} {self.kind} is not served from Kubernetes v1.{self.removed_in}; "
-                    f"{self.replacement} has served the same objects since v1.{self.available_since}."
-                    + (f" {self.notes}" if self.notes else ""),
+                    f"{self.replacement} has served the same objects since v1.{self.available_since}.",
                     f"{K8S_DEPRECATION_GUIDE}#{self.anchor}", f"v1.{self.deprecated_in}", f"v1.{self.removed_in}")
 
 

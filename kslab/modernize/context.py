@@ -6,7 +6,7 @@ change, so the report and the written file can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +41,9 @@ class DocContext:
     added: list[dict[str, Any]] = field(default_factory=list)
     #: True when the document has no modern form of its own (a PodSecurityPolicy): it is not written.
     drop: bool = False
-    #: Names of Services already in the same input, so a hostPort does not get a second one.
-    services: frozenset[str] = frozenset()
+    #: Services in the same input, name -> selector: a hostPort gets no second Service, and an Istio
+    #: policy's service ``targets`` become the workload labels those Services select.
+    services: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.kind = str(self.obj.get("kind") or "")

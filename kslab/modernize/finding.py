@@ -49,14 +49,17 @@ class Finding:
     removed_in: str | None = field(default=None)
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON row of the CLI contract (plus ``line``, ``automatic`` and ``detail``)."""
+        """The JSON row of the CLI contract (plus ``line``, ``automatic`` and ``detail``).
+
+        ``why`` is the rule's one sentence; ``detail`` says what exactly was found here and what kslab did.
+        """
         return {
             "file": self.file, "document": self.document, "line": self.line, "kind": self.kind,
             "name": self.name, "apiVersion": self.api_version, "rule": self.rule.id,
             "deprecated_in": self.deprecated_in or self.rule.deprecated_in,
             "removed_in": self.removed_in or self.rule.removed_in,
-            "replacement": self.replacement, "why": self.detail or self.rule.why,
-            "source": self.rule.source, "automatic": self.automatic,
+            "replacement": self.replacement, "why": self.rule.why, "source": self.rule.source,
+            "automatic": self.automatic, "detail": self.detail,
         }
 
 
@@ -88,6 +91,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     _r("apparmor-annotation", "The AppArmor annotations gave way to securityContext.appArmorProfile (GA 1.30); "
                               "the field is what the API validates and what Pod Security reads first.",
        "https://kubernetes.io/docs/tutorials/security/apparmor/", "v1.30", None),
+    _r("ingress-class-annotation", "The kubernetes.io/ingress.class annotation gave way to spec.ingressClassName, "
+                                   "which names an IngressClass object the API can check.",
+       "https://kubernetes.io/docs/concepts/services-networking/ingress/#deprecated-annotation", "v1.18", None),
     _r("sa-token-secret", "Long-lived service-account token Secrets are no longer created for you and unused "
                           "ones are cleaned up; TokenRequest gives short-lived, audience-bound tokens.",
        "https://kubernetes.io/docs/concepts/security/service-accounts/#get-a-token", "v1.24", None),
@@ -123,11 +129,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     _r("apiserver-admission-control", "--admission-control replaced the whole default plugin list; "
                                       "--enable-admission-plugins adds to the defaults instead.",
        "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/", "v1.10", None),
-    _r("admission-deny-escalating-exec", "DenyEscalatingExec was removed; kube-apiserver refuses to start "
-                                         "with it named. Pod Security Admission keeps privileged pods out "
+    _r("admission-deny-escalating-exec", "DenyEscalatingExec was removed, so kube-apiserver refuses to start "
+                                         "with it named; Pod Security Admission keeps privileged pods out "
                                          "and RBAC limits pods/exec.",
        "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/", "v1.14", "v1.21"),
-    _r("admission-psp", "The PodSecurityPolicy admission plugin was removed; kube-apiserver refuses to start "
-                        "with it named. PodSecurity (on by default) replaces it.", PSP_MIGRATION,
+    _r("admission-psp", "The PodSecurityPolicy admission plugin was removed, so kube-apiserver refuses to start "
+                        "with it named; PodSecurity (on by default) replaces it.", PSP_MIGRATION,
        "v1.21", "v1.25"),
 )}

@@ -35,9 +35,16 @@ def authentication_policy(ctx: DocContext) -> None:
             mode = str(((peer.get("mtls") or {}).get("mode")) or "STRICT").upper()
     if mode is None:
         manual.append("no `peers: - mtls` entry: decide PERMISSIVE or STRICT")
-    if (spec or {}).get("targets"):
-        manual.append("`targets` named services; PeerAuthentication selects workloads by label "
-                      "(spec.selector.matchLabels)")
+    selector: dict[str, Any] | None = None
+    targets = (spec or {}).get("targets") or []
+    if targets:
+        first = targets[0] if isinstance(targets[0], MutableMapping) else {}
+        found = ctx.services.get(f"{ctx.namespace}/{first.get('name')}") or ctx.services.get(str(first.get("name")))
+        if len(targets) == 1 and found and not first.get("ports"):
+            selector = {"matchLabels": dict(found)}  # the workloads that Service selects
+        else:
+            manual.append("`targets` named services; PeerAuthentication selects workloads by label "
+                          "(spec.selector.matchLabels): kslab found no single Service in the input to take them from")
     if (spec or {}).get("origins") or (spec or {}).get("principalBinding"):
         manual.append("end-user JWT settings (`origins`) move to a RequestAuthentication")
     new_meta = ctx.obj.setdefault("metadata", {})
@@ -47,7 +54,10 @@ def authentication_policy(ctx: DocContext) -> None:
     ctx.obj["apiVersion"] = "security.istio.io/v1"
     ctx.obj["kind"] = "PeerAuthentication"
     ctx.obj["spec"] = {"mtls": {"mode": mode or "PERMISSIVE"}}
+    if selector:
+        ctx.obj["spec"] = {"selector": selector, **ctx.obj["spec"]}
     where = "mesh-wide (namespace istio-system)" if ctx.kind == "MeshPolicy" else \
+        f"for the workloads labelled {selector['matchLabels']}" if selector else \
         f"for namespace {ctx.namespace or '(its namespace)'}"
     ctx.report(RULES["istio-authn-policy"], f"security.istio.io/v1 PeerAuthentication, mtls.mode {mode or '?'}",
                automatic=not manual,

@@ -97,10 +97,11 @@ class FileResult:
 
 
 def modernize_document(obj: Mapping[str, Any], *, target: int, source: str = "", document: int = 1,
-                       line: int = 1, services: frozenset[str] = frozenset(), in_place: bool = False) -> ModernDoc:
+                       line: int = 1, services: Mapping[str, Mapping[str, Any]] | None = None,
+                       in_place: bool = False) -> ModernDoc:
     """Run every rule on one object (a copy, unless ``in_place``: the writer's comment-keeping copy)."""
     work = obj if in_place and isinstance(obj, MutableMapping) else copy.deepcopy(dict(obj))
-    ctx = DocContext(work, target, source, document, line, services=services)
+    ctx = DocContext(work, target, source, document, line, services=services or {})
     for rule in DOCUMENT_RULES:
         try:
             rule(ctx)
@@ -118,6 +119,22 @@ def modernize_document(obj: Mapping[str, Any], *, target: int, source: str = "",
     return doc
 
 
+def service_selectors(objs: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Services of an input by name (with namespace too, ``ns/name``) -> their selector."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for o in objs:
+        raw = o.get("metadata")
+        meta: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        if o.get("kind") == "Service" and meta.get("name"):
+            spec = o.get("spec") if isinstance(o.get("spec"), Mapping) else {}
+            selector = (spec or {}).get("selector")
+            selector = dict(selector) if isinstance(selector, Mapping) else {}
+            found[str(meta["name"])] = selector
+            if meta.get("namespace"):
+                found[f"{meta['namespace']}/{meta['name']}"] = selector
+    return found
+
+
 def _documents(text: str, source: str, target: int, line_offset: int = 0,
                replacements: list[MutableMapping[str, Any]] | None = None) -> list[ModernDoc]:
     from kslab.manifests.load import load_text  # noqa: PLC0415
@@ -126,7 +143,7 @@ def _documents(text: str, source: str, target: int, line_offset: int = 0,
         docs = load_text(text, source=source)
     except InputError as exc:
         raise _with_document(exc, text, line_offset) from None
-    services = frozenset(d.name for d in docs if d.kind == "Service")
+    services = service_selectors([d.obj for d in docs])
     out = []
     for i, doc in enumerate(docs):
         obj: Mapping[str, Any] = replacements[i] if replacements is not None else doc.obj
@@ -331,7 +348,7 @@ def modernize_objects(objects: Iterable[Mapping[str, Any]], *, source: str = "<o
     """Modernise objects already in memory (e.g. ``kslab.manifests.webapp.seed_deployment(as_written=True)``)."""
     target = parse_target(target_version)
     objs = list(objects)
-    services = frozenset(str((o.get("metadata") or {}).get("name")) for o in objs if o.get("kind") == "Service")
+    services = service_selectors(objs)
     result = FileResult(source, False)
     result.documents = [modernize_document(o, target=target, source=source, document=i + 1, line=0,
                                            services=services) for i, o in enumerate(objs)]

@@ -161,6 +161,32 @@ CONVERTERS: dict[str, Converter] = {
 }
 
 
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+def ingress_class_annotation(ctx: DocContext) -> None:
+    """networking.k8s.io/v1 Ingress: the class annotation becomes ``spec.ingressClassName``."""
+    if ctx.kind != "Ingress" or ctx.obj.get("apiVersion") != "networking.k8s.io/v1":
+        return
+    meta = ctx.obj.get("metadata")
+    if not isinstance(meta, MutableMapping):
+        return
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, MutableMapping) or INGRESS_CLASS_ANNOTATION not in annotations:
+        return
+    spec = ctx.obj.setdefault("spec", {})
+    value = str(annotations.pop(INGRESS_CLASS_ANNOTATION))
+    if not annotations:
+        del meta["annotations"]
+    clash = "ingressClassName" in spec and spec["ingressClassName"] != value
+    spec.setdefault("ingressClassName", value)
+    ctx.report(RULES["ingress-class-annotation"], f"spec.ingressClassName: {spec['ingressClassName']}",
+               automatic=not clash,
+               detail=f"kslab moved {INGRESS_CLASS_ANNOTATION}={value!r} to spec.ingressClassName; an IngressClass "
+                      f"named {value!r} must exist (ingress controllers install theirs)"
+                      + (" — the Ingress already named another class: choose one." if clash else "."))
+
+
 def removed_api(ctx: DocContext) -> None:
     """Report (and, when the replacement is served at the target, make) the move off an old apiVersion."""
     row = lookup(ctx.api_version, ctx.kind)
@@ -178,9 +204,11 @@ def removed_api(ctx: DocContext) -> None:
     left = CONVERTERS.get(ctx.kind, lambda _: [])(ctx)
     detail = row.rule.why if removed else (f"{ctx.api_version} {ctx.kind} is deprecated at v1.{ctx.target} and "
                                            f"removed in v1.{row.removed_in}; {new_version} serves it already.")
+    if row.notes:
+        detail += f" {row.notes[0].upper()}{row.notes[1:]}"
     if left:
         detail += " Still to do by hand: " + "; ".join(left) + "."
     ctx.report(row.rule, new_version, automatic=not left, detail=detail)
 
 
-RULE_FUNCTIONS = (removed_api,)
+RULE_FUNCTIONS = (removed_api, ingress_class_annotation)

@@ -26,6 +26,7 @@ from kslab.pss.levels import LevelVersion, Version, parse_level, parse_version
 from kslab.pss.pod import PodView
 from kslab.pss.registry import checks_for, effective_minor
 from kslab.pss.workloads import NOT_A_POD, pod_parts
+from kslab.text import brief
 
 #: What the API server says when a check gives no reason (never happens with the built-in checks).
 UNKNOWN_REASON = "unknown forbidden reason"
@@ -152,7 +153,7 @@ def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | V
     try:
         parts = pod_parts(obj)
         if parts is None:
-            raise InputError(f"{kind or 'object without a kind'} {name!r}: {NOT_A_POD}",
+            raise InputError(f"{kind or 'object without a kind'} {brief(name)}: {NOT_A_POD}",
                              hint="Pod Security Standards judge Pods and workloads with a pod template")
         metadata, spec, is_pod = parts
         if api_defaults:
@@ -161,6 +162,6 @@ def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | V
     except (AttributeError, TypeError, ValueError) as exc:
         # A field of the wrong type (a string where a list belongs ...): the API server would not
         # decode it either. Say so in one line instead of a traceback.
-        raise InputError(f"{kind} {name!r}: not a valid pod spec ({type(exc).__name__}: {exc})",
+        raise InputError(f"{kind} {brief(name)}: not a valid pod spec ({type(exc).__name__}: {exc})",
                          hint="check the field types against the Pod API (kubectl explain pod.spec)") from None
     return Verdict(policy, violations, kind, name)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 from kslab.errors import UsageError
+from kslab.text import brief
 
 PRIVILEGED = "privileged"
 BASELINE = "baseline"
@@ -56,7 +57,7 @@ class Version:
         return "latest" if self.minor is None else f"v1.{self.minor}"
 
     def __repr__(self) -> str:
-        return f"Version({str(self)!r})"
+        return f"Version({brief(str(self))})"
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Version):
@@ -86,7 +87,7 @@ def parse_version(text: str | Version) -> Version:
         return LATEST
     match = _VERSION_RE.match(value)
     if not match:
-        raise UsageError(f'unknown Pod Security version {value!r}: must be "latest" or "v1.x"',
+        raise UsageError(f'unknown Pod Security version {brief(value)}: must be "latest" or "v1.x"',
                          hint=f"use latest, or v1.0 … v1.{NEWEST_KNOWN_MINOR}")
     return Version(int(match.group(1)))
 
@@ -103,7 +104,7 @@ def parse_level(text: str) -> str:
     """
     value = str(text).strip()
     if value not in LEVELS:
-        raise UsageError(f"unknown Pod Security level {value!r}: must be one of {', '.join(LEVELS)}",
+        raise UsageError(f"unknown Pod Security level {brief(value)}: must be one of {', '.join(LEVELS)}",
                          hint="restricted is the one to aim for; baseline blocks known escalations")
     return value
 
@@ -161,13 +162,13 @@ def namespace_policy(labels: Mapping[str, str] | None) -> NamespacePolicy:
                 level = raw
             else:
                 level = RESTRICTED if mode == "enforce" else PRIVILEGED
-                errors.append(f"{LEVEL_LABELS[mode]}={raw!r}: must be one of {', '.join(LEVELS)}")
+                errors.append(f"{LEVEL_LABELS[mode]}={brief(raw)}: must be one of {', '.join(LEVELS)}")
         if VERSION_LABELS[mode] in labels:
             raw = labels[VERSION_LABELS[mode]]
             try:
                 version = parse_version(raw)
             except UsageError:
-                errors.append(f'{VERSION_LABELS[mode]}={raw!r}: must be "latest" or "v1.x"')
+                errors.append(f'{VERSION_LABELS[mode]}={brief(raw)}: must be "latest" or "v1.x"')
         found[mode] = LevelVersion(level, version)
     enforce_ok = LEVEL_LABELS["enforce"] in labels and labels[LEVEL_LABELS["enforce"]] in LEVELS
     if (enforce_ok and LEVEL_LABELS["warn"] not in labels

@@ -19,6 +19,7 @@ from functools import cache
 from kslab.pss.check import Check, CheckFn, VersionedCheck
 from kslab.pss.checks import ALL_CHECKS
 from kslab.pss.levels import BASELINE, PRIVILEGED, RESTRICTED, Version
+from kslab.text import brief
 
 Table = tuple[tuple[str, CheckFn], ...]
 
@@ -28,10 +29,10 @@ def validate(checks: tuple[Check, ...]) -> None:
     ids = {}
     for check in checks:
         if check.id in ids:
-            raise ValueError(f"two checks have the id {check.id!r}")
+            raise ValueError(f"two checks have the id {brief(check.id)}")
         ids[check.id] = check.level
         if check.level not in (BASELINE, RESTRICTED):
-            raise ValueError(f"check {check.id}: level must be baseline or restricted, not {check.level!r}")
+            raise ValueError(f"check {check.id}: level must be baseline or restricted, not {brief(check.level)}")
         if not check.versions:
             raise ValueError(f"check {check.id}: no versions")
         minors = [v.since.minor for v in check.versions]

@@ -25,6 +25,7 @@ from typing import Any
 
 from kslab.errors import InputError
 from kslab.rbac.model import Role, Rule
+from kslab.text import brief
 
 #: Label-selector operators and whether they take values (metav1.LabelSelectorOperator).
 OPERATORS = {"In": True, "NotIn": True, "Exists": False, "DoesNotExist": False}
@@ -46,7 +47,7 @@ def check_selector(selector: Mapping[str, Any], where: str = "selector") -> None
             raise InputError(f"{here}: needs a key", hint="{key: ..., operator: In, values: [...]}")
         op, values = expr.get("operator"), expr.get("values") or []
         if op not in OPERATORS:
-            raise InputError(f"{here}.operator: {op!r} is not a valid label selector operator",
+            raise InputError(f"{here}.operator: {brief(op)} is not a valid label selector operator",
                              hint="use In, NotIn, Exists or DoesNotExist")
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise InputError(f"{here}.values: must be a list of strings", hint='e.g. ["true"]')

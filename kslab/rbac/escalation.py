@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from kslab.rbac.covers import covers
 from kslab.rbac.model import RBAC_GROUP, Request, Rule, UserInfo
 from kslab.rbac.policy import Policy
+from kslab.text import brief
 from kslab.views.text import TextView
 
 MASTERS = "system:masters"
@@ -79,7 +80,7 @@ def may_grant(policy: Policy, user: UserInfo, rules: Sequence[Rule], *, namespac
               role_kind: str = "Role", role_name: str = "") -> GrantCheck:
     """Would the API server let ``user`` create a ``role_kind`` with these rules in ``namespace``?"""
     if MASTERS in user.groups:
-        return GrantCheck(True, f"{user.name!r} is in {MASTERS}, which may always escalate")
+        return GrantCheck(True, f"{brief(user.name)} is in {MASTERS}, which may always escalate")
     resource = "roles" if role_kind == "Role" else "clusterroles"
     escalate = Request("escalate", resource, RBAC_GROUP, "", role_name, namespace if role_kind == "Role" else "")
     decision = policy.authorize(user, escalate)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kslab.errors import UsageError
+from kslab.text import brief
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def parse_target(arg: str) -> Target:
         return Target(resource="*", name=name)
     resource, _, group = type_part.partition(".")
     if not resource:
-        raise UsageError(f"{arg!r}: no resource type before the '.'", hint="write TYPE[.GROUP][/NAME]")
+        raise UsageError(f"{brief(arg)}: no resource type before the '.'", hint="write TYPE[.GROUP][/NAME]")
     return Target(resource=resource, group=group, name=name)
 
 
@@ -64,5 +65,5 @@ def parse_rbac_resource(spec: str) -> Target:
     type_part, _, subresource = spec.partition("/")
     resource, _, group = type_part.partition(".")
     if not resource:
-        raise UsageError(f"{spec!r}: no resource type", hint="write TYPE[.GROUP][/SUBRESOURCE], e.g. pods/log")
+        raise UsageError(f"{brief(spec)}: no resource type", hint="write TYPE[.GROUP][/SUBRESOURCE], e.g. pods/log")
     return Target(resource=resource, group=group, subresource=subresource)

@@ -25,6 +25,7 @@ from kslab.errors import InputError
 from kslab.rbac.aggregation import check_selector
 from kslab.rbac.model import RBAC_GROUP, SUBJECT_KINDS, Binding, Role, RoleRef, Rule, Subject, is_mapping
 from kslab.rbac.subjects import DNS_LABEL, DNS_SUBDOMAIN
+from kslab.text import brief
 
 RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
 #: Versions of the RBAC API that once existed; only v1 is served since Kubernetes 1.22.
@@ -45,10 +46,10 @@ class Parsed:
 def _path_segment_problem(name: str) -> str | None:
     """The API server's rule for RBAC object names (a valid URL path segment)."""
     if name in (".", ".."):
-        return f"may not be {name!r}"
+        return f"may not be {brief(name)}"
     for bad in ("/", "%"):
         if bad in name:
-            return f"may not contain {bad!r}"
+            return f"may not contain {brief(bad)}"
     return None
 
 
@@ -78,17 +79,17 @@ def _subject_problems(subject: Subject, namespaced: bool) -> list[str]:
         problems.append("name: Required value")
     if subject.kind == "ServiceAccount":
         if subject.name and (len(subject.name) > 253 or not DNS_SUBDOMAIN.match(subject.name)):
-            problems.append(f"name: Invalid value {subject.name!r}: not a valid service account name")
+            problems.append(f"name: Invalid value {brief(subject.name)}: not a valid service account name")
         if subject.api_group:
-            problems.append(f'apiGroup: Unsupported value {subject.api_group!r}: supported values: ""')
+            problems.append(f'apiGroup: Unsupported value {brief(subject.api_group)}: supported values: ""')
         if not namespaced and not subject.namespace:
             problems.append("namespace: Required value")
     elif subject.kind in ("User", "Group"):
         if subject.api_group != RBAC_GROUP:
-            problems.append(f"apiGroup: Unsupported value {subject.api_group!r}: supported values: "
+            problems.append(f"apiGroup: Unsupported value {brief(subject.api_group)}: supported values: "
                             f'"{RBAC_GROUP}"')
     else:
-        problems.append(f"kind: Unsupported value {subject.kind!r}: supported values: "
+        problems.append(f"kind: Unsupported value {brief(subject.kind)}: supported values: "
                         + ", ".join(f'"{k}"' for k in SUBJECT_KINDS))
     return problems
 
@@ -131,16 +132,16 @@ class _Reader:
                 self.fail(where, ["metadata.name: Required value: name or generateName is required"])
             problem = _path_segment_problem(name)
             if problem:
-                self.fail(where, [f"metadata.name: Invalid value {name!r}: {problem}"])
+                self.fail(where, [f"metadata.name: Invalid value {brief(name)}: {problem}"])
             if namespaced and namespace and (len(namespace) > 63 or not DNS_LABEL.match(namespace)):
-                self.fail(where, [f"metadata.namespace: Invalid value {namespace!r}"])
+                self.fail(where, [f"metadata.namespace: Invalid value {brief(namespace)}"])
         if namespaced and not namespace:
             namespace = self.default_namespace
             self.out.notes.append(f"{where} has no namespace: read as namespace "
-                                  f"{namespace!r}, as `kubectl apply` would in that namespace")
+                                  f"{brief(namespace)}, as `kubectl apply` would in that namespace")
         if not namespaced and namespace:
             self.out.notes.append(f"{where} is cluster-scoped: its metadata.namespace "
-                                  f"{namespace!r} is ignored")
+                                  f"{brief(namespace)} is ignored")
             namespace = ""
         return name, namespace, {str(k): str(v) for k, v in labels.items()}
 
@@ -196,10 +197,10 @@ class _Reader:
             kinds = ("Role", "ClusterRole") if namespaced else ("ClusterRole",)
             problems = []
             if role_ref.api_group != RBAC_GROUP:
-                problems.append(f"roleRef.apiGroup: Unsupported value {role_ref.api_group!r}: "
+                problems.append(f"roleRef.apiGroup: Unsupported value {brief(role_ref.api_group)}: "
                                 f'supported values: "{RBAC_GROUP}"')
             if role_ref.kind not in kinds:
-                problems.append(f"roleRef.kind: Unsupported value {role_ref.kind!r}: supported values: "
+                problems.append(f"roleRef.kind: Unsupported value {brief(role_ref.kind)}: supported values: "
                                 + ", ".join(f'"{k}"' for k in kinds))
             if not role_ref.name:
                 problems.append("roleRef.name: Required value")
@@ -228,7 +229,7 @@ class _Reader:
             else:
                 self.binding(obj, where, origin)
         elif kind in RBAC_KINDS:
-            self.out.notes.append(f"{where} ignored: apiVersion {api_version!r} is not the RBAC API "
+            self.out.notes.append(f"{where} ignored: apiVersion {brief(api_version)} is not the RBAC API "
                                   f"({RBAC_GROUP}/v1)")
         elif kind == "ServiceAccount" and api_version in ("v1", ""):
             name, namespace, _ = self.meta(obj, where, True)

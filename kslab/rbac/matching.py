@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 from kslab.rbac.model import Request, Rule, fmt_list
+from kslab.text import brief
 
 ALL = "*"
 
@@ -92,13 +93,13 @@ def why_not(rule: Rule, request: Request) -> str | None:
     """None if the rule allows the request, else the first part that does not match, in words."""
     if not verb_matches(rule, request.verb):
         folded = [v for v in rule.verbs if v.lower() == request.verb.lower()]
-        extra = f" (verbs are case-sensitive: the rule says {folded[0]!r})" if folded else ""
-        return f"verb {request.verb!r} not in {fmt_list(rule.verbs)}{extra}"
+        extra = f" (verbs are case-sensitive: the rule says {brief(folded[0])})" if folded else ""
+        return f"verb {brief(request.verb)} not in {fmt_list(rule.verbs)}{extra}"
     if not request.is_resource:
         if not rule.non_resource_urls:
             return "it is a resource rule; it never matches URLs such as " + repr(request.path)
         if not non_resource_url_matches(rule, request.path or ""):
-            return f"URL {request.path!r} not matched by {fmt_list(rule.non_resource_urls)}"
+            return f"URL {brief(request.path)} not matched by {fmt_list(rule.non_resource_urls)}"
         return None
     if not rule.resources and not rule.api_groups:
         return "it is a non-resource URL rule; it never matches resources"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from kslab.errors import InputError
+from kslab.text import brief
 
 #: The API group of every RBAC object (roleRef.apiGroup, User/Group subjects).
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -43,7 +44,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{where}: must be a list of strings, got {value!r}",
+        raise InputError(f"{where}: must be a list of strings, got {brief(value)}",
                          hint='write it as a YAML list, e.g. ["get", "list"]')
     return tuple(value)
 
@@ -71,7 +72,7 @@ class Rule:
     def from_dict(cls, data: Mapping[str, Any], where: str = "rule") -> Rule:
         """A rule from its Kubernetes form (camelCase keys)."""
         if not is_mapping(data):
-            raise InputError(f"{where}: a rule must be a mapping, got {data!r}",
+            raise InputError(f"{where}: a rule must be a mapping, got {brief(data)}",
                              hint="each entry of rules: has verbs, apiGroups, resources, ...")
         return cls(
             verbs=_strings(data.get("verbs"), f"{where}.verbs"),
@@ -121,14 +122,14 @@ class Subject:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "subject") -> Subject:
         if not is_mapping(data):
-            raise InputError(f"{where}: a subject must be a mapping, got {data!r}",
+            raise InputError(f"{where}: a subject must be a mapping, got {brief(data)}",
                              hint="e.g. {kind: ServiceAccount, name: webapp, namespace: web}")
         get = data.get
         kind, name, namespace, group = (get("kind") or "", get("name") or "", get("namespace") or "",
                                         get("apiGroup") or "")
         for key, value in (("kind", kind), ("name", name), ("namespace", namespace), ("apiGroup", group)):
             if not isinstance(value, str):
-                raise InputError(f"{where}.{key}: must be a string, got {value!r}",
+                raise InputError(f"{where}.{key}: must be a string, got {brief(value)}",
                                  hint="subject fields are plain strings")
         return cls(kind, name, namespace, group)
 

@@ -43,6 +43,7 @@ from kslab.rbac.matching import rule_allows, why_not
 from kslab.rbac.model import Binding, Request, Role, Rule, Subject, UserInfo
 from kslab.rbac.policy_index import PolicyIndex
 from kslab.rbac.subjects import applies_to, describe_assumed, impersonate
+from kslab.text import brief
 
 #: How many non-matching rules an explanation lists per role before summarising.
 MAX_RULES_EXPLAINED = 8
@@ -328,8 +329,8 @@ class Policy:
                          + (f"; and {more} more" if more > 0 else ""))
         lines += self._elsewhere(user, request)
         if not applied:
-            lines.append(f"No binding applies to user {user.name!r} or its groups"
-                         + (f" in namespace {request.namespace!r}" if request.namespace else
+            lines.append(f"No binding applies to user {brief(user.name)} or its groups"
+                         + (f" in namespace {brief(request.namespace)}" if request.namespace else
                             " cluster-wide (only ClusterRoleBindings count there)") + ".")
         if user.assumed:
             lines.append(describe_assumed(user))
@@ -353,10 +354,10 @@ class Policy:
             there = Request(request.verb, request.resource, request.group, request.subresource,
                             request.name, binding.namespace)
             if any(rule_allows(rule, there) for rule in role.rules):
-                scope = (f"not in namespace {request.namespace!r}" if request.namespace
+                scope = (f"not in namespace {brief(request.namespace)}" if request.namespace
                          else "never cluster-wide or in all namespaces")
                 lines.append(f"{binding.describe(binding.subjects[at])} would allow this in "
-                             f"namespace {binding.namespace!r} only — a RoleBinding grants in its own "
+                             f"namespace {brief(binding.namespace)} only — a RoleBinding grants in its own "
                              f"namespace, {scope}.")
         return lines
 
@@ -373,5 +374,5 @@ def _subject_line(subject: Subject, binding: Binding, user: UserInfo) -> str:
     if subject.kind == "ServiceAccount":
         ns = subject.namespace or binding.namespace
         defaulted = "" if subject.namespace else " (namespace defaulted to the RoleBinding's)"
-        return f"the binding names service account {ns}/{subject.name}{defaulted}, which is user {user.name!r}"
+        return f"the binding names service account {ns}/{subject.name}{defaulted}, which is user {brief(user.name)}"
     return f'the binding names user "{subject.name}"'

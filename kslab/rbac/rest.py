@@ -20,6 +20,7 @@ from typing import Any
 from kslab.errors import UsageError
 from kslab.rbac.model import Request
 from kslab.rbac.resources import ResourceCatalog, recorded
+from kslab.text import brief
 
 #: verb → HTTP method (``watch`` is a GET with ``?watch=true``; not used by the lab's probes).
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
@@ -47,7 +48,7 @@ def call_for(request: Request, *, body: dict[str, Any] | None = None,
     if not request.is_resource:
         return HttpCall(METHODS.get(request.verb, request.verb.upper()), request.path or "/")
     if request.verb not in METHODS:
-        raise UsageError(f"verb {request.verb!r} has no HTTP request of its own",
+        raise UsageError(f"verb {brief(request.verb)} has no HTTP request of its own",
                          hint="use get, list, watch, create, update, patch or delete")
     catalog = catalog or recorded()
     found = catalog.find(request.resource, request.group)

@@ -1,0 +1,212 @@
+"""Hostile and careless inputs to every subcommand end as one line on stderr and exit 2 (or a normal
+verdict), never a traceback or "internal error", and no error line echoes a whole input (issue #15)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kslab.cli.main import main
+
+#: Subcommands that read a student's file, with the place the file goes.
+FILE_COMMANDS = [
+    ["pss", "{}"],
+    ["rbac", "can-i", "get", "pods", "--as", "alice", "-f", "{}"],
+    ["rbac", "matrix", "--as", "alice", "-f", "{}"],
+    ["rbac", "who-can", "get", "pods", "-f", "{}"],
+    ["audit", "apiserver", "{}"],
+    ["audit", "kubelet", "{}"],
+    ["audit", "import", "{}"],
+    ["pcap", "summary", "{}"],
+    ["classroom", "create", "--roster", "{}"],
+]
+
+
+def _argv(template: list[str], path: str) -> list[str]:
+    return [path if part == "{}" else part for part in template]
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str], *, limit: int = 900) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("kslab")]
+    assert len(lines) == 1, err[:2000]
+    line = lines[0]
+    assert "internal error" not in line and "Traceback" not in err, line
+    assert len(line) < limit, f"{len(line)} chars: {line[:300]}"
+    return line
+
+
+HOSTILE_FILES: dict[str, bytes] = {
+    "deep.json": b"[" * 100_000 + b"]" * 100_000,
+    "deep-objects.json": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    "big-int.json": b'{"kind": "Pod", "metadata": {"name": ' + b"9" * 5000 + b"}}",
+    "binary.yaml": bytes(range(256)) * 8,
+    "latin1.yaml": b"kind: Pod\nmetadata: {name: caf\xe9}\n",
+    "long-line.txt": b"x" * (5 * 1024 * 1024),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+@pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
+def test_hostile_files_are_one_line_errors_or_verdicts(template: list[str], name: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(HOSTILE_FILES[name])
+    code = main(_argv(template, str(path)))
+    if code == 2:
+        line = _one_error_line(capsys)
+        assert "x" * 200 not in line and "9" * 200 not in line  # the input is not echoed whole
+    else:  # a verdict about what could be read (e.g. "no" from an empty policy)
+        assert code in (0, 1)
+        out, err = capsys.readouterr()
+        assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("payload", [b"kind: Pod\nmetadata: {name: caf\xe9}\n", bytes(range(256))],
+                         ids=["latin-1", "binary"])
+@pytest.mark.parametrize("template", [t for t in FILE_COMMANDS if t[0] in ("pss", "rbac", "audit")],
+                         ids=lambda t: " ".join(t[:2]))
+def test_undecodable_stdin_is_a_one_line_error(template: list[str], payload: bytes, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8"))
+    assert main(_argv(template, "-")) == 2
+    line = _one_error_line(capsys)
+    assert "UTF-8" in line or "not a text file" in line
+
+
+@pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
+def test_a_directory_is_a_one_line_error(template: list[str], tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_argv(template, str(tmp_path))) == 2
+    assert "directory" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
+def test_an_unreadable_file_is_a_one_line_error(template: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # The suite may run as root, who reads anything: make opening this one file fail as it would
+    # for a student without the permission.
+    path = tmp_path / "secret.yaml"
+    path.write_text("kind: Pod\n")
+    real_open = io.open
+
+    def deny(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", deny)
+    monkeypatch.setattr("io.open", deny)
+    real_os_open = os.open
+    monkeypatch.setattr("os.open", lambda p, *a, **k: deny(p) if str(p) == str(path) else real_os_open(p, *a, **k))
+    assert main(_argv(template, str(path))) == 2
+    line = _one_error_line(capsys)
+    assert "Permission denied" in line or "permission" in line.lower()
+
+
+def test_a_lone_surrogate_in_a_name_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "pod.json"
+    path.write_text('{"kind": "Pod", "metadata": {"name": "a\\udc80"}, '
+                    '"spec": {"containers": [{"name": "c", "image": "i"}]}}')
+    assert main(["pss", str(path)]) == 1
+    assert "Pod a\\udc80: FAIL" in capsys.readouterr().out
+
+
+def test_terminal_escapes_in_names_are_shown_not_obeyed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text('kind: Pod\nmetadata: {name: "web\\e[2J\\a"}\nspec: {containers: [{name: "c\\e]0;owned\\a", image: i}]}\n')
+    assert main(["pss", str(pod)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Pod web\\x1b[2J\\x07: FAIL" in out
+    assert main(["rbac", "can-i", "get", "pods", "--as", "x", "-f", str(pod)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "web\\x1b[2J" in err
+    assert main(["pss", "--json", str(pod)]) == 1  # JSON escapes them itself, and stays JSON
+    assert json.loads(capsys.readouterr().out)[0]["name"] == "web\x1b[2J\x07"
+
+
+def test_a_5000_digit_flag_value_is_an_audit_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cmdline = tmp_path / "apiserver.txt"
+    cmdline.write_text("kube-apiserver --audit-log-maxage=" + "9" * 5000 + "\n")
+    assert main(["audit", "apiserver", "--json", str(cmdline)]) == 1
+    out, err = capsys.readouterr()
+    assert "internal error" not in err
+    problems = [row for row in json.loads(out) if row["section"] == "input"]
+    assert [row["status"] for row in problems] == ["WARN"]
+    assert "out of range for a 64-bit integer" in problems[0]["observed"]
+    assert "9" * 200 not in problems[0]["observed"] + problems[0]["id"]
+
+
+def test_a_huge_backoff_duration_is_read_in_one_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cmdline = tmp_path / "apiserver.txt"
+    cmdline.write_text("kube-apiserver --audit-webhook-initial-backoff=" + "9" * 200_000 + "x\n")
+    assert main(["audit", "apiserver", str(cmdline)]) == 1
+    out = capsys.readouterr().out
+    assert "invalid argument" in out and "(200001 chars)" in out
+
+
+@pytest.mark.parametrize("line", ["x" * (200 * 1024), "a," + "x" * (200 * 1024), '"' + "x" * (200 * 1024)],
+                         ids=["plain", "csv", "open-quote"])
+def test_a_roster_line_over_128_kib_is_refused_with_its_length(line: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "class.txt"
+    roster.write_text(line + "\n")
+    assert main(["classroom", "create", "--roster", str(roster), "--dry-run"]) == 2
+    assert f"line 1 is {len(line)} characters long" in _one_error_line(capsys)
+
+
+def test_mesh_record_into_proc_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mesh", "record", "--out", "/proc/kslab-no-such-dir/x.pcap"]) == 2
+    assert "/proc/kslab-no-such-dir" in _one_error_line(capsys)
+
+
+MALFORMED_KUBECONFIGS = {
+    "contexts-a-string": "apiVersion: v1\nkind: Config\ncontexts: hello\n",
+    "context-entry-a-number": "contexts: [3]\n",
+    "clusters-a-number": "contexts: [{name: a, context: {cluster: c}}]\nclusters: 3\n",
+    "current-context-a-list": "current-context: [a]\n",
+    "a-list": "- a\n- b\n",
+    "not-yaml": "contexts: [\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED_KUBECONFIGS))
+def test_a_malformed_kubeconfig_is_reported_not_a_crash(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config"
+    config.write_text(MALFORMED_KUBECONFIGS[name])
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    monkeypatch.delenv("KSLAB_CONTEXT", raising=False)
+    monkeypatch.delenv("KSLAB_MODE", raising=False)
+    assert main(["doctor", "--no-probe"]) == 0
+    out = capsys.readouterr().out
+    assert f"kubeconfig: {config}: kubeconfig" in out  # the doctor names the file and what is wrong
+    for argv in (["cluster", "check"], ["rbac", "can-i", "get", "pods", "--live"], ["cluster", "clean", "03"]):
+        assert main(argv) == 2, argv
+        assert str(config) in _one_error_line(capsys)
+
+
+def test_live_commands_default_to_kslab_context_or_kind_kslab_never_the_current_context(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config"
+    config.write_text("current-context: prod\ncontexts: [{name: prod, context: {cluster: p, user: u}}]\n"
+                      "clusters: [{name: p, cluster: {server: 'https://127.0.0.1:9'}}]\n")
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    monkeypatch.delenv("KSLAB_CONTEXT", raising=False)
+    probed: list[str] = []
+    monkeypatch.setattr("kslab.cluster.connect.probe", lambda ctx, timeout=3.0: probed.append(ctx) or "refused")
+    for argv in (["cluster", "check"], ["rbac", "can-i", "get", "pods", "--live"], ["cluster", "istio", "status"],
+                 ["cluster", "clean", "03"]):
+        assert main(argv) == 2, argv
+        line = _one_error_line(capsys)
+        assert "'kind-kslab' is not in your kubeconfig" in line and "--context" in line
+    assert probed == []  # prod, the current context, was never even asked
+    monkeypatch.setenv("KSLAB_CONTEXT", "prod")  # naming it opts it in
+    assert main(["cluster", "check"]) == 2
+    assert probed == ["prod"] and "context prod does not answer" in _one_error_line(capsys)
