@@ -152,7 +152,7 @@ def reap(rt: Runtime) -> list[str]:
 
 
 def leftovers(rt: Runtime) -> dict[str, list[str]]:
-    """Containers, mounts and bundles of the sandbox still present (all empty after every run)."""
+    """This process's sandbox containers, mounts and bundles still present (all empty after every run)."""
     base = str(bundles_dir())
     mounts = []
     with contextlib.suppress(OSError):
@@ -161,7 +161,9 @@ def leftovers(rt: Runtime) -> dict[str, list[str]]:
             if len(fields) > 4 and fields[4].startswith(base):
                 mounts.append(fields[4])
     bundles = sorted(p.name for p in Path(base).iterdir()) if Path(base).is_dir() else []
-    return {"containers": [e["id"] for e in rt.list()], "mounts": mounts, "bundles": bundles}
+    mine = [e["id"] for e in rt.list()  # this process's only: other sessions may run sandboxes too
+            if (e.get("annotations") or {}).get(OWNER_ANNOTATION) == str(os.getpid())]
+    return {"containers": mine, "mounts": mounts, "bundles": bundles}
 
 
 @dataclass
