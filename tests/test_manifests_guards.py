@@ -191,3 +191,26 @@ def test_merge_keys_count_against_the_budget() -> None:
         load_text(anchor + merges)
     few = load_text(anchor + "".join(f"m{i}: {{<<: *b}}\n" for i in range(5)))[0].obj  # a few are fine
     assert few["m4"]["k1999"] == 1999
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("a: !!timestamp soon\n", "not a valid value"),
+    ("a: " + "1" * 5000 + "\n", "too many digits"),
+    ("a: !!float x\n", "not a valid value"),
+    ("- !!map [a]\n", "expected a mapping node"),
+    ('{"a": ' + "1" * 5000 + "}", "not valid JSON"),
+])
+def test_bad_tagged_values_are_one_line_errors(text: str, problem: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_text(text, source="t.yaml")
+    assert problem in str(err.value) and len(str(err.value)) < 300
+
+
+def test_a_file_read_whole_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kslab.manifests.load import read_source
+
+    path = tmp_path / "kubelet.yaml"
+    path.write_text("kind: KubeletConfiguration\n" + "# padding\n" * 2000, encoding="utf-8")
+    with pytest.raises(InputError, match="longer than"):
+        read_source(path, limit=10_000)
+    assert read_source(path)[0].startswith("kind: KubeletConfiguration")

@@ -1,5 +1,7 @@
 """CIS-mapped audits of the API server and the kubelet (notebook 02).
 
+Layer: a pure lesson (notebook 02); a live cluster's configuration reaches it only through the ``Lab`` handed in.
+
 Three steps, each in its own module: *collect* what a component runs with (:mod:`.sources`:
 manifests, command lines, kubelet config files; :meth:`Lab.apiserver_config <kslab.cluster.lab.Lab.apiserver_config>`
 for a live cluster), *read* it the way the component does (:mod:`.flags`, :mod:`.readings`) and *judge* it
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from kslab.audit.evaluate import audit
 from kslab.audit.flags import DATA
-from kslab.audit.report import AuditReport, Row
+from kslab.audit.report import AuditReport, AuditRow
 from kslab.audit.sources import (
     ComponentInput,
     from_command_line,
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from kslab.cluster.components import Visible
     from kslab.cluster.lab import Lab
 
-__all__ = ["AuditReport", "ComponentInput", "Row", "audit", "audit_apiserver", "audit_kubelet",
+__all__ = ["AuditReport", "ComponentInput", "AuditRow", "audit", "audit_apiserver", "audit_kubelet",
            "bundled", "from_command_line", "from_pod", "read_apiserver", "read_kubelet"]
 
 
