@@ -184,7 +184,9 @@ class SecurityContextWidget:
         self.hack_view.add_class("kslab-hack")
         self.status = w.HTML()
         self.apply_button = w.Button(description="Apply and run the hack", icon="play",
-                                     tooltip="deploy this manifest in the lab namespace and run the hack in the pod")
+                                     layout=w.Layout(width="auto"),  # the whole label, never cut off
+                                     tooltip="run the hack for real: live in a pod of the lab namespace, offline "
+                                             "in the local sandbox")
         self.apply_button.on_click(self.apply)
         for control in self.controls.values():
             control.observe(self.render, names="value")
