@@ -218,6 +218,12 @@ def diagram() -> Diagram:
     return Diagram()
 
 
+#: What the inventory says instead of an empty table when no pod runs in kube-system.
+NO_COMPONENTS = ("kube-system components: none visible. No pod runs in kube-system on this cluster: its "
+                 "control plane runs out of the API's sight (a managed cluster, or system services on the "
+                 "host), and no add-on (CoreDNS, kube-proxy) was installed as pods.")
+
+
 @dataclass
 class Inventory:
     """The real components of one cluster, and where the facts came from."""
@@ -240,10 +246,13 @@ class Inventory:
                 for r in sorted(grouped.values(), key=lambda r: r["component"])]
 
     def __str__(self) -> str:
+        components = self.components()
         lines = [f"Source: {self.source}", f"Kubernetes {self.server_version}", "", "Nodes:",
-                 format_table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"]), "",
-                 "kube-system components:",
-                 format_table(self.components(), ["component", "pods", "nodes", "image"])]
+                 format_table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"]), ""]
+        if components:
+            lines += ["kube-system components:", format_table(components, ["component", "pods", "nodes", "image"])]
+        else:
+            lines.append(NO_COMPONENTS)
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -251,10 +260,12 @@ class Inventory:
     def _repr_html_(self) -> str:
         from kslab.views.tables import Table, html_block  # noqa: PLC0415
 
+        components = self.components()
         return html_block(f"Source: {self.source}", f"Kubernetes {self.server_version}",
                           Table(self.nodes, ["name", "roles", "kubelet", "runtime", "os"], title="Nodes:"),
-                          Table(self.components(), ["component", "pods", "nodes", "image"],
-                                title="kube-system components:", abbreviate={"image": 60}))
+                          Table(components, ["component", "pods", "nodes", "image"],
+                                title="kube-system components:", abbreviate={"image": 60}) if components
+                          else NO_COMPONENTS)
 
 
 def _node_row(node: Any) -> dict[str, Any]:

@@ -56,7 +56,7 @@ STEPS: tuple[Step, ...] = (
 
 
 @dataclass(frozen=True)
-class Outcome:
+class StepOutcome:
     """What a step did: whether the attacker got what they wanted, what the shell showed, and why."""
 
     works: bool | None  # None: the step could not run (no container)
@@ -119,63 +119,63 @@ def container_context(obj: Mapping[str, Any], container: str | None = None) -> C
     return Context(uid, source, non_root, sc.get("readOnlyRootFilesystem") is True, no_new_privs, tmp_volume, refused)
 
 
-def predict_step(step: Step, ctx: Context) -> Outcome:
+def predict_step(step: Step, ctx: Context) -> StepOutcome:
     """The predicted outcome of one step under a container's settings."""
     if ctx.refused:
-        return Outcome(None, "not run", ctx.refused)
+        return StepOutcome(None, "not run", ctx.refused)
     root = ctx.uid == 0
     if step.id == "id":
-        return Outcome(root, _user(ctx.uid), f"{ctx.uid_source} runs the process as "
+        return StepOutcome(root, _user(ctx.uid), f"{ctx.uid_source} runs the process as "
                                               f"{'root' if root else f'uid {ctx.uid}, not root'}")
     if step.id == "edit-page":
         if ctx.read_only_root:
-            return Outcome(False, "Read-only file system", "readOnlyRootFilesystem: true — even root cannot write")
+            return StepOutcome(False, "Read-only file system", "readOnlyRootFilesystem: true — even root cannot write")
         if not root:
-            return Outcome(False, "Permission denied",
+            return StepOutcome(False, "Permission denied",
                            f"{PAGE} belongs to root (mode 0644) and uid {ctx.uid} is not root")
-        return Outcome(True, "ok", "root owns the page and the root filesystem is writable")
+        return StepOutcome(True, "ok", "root owns the page and the root filesystem is writable")
     if step.id == "write-tmp":
         if ctx.tmp_volume:
-            return Outcome(True, "ok", "an emptyDir volume is mounted on /tmp (writable even with a read-only root)")
+            return StepOutcome(True, "ok", "an emptyDir volume is mounted on /tmp (writable even with a read-only root)")
         if ctx.read_only_root:
-            return Outcome(False, "Read-only file system", "readOnlyRootFilesystem: true and no volume on /tmp")
-        return Outcome(True, "ok", "/tmp is world-writable and the root filesystem is writable")
+            return StepOutcome(False, "Read-only file system", "readOnlyRootFilesystem: true and no volume on /tmp")
+        return StepOutcome(True, "ok", "/tmp is world-writable and the root filesystem is writable")
     if step.id == "become-root":
         if root:
-            return Outcome(True, _user(0), "already root: nothing to escalate")
+            return StepOutcome(True, _user(0), "already root: nothing to escalate")
         if ctx.no_new_privs:
-            return Outcome(False, "cannot become root: Operation not permitted",
+            return StepOutcome(False, "cannot become root: Operation not permitted",
                            "allowPrivilegeEscalation: false sets no_new_privs: the setuid bit is ignored")
-        return Outcome(True, _user(0), "allowPrivilegeEscalation is not false: the kernel honours "
+        return StepOutcome(True, _user(0), "allowPrivilegeEscalation is not false: the kernel honours "
                                        "become-root's setuid bit")
     raise ValueError(f"unknown step {step.id!r}")
 
 
-def observe_step(step: Step, returncode: int, stdout: str, stderr: str) -> Outcome:
+def observe_step(step: Step, returncode: int, stdout: str, stderr: str) -> StepOutcome:
     """Read what a step's command did in the container (live)."""
     last_error = (stderr.strip().splitlines() or [""])[-1]
     if step.id == "id":
         match = re.search(r"uid=(\d+)(\([^)]*\))?", stdout)
         if returncode != 0 or not match:
-            return Outcome(None, last_error or f"exit {returncode}")
-        return Outcome(int(match.group(1)) == 0, match.group(0))
+            return StepOutcome(None, last_error or f"exit {returncode}")
+        return StepOutcome(int(match.group(1)) == 0, match.group(0))
     if step.id == "become-root":
         if returncode == 0 and stdout.strip() == "0":
-            return Outcome(True, _user(0))
-        return Outcome(False, last_error.replace("become-root: ", "") or f"exit {returncode}")
+            return StepOutcome(True, _user(0))
+        return StepOutcome(False, last_error.replace("become-root: ", "") or f"exit {returncode}")
     if returncode == 0:
-        return Outcome(True, "ok")
+        return StepOutcome(True, "ok")
     for known in ("Read-only file system", "Permission denied"):
         if known in last_error:
-            return Outcome(False, known)
-    return Outcome(False, last_error or f"exit {returncode}")
+            return StepOutcome(False, known)
+    return StepOutcome(False, last_error or f"exit {returncode}")
 
 
 @dataclass(frozen=True)
-class Row:
+class StepRow:
     step: Step
-    predicted: Outcome
-    observed: Outcome | None = None
+    predicted: StepOutcome
+    observed: StepOutcome | None = None
 
     @property
     def agrees(self) -> bool | None:
@@ -192,7 +192,7 @@ TABLE_WRAP = {"predicted": 26, "why": 62}
 LIVE_TABLE_WRAP = {"predicted": 22, "observed": 22, "why": 44}
 
 
-def _works(outcome: Outcome) -> str:
+def _works(outcome: StepOutcome) -> str:
     return {True: "yes", False: "no", None: "—"}[outcome.works]
 
 
@@ -200,7 +200,7 @@ def _works(outcome: Outcome) -> str:
 class HackReport:
     """The hack's table: one row per step, predicted (always) and observed (live only)."""
 
-    rows: tuple[Row, ...]
+    rows: tuple[StepRow, ...]
     context: Context
     note: str = ""
     observed_from: str = ""
@@ -211,7 +211,7 @@ class HackReport:
         return any(r.observed is not None for r in self.rows)
 
     @property
-    def disagreements(self) -> list[Row]:
+    def disagreements(self) -> list[StepRow]:
         return [r for r in self.rows if r.agrees is False]
 
     def works(self) -> dict[str, bool | None]:
@@ -251,7 +251,7 @@ class HackReport:
 def predict(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
     """The hack's predicted outcome for a Pod or workload (offline; nothing is run)."""
     ctx = container_context(obj, container)
-    rows = tuple(Row(step, predict_step(step, ctx)) for step in STEPS)
+    rows = tuple(StepRow(step, predict_step(step, ctx)) for step in STEPS)
     return HackReport(rows, ctx, note="Predicted from the security context (nothing was run).")
 
 
@@ -279,11 +279,11 @@ def run(lab: Lab, obj: Mapping[str, Any], *, namespace: str | None = None, lab_n
     rows = []
     for row in predicted.rows:
         if started.pod is None:
-            observed = Outcome(None, "not run", started.reason)
+            observed = StepOutcome(None, "not run", started.reason)
         else:
             result = lab.exec(namespace, started.pod, list(row.step.command))
             observed = observe_step(row.step, result.returncode, result.stdout, result.stderr)
-        rows.append(Row(row.step, row.predicted, observed))
+        rows.append(StepRow(row.step, row.predicted, observed))
     where = f"pod {namespace}/{started.pod}" if started.pod else f"namespace {namespace} (no pod started)"
     notes = [started.note] if started.note else []
     if started.pod is None:

@@ -8,6 +8,7 @@ Everything a student or instructor can set is an environment variable named ``KS
 ``KSLAB_WEBAPP_IMAGE``  the webapp image (default :data:`DEFAULT_WEBAPP_IMAGE`)
 ``KSLAB_IMAGE_PULL_POLICY``  pull policy for the webapp (default ``IfNotPresent``)
 ``KSLAB_HOME``        where kslab keeps state: progress, kubeconfigs it writes
+``KSLAB_REQUEST_TIMEOUT``  seconds any one API request may take (default 30)
 ====================  =============================================================
 
 >>> webapp_image({"KSLAB_WEBAPP_IMAGE": "registry.local/webapp:dev"})
@@ -104,3 +105,28 @@ def kubeconfig_paths(env: Mapping[str, str] | None = None) -> list[Path]:
     if value:
         return [Path(p).expanduser() for p in value.split(os.pathsep) if p]
     return [Path.home() / ".kube" / "config"]
+
+
+#: Seconds one API request may take unless ``KSLAB_REQUEST_TIMEOUT`` says otherwise.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+
+def request_timeout(env: Mapping[str, str] | None = None) -> float:
+    """Seconds any one API request may take before kslab gives up on it (``KSLAB_REQUEST_TIMEOUT``).
+
+    A server that accepts a connection and then never answers must cost a student this long, not
+    forever. Watches and long waits set their own, longer, limits.
+
+    >>> request_timeout({}), request_timeout({"KSLAB_REQUEST_TIMEOUT": "5"}), request_timeout({"KSLAB_REQUEST_TIMEOUT": "inf"})
+    (30.0, 5.0, 30.0)
+    """
+    text = _env(env).get("KSLAB_REQUEST_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_REQUEST_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    # Settings sit below the errors (they raise none): a value that is not a sane number of seconds
+    # falls back to the default rather than to "no timeout".
+    return value if 0 < value <= 3600 else DEFAULT_REQUEST_TIMEOUT

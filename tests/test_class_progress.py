@@ -286,3 +286,30 @@ def test_terminal_colour_keeps_the_columns_and_the_words() -> None:
     coloured = _colour(plain)
     assert "\x1b[32mPASS 1\x1b[0m" in coloured and "\x1b[33mtry 4\x1b[0m" in coloured
     assert re.sub(r"\x1b\[\d+m", "", coloured) == plain
+
+
+def test_a_notebook_shows_one_labs_exercises_with_for_lab() -> None:
+    cms = ConfigMaps()
+    _classroom(cms)
+    view = class_progress.read_class(FakeLab(cms), ["ada", "alan"],  # type: ignore[arg-type]
+                                     {e.id: e.title for e in all_exercises().values()})
+    lab0 = next(iter(all_exercises())).split(".")[0]
+    detail = view.for_lab(lab0)
+    assert repr(detail) == view.text(lab0) and "PASS 1" in detail._repr_html_()
+    assert "LAB " in view._repr_html_() and "PASS 1" not in view._repr_html_()
+
+
+def test_progress_says_where_the_instructors_copy_stands(tmp_path: Path) -> None:
+    from kslab.exercises import progress
+
+    store = ProgressStore(tmp_path / "p.json")
+    assert "mirrored" not in progress(store=store).text()  # outside a classroom: nothing to say
+    cms = ConfigMaps()
+    lab: Any = FakeLab(cms)
+    mirror._current = mirror.Mirror(mirror.Identity("ada", "kslab-ada"),
+                                    lambda records, **kw: class_progress.push(lab, records, **kw), store)
+    try:
+        assert mirror._current.sync()
+        assert "mirrored to ConfigMap kslab-ada/kslab-progress" in progress(store=store).text()
+    finally:
+        mirror.detach()

@@ -81,9 +81,9 @@ def test_observed_outputs_are_read(step_id: str, rc: int, out: str, err: str, wo
 
 def test_disagreements_are_flagged() -> None:
     predicted = hack.predict(seed_deployment("runAsUser"))
-    observed = [hack.Outcome(False, "uid=1000(webapp)"), hack.Outcome(True, "ok"),  # page edit: model said no
-                hack.Outcome(True, "ok"), hack.Outcome(True, "uid=0(root)")]
-    report = hack.HackReport(tuple(hack.Row(r.step, r.predicted, o) for r, o in zip(predicted.rows, observed)),
+    observed = [hack.StepOutcome(False, "uid=1000(webapp)"), hack.StepOutcome(True, "ok"),  # page edit: model said no
+                hack.StepOutcome(True, "ok"), hack.StepOutcome(True, "uid=0(root)")]
+    report = hack.HackReport(tuple(hack.StepRow(r.step, r.predicted, o) for r, o in zip(predicted.rows, observed)),
                              predicted.context, observed_from="pod x")
     assert [r.step.id for r in report.disagreements] == ["edit-page"]
     assert "DISAGREEMENT on edit the served page" in str(report)

@@ -182,3 +182,12 @@ def test_duplicate_key_in_json_refused() -> None:
     with pytest.raises(InputError, match='key "name" appears twice in one JSON object'):
         load_text('{"kind": "Pod", "metadata": {"name": "a", "name": "b"}}', source="d.json")
     assert load_text('[{"kind": "Pod", "metadata": {"name": "a"}}]')[0].name == "a"
+
+
+def test_merge_keys_count_against_the_budget() -> None:
+    anchor = "base: &b {" + ", ".join(f"k{i}: {i}" for i in range(2_000)) + "}\n"
+    merges = "".join(f"m{i}: {{<<: *b}}\n" for i in range(600))  # 1.2 million merged pairs from ~20 kB
+    with pytest.raises(InputError, match="alias bomb"):
+        load_text(anchor + merges)
+    few = load_text(anchor + "".join(f"m{i}: {{<<: *b}}\n" for i in range(5)))[0].obj  # a few are fine
+    assert few["m4"]["k1999"] == 1999

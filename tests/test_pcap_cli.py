@@ -59,8 +59,8 @@ def _udp_only(path: Path) -> Path:
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_bytes(b"") and p, "the file is empty"),
     (lambda p: p.write_bytes(b"\x00garbage" * 50) and p, "not a pcap or pcapng capture"),
-    (lambda p: p.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 127)
-                             + struct.pack("<IIII", 0, 0, 4, 4) + b"abcd") and p, "link type 127"),
+    (lambda p: p.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 220)
+                             + struct.pack("<IIII", 0, 0, 4, 4) + b"abcd") and p, "link type 220"),
     (lambda p: p.parent, "is a directory"),
     (lambda p: p.parent / "nope.pcap", "no such file"),
 ])

@@ -238,8 +238,8 @@ def test_bad_files_raise_one_input_error(tmp_path: Path, content: bytes, message
 def test_unsupported_link_type(tmp_path: Path) -> None:
     from scapy.all import Raw
 
-    path = write(tmp_path / "wifi.pcap", [Raw(b"\x00" * 40)], linktype=105)
-    with pytest.raises(InputError, match=r"link type 105 \(IEEE 802.11 \(Wi-Fi\)\) is not supported"):
+    path = write(tmp_path / "usb.pcap", [Raw(b"\x00" * 40)], linktype=220)
+    with pytest.raises(InputError, match=r"link type 220 \(Linux USB\) is not supported"):
         summarize(path)
 
 
@@ -299,3 +299,101 @@ def test_no_handshake_seen_guesses_the_server_by_port(tmp_path: Path) -> None:
     flow = _only_flow(write(tmp_path / "mid.pcap", [ether(pkt, 0)]))
     assert flow.direction_guessed and flow.server == f"{S_ADDR}:80"
     assert flow.protocol == "HTTP" and flow.responses[0].status == 204
+
+
+# ---- tunnels, Wi-Fi and fragments (issue #17): the same facts through every wrapping tshark follows ----
+@pytest.mark.parametrize("layer", ["radiotap", "wifi", "gre", "gre-ethernet", "mpls", "vlan-mpls", "ip-in-ip",
+                                   "ipv6-in-ipv4"])
+def test_tunnels_and_wifi(tmp_path: Path, reference: dict[str, Any], layer: str) -> None:
+    from scapy.all import GRE, IP, LLC, SNAP, Dot1Q, Dot11, Dot11QoS, Ether, RadioTap
+    from scapy.contrib.mpls import MPLS
+
+    def wifi(ip: Any, side: int) -> Any:
+        to_or_from_ds = 1 if side == 0 else 2
+        return Dot11(type=2, subtype=8, FCfield=to_or_from_ds) / Dot11QoS() / LLC() / SNAP() / ip
+
+    def outer(proto: int = 47) -> Any:  # explicit MACs: scapy would ARP for them otherwise
+        return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="192.0.2.1", dst="192.0.2.2", proto=proto)
+
+    wraps: dict[str, tuple[Callable[[Any, int], Any], int | None]] = {
+        "radiotap": (lambda ip, side: RadioTap() / wifi(ip, side), 127),
+        "wifi": (wifi, 105),
+        "gre": (lambda ip, side: outer() / GRE() / ip, None),
+        "gre-ethernet": (lambda ip, side: outer() / GRE(key_present=1, key=9)
+                         / Ether(src="02:00:00:00:00:03", dst="02:00:00:00:00:04") / Dot1Q(vlan=5) / ip, None),
+        "mpls": (lambda ip, side: Ether(type=0x8847) / MPLS(label=16, s=0) / MPLS(label=17, s=1) / ip, None),
+        "vlan-mpls": (lambda ip, side: Ether() / Dot1Q(vlan=3, type=0x8847) / MPLS(label=16, s=1) / ip, None),
+        "ip-in-ip": (lambda ip, side: outer(4) / ip, None),
+        "ipv6-in-ipv4": (lambda ip, side: outer(41) / ip, None),
+    }
+    wrap, linktype = wraps[layer]
+    flow = _only_flow(write(tmp_path / f"{layer}.pcap", tcp_packets(segments(conversation(), size=300), wrap,
+                                                                      v6=layer == "ipv6-in-ipv4"), linktype))
+    assert flow.tls.to_dict() == reference
+
+
+def test_wifi_frames_without_ip_are_named(tmp_path: Path) -> None:
+    from scapy.all import Dot11, Dot11Beacon, RadioTap
+
+    beacon = RadioTap() / Dot11(type=0, subtype=8) / Dot11Beacon()
+    protected = RadioTap() / Dot11(type=2, subtype=0, FCfield=0x40)  # protected / (b"\x00" * 40)
+    cap = summarize(write(tmp_path / "air.pcap", [beacon, protected], 127))
+    assert cap.totals.other == {"802.11 management": 1, "802.11 encrypted (WEP/WPA)": 1}
+
+
+@pytest.mark.parametrize("v6", [False, True])
+def test_ip_fragments_are_reassembled(tmp_path: Path, reference: dict[str, Any], v6: bool) -> None:
+    from scapy.all import fragment, fragment6
+
+    pkts = tcp_packets(segments(conversation(), size=600), ether, v6=v6)
+    out: list[Any] = []
+    for i, p in enumerate(pkts):
+        if len(p) < 200:
+            out.append(p)
+            continue
+        if v6:
+            pieces = fragment6(_with_fragment_header(p, i), 200)
+        else:
+            pieces = fragment(p, fragsize=96)
+        if i % 3 == 0:
+            pieces = list(reversed(pieces))  # out of order too
+        for piece in pieces:
+            piece.time = p.time
+        out.extend(pieces)
+    cap = summarize(write(tmp_path / "frag.pcap", out))
+    assert len(cap.flows) == 1 and cap.flows[0].tls.to_dict() == reference
+    assert cap.totals.other["IP datagrams reassembled from fragments"] > 10
+    assert "fragmented IP datagrams never completed" not in cap.totals.other
+
+
+def _with_fragment_header(p: Any, ident: int) -> Any:
+    from scapy.all import IPv6, IPv6ExtHdrFragment
+
+    ip = p[IPv6]
+    return p.__class__(src=p.src, dst=p.dst) / IPv6(src=ip.src, dst=ip.dst) / IPv6ExtHdrFragment(id=ident) / ip.payload
+
+
+def test_an_atomic_ipv6_fragment_is_just_the_packet(tmp_path: Path, reference: dict[str, Any]) -> None:
+    """RFC 6946: a fragment header with offset 0 and no more fragments is a whole packet."""
+    from scapy.all import IPv6, IPv6ExtHdrFragment
+
+    def atomic(ip: Any, side: int) -> Any:
+        return ether(IPv6(src=ip.src, dst=ip.dst) / IPv6ExtHdrFragment(id=7, offset=0, m=0) / ip.payload, side)
+
+    flow = _only_flow(write(tmp_path / "atomic.pcap", tcp_packets(segments(conversation(), size=300), atomic, v6=True)))
+    assert flow.tls.to_dict() == reference
+
+
+def test_fragment_reassembly_is_bounded_and_refuses_overlaps() -> None:
+    from kslab.pcap.fragments import MAX_DATAGRAMS, Defragmenter
+    from kslab.pcap.layers import Fragment
+
+    d = Defragmenter()
+    for i in range(MAX_DATAGRAMS * 3):  # first pieces only: never completed
+        assert d.add(Fragment((4, b"\x01" * 4, b"\x02" * 4, i, 6), 0, True, bytes(8)), 0.0) is None
+    assert d.waiting == MAX_DATAGRAMS and d.dropped == 2 * MAX_DATAGRAMS
+    key = (4, b"\x01" * 4, b"\x02" * 4, 99_999, 6)
+    d.add(Fragment(key, 0, True, bytes(16)), 1.0)
+    assert d.add(Fragment(key, 8, False, bytes(16)), 1.0) is None and d.overlapping == 1
+    assert d.add(Fragment((4, b"\x01" * 4, b"\x02" * 4, 5, 6), 0, True, bytes(8)), 500.0) is None
+    assert d.waiting == 1  # everything older than the timeout was dropped

@@ -9,7 +9,7 @@ import pytest
 from kslab.pcap import tls_registry as reg
 from kslab.pcap.entropy import profile, random_level, shannon
 from kslab.pcap.http import HttpStream
-from kslab.pcap.layers import decode, link_decoder
+from kslab.pcap.layers import Fragment, decode, link_decoder
 from kslab.pcap.reassembly import PENDING_LIMIT, Stream
 from kslab.pcap.tls import TlsConnection, build_client_hello, parse_client_hello
 from kslab.pcap.write import PcapWriter, TcpConversation, ipv4_tcp_frame
@@ -154,7 +154,8 @@ def test_decode_names_what_it_does_not_follow() -> None:
     frame = ipv4_tcp_frame("10.0.0.1", "10.0.0.2", 1, 2, 0, 0, 0x18, b"x")
     frag = bytearray(frame)
     frag[14 + 6] |= 0x20  # more-fragments
-    assert decode(eth, bytes(frag)) == "IPv4 fragment"
+    piece = decode(eth, bytes(frag))
+    assert isinstance(piece, Fragment) and (piece.offset, piece.more, piece.data[20:]) == (0, True, b"x")
     assert decode(eth, frame[:30]) == "truncated"
     seg = decode(eth, frame)
     assert isinstance(seg, tuple) and seg[7] == b"x"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from kslab.audit.evaluate import audit
 from kslab.audit.flags import DATA
-from kslab.audit.report import AuditReport, Row
+from kslab.audit.report import AuditReport, AuditRow
 from kslab.audit.sources import (
     ComponentInput,
     from_command_line,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from kslab.cluster.components import Visible
     from kslab.cluster.lab import Lab
 
-__all__ = ["AuditReport", "ComponentInput", "Row", "audit", "audit_apiserver", "audit_kubelet",
+__all__ = ["AuditReport", "ComponentInput", "AuditRow", "audit", "audit_apiserver", "audit_kubelet",
            "bundled", "from_command_line", "from_pod", "read_apiserver", "read_kubelet"]
 
 

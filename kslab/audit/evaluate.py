@@ -23,7 +23,7 @@ from typing import Any
 from kslab.audit.flags import DATA, show
 from kslab.audit.operators import expected_text, kube_bench_compare, typed_compare
 from kslab.audit.readings import ComponentReading, KubeBenchReading, Observation
-from kslab.audit.report import AuditReport, Row
+from kslab.audit.report import AuditReport, AuditRow
 from kslab.audit.rules import Check, Item, RuleSet, Tests, load_rules
 from kslab.audit.sources import ComponentInput
 from kslab.text import brief
@@ -179,7 +179,7 @@ def _note(reading: ComponentReading, kb_reading: KubeBenchReading, check: Check,
 
 
 def evaluate_check(check: Check, reading: ComponentReading, kb_reading: KubeBenchReading,
-                   section: str = "") -> Row:
+                   section: str = "") -> AuditRow:
     """One check → one row (status, observed, expected, kube-bench's status and note)."""
     if check.type in ("manual", "skip") or check.tests is None or not check.tests.items:
         status = status_for(check, None)
@@ -187,7 +187,7 @@ def evaluate_check(check: Check, reading: ComponentReading, kb_reading: KubeBenc
         if check.type == "manual" and check.id == "1.2.20":
             obs = reading.lookup(Item("--request-timeout"))
             observed = obs.describe()
-        return Row(check.id, check.title, status, observed, expected_for(check.tests),
+        return AuditRow(check.id, check.title, status, observed, expected_for(check.tests),
                    check.remediation, check.why, check.scored, status, "", section)
     tests = check.strict or check.tests
     passed, outcomes = run_tests(tests, reading.lookup, typed=True)
@@ -201,7 +201,7 @@ def evaluate_check(check: Check, reading: ComponentReading, kb_reading: KubeBenc
     reason = next((why for _, _, ok, why in outcomes if not ok and why), "")
     if not passed and reason:
         observed += f" — {reason}"
-    return Row(check.id, check.title, status, observed, expected_for(tests), check.remediation,
+    return AuditRow(check.id, check.title, status, observed, expected_for(tests), check.remediation,
                check.why, check.scored, kb_status if kb_known else None, note, section)
 
 
@@ -215,19 +215,19 @@ def then_vs_now() -> dict[str, Any]:
     return yaml.safe_load((DATA / "then-vs-now.yaml").read_text(encoding="utf-8"))
 
 
-def _history_row(row_id: str, title: str, observed: str, entry: dict[str, Any], expected: str) -> Row:
-    return Row(row_id, title, "INFO", observed, expected, " ".join(entry["remediation"].split()),
+def _history_row(row_id: str, title: str, observed: str, entry: dict[str, Any], expected: str) -> AuditRow:
+    return AuditRow(row_id, title, "INFO", observed, expected, " ".join(entry["remediation"].split()),
                why=f"Then: {entry['then']} Now: {entry['now']}", scored=False, kube_bench=None,
                kube_bench_note="", section="then vs now")
 
 
-def history_rows(reading: ComponentReading) -> list[Row]:
+def history_rows(reading: ComponentReading) -> list[AuditRow]:
     """Rows for every 2019-era flag or plugin in the input, and for unknown flags."""
     data = then_vs_now().get(reading.input.component, {})
     flags_hist = data.get("flags", {})
     plugins_hist = data.get("admission_plugins", {})
     cl = reading.command_line
-    rows: list[Row] = []
+    rows: list[AuditRow] = []
     seen_flags: set[str] = set()
     for occ in [*cl.unknown, *cl.occurrences]:
         if occ.name in flags_hist and occ.name not in seen_flags:
@@ -257,12 +257,12 @@ def history_rows(reading: ComponentReading) -> list[Row]:
                                      f"--{flag}=...{plugin}...", plugins_hist[plugin],
                                      "not named in any admission flag"))
         elif known_plugins and plugin not in known_plugins:
-            rows.append(Row(f"unknown-plugin: {plugin}", f"admission plugin {plugin} is not known",
+            rows.append(AuditRow(f"unknown-plugin: {plugin}", f"admission plugin {plugin} is not known",
                             "WARN", f"--{flag}=...{plugin}...", f"a plugin kube-apiserver {reading.catalog.version} knows",
                             f"Check the spelling; a kube-apiserver refuses to start with: {flag} plugin "
                             f"\"{plugin}\" is unknown.", section="input"))
     if cl.has("admission-control") and (cl.has("enable-admission-plugins") or cl.has("disable-admission-plugins")):
-        rows.append(Row("conflict: --admission-control", "--admission-control with --enable/--disable-admission-plugins",
+        rows.append(AuditRow("conflict: --admission-control", "--admission-control with --enable/--disable-admission-plugins",
                         "WARN", "both given", "only --enable-admission-plugins / --disable-admission-plugins",
                         "Drop --admission-control; kube-apiserver refuses to start with both "
                         "(\"admission-control and enable-admission-plugins/disable-admission-plugins flags "
@@ -271,7 +271,7 @@ def history_rows(reading: ComponentReading) -> list[Row]:
         if occ.name in flags_hist:
             continue
         written = f"--{occ.name}" + (f"={occ.text}" if occ.text is not None else "")
-        rows.append(Row(f"unknown-flag: --{occ.name}", f"--{occ.name} is not a flag kslab knows", "WARN",
+        rows.append(AuditRow(f"unknown-flag: --{occ.name}", f"--{occ.name} is not a flag kslab knows", "WARN",
                         written, f"a {reading.input.component} {reading.catalog.version} flag",
                         f"Check the spelling against `{reading.input.component} --help`; a component "
                         f"that does not know a flag stops with: unknown flag: --{occ.name}.",
@@ -280,7 +280,7 @@ def history_rows(reading: ComponentReading) -> list[Row]:
     for problem in cl.problems:
         if problem.startswith("unknown flag"):
             continue
-        rows.append(Row(f"invalid: {problem.split(':')[0]}", "the command line has a problem", "WARN",
+        rows.append(AuditRow(f"invalid: {problem.split(':')[0]}", "the command line has a problem", "WARN",
                         problem, "a command line the component accepts",
                         "Fix the argument; the component would refuse to start.", section="input"))
     return rows

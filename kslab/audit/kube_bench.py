@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kslab.audit.flags import DATA
-from kslab.audit.report import STATUSES, AuditReport, Row
+from kslab.audit.report import STATUSES, AuditReport, AuditRow
 from kslab.audit.rules import RULE_FILES, load_rules
 from kslab.audit.sources import shown_name
 from kslab.errors import InputError
@@ -116,7 +116,7 @@ def import_kube_bench(path: str | Path) -> AuditReport:
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})",
                          hint="give the file kube-bench wrote with --json") from None
-    rows: list[Row] = []
+    rows: list[AuditRow] = []
     versions = []
     for control in _controls(data, name):
         if not isinstance(control, dict):
@@ -132,7 +132,7 @@ def import_kube_bench(path: str | Path) -> AuditReport:
                     raise InputError(f"{name}: check {res.get('test_number')}: unknown status {brief(status)}",
                                      hint="kube-bench statuses are PASS, FAIL, WARN, INFO")
                 cid = str(res.get("test_number", ""))
-                rows.append(Row(
+                rows.append(AuditRow(
                     id=cid, title=str(res.get("test_desc", "")), status=status,
                     observed=observed_value(str(res.get("actual_value") or ""),
                                             str(res.get("expected_result") or "")),

@@ -1,9 +1,9 @@
-"""Audit results: one :class:`Row` per check, and the :class:`AuditReport` that holds them.
+"""Audit results: one :class:`AuditRow` per check, and the :class:`AuditReport` that holds them.
 
 A report reads as plain text (a table with the words PASS/FAIL/WARN/INFO, for terminals, logs and
 nbval) and as a colour-coded HTML table in a notebook; ``to_json()`` gives the CLI's rows.
 
->>> r = AuditReport("kube-apiserver", "example", [Row("1.2.7", "includes Node", "FAIL", "--authorization-mode=RBAC",
+>>> r = AuditReport("kube-apiserver", "example", [AuditRow("1.2.7", "includes Node", "FAIL", "--authorization-mode=RBAC",
 ...     "'--authorization-mode' has 'Node'", "Set --authorization-mode=Node,RBAC.", scored=True)])
 >>> r.counts(), r.exit_code
 ({'PASS': 0, 'FAIL': 1, 'WARN': 0, 'INFO': 0}, 1)
@@ -29,7 +29,7 @@ def _status_style(status: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Row:
+class AuditRow:
     """One audit row: the CLI's JSON fields first, then kslab's extras."""
 
     id: str
@@ -54,12 +54,12 @@ class AuditReport:
 
     component: str
     source: str
-    rows: list[Row]
+    rows: list[AuditRow]
     notes: list[str] = field(default_factory=list)
     benchmark: str = "cis-1.12"
 
     # ---- questions -------------------------------------------------------------------------------
-    def row(self, row_id: str) -> Row:
+    def row(self, row_id: str) -> AuditRow:
         for r in self.rows:
             if r.id == row_id:
                 return r
@@ -73,7 +73,7 @@ class AuditReport:
         return {s: sum(1 for r in self.rows if r.status == s) for s in STATUSES}
 
     @property
-    def failed(self) -> list[Row]:
+    def failed(self) -> list[AuditRow]:
         """Scored checks that fail: what makes ``kslab audit`` exit 1."""
         return [r for r in self.rows if r.status == "FAIL"]
 
@@ -81,7 +81,7 @@ class AuditReport:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-    def disagreements(self) -> list[Row]:
+    def disagreements(self) -> list[AuditRow]:
         """Rows where kube-bench would report a different status."""
         return [r for r in self.rows if r.kube_bench is not None and r.kube_bench != r.status]
 
@@ -91,7 +91,7 @@ class AuditReport:
         return (f"{self.component} audit ({self.benchmark}) of {self.source}: "
                 f"{c['PASS']} PASS, {c['FAIL']} FAIL, {c['WARN']} WARN, {c['INFO']} INFO")
 
-    def view(self, rows: Iterable[Row] | None = None, *, full: bool = False, title: str = "") -> Table:
+    def view(self, rows: Iterable[AuditRow] | None = None, *, full: bool = False, title: str = "") -> Table:
         """The rows as a :class:`~kslab.views.tables.Table` (HTML in a notebook, text elsewhere): id,
         status (with what kube-bench would say when it differs) and what was observed; ``full`` adds the
         check's title, the remediation and kube-bench's note."""
@@ -109,7 +109,7 @@ class AuditReport:
                      style={"status": _status_style, "kube-bench": _status_style},
                      row_class=lambda row: f"kslab-audit-{row['status'].lower()}")
 
-    def table(self, rows: Iterable[Row] | None = None) -> str:
+    def table(self, rows: Iterable[AuditRow] | None = None) -> str:
         """A plain-text table: id, status, what kube-bench would say, and what was observed."""
         return self.view(rows).text()
 

@@ -20,14 +20,16 @@ the copies. Writing and reading the ConfigMaps is :mod:`kslab.cluster.class_prog
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
+
+if TYPE_CHECKING:
+    from kslab.views.tables import Table
 
 #: The ConfigMap in each student's namespace that mirrors their progress.
 CONFIGMAP = "kslab-progress"
@@ -230,6 +232,12 @@ class ClassProgress:
     exercises: dict[str, str]
     read_at: str = ""
     source: str = ""
+    #: Shown by ``repr`` and in a notebook: None for the per-lab summary, or one lab's exercises.
+    shown_lab: str | None = None
+
+    def for_lab(self, lab: str) -> ClassProgress:
+        """The same view, one column per exercise of ``lab`` (``view.for_lab("03")`` in a notebook)."""
+        return replace(self, shown_lab=lab.zfill(2))
 
     @property
     def labs(self) -> list[str]:
@@ -277,59 +285,52 @@ class ClassProgress:
         return [{"student": sp.student, **{e: cell(sp.records.get(e)) for e in self.of_lab(lab)}}
                 for sp in self.students]
 
-    def text(self, lab: str | None = None) -> str:
-        from kslab.views.tables import format_table
+    def table(self, lab: str | None = None) -> tuple[str, Table, str]:
+        """``(heading, table, notes)``: the class as the course's table, per lab (``lab=None``) or one
+        column per exercise of ``lab``, with the legend and who is stuck below it.
+
+        Colour helps the eye find who is done and who is stuck; the words carry the meaning, so the
+        table reads without colour (a terminal, GitHub, a screen reader).
+        """
+        from kslab.views.tables import Table
 
         head = (f"class progress on context {self.context}: {len(self.students)} student(s), "
                 f"{len(self.exercises)} exercises" + (f" (read {_short_time(self.read_at)})" if self.read_at else ""))
-        lines = [head, ""]
         if lab is None:
             columns = ["student", *self.labs, "total", "last"]
-            lines.append(format_table(self.summary_rows(), columns,
-                                      ["STUDENT", *(f"LAB {n}" for n in self.labs), "TOTAL", "LAST"]))
-            lines.append("")
-            lines.append("LAB NN: exercises passed of the lab's; `--lab NN` shows each exercise.")
+            headers = ["STUDENT", *(f"LAB {n}" for n in self.labs), "TOTAL", "LAST"]
+            rows = self.summary_rows()
+            legend = ("LAB NN: exercises passed, of the lab's. Each exercise: `kslab classroom progress --lab NN`, "
+                      'or view.for_lab("NN") in a notebook.')
+            style = dict.fromkeys([*self.labs, "total"], _completion_style)
         else:
             ids = self.of_lab(lab)
-            lines.append(format_table(self.lab_rows(lab), ["student", *ids], ["STUDENT", *ids]))
-            lines.append("")
-            lines.append("PASS n: passed after n attempts; try n: n attempts, not passed; hN: N hints; "
-                         "S: solution seen; ·: not started.")
+            columns, headers, rows = ["student", *ids], ["STUDENT", *ids], self.lab_rows(lab)
+            legend = ("PASS n: passed after n attempts; try n: n attempts, not passed; hN: N hints; "
+                      "S: solution seen; ·: not started.")
+            style = dict.fromkeys(ids, _cell_style)
+        notes = [legend]
         stuck = self.stuck()
         if stuck:
-            lines += ["", "stuck (tried, not passed yet):"]
-            lines += [f"  {s.exercise:<22} {len(s.students)} student(s): {', '.join(s.students[:8])}"
+            notes += ["", "stuck (tried, not passed yet):"]
+            notes += [f"  {s.exercise:<22} {len(s.students)} student(s): {', '.join(s.students[:8])}"
                       f"{' …' if len(s.students) > 8 else ''} — {s.attempts} attempts, {s.hints} hints"
                       for s in stuck[:10]]
         if self.source:
-            lines += ["", self.source]
-        return "\n".join(lines)
+            notes += ["", self.source]
+        return head, Table(rows, columns, headers, style=style), "\n".join(notes)
+
+    def text(self, lab: str | None = None) -> str:
+        head, table, notes = self.table(lab or self.shown_lab)
+        return f"{head}\n\n{table.text()}\n\n{notes}"
 
     def __repr__(self) -> str:
         return self.text()
 
     def _repr_html_(self) -> str:
-        # Colour helps the eye find the stuck; the words carry the meaning, so it reads without colour.
-        def td(value: str) -> str:
-            colour = ("#dafbe1" if value.startswith("PASS") or _complete(value) else
-                      "#fff8c5" if value.startswith("try") or _partial(value) else "")
-            style = f' style="background:{colour}"' if colour else ""
-            return f"<td{style}>{html.escape(value)}</td>"
+        from kslab.views.tables import html_block
 
-        labs = self.labs
-        head = "".join(f"<th>lab {html.escape(n)}</th>" for n in labs)
-        body = "".join(
-            "<tr><td>" + html.escape(r["student"]) + "</td>" + "".join(td(r[n]) for n in labs)
-            + td(r["total"]) + f"<td>{html.escape(r['last'])}</td></tr>" for r in self.summary_rows())
-        stuck = "".join(f"<li><b>{html.escape(s.exercise)}</b> ({html.escape(s.title)}): "
-                        f"{len(s.students)} student(s) — {html.escape(', '.join(s.students[:8]))}; "
-                        f"{s.attempts} attempts, {s.hints} hints</li>" for s in self.stuck()[:10])
-        return (f"<div><b>Class progress</b> on context {html.escape(self.context)}: {len(self.students)} "
-                f"student(s), {len(self.exercises)} exercises"
-                f"<table><thead><tr><th>student</th>{head}<th>total</th><th>last activity</th></tr></thead>"
-                f"<tbody>{body}</tbody></table>"
-                + (f"<p>Stuck (tried, not passed yet):</p><ul>{stuck}</ul>" if stuck else "")
-                + (f"<p><i>{html.escape(self.source)}</i></p>" if self.source else "") + "</div>")
+        return html_block(*self.table(self.shown_lab))
 
     def as_dict(self) -> dict[str, Any]:
         return {"context": self.context, "read_at": self.read_at, "source": self.source,
@@ -339,6 +340,16 @@ class ClassProgress:
                               "passed": s.passed(self.exercises), "exercises": s.records}
                              for s in self.students],
                 "stuck": [s.as_dict() for s in self.stuck()]}
+
+
+def _completion_style(value: Any) -> str:
+    v = str(value)
+    return "background:#dafbe1" if _complete(v) else "background:#fff8c5" if _partial(v) else ""
+
+
+def _cell_style(value: Any) -> str:
+    v = str(value)
+    return "background:#dafbe1" if v.startswith("PASS") else "background:#fff8c5" if v.startswith("try") else ""
 
 
 def _complete(value: str) -> bool:

@@ -219,7 +219,7 @@ def policy_ask(objects: Sequence[dict[str, Any]]) -> Ask:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Answered:
     """A question with its answers: predicted always, observed when asked of a live API server."""
 
     question: Question
@@ -253,20 +253,20 @@ class IsolationReport(TextView):
     """Per student: the labs allowed at home, nothing allowed elsewhere. ``ok`` when no leak or gap."""
 
     students: list[str]
-    outcomes: list[Outcome]
+    outcomes: list[Answered]
     source: str
     notes: list[str] = field(default_factory=list)
 
     @property
-    def leaks(self) -> list[Outcome]:
+    def leaks(self) -> list[Answered]:
         return [o for o in self.outcomes if o.verdict == "LEAK"]
 
     @property
-    def missing(self) -> list[Outcome]:
+    def missing(self) -> list[Answered]:
         return [o for o in self.outcomes if o.verdict == "MISSING"]
 
     @property
-    def disagreements(self) -> list[Outcome]:
+    def disagreements(self) -> list[Answered]:
         """Where the API server answered otherwise than kslab predicted from the classroom's objects."""
         return [o for o in self.outcomes if o.observed is not None and o.observed != o.predicted]
 
@@ -276,7 +276,7 @@ class IsolationReport(TextView):
 
     def summary_rows(self) -> list[dict[str, str]]:
         """One row per student: allowed / asked in each scope, and the verdict."""
-        by_student: dict[str, list[Outcome]] = {s: [] for s in self.students}
+        by_student: dict[str, list[Answered]] = {s: [] for s in self.students}
         for o in self.outcomes:
             by_student[o.question.student].append(o)
         rows = []
@@ -324,7 +324,7 @@ def judge(questions: Sequence[Question], predicted_answers: Sequence[tuple[bool,
           source: str) -> IsolationReport:
     """Pair each question with its answers and build the report."""
     observed_answers = observed_answers or [(None, "")] * len(questions)  # type: ignore[list-item]
-    outcomes = [Outcome(q, p[0], p[1], o[0], o[1])
+    outcomes = [Answered(q, p[0], p[1], o[0], o[1])
                 for q, p, o in zip(questions, predicted_answers, observed_answers)]
     notes = []
     if len(students) < 3:

@@ -17,7 +17,8 @@ line, not the client's traceback. :func:`api_call` wraps the client calls of one
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from kslab.errors import ApiError, KslabError
@@ -68,3 +69,20 @@ def api_call(doing: str) -> Iterator[None]:
         raise
     except Exception as exc:  # noqa: BLE001 - HTTP statuses, refused connections, timeouts, TLS: all one line
         raise api_error(exc, doing) from None
+
+
+#: One RFC 7234 warning value as the API server writes it: ``299 - "text"`` (text with ``\"`` escapes).
+_WARNING = re.compile(r'\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"')
+
+
+def warning_texts(values: Iterable[str]) -> tuple[str, ...]:
+    """The texts of the ``Warning`` headers an API server answered with, as kubectl shows them.
+
+    >>> warning_texts(['299 - "would violate PodSecurity \\\\"restricted:latest\\\\": runAsNonRoot != true"'])
+    ('would violate PodSecurity "restricted:latest": runAsNonRoot != true',)
+    """
+    texts = []
+    for value in values:
+        match = _WARNING.match(value)
+        texts.append(re.sub(r"\\(.)", r"\1", match.group(1)) if match else value.strip())
+    return tuple(t for t in texts if t)

@@ -1,9 +1,9 @@
 """What a command that changes the machine or the cluster reports: whether anything changed, and why.
 
-``kslab cluster up``, ``webapp build`` and ``cluster istio install`` all answer with an :class:`Outcome`,
+``kslab cluster up``, ``webapp build`` and ``cluster istio install`` all answer with an :class:`Change`,
 and show their programs' progress lines through a :data:`Progress` callback as they come.
 
->>> print(Outcome(False, "kind cluster 'kslab' is up already", ["context kind-kslab"]))
+>>> print(Change(False, "kind cluster 'kslab' is up already", ["context kind-kslab"]))
 kind cluster 'kslab' is up already
 context kind-kslab
 """
@@ -19,7 +19,7 @@ Progress = Callable[[str], None]
 
 
 @dataclass
-class Outcome:
+class Change:
     """What ``up`` or ``down`` did: whether anything changed, and a sentence saying what."""
 
     changed: bool

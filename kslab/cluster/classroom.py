@@ -74,7 +74,11 @@ def pooled(lab: Lab, workers: int) -> Lab:
     if cfg.connection_pool_maxsize >= workers:
         return lab
     cfg.connection_pool_maxsize = workers
-    return Lab(lab.choice, api_client=client.ApiClient(cfg))
+    from kslab import settings
+    from kslab.cluster.client import PROBE_TIMEOUT, with_default_timeout
+
+    api = with_default_timeout(client.ApiClient(cfg), connect=PROBE_TIMEOUT, read=settings.request_timeout())
+    return Lab(lab.choice, api_client=api)
 
 
 def _names(students: Iterable[Student | str]) -> list[str]:

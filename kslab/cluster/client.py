@@ -31,6 +31,28 @@ def api_client_for(context: str, *, timeout: float = PROBE_TIMEOUT) -> Any:
     cfg.retries = 1  # urllib3's default (3 retries) quadruples the wait on a dead server
     api = client.ApiClient(cfg)
     api.kslab_timeout = timeout
+    with_default_timeout(api, connect=timeout, read=settings.request_timeout())
+    return api
+
+
+def with_default_timeout(api: Any, *, connect: float, read: float) -> Any:
+    """Give every request of this client a timeout unless the call names its own.
+
+    The client library sends requests without any timeout unless each call passes
+    ``_request_timeout``: a server that answered the probe and then stalls would hang the student
+    forever. Here every request gets ``(connect, read)`` seconds; a call that needs longer (a watch)
+    still says so itself.
+    """
+    rest = api.rest_client
+    original = rest.request
+
+    def request(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("_request_timeout"):
+            kwargs["_request_timeout"] = (connect, read)
+        return original(*args, **kwargs)
+
+    rest.request = request
+    api.kslab_request_timeout = (connect, read)
     return api
 
 

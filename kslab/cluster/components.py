@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kslab.audit.sources import ComponentInput, from_configz, from_pod
 from kslab.cluster.api_errors import api_call
 from kslab.errors import ApiError, InputError
+from kslab.text import clip
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -77,6 +78,18 @@ def _ready(node: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
 
 
+def _proxy_refused(node: str, err: ApiError) -> str:
+    """Why ``/configz`` could not be read, for any HTTP status the API server (or its proxy) answered:
+    the server's own words shown, e.g. ``400 address not allowed`` when the node's address is loopback."""
+    said = f"{err.status} {clip(err.server_message or err.reason, limit=200)}".strip()
+    if err.status == 403:
+        return f"you may not use nodes/proxy, so node {node}'s /configz cannot be read (the server said: {said})"
+    if err.status == 400:
+        return (f"the API server refused to proxy to node {node}'s kubelet (the server said: {said}); it does "
+                "so when the node's address is one it will not dial, such as loopback")
+    return f"node {node}'s kubelet did not answer /configz through the API server's proxy (the server said: {said})"
+
+
 def kubelet_input(lab: Lab, node: str | None = None) -> Visible:
     """The live kubelet's configuration from ``/configz`` through the API server's node proxy."""
     lab.require_live("reading a live kubelet's configuration")
@@ -99,13 +112,9 @@ def kubelet_input(lab: Lab, node: str | None = None) -> Visible:
                                                              _request_timeout=(5, 10))
             payload = resp.data
     except ApiError as err:
-        status = err.status
-        if status == 403:
-            return Visible(None, f"you may not use nodes/proxy, so node {node}'s /configz cannot be read")
-        if status in (404, 502, 503):
-            return Visible(None, f"node {node}'s kubelet did not answer /configz through the proxy "
-                                 f"({status})")
-        raise
+        if err.status is None:  # no HTTP answer at all (a timeout, a refused connection): a real failure
+            raise
+        return Visible(None, _proxy_refused(node, err))
     try:
         return Visible(from_configz(payload, node=node))
     except (ValueError, InputError) as exc:

@@ -36,6 +36,7 @@ from kslab.cluster.waiting import poll
 from kslab.cluster.modes import ModeChoice
 from kslab.cluster.pods import nodes_ready
 from kslab.errors import ApiError
+from kslab.cluster.client import PROBE_TIMEOUT, with_default_timeout
 from kslab.private import refuse_inside_repository, write_private
 from kslab.rbac import scenario
 from kslab.rbac.matrix import (
@@ -310,7 +311,7 @@ def connect_as(kubeconfig: Path, context: str, *, describe: str = "") -> Lab:
     config.load_kube_config(config_file=str(kubeconfig), context=context, client_configuration=cfg,
                             persist_config=False)
     cfg.retries = 1
-    api = client.ApiClient(cfg)
+    api = with_default_timeout(client.ApiClient(cfg), connect=PROBE_TIMEOUT, read=settings.request_timeout())
     return Lab(ModeChoice("live", context, False, describe or f"with the credentials of {kubeconfig}"),
                api_client=api)
 
@@ -327,6 +328,8 @@ def service_account_identity(lab: Lab, namespace: str | None = None,
     if not lab.live:
         return Identity(namespace, name, expected_claims(namespace, name, expiration_seconds=expiration_seconds),
                         live=False, reason=lab.reason)
+    # Where the token will live is settled before a token exists: never inside a git work tree.
+    target = refuse_inside_repository(path) if path is not None else kubeconfig_path(lab.context, namespace, name)
     token, expires = lab.create_token(name, namespace, expiration_seconds=expiration_seconds,
                                       audiences=audiences)
     claims = decode_claims(token)
@@ -339,7 +342,6 @@ def service_account_identity(lab: Lab, namespace: str | None = None,
                            tls_server_name=getattr(cfg, "tls_server_name", None))
     import yaml
 
-    target = path or kubeconfig_path(lab.context, namespace, name)
     write_private(target, yaml.safe_dump(doc, sort_keys=False))
     del doc, token  # the token lives on only in the 0600 file
     client = connect_as(target, context, describe=f"as {service_account_user(namespace, name)} "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kslab import settings
 from kslab.cluster import tools
-from kslab.cluster.changes import Outcome, Progress
+from kslab.cluster.changes import Change, Progress
 from kslab.cluster.tools import kind_clusters as clusters
 from kslab.errors import ClusterUnreachable, InputError
 
@@ -50,8 +50,8 @@ def load_argvs(engine: str, image: str, cluster: str, archive: Path) -> list[lis
             ["kind", "load", "image-archive", str(archive), "--name", cluster]]
 
 
-def _registry_outcome(image: str) -> Outcome:
-    return Outcome(False, f"KSLAB_WEBAPP_IMAGE={image} is a registry image: nothing to build or load; "
+def _registry_outcome(image: str) -> Change:
+    return Change(False, f"KSLAB_WEBAPP_IMAGE={image} is a registry image: nothing to build or load; "
                           "the cluster pulls it (KSLAB_IMAGE_PULL_POLICY decides when)")
 
 
@@ -74,7 +74,7 @@ def image_present(engine: str, image: str) -> bool:
     return tools.run([engine, "image", "inspect", image], check=False, timeout=60).returncode == 0
 
 
-def build(image: str | None = None, *, context: Path | None = None, progress: Progress = print) -> Outcome:
+def build(image: str | None = None, *, context: Path | None = None, progress: Progress = print) -> Change:
     """Build the webapp image from ``webapp/`` (whatever its Dockerfile says) with docker or podman."""
     image = image or settings.webapp_image()
     if not is_local_image(image):
@@ -92,11 +92,11 @@ def build(image: str | None = None, *, context: Path | None = None, progress: Pr
         raise tools.ToolFailed(f"{provider.name} could not build {image}: "
                                f"{(lines or ['(no output)'])[-1].strip()}", returncode=code,
                                output="\n".join(lines))
-    return Outcome(True, f"built {image} with {provider.name}")
+    return Change(True, f"built {image} with {provider.name}")
 
 
 def load(image: str | None = None, *, cluster: str = settings.CLUSTER_NAME, progress: Progress = print,
-         missing_ok: bool = False) -> Outcome:
+         missing_ok: bool = False) -> Change:
     """Copy the local webapp image into the kind cluster's nodes.
 
     ``missing_ok``: an image that was not built yet is a note, not an error (``kslab cluster up``
@@ -111,7 +111,7 @@ def load(image: str | None = None, *, cluster: str = settings.CLUSTER_NAME, prog
                                  hint="create it with `kslab cluster up`")
     if not image_present(provider.name, image):
         if missing_ok:
-            return Outcome(False, f"{image} is not built yet; `kslab webapp build` builds and loads it")
+            return Change(False, f"{image} is not built yet; `kslab webapp build` builds and loads it")
         raise InputError(f"{provider.name} has no image {image}", hint="build it with `kslab webapp build`")
     with tempfile.TemporaryDirectory(prefix="kslab-image-") as tmp:
         for argv in load_argvs(provider.name, image, cluster, Path(tmp) / "webapp.tar"):
@@ -121,19 +121,19 @@ def load(image: str | None = None, *, cluster: str = settings.CLUSTER_NAME, prog
                 raise tools.ToolFailed(f"could not load {image} into {cluster!r}: "
                                        f"{(lines or ['(no output)'])[-1].strip()}", returncode=code,
                                        output="\n".join(lines))
-    return Outcome(True, f"loaded {image} into kind cluster {cluster!r}")
+    return Change(True, f"loaded {image} into kind cluster {cluster!r}")
 
 
 def build_and_load(image: str | None = None, *, context: Path | None = None,
-                   cluster: str = settings.CLUSTER_NAME, progress: Progress = print) -> Outcome:
+                   cluster: str = settings.CLUSTER_NAME, progress: Progress = print) -> Change:
     """``kslab webapp build``: build the image, then load it if the course cluster exists."""
     image = image or settings.webapp_image()
     built = build(image, context=context, progress=progress)
     if not is_local_image(image):
         return built
     if not tools.which("kind"):
-        return Outcome(True, built.message, ["kind is not installed, so the image stays on this machine"])
+        return Change(True, built.message, ["kind is not installed, so the image stays on this machine"])
     if cluster not in clusters(tools.provider()):
-        return Outcome(True, built.message, [f"no kind cluster {cluster!r} yet: `kslab cluster up` loads it"])
+        return Change(True, built.message, [f"no kind cluster {cluster!r} yet: `kslab cluster up` loads it"])
     loaded = load(image, cluster=cluster, progress=progress)
-    return Outcome(True, built.message, [loaded.message])
+    return Change(True, built.message, [loaded.message])

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kslab.cluster import tools
 from kslab.cluster.api_errors import api_error
-from kslab.cluster.changes import Outcome, Progress
+from kslab.cluster.changes import Change, Progress
 from kslab.cluster.waiting import wait_until
 
 if TYPE_CHECKING:
@@ -80,27 +80,27 @@ def wait_available(lab: Lab, name: str = ISTIOD, namespace: str = NAMESPACE, *, 
 
 
 def install(lab: Lab, *, progress: Progress = print, timeout: float = READY_TIMEOUT,
-            namespace: str = NAMESPACE) -> Outcome:
+            namespace: str = NAMESPACE) -> Change:
     """Install Istio (demo profile) into the lab's cluster and wait until istiod is Available."""
     tools.require("istioctl")
     lab.require_lab("installing Istio")
     ready, _ = deployment_available(lab, ISTIOD, namespace)
     if ready:
-        return Outcome(False, f"Istio is already installed and istiod is Available in {namespace}; nothing to do")
+        return Change(False, f"Istio is already installed and istiod is Available in {namespace}; nothing to do")
     argv = install_argv(str(lab.context))
     progress(f"running: {' '.join(argv)}")
     _run_istioctl(argv, progress, "install Istio")
     message = wait_available(lab, ISTIOD, namespace, timeout=timeout, progress=progress)
-    return Outcome(True, f"Istio installed (demo profile); istiod is Available in {namespace}",
+    return Change(True, f"Istio installed (demo profile); istiod is Available in {namespace}",
                    [message] if message else [])
 
 
-def uninstall(lab: Lab, *, progress: Progress = print, namespace: str = NAMESPACE) -> Outcome:
+def uninstall(lab: Lab, *, progress: Progress = print, namespace: str = NAMESPACE) -> Change:
     """Remove Istio (``istioctl uninstall --purge``) and its namespace; a no-op when it is absent."""
     tools.require("istioctl")
     lab.require_lab("uninstalling Istio")
     if not _namespace_exists(lab, namespace):
-        return Outcome(False, f"Istio is not installed (no namespace {namespace}); nothing to uninstall")
+        return Change(False, f"Istio is not installed (no namespace {namespace}); nothing to uninstall")
     argv = uninstall_argv(str(lab.context))
     progress(f"running: {' '.join(argv)}")
     _run_istioctl(argv, progress, "uninstall Istio")
@@ -110,7 +110,7 @@ def uninstall(lab: Lab, *, progress: Progress = print, namespace: str = NAMESPAC
         err = api_error(exc, f"deleting namespace {namespace}")
         if err.status not in (404, 409):
             raise err from None
-    return Outcome(True, f"Istio uninstalled; namespace {namespace} is being deleted")
+    return Change(True, f"Istio uninstalled; namespace {namespace} is being deleted")
 
 
 def _namespace_exists(lab: Lab, namespace: str) -> bool:

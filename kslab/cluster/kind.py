@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.cluster import tools
-from kslab.cluster.changes import Outcome, Progress
+from kslab.cluster.changes import Change, Progress
 from kslab.cluster.tools import kind_clusters as clusters
 from kslab.course import kind_config
 from kslab.errors import InputError
@@ -94,7 +94,7 @@ def stage_config(name: str = settings.CLUSTER_NAME) -> Path:
     return target / kind_config.CLUSTER_FILE
 
 
-def up(name: str = settings.CLUSTER_NAME, *, progress: Progress = print, wait: str = DEFAULT_WAIT) -> Outcome:
+def up(name: str = settings.CLUSTER_NAME, *, progress: Progress = print, wait: str = DEFAULT_WAIT) -> Change:
     """Create the course cluster, or say that it already exists.
 
     Progress lines (kind's own) go to ``progress`` while the cluster comes up, typically a minute
@@ -104,7 +104,7 @@ def up(name: str = settings.CLUSTER_NAME, *, progress: Progress = print, wait: s
     provider = tools.provider()
     context = context_name(name)
     if name in clusters(provider):
-        return Outcome(False, f"kind cluster {name!r} already exists; nothing to do "
+        return Change(False, f"kind cluster {name!r} already exists; nothing to do "
                               f"(context {context}; `kslab cluster down` deletes it)")
     version = kind_version()
     if _older(version, kind_config.KIND_RELEASE):
@@ -122,7 +122,7 @@ def up(name: str = settings.CLUSTER_NAME, *, progress: Progress = print, wait: s
                                returncode=code, output="\n".join(lines),
                                hint="the lines above are kind's; `kslab cluster down` clears a half-made "
                                     "cluster, then try again")
-    return Outcome(True, f"kind cluster {name!r} is up on {provider.name}; kube context {context}",
+    return Change(True, f"kind cluster {name!r} is up on {provider.name}; kube context {context}",
                    [f"node image {kind_config.node_image()}", _load_webapp(name, progress),
                     "next: `kslab.connect()` in a notebook"])
 
@@ -138,17 +138,17 @@ def _load_webapp(name: str, progress: Progress) -> str:
         return f"the webapp image was not loaded ({exc.one_line()})"
 
 
-def down(name: str = settings.CLUSTER_NAME, *, progress: Progress = print) -> Outcome:
+def down(name: str = settings.CLUSTER_NAME, *, progress: Progress = print) -> Change:
     """Delete the course cluster (its nodes, and its context from the kubeconfig), or say it is absent."""
     tools.require("kind")
     provider = tools.provider()
     if name not in clusters(provider):
-        return Outcome(False, f"no kind cluster named {name!r}; nothing to delete")
+        return Change(False, f"no kind cluster named {name!r}; nothing to delete")
     code, lines = tools.stream(delete_argv(name), on_line=progress, env=provider.env)
     if code != 0:
         raise tools.ToolFailed(f"kind could not delete cluster {name!r}: {(lines or ['(no output)'])[-1]}",
                                returncode=code, output="\n".join(lines))
-    return Outcome(True, f"kind cluster {name!r} deleted (context {context_name(name)} removed)")
+    return Change(True, f"kind cluster {name!r} deleted (context {context_name(name)} removed)")
 
 
 @dataclass
@@ -208,7 +208,7 @@ def staged_config_display(name: str = settings.CLUSTER_NAME) -> str:
     return f"$KSLAB_HOME/kind/{name}/{kind_config.CLUSTER_FILE}"
 
 
-def setup(lab: Lab, *, progress: Progress = print) -> Outcome:
+def setup(lab: Lab, *, progress: Progress = print) -> Change:
     """Notebook 00's "create the cluster" step: create it when that makes sense, else say why not.
 
     * live on the course cluster: it is already there;
@@ -222,15 +222,15 @@ def setup(lab: Lab, *, progress: Progress = print) -> Outcome:
 
     if lab.live:
         if lab.context == context_name():
-            return Outcome(False, f"the course cluster is up and answering (context {lab.context}); nothing to do")
-        return Outcome(False, f"you are working on context {lab.context}; no local cluster is needed "
+            return Change(False, f"the course cluster is up and answering (context {lab.context}); nothing to do")
+        return Change(False, f"you are working on context {lab.context}; no local cluster is needed "
                               "(`kslab cluster check` tells whether it has what the labs need)")
     if settings.requested_mode() == "offline" or settings.on_binder():
         argv = create_argv(settings.CLUSTER_NAME, Path(staged_config_display()))
-        return Outcome(False, f"offline ({lab.reason}): kslab creates no cluster in offline mode. On a "
+        return Change(False, f"offline ({lab.reason}): kslab creates no cluster in offline mode. On a "
                               "machine with kind and docker or podman, `kslab cluster up` runs:",
                        ["  " + " ".join(argv), "from a copy of kslab/data/kind/ (predicted, not run here)"])
     try:
         return up(progress=progress)
     except KslabError as exc:
-        return Outcome(False, f"the course cluster could not be created here: {exc.one_line()}")
+        return Change(False, f"the course cluster could not be created here: {exc.one_line()}")

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
-from kslab.cluster.api_errors import api_call, api_error, status_of
+from kslab.cluster.api_errors import api_call, api_error, status_of, warning_texts
 from kslab.cluster.modes import ModeChoice
 from kslab.course.cleanup import CLEANUP_KINDS
 from kslab.errors import ApiError, NotALabContext, OfflineOnly
@@ -41,6 +41,15 @@ class ExecResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """The API server's answer to a server-side dry run: admitted or not, its message, its warnings."""
+
+    allowed: bool
+    message: str
+    warnings: tuple[str, ...] = ()
 
 
 class Lab:
@@ -264,20 +273,30 @@ class Lab:
         """Ask the API server whether it would admit an object (server-side dry-run create).
 
         Returns ``(allowed, message)``; the message is the server's, e.g. the Pod Security
-        violations. Nothing is stored, so this needs no lab context.
+        violations. Nothing is stored, so this needs no lab context. :meth:`dry_run` also returns
+        the server's warnings.
         """
+        answer = self.dry_run(obj, namespace=namespace)
+        return answer.allowed, answer.message
+
+    def dry_run(self, obj: Mapping[str, Any], *, namespace: str) -> DryRun:
+        """The API server's answer to creating ``obj`` (server-side dry run, nothing stored): admitted or
+        not, its message, and the warnings it sent back (``Warning`` headers, what kubectl prints as
+        ``Warning: would violate PodSecurity "restricted:latest": ...``)."""
         self.require_live("a server-side dry run")
         body = json.loads(json.dumps(obj))
         body.setdefault("metadata", {})["namespace"] = namespace
         try:
             with api_call(f"dry-run create of {body.get('kind')}"):
-                self._resource(body["apiVersion"], body["kind"]).create(
-                    body=body, namespace=namespace, dry_run="All")
+                resp = self._resource(body["apiVersion"], body["kind"]).create(
+                    body=body, namespace=namespace, dry_run="All", serialize=False)
         except ApiError as err:
             if err.status in (400, 403, 422):
-                return False, err.server_message
+                return DryRun(False, err.server_message)
             raise
-        return True, "admitted"
+        headers: Any = getattr(resp, "headers", None)
+        values = headers.getlist("Warning") if hasattr(headers, "getlist") else []
+        return DryRun(True, "admitted", warning_texts(values))
 
     def delete_lab(self, lab: str | None, *, namespaces_only: bool = False) -> list[str]:
         """Delete everything carrying this lab's labels (idempotent); returns what was deleted.
@@ -372,6 +391,9 @@ class Lab:
 
         self.require_lab("exec into a pod")
         api = api_client_for(self.context or "")  # stream() swaps the client's request method
+        import websocket  # the exec stream's transport: its connection and handshake get the request timeout
+
+        websocket.setdefaulttimeout(settings.request_timeout())
         try:
             kwargs: dict[str, Any] = {"command": command, "stdin": False, "stdout": True,
                                       "stderr": True, "tty": False, "_preload_content": False}

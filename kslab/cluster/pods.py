@@ -23,7 +23,7 @@ from kslab.cluster.waiting import wait_until
 from kslab.errors import ApiError
 
 if TYPE_CHECKING:
-    from kslab.cluster.lab import Lab
+    from kslab.cluster.lab import DryRun, Lab
 
 #: Container states that mean "this pod will not start without a change": report them, do not wait.
 STUCK_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff",
@@ -67,9 +67,11 @@ def nodes_ready(lab: Lab) -> bool:
 
 def ensure_service_account(lab: Lab, namespace: str, name: str = "default") -> None:
     """Create the namespace's ServiceAccount if missing (without a controller-manager nobody does,
-    and pod admission refuses pods whose ServiceAccount does not exist)."""
+    and pod admission refuses pods whose ServiceAccount does not exist). It may create, so only on a
+    lab context."""
     from kubernetes import client
 
+    lab.require_lab(f"making sure ServiceAccount {namespace}/{name} exists")
     try:
         with api_call(f"reading ServiceAccount {namespace}/{name}"):
             lab.core.read_namespaced_service_account(name, namespace)
@@ -258,17 +260,25 @@ def admit_pod(lab: Lab, pod: Mapping[str, Any], *, namespace: str) -> tuple[bool
 
     In a namespace shared with the other labs an object of that name may exist (the hack's Deployment
     ``webapp``): the server then answers 409 — *after* admission let it through — so the dry run is
-    asked again under another name, to get the answer itself.
+    asked again under another name, to get the answer itself. It may create the pod's ServiceAccount,
+    so only on a lab context.
     """
+    answer = _dry_run(lab, pod, namespace=namespace)
+    return answer.allowed, answer.message
+
+
+def _dry_run(lab: Lab, pod: Mapping[str, Any], *, namespace: str) -> DryRun:
+    """:func:`admit_pod`, with the server's warnings."""
+    lab.require_lab(f"a dry run of {pod.get('kind') or 'an object'} in namespace {namespace}")
     ensure_service_account(lab, namespace, (pod.get("spec") or {}).get("serviceAccountName") or "default")
     try:
-        return lab.admit(pod, namespace=namespace)
+        return lab.dry_run(pod, namespace=namespace)
     except ApiError as err:
         if err.status != 409:
             raise
     meta = pod.get("metadata") or {}
-    return lab.admit({**pod, "metadata": {**meta, "name": f"{meta.get('name', 'kslab')}-dry-run"}},
-                     namespace=namespace)
+    return lab.dry_run({**pod, "metadata": {**meta, "name": f"{meta.get('name', 'kslab')}-dry-run"}},
+                       namespace=namespace)
 
 
 def server_minor(lab: Lab) -> str | None:
@@ -343,7 +353,7 @@ def admission(lab: Lab, obj: Mapping[str, Any], labels: Mapping[str, str], *, na
     """
     from dataclasses import replace
 
-    from kslab.pss.admission import OBSERVED, Answer, answer
+    from kslab.pss.admission import answer
 
     if not lab.live:
         return answer(obj, labels)
@@ -351,17 +361,23 @@ def admission(lab: Lab, obj: Mapping[str, Any], labels: Mapping[str, str], *, na
     namespace = namespace or lab.namespace_for(PSA_NAMESPACE)
     if not owns_namespaces(lab):
         own, where = namespace_psa_labels(lab, namespace)
-        allowed, message = admit_pod(lab, obj, namespace=namespace)
+        seen = _dry_run(lab, obj, namespace=namespace)
         predicted = replace(answer(obj, labels), source="predicted by kslab's evaluator: your identity may not "
                                                         "label a namespace to ask the API server")
         return InYourNamespace(_describe_labels(labels), predicted, namespace, f"{_describe_labels(own)}; {where}",
-                               Answer(allowed, "" if allowed else _from_pods(message), (), OBSERVED))
+                               _observed(seen))
     lab.apply({"apiVersion": "v1", "kind": "Namespace",
                "metadata": {"name": namespace, "labels": dict(labels)}}, lab=lab_name)
     # Pod Security reads namespaces from the API server's cache: give it a moment to see new labels.
     time.sleep(NAMESPACE_SETTLE_SECONDS)
-    allowed, message = admit_pod(lab, obj, namespace=namespace)
-    return Answer(allowed, "" if allowed else _from_pods(message), (), OBSERVED)
+    return _observed(_dry_run(lab, obj, namespace=namespace))
+
+
+def _observed(seen: DryRun) -> Any:
+    """The API server's dry-run answer as an :class:`~kslab.pss.admission.Answer`, warnings kept."""
+    from kslab.pss.admission import OBSERVED, Answer
+
+    return Answer(seen.allowed, "" if seen.allowed else _from_pods(seen.message), seen.warnings, OBSERVED)
 
 
 def _from_pods(message: str) -> str:

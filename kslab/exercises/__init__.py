@@ -168,5 +168,7 @@ def progress(notebook: str | None = None, *, store: ProgressStore | None = None,
         return pd.DataFrame(progress_rows(store, notebook),
                             columns=["id", "title", "status", "attempts", "hints", "solution seen"])
     rows = [{**r, "solution seen": "yes" if r["solution seen"] else "no"} for r in progress_rows(store, notebook)]
+    # In a classroom, say where the instructor's copy stands (nothing is said outside one).
+    copy = mirror.status().text() if mirror.current() is not None else ""
     return Table(rows, ["id", "title", "status", "attempts", "hints", "solution seen"],
-                 ["ID", "TITLE", "STATUS", "ATTEMPTS", "HINTS", "SOLUTION SEEN"])
+                 ["ID", "TITLE", "STATUS", "ATTEMPTS", "HINTS", "SOLUTION SEEN"], note=copy)

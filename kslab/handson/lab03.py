@@ -121,7 +121,8 @@ def _context_of(obj: Mapping[str, Any]) -> dict[str, Any]:
     return dict(containers[0].get("securityContext") or {})
 
 
-def webapp(lab: Any, deployment: Mapping[str, Any], *, namespace: str | None = None, timeout: int = 120) -> Target:
+def webapp(lab: Any, deployment: Mapping[str, Any], *, namespace: str | None = None, timeout: int = 120,
+           lab_name: str = LAB) -> Target:
     """Deploy the webapp for the student to attack and return the :class:`Target` (live);
     offline, the target with placeholders and the page the image would serve.
 
@@ -136,20 +137,20 @@ def webapp(lab: Any, deployment: Mapping[str, Any], *, namespace: str | None = N
                       offline_page(lab.reason), reason=lab.reason)
     lab.require_lab("the hands-on hack (deploys the webapp and prints commands that attack it)")
     namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)
-    started = pods.deploy_and_wait(lab, deployment, namespace=namespace, lab_name=LAB, timeout=timeout)
+    started = pods.deploy_and_wait(lab, deployment, namespace=namespace, lab_name=lab_name, timeout=timeout)
     if started.pod is None:
         from kslab.errors import ApiError
 
         raise ApiError(f"the webapp did not start in {namespace}: {started.reason}",
                        hint="this security context does not let the pod run; `kslab.hack.predict` says why")
-    node_port_url, note = _node_port(lab, namespace)
+    node_port_url, note = _node_port(lab, namespace, lab_name)
     notes = [n for n in (started.note, note) if n]
     page = fetch(lab, namespace, started.pod, node_port_url=node_port_url)
     return Target(True, lab.context or "", namespace, started.pod, sc, page, node_port_url, "\n".join(notes),
                   lab=lab)
 
 
-def _node_port(lab: Any, namespace: str) -> tuple[str, str]:
+def _node_port(lab: Any, namespace: str, lab_name: str = LAB) -> tuple[str, str]:
     """On the course's own cluster, a NodePort Service for the webapp (its port is mapped to the laptop)."""
     from kslab.errors import ApiError
     from kslab.manifests.webapp import webapp_service
@@ -157,7 +158,7 @@ def _node_port(lab: Any, namespace: str) -> tuple[str, str]:
     if lab.context != settings.LAB_CONTEXT:
         return "", ""
     try:
-        lab.apply(webapp_service(namespace=namespace, node_port=NODE_PORT), lab=LAB)
+        lab.apply(webapp_service(namespace=namespace, node_port=NODE_PORT), lab=lab_name)
     except ApiError as err:  # e.g. 30080 already taken by another namespace's Service
         return "", f"no NodePort ({err.server_message or err}); kslab uses a port-forward instead"
     return NODE_PORT_URL, ""

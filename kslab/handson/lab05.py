@@ -44,7 +44,7 @@ def capture_paths() -> dict[str, Path]:
 
 def steps(lab: Any, phase: str, *, pod: str = "DETAILS-POD") -> Steps:
     """The commands for one capture (``phase`` is ``before`` or ``after`` STRICT)."""
-    from kslab.cluster import mesh
+    from kslab.cluster import istio_lab
     from kslab.istio.validate import MANIFESTS
 
     if phase not in OFFLINE_SCENARIOS:
@@ -54,7 +54,7 @@ def steps(lab: Any, phase: str, *, pod: str = "DETAILS-POD") -> Steps:
     work_dir().mkdir(parents=True, exist_ok=True)  # the commands write there
     out = str(capture_paths()[phase])
     summary = Command(("kslab", "pcap", "summary", out), TERMINAL, "what an eavesdropper reads")
-    why = mesh.without_istio(lab)
+    why = istio_lab.without_istio(lab)
     if why:
         return Steps(f"Capture the traffic {phase} STRICT — on the local mesh ({why})", [
             Command(("kslab", "mesh", "demo", "--scenario", OFFLINE_SCENARIOS[phase], "--out", out), TERMINAL,
@@ -62,21 +62,21 @@ def steps(lab: Any, phase: str, *, pod: str = "DETAILS-POD") -> Steps:
                     else "mutual TLS, as between two sidecars under STRICT"),
             summary])
     lab.require_lab("printing commands that capture traffic in your cluster")
-    app, legacy = mesh.lab_namespaces(lab)
+    app, legacy = istio_lab.lab_namespaces(lab)
     context = lab.context or ""
     if pod == "DETAILS-POD":  # name the real one when it runs
         running = lab.core.list_namespaced_pod(app, label_selector="app=details", _request_timeout=15).items
         pod = next((p.metadata.name for p in running if p.metadata.deletion_timestamp is None), pod)
     policy = "permissive" if phase == "before" else "strict"
     manifest = MANIFESTS / f"peerauthentication-{policy}.yaml"
-    capture = kubectl(context, app, "debug", "-q", "-i", pod, f"--image={mesh.CAPTURE_IMAGE}",
+    capture = kubectl(context, app, "debug", "-q", "-i", pod, f"--image={istio_lab.CAPTURE_IMAGE}",
                       "--target=istio-proxy", "--profile=legacy", "--", "tcpdump", "-i", "any", "-n", "-s", "0",
                       "-U", "-c", str(PACKETS), "-w", "-", "tcp port 9080")
     if phase == "before":
         caller = kubectl(context, legacy, "exec", "curl", "--", "sh", "-c",
                          f"for i in 1 2 3; do curl -s http://details.{app}:9080/details/$i; done")
     else:
-        caller = kubectl(context, app, "exec", "deploy/productpage", "-c", "productpage", "--", *mesh.CALL_DETAILS)
+        caller = kubectl(context, app, "exec", "deploy/productpage", "-c", "productpage", "--", *istio_lab.CALL_DETAILS)
     return Steps(f"Capture the traffic {phase} STRICT (PeerAuthentication {policy.upper()})", [
         Command(kubectl(context, app, "apply", "-f", str(manifest)), TERMINAL, f"{policy.upper()} mTLS"),
         Command(capture, TERMINAL, f"terminal 1: capture into {out} (stops after {PACKETS} packets)",
@@ -154,31 +154,31 @@ class Made:
 
 def do_it_for_me(lab: Any) -> Made:
     """Make both captures: live from the details pod (as the lab's cells do), offline on the local mesh."""
-    from kslab.cluster import mesh
+    from kslab.cluster import istio_lab
     from kslab.mesh.demo import run
 
     paths = capture_paths()
     work_dir().mkdir(parents=True, exist_ok=True)
-    why = mesh.without_istio(lab)
+    why = istio_lab.without_istio(lab)
     if why:
         methods = {phase: run(OFFLINE_SCENARIOS[phase], capture="auto", pcap=paths[phase]).capture_method
                    for phase in ("before", "after")}
         return Made(paths["before"], paths["after"], f"the local mesh on 127.0.0.1 ({why}); captured by "
                                                      f"{methods['after']}")
-    app, legacy = mesh.lab_namespaces(lab)
+    app, legacy = istio_lab.lab_namespaces(lab)
     pod = lab.wait_for_pod(app, "app=details", timeout=60)
     client = lab.wait_for_pod(legacy, "app=curl", timeout=60)
     caller = lab.wait_for_pod(app, "app=productpage", timeout=60)
-    mesh.enable_mtls(lab, "PERMISSIVE")
-    mesh.capture_from_pod(lab, pod, out=paths["before"], namespace=app, traffic=lambda: lab.exec(
+    istio_lab.enable_mtls(lab, "PERMISSIVE")
+    istio_lab.capture_from_pod(lab, pod, out=paths["before"], namespace=app, traffic=lambda: lab.exec(
         legacy, client, ["sh", "-c", f"for i in 1 2 3; do curl -s http://details.{app}:9080/details/$i; done"]))
-    mesh.enable_mtls(lab, "STRICT")
+    istio_lab.enable_mtls(lab, "STRICT")
     # An ephemeral container cannot be removed or added twice under one name: capture the second time
     # from details' next pod (its Deployment makes one at once).
     lab.core.delete_namespaced_pod(pod, app, grace_period_seconds=0)
     pod = _next_pod(lab, app, pod)
-    mesh.capture_from_pod(lab, pod, out=paths["after"], namespace=app, traffic=lambda: lab.exec(
-        app, caller, mesh.CALL_DETAILS, container="productpage"))
+    istio_lab.capture_from_pod(lab, pod, out=paths["after"], namespace=app, traffic=lambda: lab.exec(
+        app, caller, istio_lab.CALL_DETAILS, container="productpage"))
     return Made(paths["before"], paths["after"], f"live: tcpdump in ephemeral containers of details' pods in {app}")
 
 

@@ -119,7 +119,7 @@ def _deployment_in(path: Path) -> dict[str, Any]:
     return found[0]
 
 
-def judge(path: str | Path, lab: Any) -> Judgement:
+def judge(path: str | Path, lab: Any, *, namespace: str | None = None) -> Judgement:
     """Judge the student's webapp: the file offline; live, what the cluster runs (see the module's docstring)."""
     from kslab import hack, pss
 
@@ -131,7 +131,7 @@ def judge(path: str | Path, lab: Any) -> Judgement:
         return Judgement(_parts(verdict, works, None, predicted=True), observed=False, notes=[
             f"PREDICTED (offline: {lab.reason}): judged from the file {path}; live, kslab reads the Deployment "
             "you applied, runs each step in its pod and fetches its page."])
-    return _judge_live(lab, wanted)
+    return _judge_live(lab, wanted, namespace)
 
 
 def _parts(verdict: Any, works: Mapping[str, bool | None], page: Any, *, predicted: bool) -> list[tuple[str, bool, str]]:
@@ -151,7 +151,54 @@ def _parts(verdict: Any, works: Mapping[str, bool | None], page: Any, *, predict
     return parts
 
 
-def _judge_live(lab: Any, wanted: dict[str, Any]) -> Judgement:
+#: How long the check waits for the student's rollout to finish.
+ROLLOUT_SECONDS = 90
+
+
+def rolled_out(deployment: dict[str, Any]) -> str:
+    """Why a Deployment (as stored) has not finished rolling out, or '' when every replica is new and ready.
+
+    >>> rolled_out({"metadata": {"generation": 2}, "spec": {"replicas": 1},
+    ...             "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 1, "availableReplicas": 1}})
+    'an old pod is still there (2 pods, 1 updated)'
+    """
+    want = int((deployment.get("spec") or {}).get("replicas", 1) or 0)
+    status = deployment.get("status") or {}
+    if int(status.get("observedGeneration") or 0) < int((deployment.get("metadata") or {}).get("generation") or 0):
+        return "the deployment controller has not seen your last change yet"
+    updated, total = int(status.get("updatedReplicas") or 0), int(status.get("replicas") or 0)
+    if updated < want:
+        return f"{updated} of {want} pod(s) run your last change"
+    if total > updated:
+        return f"an old pod is still there ({total} pods, {updated} updated)"
+    if int(status.get("availableReplicas") or 0) < want:
+        return f"{status.get('availableReplicas') or 0} of {want} pod(s) ready"
+    return ""
+
+
+def _newest_ready_pod(lab: Any, namespace: str, deployment: dict[str, Any]) -> tuple[str | None, str]:
+    """Wait for the rollout to finish; then the Ready pod of the newest ReplicaSet, or why there is none."""
+    import time
+
+    name = deployment["metadata"]["name"]
+    selector = ",".join(f"{k}={v}" for k, v in
+                        ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels", {}).items())
+    deadline = time.monotonic() + ROLLOUT_SECONDS
+    why = rolled_out(deployment)
+    while why and time.monotonic() < deadline:
+        time.sleep(1)
+        deployment = lab.read("apps/v1", "Deployment", name, namespace=namespace)
+        why = rolled_out(deployment)
+    if why:
+        return None, f"not rolled out after {ROLLOUT_SECONDS}s: {why} (kubectl -n {namespace} describe deployment {name})"
+    for pod in lab.list_pods(namespace, label_selector=selector):
+        ready = any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
+        if ready and pod.metadata.deletion_timestamp is None:
+            return str(pod.metadata.name), ""
+    return None, "no Ready pod"
+
+
+def _judge_live(lab: Any, wanted: dict[str, Any], namespace: str | None) -> Judgement:
     from kslab import pss
     from kslab.cluster import pods
     from kslab.errors import ApiError
@@ -159,7 +206,7 @@ def _judge_live(lab: Any, wanted: dict[str, Any]) -> Judgement:
     from kslab.handson.page import fetch
 
     lab.require_lab("checking your deployed webapp")
-    namespace = lab.namespace_for(pods.HACK_NAMESPACE)
+    namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)
     name = (wanted.get("metadata") or {}).get("name") or NAME
     try:
         body = lab.read("apps/v1", "Deployment", name, namespace=namespace)
@@ -169,18 +216,17 @@ def _judge_live(lab: Any, wanted: dict[str, Any]) -> Judgement:
                              observed=True)
         raise
     verdict = pss.evaluate(body, "restricted")
-    selector = ",".join(f"{k}={v}" for k, v in ((body.get("spec") or {}).get("selector") or {}).get("matchLabels", {}).items())
-    try:
-        pod = lab.wait_for_pod(namespace, selector, timeout=60)
-    except Exception as exc:  # noqa: BLE001 - not Ready: that is the finding
+    pod, why = _newest_ready_pod(lab, namespace, body)
+    if pod is None:
         return Judgement([("Pod Security restricted", bool(verdict.allowed), verdict.message() or "passes"),
-                          ("the pod runs", False, str(exc))], observed=True)
+                          ("the pod runs", False, why)], observed=True)
     steps = {r.step: r.stopped for r in explain(read_facts(lab, namespace, pod))}
     works = {"id": not steps["who am I (id)"], "edit-page": not steps["edit the served page"],
              "become-root": not steps["become root via setuid"]}
     page = fetch(lab, namespace, pod)
     return Judgement(_parts(verdict, works, page, predicted=False), observed=True,
-                     notes=[f"observed: Deployment {namespace}/{name} as stored by the API server, pod {pod}"])
+                     notes=[f"observed: Deployment {namespace}/{name} as stored by the API server, pod {pod} "
+                            "(each step asked of the pod without changing it)"])
 
 
 def solution_manifest() -> dict[str, Any]:
@@ -206,7 +252,7 @@ class Done:
     __repr__ = __str__
 
 
-def do_it_for_me(lab: Any, path: str | Path | None = None) -> Done:
+def do_it_for_me(lab: Any, path: str | Path | None = None, *, namespace: str | None = None) -> Done:
     """Write the solution into the student's file (kept as ``.bak`` if it differs) and, live, apply it."""
     from kslab.cluster import pods
     from kslab.manifests.render import to_yaml
@@ -221,7 +267,7 @@ def do_it_for_me(lab: Any, path: str | Path | None = None) -> Done:
     target.write_text(text, encoding="utf-8")
     if not lab.live:
         return Done(target, backup, f"offline ({lab.reason}): nothing applied")
-    namespace = lab.namespace_for(pods.HACK_NAMESPACE)
+    namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)
     body = solution_manifest()
     body["metadata"]["namespace"] = namespace
     lab.apply(body, lab=LAB)

@@ -1,6 +1,6 @@
 """Which PeerAuthentication decides a workload's mTLS mode: Istio's precedence, as a pure function.
 
-The lab reads the PeerAuthentications from the cluster (:mod:`kslab.cluster.mesh`), the exercises and
+The lab reads the PeerAuthentications from the cluster (:mod:`kslab.cluster.istio_lab`), the exercises and
 notebook 05 pass bundled ones offline; both get their answer here.
 
 >>> effective_mode([{"metadata": {"namespace": "istio-app", "name": "default"},

@@ -112,7 +112,7 @@ def bundled_objects(*names: str) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Row:
+class ManifestVerdict:
     """One object's verdict."""
 
     file: str
@@ -130,7 +130,7 @@ class Row:
 class Report:
     """Every object of some manifests, and whether it is valid."""
 
-    rows: tuple[Row, ...]
+    rows: tuple[ManifestVerdict, ...]
 
     @property
     def valid(self) -> bool:
@@ -154,7 +154,7 @@ def check_files(paths: Iterable[str | Path] | None = None) -> Report:
     for doc in load_objects(files).documents:
         istio = is_istio(doc.obj)
         problems = validate_objects([doc.obj])
-        rows.append(Row(Path(doc.source).name, doc.kind, doc.name,
+        rows.append(ManifestVerdict(Path(doc.source).name, doc.kind, doc.name,
                         f"kslab schema (Istio {ISTIO_VERSION})" if istio else "kubernetes-validate",
                         tuple(f"{p.path + ': ' if p.path else ''}{p.message}" for p in problems)))
     return Report(tuple(rows))

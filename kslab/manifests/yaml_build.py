@@ -160,9 +160,11 @@ class _Builder:
             except TypeError:
                 continue  # refused below, when built
         if any(k.tag in (MERGE, VALUE) for k, _ in node.value):
-            before = len(node.value)
+            explicit = sum(1 for k, _ in node.value if k.tag != MERGE)
             self.loader.flatten_mapping(node)  # merged pairs first: explicit ones win
-            self.written += 2 * max(0, len(node.value) - before)
+            # Merged pairs are copies too: a thousand merges of a big anchor are a bomb of their own.
+            self.added += 2 * max(0, len(node.value) - explicit)
+            self.check(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self.value(key_node)
@@ -189,6 +191,9 @@ class _Builder:
 
     def alias(self, node: Any) -> None:
         self.added += self.size(node)
+        self.check(node)
+
+    def check(self, node: Any) -> None:
         limit = EXPANSION_FLOOR + EXPANSION_FACTOR * self.written
         if self.added > limit:
             raise BuildError(node.start_mark.line + 1,

@@ -24,7 +24,8 @@ from typing import Any
 
 from kslab.errors import InputError
 from kslab.pcap.capture import open_capture
-from kslab.pcap.layers import ACK, FIN, RST, SYN, decode, link_decoder, link_name, LINK_TYPES
+from kslab.pcap.fragments import Defragmenter
+from kslab.pcap.layers import ACK, FIN, RST, SYN, LINK_TYPES, Fragment, decode, link_decoder, link_name, raw_ip
 from kslab.pcap.reassembly import Stream
 from kslab.pcap.session import Session, detect
 
@@ -140,6 +141,7 @@ class Analysis:
         closing: deque[Flow] = deque()
         tombs: OrderedDict[tuple[bytes, int, bytes, int], None] = OrderedDict()
         decoders: dict[int, Any] = {}
+        defrag = Defragmenter()
         next_id = 1
         ts = 0.0
 
@@ -162,6 +164,13 @@ class Analysis:
                     continue
                 decoder = decoders[link_type] = link_decoder(link_type)
             seg = decode(decoder, frame)
+            if seg.__class__ is Fragment:
+                name = f"IPv{seg[0][0]} fragment"  # type: ignore[index]
+                other[name] = other.get(name, 0) + 1
+                whole = defrag.add(seg, ts)  # type: ignore[arg-type]
+                if whole is None:
+                    continue
+                seg = decode(raw_ip, whole)
             if seg.__class__ is str:
                 other[seg] = other.get(seg, 0) + 1  # type: ignore[index]
                 continue
@@ -225,6 +234,10 @@ class Analysis:
                 yield retire(closing.popleft())
         totals.packets = self._reader.packets
         totals.truncated = self._reader.truncated
+        if defrag.reassembled:
+            other["IP datagrams reassembled from fragments"] = defrag.reassembled
+        if defrag.waiting or defrag.dropped:
+            other["fragmented IP datagrams never completed"] = defrag.waiting + defrag.dropped
         for flow, side in list(table.values()):
             if side == CLIENT:
                 yield retire(flow)

@@ -79,8 +79,11 @@ class HttpMessage:
 
     @property
     def target(self) -> str | None:
+        """The request target (``""`` when the request line has none, as in a bare ``OPTIONS``)."""
+        if not self.is_request:
+            return None
         parts = self.start_line.split(" ")
-        return parts[1] if self.is_request and len(parts) > 1 else None
+        return parts[1] if len(parts) > 1 else ""
 
     @property
     def status(self) -> int | None:

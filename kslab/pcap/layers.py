@@ -2,13 +2,14 @@
 
 :func:`decode` is the hot path of the analysis: it runs once per packet, so it unpacks only the
 header fields the flow analysis needs and never builds objects (Scapy would take ~100 µs per
-packet; this takes about one). What it does not follow (UDP, ARP, fragments ...) it names, so the
-summary can say what else was in the capture.
+packet; this takes about one). It follows VLAN tags, MPLS labels, GRE and IP-in-IP tunnels to the TCP
+inside, hands IP fragments to :mod:`kslab.pcap.fragments`, and names what it does not follow (UDP,
+ARP ...), so the summary can say what else was in the capture.
 
 Link types (numbers from the tcpdump.org LINKTYPE_ registry):
 
 >>> sorted(LINK_TYPES)
-[0, 1, 12, 101, 108, 113, 228, 229, 276]
+[0, 1, 12, 101, 105, 108, 113, 127, 228, 229, 276]
 >>> LINK_TYPES[276][0]
 'Linux cooked capture v2 (SLL2, tcpdump -i any)'
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from typing import NamedTuple
 
 from kslab.errors import InputError
 
@@ -38,13 +40,35 @@ IPV6_EXTENSIONS = {0: "hop-by-hop", 43: "routing", 60: "destination options", 51
 
 _ETH = struct.Struct("!H")
 _TCP = struct.Struct("!HHIIBB")
-_IPV4 = struct.Struct("!BxHxxHxB")
+_IPV4 = struct.Struct("!BxHHHxB")
+
+#: MPLS unicast and multicast (RFC 3032): 4-byte labels until the bottom-of-stack bit, then IP.
+MPLS_TYPES = frozenset({0x8847, 0x8848})
+#: GRE's protocol type for a whole Ethernet frame inside (transparent Ethernet bridging).
+GRE_ETHERNET = 0x6558
+#: Encapsulations followed inside each other (VLAN in GRE in MPLS ...), at most.
+MAX_NESTING = 8
+
+#: What a link decoder says when a frame carries no IP at all (values below any EtherType).
+WIFI_MANAGEMENT, WIFI_CONTROL, WIFI_PROTECTED, WIFI_NO_DATA, WIFI_NOT_SNAP = -1001, -1002, -1003, -1004, -1005
+NOT_IP = {WIFI_MANAGEMENT: "802.11 management", WIFI_CONTROL: "802.11 control",
+          WIFI_PROTECTED: "802.11 encrypted (WEP/WPA)", WIFI_NO_DATA: "802.11 null data",
+          WIFI_NOT_SNAP: "802.11 data without LLC/SNAP"}
 
 
-def _ethernet(frame: bytes) -> tuple[int, int]:
+class Fragment(NamedTuple):
+    """One piece of a fragmented IP datagram (RFC 791 section 3.2, RFC 8200 section 4.5)."""
+
+    key: tuple[int, bytes, bytes, int, int]  # (IP version, source, destination, identification, protocol)
+    offset: int
+    more: bool
+    data: bytes
+
+
+def _ethernet(frame: bytes, pos: int = 0) -> tuple[int, int]:
     """Ethernet II, following any number of VLAN tags; returns (EtherType, offset of its payload)."""
-    etype = _ETH.unpack_from(frame, 12)[0]
-    pos = 14
+    etype = _ETH.unpack_from(frame, pos + 12)[0]
+    pos += 14
     while etype in VLAN_TYPES:
         etype = _ETH.unpack_from(frame, pos + 2)[0]
         pos += 4
@@ -77,9 +101,61 @@ def _loop(frame: bytes) -> tuple[int, int]:
     return (ETH_IPV4 if family == 2 else ETH_IPV6 if family in _AF_INET6 else -family), 4
 
 
-def _raw(frame: bytes) -> tuple[int, int]:
+def raw_ip(frame: bytes) -> tuple[int, int]:
     """Raw IP: no link header; the IP version nibble says which."""
     return (ETH_IPV4 if frame[0] >> 4 == 4 else ETH_IPV6), 0
+
+
+_raw = raw_ip
+
+
+def _ieee80211(frame: bytes, pos: int = 0) -> tuple[int, int]:
+    """An IEEE 802.11 frame: data frames carry an LLC/SNAP header and then an EtherType.
+
+    The MAC header is 24 bytes, 30 with a fourth address (to and from the distribution system),
+    2 more for QoS data, 4 more for an HT control field (IEEE 802.11-2020 section 9.2).
+    """
+    fc0, fc1 = frame[pos], frame[pos + 1]
+    kind = (fc0 >> 2) & 3
+    if kind != 2:
+        return (WIFI_MANAGEMENT if kind == 0 else WIFI_CONTROL), pos
+    if fc1 & 0x40:  # the Protected Frame bit: the body is encrypted
+        return WIFI_PROTECTED, pos
+    subtype = fc0 >> 4
+    if subtype & 4:  # null data, CF-ack/poll without data
+        return WIFI_NO_DATA, pos
+    header = 30 if (fc1 & 3) == 3 else 24
+    if subtype & 8:  # QoS data
+        header += 2 + (4 if fc1 & 0x80 else 0)
+    at = pos + header
+    if frame[at:at + 3] != b"\xaa\xaa\x03":  # LLC: SNAP, unnumbered information
+        return WIFI_NOT_SNAP, pos
+    return _ETH.unpack_from(frame, at + 6)[0], at + 8
+
+
+def _radiotap(frame: bytes) -> tuple[int, int]:
+    """Radiotap (the radio's metadata, little-endian length at offset 2), then an 802.11 frame."""
+    return _ieee80211(frame, frame[2] | frame[3] << 8)
+
+
+def _gre(frame: bytes, pos: int) -> tuple[int, int]:
+    """GRE (RFC 2784, with RFC 2890's key and sequence number): flags, then the protocol type."""
+    flags, etype = struct.unpack_from("!HH", frame, pos)
+    pos += 4 + 4 * bool(flags & 0x8000) + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
+    if flags & 7:  # version 1 is PPTP's enhanced GRE, carrying PPP
+        return -1, pos
+    if etype == GRE_ETHERNET:
+        return _ethernet(frame, pos)
+    return etype, pos
+
+
+def _mpls(frame: bytes, pos: int) -> tuple[int, int]:
+    """Skip MPLS labels to the bottom of the stack; the payload's version nibble says what follows."""
+    while not frame[pos + 2] & 1:
+        pos += 4
+    pos += 4
+    nibble = frame[pos] >> 4
+    return (ETH_IPV4 if nibble == 4 else ETH_IPV6 if nibble == 6 else -2), pos
 
 
 #: Link type -> (name, decoder returning (EtherType, payload offset)).
@@ -88,23 +164,25 @@ LINK_TYPES: dict[int, tuple[str, Callable[[bytes], tuple[int, int]]]] = {
     1: ("Ethernet", _ethernet),
     12: ("raw IP", _raw),
     101: ("raw IP", _raw),
+    105: ("IEEE 802.11 (Wi-Fi)", _ieee80211),
     108: ("OpenBSD loopback (LOOP)", _loop),
     113: ("Linux cooked capture (SLL)", _sll),
+    127: ("802.11 with radiotap", _radiotap),
     228: ("raw IPv4", _raw),
     229: ("raw IPv6", _raw),
     276: ("Linux cooked capture v2 (SLL2, tcpdump -i any)", _sll2),
 }
 #: A few link types students may meet, named in the error message (not analysed).
-UNSUPPORTED_NAMES = {105: "IEEE 802.11 (Wi-Fi)", 127: "802.11 with radiotap", 147: "user-defined",
-                     195: "IEEE 802.15.4", 220: "Linux USB", 253: "Linux netlink",
-                     9: "PPP", 50: "PPP in HDLC", 104: "Cisco HDLC"}
+UNSUPPORTED_NAMES = {147: "user-defined", 195: "IEEE 802.15.4", 220: "Linux USB", 253: "Linux netlink",
+                     9: "PPP", 50: "PPP in HDLC", 104: "Cisco HDLC", 119: "802.11 with Prism header",
+                     163: "802.11 with AVS header"}
 
 
 def link_name(link_type: int) -> str:
     """The name of a link type, supported or not.
 
-    >>> link_name(1), link_name(105)
-    ('Ethernet', 'IEEE 802.11 (Wi-Fi)')
+    >>> link_name(1), link_name(105), link_name(220)
+    ('Ethernet', 'IEEE 802.11 (Wi-Fi)', 'Linux USB')
     """
     if link_type in LINK_TYPES:
         return LINK_TYPES[link_type][0]
@@ -114,10 +192,10 @@ def link_name(link_type: int) -> str:
 def link_decoder(link_type: int, source: str = "capture") -> Callable[[bytes], tuple[int, int]]:
     """The decoder for a link type, or an :class:`InputError` naming it.
 
-    >>> link_decoder(105, "wifi.pcap")
+    >>> link_decoder(220, "usb.pcap")
     Traceback (most recent call last):
     ...
-    kslab.errors.InputError: wifi.pcap: link type 105 (IEEE 802.11 (Wi-Fi)) is not supported
+    kslab.errors.InputError: usb.pcap: link type 220 (Linux USB) is not supported
     """
     if link_type not in LINK_TYPES:
         raise InputError(f"{source}: link type {link_type} ({link_name(link_type)}) is not supported",
@@ -126,8 +204,9 @@ def link_decoder(link_type: int, source: str = "capture") -> Callable[[bytes], t
     return LINK_TYPES[link_type][1]
 
 
-def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | str:
-    """One frame -> a TCP :data:`Segment`, or a short name for what it is instead.
+def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | Fragment | str:
+    """One frame -> a TCP :data:`Segment`, a :class:`Fragment` to reassemble, or a short name for
+    what it is instead. Tunnels (GRE, IP in IP, MPLS) are followed to the TCP inside.
 
     >>> frame = bytes(12) + b"\\x08\\x06" + bytes(28)
     >>> decode(_ethernet, frame)
@@ -135,34 +214,59 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
     """
     try:
         etype, pos = link(frame)
-        if etype == ETH_IPV4:
-            vihl, total, frag, proto = _IPV4.unpack_from(frame, pos)
-            if vihl >> 4 != 4:
-                return "malformed IP"
-            if frag & 0x3FFF:  # more-fragments flag or a fragment offset: not reassembled
-                return "IPv4 fragment"
-            start, end = pos + (vihl & 15) * 4, pos + total
-            if total == 0:  # TSO on the capturing host: the length field is not filled in
-                end = len(frame)
-        elif etype == ETH_IPV6:
-            proto, start = frame[pos + 6], pos + 40
-            # A payload length of 0 means a jumbogram (RFC 2675) or a GSO frame: trust the capture.
-            end = start + (_ETH.unpack_from(frame, pos + 4)[0] or len(frame) - start)
-            while proto in IPV6_EXTENSIONS:
-                if proto == 44:
-                    return "IPv6 fragment"
-                hdr_len = (frame[start + 1] + 2) * 4 if proto == 51 else (frame[start + 1] + 1) * 8
-                proto, start = frame[start], start + hdr_len
-        elif etype == ETH_ARP:
-            return "ARP"
-        elif etype < 0:
-            return f"loopback family {-etype}"
-        elif etype < 0x0600:
-            return "802.3/LLC"
+        for _ in range(MAX_NESTING):
+            if etype == ETH_IPV4:
+                vihl, total, ident, frag, proto = _IPV4.unpack_from(frame, pos)
+                if vihl >> 4 != 4:
+                    return "malformed IP"
+                ip, start = pos, pos + (vihl & 15) * 4
+                # The IP length, not the frame's: a snap length may have cut the frame (that is "missing").
+                # 0: TSO on the capturing host, the length field is not filled in.
+                end = pos + total if total else len(frame)
+                if frag & 0x3FFF:  # more-fragments flag or a fragment offset
+                    return Fragment((4, frame[pos + 12:pos + 16], frame[pos + 16:pos + 20], ident, proto),
+                                    (frag & 0x1FFF) * 8, bool(frag & 0x2000), frame[start:end])
+            elif etype == ETH_IPV6:
+                ip, proto, start = pos, frame[pos + 6], pos + 40
+                # A payload length of 0 means a jumbogram (RFC 2675) or a GSO frame: trust the capture.
+                end = start + (_ETH.unpack_from(frame, pos + 4)[0] or len(frame) - start)
+                while proto in IPV6_EXTENSIONS:
+                    if proto == 44:
+                        offset_flags = _ETH.unpack_from(frame, start + 2)[0]
+                        if offset_flags & 0xFFF9:  # a real fragment (not an atomic one, RFC 6946)
+                            key = (6, frame[pos + 8:pos + 24], frame[pos + 24:pos + 40],
+                                   struct.unpack_from("!I", frame, start + 4)[0], frame[start])
+                            return Fragment(key, offset_flags & 0xFFF8, bool(offset_flags & 1), frame[start + 8:end])
+                        proto, start = frame[start], start + 8
+                        continue
+                    hdr_len = (frame[start + 1] + 2) * 4 if proto == 51 else (frame[start + 1] + 1) * 8
+                    proto, start = frame[start], start + hdr_len
+            elif etype in MPLS_TYPES:
+                etype, pos = _mpls(frame, pos)
+                continue
+            elif etype in VLAN_TYPES:
+                etype, pos = _ETH.unpack_from(frame, pos + 2)[0], pos + 4
+                continue
+            elif etype == ETH_ARP:
+                return "ARP"
+            elif etype < 0:
+                return NOT_IP.get(etype) or (f"loopback family {-etype}" if etype > -1000 else "not IP")
+            elif etype < 0x0600:
+                return "802.3/LLC"
+            else:
+                return f"EtherType 0x{etype:04x}"
+            if proto == 6:
+                break
+            if proto == 47:  # GRE
+                etype, pos = _gre(frame, start)
+                if etype == -1:
+                    return "GRE (PPTP)"
+            elif proto == 4 or proto == 41:  # IPv4 or IPv6 in IP (RFC 2003, RFC 4213)
+                etype, pos = (ETH_IPV4 if proto == 4 else ETH_IPV6), start
+            else:
+                return IP_PROTOCOLS.get(proto, f"IP protocol {proto}")
         else:
-            return f"EtherType 0x{etype:04x}"
-        if proto != 6:
-            return IP_PROTOCOLS.get(proto, f"IP protocol {proto}")
+            return "nested too deeply"
         sport, dport, seq, ack, off, flags = _TCP.unpack_from(frame, start)
         data_at = start + (off >> 4) * 4
         payload = frame[data_at:end]
@@ -170,14 +274,27 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
         if missing < 0:
             return "malformed TCP"
         if etype == ETH_IPV4:
-            src, dst = frame[pos + 12:pos + 16], frame[pos + 16:pos + 20]
+            src, dst = frame[ip + 12:ip + 16], frame[ip + 16:ip + 20]
         else:
-            src, dst = frame[pos + 8:pos + 24], frame[pos + 24:pos + 40]
+            src, dst = frame[ip + 8:ip + 24], frame[ip + 24:ip + 40]
         if len(dst) < len(src):
             return "truncated"
         return src, sport, dst, dport, seq, ack, flags, payload, missing
     except (struct.error, IndexError):
         return "truncated"
+
+
+def reassembled(key: tuple[int, bytes, bytes, int, int], payload: bytes) -> bytes:
+    """A whole datagram rebuilt from its fragments' payload, as a raw IP packet :func:`decode` reads.
+
+    >>> pkt = reassembled((4, bytes(4), bytes(4), 7, 6), b"x" * 20)
+    >>> pkt[0], len(pkt)
+    (69, 40)
+    """
+    version, src, dst, _ident, proto = key
+    if version == 4:
+        return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0, 64, proto, 0, src, dst) + payload
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), proto, 64, src, dst) + payload
 
 
 def address(raw: bytes) -> str:

@@ -111,6 +111,26 @@ class _Reader:
         self.validate = validate
         self.default_namespace = default_namespace
         self.out = Parsed()
+        # The same subjects recur in thousands of bindings: each distinct one is read and checked once.
+        self.subjects: dict[tuple[Any, ...], tuple[Subject, list[str]]] = {}
+
+    def subject(self, data: Any, where: str, namespaced: bool) -> tuple[Subject, list[str]]:
+        """A binding subject (defaulted) and what the API server would refuse about it."""
+        key = None
+        if type(data) is dict:
+            get = data.get
+            key = (get("kind"), get("name"), get("namespace"), get("apiGroup"), namespaced)
+            try:
+                known = self.subjects.get(key)
+            except TypeError:  # an unhashable field: read below, which says what is wrong
+                known = key = None
+            if known is not None:
+                return known
+        subject = _default_subject(Subject.from_dict(data, where))
+        result = (subject, _subject_problems(subject, namespaced) if self.validate else [])
+        if key is not None:
+            self.subjects[key] = result
+        return result
 
     def fail(self, where: str, problems: list[str]) -> None:
         raise InputError(f"{where}: " + "; ".join(problems),
@@ -191,8 +211,8 @@ class _Reader:
             raw = []
         if not isinstance(raw, list):
             raise InputError(f"{where}: subjects must be a list", hint="subjects: [{kind: ..., name: ...}]")
-        subjects = tuple(_default_subject(Subject.from_dict(s, f"{where}: subjects[{i}]"))
-                         for i, s in enumerate(raw))
+        read = [self.subject(s, f"{where}: subjects[{i}]", namespaced) for i, s in enumerate(raw)]
+        subjects = tuple(subject for subject, _ in read)
         if self.validate:
             kinds = ("Role", "ClusterRole") if namespaced else ("ClusterRole",)
             problems = []
@@ -204,8 +224,7 @@ class _Reader:
                                 + ", ".join(f'"{k}"' for k in kinds))
             if not role_ref.name:
                 problems.append("roleRef.name: Required value")
-            problems += [f"subjects[{i}].{p}" for i, s in enumerate(subjects)
-                         for p in _subject_problems(s, namespaced)]
+            problems += [f"subjects[{i}].{p}" for i, (_, found) in enumerate(read) for p in found]
             if problems:
                 self.fail(where, problems)
         self.out.bindings.append(Binding(name, role_ref, subjects, namespace, origin))

@@ -64,9 +64,9 @@ print(injection_verdicts(details_pod_spec))
 # Is Istio installed where you are? (Offline, kslab says what it cannot know.)
 
 # %%
-from kslab.cluster import mesh
+from kslab.cluster import istio_lab
 
-mesh.detect(lab)
+istio_lab.detect(lab)
 
 # %% [markdown]
 # ## Lab
@@ -101,7 +101,7 @@ check_files()
 # PERMISSIVE — real TLS, on loopback (`kslab/mesh/`).
 
 # %%
-setup = mesh.enable_mtls(lab, "STRICT")
+setup = istio_lab.enable_mtls(lab, "STRICT")
 setup
 
 # %% [markdown]
@@ -112,14 +112,14 @@ setup
 # sidecar must be refused — `curl` then fails with exit code 56, "connection reset by peer".
 
 # %%
-mesh.verify(lab)
+istio_lab.verify(lab)
 
 # %% [markdown]
 # The certificate the details sidecar presents (`istioctl proxy-config secret` live; offline, one from
 # the local mesh's CA for the same identity): no subject, the SPIFFE ID as URI SAN, valid 24 hours.
 
 # %%
-mesh.workload_certificate(lab, "details")
+istio_lab.workload_certificate(lab, "details")
 
 # %% [markdown]
 # The rule itself, on the lab's PeerAuthentication — and on a workload-specific exception:
@@ -127,11 +127,12 @@ mesh.workload_certificate(lab, "details")
 # %%
 # NBVAL_CHECK_OUTPUT
 from kslab.exercises.nb05 import NAMESPACE_PERMISSIVE
+from kslab.istio.peer_authentication import effective_mode
 
 strict = bundled_objects("peerauthentication-strict.yaml")
-print(mesh.effective_mode(strict, "istio-app", {"app": "details"}))
-print(mesh.effective_mode([NAMESPACE_PERMISSIVE], "istio-app", {"app": "details"}))
-print(mesh.effective_mode([], "default", {"app": "curl"}))
+print(effective_mode(strict, "istio-app", {"app": "details"}))
+print(effective_mode([NAMESPACE_PERMISSIVE], "istio-app", {"app": "details"}))
+print(effective_mode([], "default", {"app": "curl"}))
 
 # %% [markdown]
 # ### Capture the traffic, without a privileged sidecar
@@ -143,7 +144,7 @@ print(mesh.effective_mode([], "default", {"app": "curl"}))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for level, verdict in mesh.capture_verdicts().items():
+for level, verdict in istio_lab.capture_verdicts().items():
     print(f"{level:<10}", "allowed" if verdict.allowed else "refused: " + verdict.message())
 
 # %% [markdown]
@@ -154,7 +155,7 @@ for level, verdict in mesh.capture_verdicts().items():
 # with a relay tap that forwards the real bytes and writes the packets — it says which):
 
 # %%
-wire = mesh.capture_wire(lab)
+wire = istio_lab.capture_wire(lab)
 wire
 
 # %% [markdown]

@@ -249,9 +249,9 @@ def _nodes_ready(lab: Any) -> Any:
 
 
 def _mesh(lab: Any) -> Any:
-    from kslab.cluster import mesh
+    from kslab.cluster import istio_lab
 
-    return mesh.detect(lab)
+    return istio_lab.detect(lab)
 
 
 def _clean(lab: Any) -> Any:
@@ -295,7 +295,7 @@ READ_PATHS = [
     pytest.param(_nodes_ready, id="03 pods.nodes_ready"),
     pytest.param(_catalog, id="04 api_resources.catalog"),
     pytest.param(_who_can, id="04 identities.cluster_policy"),
-    pytest.param(_mesh, id="05 mesh.detect"),
+    pytest.param(_mesh, id="05 istio_lab.detect"),
     pytest.param(_clean, id="clean-up"),
 ]
 
@@ -468,39 +468,39 @@ PEER_AUTHENTICATION_CRD = {
 def test_lab_05_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch) -> None:
     from kubernetes import client
 
-    from kslab.cluster import mesh
+    from kslab.cluster import istio_lab
 
     me = student_lab(room, 1, monkeypatch)
     ns = room.ns(1)
-    assert mesh.lab_namespaces(me) == (ns, ns)
-    admin_sees = mesh.detect(room.lab)
+    assert istio_lab.lab_namespaces(me) == (ns, ns)
+    admin_sees = istio_lab.detect(room.lab)
     if admin_sees.istiod:
         pytest.skip("Istio is installed on this cluster: the CRD cannot be added and removed around the test")
-    status = mesh.detect(me)
+    status = istio_lab.detect(me)
     assert not status.root_readable and "may not read istio-system" in str(status)
     if admin_sees.crds:
         pytest.skip("Istio's CRDs are installed here without istiod: not this test's to remove")
     assert not status.ready and "ask your instructor" in status.hints[0]
-    assert mesh.without_istio(me) == f"no Istio on {me.context} yet (your instructor installs it)"
+    assert istio_lab.without_istio(me) == f"no Istio on {me.context} yet (your instructor installs it)"
     ext = client.ApiextensionsV1Api(room.lab.api)
     ext.create_custom_resource_definition(PEER_AUTHENTICATION_CRD)
     try:
         deadline = time.monotonic() + 30
-        while not (status := mesh.detect(me)).crds and time.monotonic() < deadline:
+        while not (status := istio_lab.detect(me)).crds and time.monotonic() < deadline:
             time.sleep(1)  # discovery follows a new CRD within seconds
         # The student cannot see istio-system: with the API served, istiod is assumed — and it says so.
         assert status.ready and status.assumed and "assumed" in str(status), str(status)
         assert status.crds_how.startswith("from API discovery")
         pa = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
               "metadata": {"name": "default", "namespace": ns}, "spec": {"mtls": {"mode": "STRICT"}}}
-        me.apply(pa, lab=mesh.LAB)
-        items, read = mesh._peer_authentications(me, ns)  # cluster-wide is 403: their namespace's, labelled
+        me.apply(pa, lab=istio_lab.LAB)
+        items, read = istio_lab._peer_authentications(me, ns)  # cluster-wide is 403: their namespace's, labelled
         assert [i["metadata"]["name"] for i in items] == ["default"] and "only" in read
-        assert mesh.effective_mode(items, ns, {"app": "details"})[0] == "STRICT"
+        assert istio_lab.effective_mode(items, ns, {"app": "details"})[0] == "STRICT"
         served = {"ServiceAccount", "Service", "Deployment", "Pod", "PeerAuthentication"}  # not Istio's routing kinds
-        objs = [o for o in mesh.into_namespace(mesh.lab_objects(), ns) if o["kind"] in served]
+        objs = [o for o in istio_lab.into_namespace(istio_lab.lab_objects(), ns) if o["kind"] in served]
         assert {o["kind"] for o in objs} == served
-        assert all(me.apply(o, lab=mesh.LAB, dry_run=True) for o in objs)  # the course role may create each one
+        assert all(me.apply(o, lab=istio_lab.LAB, dry_run=True) for o in objs)  # the course role may create each one
     finally:
         ext.delete_custom_resource_definition(PEER_AUTHENTICATION_CRD["metadata"]["name"])
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kslab.cluster import mesh, pods
+from kslab.cluster import istio_lab, pods
 from kslab.manifests.webapp import RESTRICTED_CONTEXT, webapp_pod
 
 pytestmark = pytest.mark.live
@@ -26,7 +26,7 @@ def set_level(lab: Any, namespace: str, level: str) -> None:
 def add_capture_container(lab: Any, namespace: str, pod: str) -> tuple[int, str]:
     """(HTTP status, message) of the pods/ephemeralcontainers update the capture makes."""
     # The webapp pod has no istio-proxy: target its one container (the API checks the name exists).
-    body = {"spec": {"ephemeralContainers": [mesh.capture_container(target="webapp")]}}
+    body = {"spec": {"ephemeralContainers": [istio_lab.capture_container(target="webapp")]}}
     for _ in range(10):  # the namespace cache may still hold the old labels for a moment
         try:
             lab.core.patch_namespaced_pod_ephemeralcontainers(pod, namespace, body)
@@ -44,12 +44,12 @@ def add_capture_container(lab: Any, namespace: str, pod: str) -> tuple[int, str]
 
 
 def test_detect_answers_on_any_cluster(live_lab: Any) -> None:
-    status = mesh.detect(live_lab)
+    status = istio_lab.detect(live_lab)
     assert status.mode == "live" and status.crds in (True, False)
     if not status.ready:
         assert any("istioctl install" in h for h in status.hints)
         # Without Istio the lab does not fail: it runs the local mesh, and says why.
-        setup = mesh.enable_mtls(live_lab)
+        setup = istio_lab.enable_mtls(live_lab)
         assert f"no Istio on {live_lab.context}" in str(setup) and not setup.applied
         assert any("plaintext client" in o and "56" in o for o in setup.observed)
 
@@ -63,20 +63,20 @@ def test_capture_container_is_refused_by_restricted_and_admitted_by_baseline(liv
     live_lab.core.create_namespaced_pod(live_namespace, pod)
     status, message = add_capture_container(live_lab, live_namespace, "target")
     assert status == 403 and "violates PodSecurity" in message
-    predicted = mesh.capture_verdicts()["restricted"]
+    predicted = istio_lab.capture_verdicts()["restricted"]
     assert not predicted.allowed
     for violation in predicted.violations:
         assert violation.message in message  # the same wording as the API server's
     set_level(live_lab, live_namespace, "baseline")
-    assert mesh.capture_verdicts()["baseline"].allowed
+    assert istio_lab.capture_verdicts()["baseline"].allowed
     status, message = add_capture_container(live_lab, live_namespace, "target")
     assert status == 200, message
     stored = live_lab.core.read_namespaced_pod("target", live_namespace).spec.ephemeral_containers
-    assert [c.name for c in stored] == [mesh.CAPTURE_CONTAINER] and stored[0].target_container_name == "webapp"
+    assert [c.name for c in stored] == [istio_lab.CAPTURE_CONTAINER] and stored[0].target_container_name == "webapp"
 
 
 def test_effective_mode_from_the_cluster(live_lab: Any, live_namespace: str) -> None:
-    if not mesh.detect(live_lab).crds:
+    if not istio_lab.detect(live_lab).crds:
         pytest.skip("Istio's CRDs are not installed in this cluster")
     from kubernetes import client
 
@@ -86,4 +86,4 @@ def test_effective_mode_from_the_cluster(live_lab: Any, live_namespace: str) -> 
         "security.istio.io", "v1", live_namespace, "peerauthentications", pa)
     items = client.CustomObjectsApi(live_lab.api).list_namespaced_custom_object(
         "security.istio.io", "v1", live_namespace, "peerauthentications")["items"]
-    assert mesh.effective_mode(items, live_namespace, {"app": "details"})[0] == "STRICT"
+    assert istio_lab.effective_mode(items, live_namespace, {"app": "details"})[0] == "STRICT"

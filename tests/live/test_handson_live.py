@@ -1,0 +1,191 @@
+"""The student's hands-on steps, driven for real against an API server and a node.
+
+Each test does what the notebook asks the student to do — exec into the webapp's pod, deface the page,
+try become-root; apply a manifest; use the service account's kubeconfig with kubectl — and then runs
+kslab's check, which must read the real outcome. The page is fetched over the first path that answers
+(the course cluster's NodePort, a port-forward through the API server, or wget inside the pod); a
+cluster that refuses port-forwards (or has no kube-proxy for NodePorts) passes too, and the test
+asserts that the fallback says why.
+
+Run with KSLAB_MODE=live and KSLAB_CONTEXT=<context>. The pod tests need a Ready node and the webapp
+image (KSLAB_WEBAPP_IMAGE) and skip otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kslab.cluster import identities, pods
+from kslab.exercises import exercise
+from kslab.exercises.progress import ProgressStore
+from kslab.handson import lab03, lab04, restricted
+from kslab.handson.page import WGET, http_get
+from kslab.manifests.webapp import SEED_STEPS, webapp_deployment
+
+pytestmark = pytest.mark.live
+SERVED = ("nodeport", "port-forward", "exec wget")
+
+
+def needs_a_node(lab: Any) -> None:
+    if not pods.nodes_ready(lab):
+        pytest.skip("no node is Ready: pods can be admitted but not run on this cluster")
+
+
+def student_types(lab: Any, target: lab03.Target, line: str) -> Any:
+    """What the student types in the pod's shell (the exec -it shell), as one command there."""
+    return lab.exec(target.namespace, target.pod, ["sh", "-c", line])
+
+
+def test_hack_by_hand_then_the_fix_read_from_the_pod(live_lab: Any, live_namespace: str, webapp_image: str,
+                                                     tmp_path: Path) -> None:
+    needs_a_node(live_lab)
+    target = lab03.webapp(live_lab, webapp_deployment(SEED_STEPS["as deployed"], image=webapp_image),
+                          namespace=live_namespace, lab_name="tests", timeout=180)
+    assert target.live and target.pod
+    # The commands printed for this pod name it, its namespace and the context.
+    shell = target.steps().commands[0].argv
+    assert shell == ("kubectl", "--context", live_lab.context, "-n", live_namespace, "exec", "-it", target.pod,
+                     "--", "sh")
+    # The page, before: served over HTTP, the image's own.
+    before = target.original
+    assert before.via in SERVED, before.text()
+    assert "kslab webapp" in before.body
+    if before.via == "port-forward":
+        assert before.url.startswith("http://127.0.0.1:")
+    if before.via == "exec wget":
+        assert any("port-forward" in t for t in before.tried), "the fallback must say why the port-forward failed"
+
+    # The student: id, deface, become-root.
+    assert "uid=0(root)" in student_types(live_lab, target, "id").stdout
+    assert student_types(live_lab, target, lab03.DEFACE_LINE).returncode == 0
+    assert student_types(live_lab, target, "/usr/local/bin/become-root id").returncode == 0
+
+    found = lab03.tried(live_lab, target)
+    assert found.defaced and lab03.DEFACEMENT in found.added, str(found)
+    assert found.page.via in SERVED and lab03.DEFACEMENT in found.page.body
+    assert found.stopped == [], str(found)
+    result = exercise("03.deface", store=ProgressStore(tmp_path / "p.json")).check(lab03.DEFACEMENT, against=target)
+    assert result.passed, result.reason
+    wrong = exercise("03.deface", store=ProgressStore(tmp_path / "p.json")).check("<p>never written</p>",
+                                                                                   against=target)
+    assert not wrong.passed and "but not with" in wrong.reason
+    if found.page.via == "port-forward":  # the lab's clean-up closes it: the URL stops answering
+        assert found.page.url in live_lab.close_port_forwards()
+        with pytest.raises(OSError):
+            http_get(found.page.url, timeout=3)
+
+    # Step 1 of the fix: runAsUser 1000. The page is safe, become-root still works.
+    target = lab03.webapp(live_lab, webapp_deployment(SEED_STEPS["runAsUser"], image=webapp_image),
+                          namespace=live_namespace, lab_name="tests", timeout=180)
+    assert student_types(live_lab, target, lab03.DEFACE_LINE).returncode != 0
+    found = lab03.tried(live_lab, target)
+    steps = {s.step: s for s in found.steps}
+    assert not found.defaced and found.stopped == ["who am I (id)", "edit the served page"], str(found)
+    assert "Permission denied" in steps["edit the served page"].answered
+    assert "belongs to uid 0 (mode 644) and the process is uid 1000" in steps["edit the served page"].why
+    assert "runAsUser: 1000" in steps["who am I (id)"].why
+
+    # All three: every step stopped, each with the kernel's own error and the fact in the pod.
+    target = lab03.webapp(live_lab, webapp_deployment(SEED_STEPS["all three"], image=webapp_image),
+                          namespace=live_namespace, lab_name="tests", timeout=180)
+    assert student_types(live_lab, target, lab03.DEFACE_LINE).returncode != 0
+    found = lab03.tried(live_lab, target)
+    steps = {s.step: s for s in found.steps}
+    assert not found.defaced and len(found.stopped) == 3, str(found)
+    assert "Read-only file system" in steps["edit the served page"].answered
+    assert "mounted read-only" in steps["edit the served page"].why
+    assert "Operation not permitted" in steps["become root via setuid"].answered
+    assert "NoNewPrivs: 1" in steps["become root via setuid"].why
+    # and the page still serves (read-only root, non-root: the server only reads /www)
+    assert found.page.served and "kslab webapp" in found.page.body
+    live_lab.close_port_forwards()
+
+
+def test_do_it_for_me_defaces_the_same_pod(live_lab: Any, live_namespace: str, webapp_image: str) -> None:
+    needs_a_node(live_lab)
+    target = lab03.webapp(live_lab, webapp_deployment({}, image=webapp_image), namespace=live_namespace,
+                          lab_name="tests", timeout=180)
+    found = lab03.do_it_for_me(live_lab, target)
+    assert found.defaced and lab03.DEFACEMENT in found.added
+    inside = live_lab.exec(target.namespace, target.pod, list(WGET))
+    assert inside.returncode == 0 and lab03.DEFACEMENT in inside.stdout  # the pod itself serves it
+    live_lab.close_port_forwards()
+
+
+def test_deploy_restricted_passes_only_for_the_right_reasons(live_lab: Any, live_namespace: str,
+                                                              webapp_image: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    needs_a_node(live_lab)
+    monkeypatch.setenv("KSLAB_WEBAPP_IMAGE", webapp_image)
+    pods.lab_namespace(live_lab, live_namespace, lab_name="tests", enforce="privileged")
+    path = restricted.starter(tmp_path / "webapp-mine.yaml")
+    # Nothing applied yet: said so.
+    first = restricted.judge(path, live_lab, namespace=live_namespace)
+    assert not first.passed and first.parts[0][0] == "deployed"
+
+    # The starter, applied as the student would (kubectl apply -f: the same object).
+    body = restricted.manifest()
+    body["metadata"]["namespace"] = live_namespace
+    live_lab.apply(body, lab="tests")
+    bad = restricted.judge(path, live_lab, namespace=live_namespace)
+    parts = {name: ok for name, ok, _ in bad.parts}
+    assert not bad.passed and bad.observed
+    assert parts["Pod Security restricted"] is False
+    assert parts["not root"] is False and parts["page not editable"] is False and parts["no way to root"] is False
+    assert parts["the page still serves"] is True  # it serves; it is just not safe
+
+    # The solution, applied: restricted passes, every step is stopped, the page serves — read from the pod.
+    done = restricted.do_it_for_me(live_lab, path, namespace=live_namespace)
+    assert "applied Deployment" in str(done)
+    good = restricted.judge(path, live_lab, namespace=live_namespace)
+    assert good.passed, good.text()
+    assert any("observed: Deployment" in n for n in good.notes)
+
+    # Break one thing on the cluster (not in the file): the check follows the cluster.
+    broken = restricted.solution_manifest()
+    broken["metadata"]["namespace"] = live_namespace
+    broken["spec"]["template"]["spec"]["containers"][0]["securityContext"]["allowPrivilegeEscalation"] = True
+    live_lab.apply(broken, lab="tests")
+    again = restricted.judge(path, live_lab, namespace=live_namespace)
+    parts = {name: ok for name, ok, _ in again.parts}
+    assert not again.passed and parts["Pod Security restricted"] is False
+    assert parts["not root"] is True  # still uid 1000: only the escalation door is open again
+    live_lab.close_port_forwards()
+
+
+def test_kubectl_as_the_service_account_matches_the_check(live_lab: Any, live_namespace: str,
+                                                          tmp_path: Path) -> None:
+    from kslab.rbac import scenario
+
+    identities.set_up(live_lab, scenario.lab_objects(live_namespace)[1:])
+    me = identities.service_account_identity(live_lab, live_namespace, expiration_seconds=600)
+    commands = {c.text.split(" ", 3)[-1]: c.argv for c in lab04.steps(me).commands}
+    assert all(argv[1:3] == ("--kubeconfig", str(me.kubeconfig)) for argv in commands.values())
+
+    ex = exercise("04.what-you-saw", store=ProgressStore(tmp_path / "p.json"))
+    kubectl = shutil.which("kubectl")
+    if kubectl:  # the student's commands, run as printed (no shell)
+        saw = {}
+        for key in lab04.QUESTIONS:
+            argv = commands[key]
+            done = subprocess.run([kubectl, *argv[1:]], capture_output=True, text=True, timeout=60)
+            saw[key] = "allowed" if done.returncode == 0 else ("forbidden" if "Forbidden" in done.stderr
+                                                               else done.stderr.strip())
+        assert saw == {"get pods": "allowed", "get secrets": "forbidden", "-n default get pods": "forbidden"}
+    else:
+        saw = {"get pods": "allowed", "get secrets": "forbidden", "-n default get pods": "forbidden"}
+    result = ex.check(saw, against=me)
+    assert result.passed and "SelfSubjectAccessReview as the service account" in result.reason, result.reason
+    wrong = ex.check({**saw, "get secrets": "allowed"}, against=me)
+    assert not wrong.passed and "`kubectl get secrets` was forbidden" in wrong.reason
+
+    did = str(lab04.do_it_for_me(me))
+    assert did.startswith("As the service account")
+    assert f'secrets is forbidden: User "system:serviceaccount:{live_namespace}:webapp" cannot list' in did
+    assert me.kubeconfig is not None
+    me.kubeconfig.unlink()  # the namespace (and the service account with it) goes with the fixture
