@@ -1,25 +1,25 @@
-"""`kslab pcap summary` against tshark, on captures the local mesh demo makes in a temporary directory.
+"""`kslab pcap summary` against tshark: CPU time and peak memory on captures of three shapes.
 
-Two captures, never committed, made by `kslab.mesh.demo.LocalMesh` with the relay tap (so the run
-needs no root and is the same everywhere):
+The captures are written here, in a temporary directory (never committed), from the real bytes of the
+bundled ``mtls-tls13.pcap`` (an Istio mTLS 1.3 connection: ClientHello, ServerHello, encrypted
+certificates, one HTTP request and response) replayed with :class:`kslab.pcap.write.TcpConversation`,
+so each looks like the mesh demo's relay tap at a size the demo would take hours to make:
 
-  (a) HANDSHAKES new mutual-TLS 1.3 connections, one request each (about 21 packets per connection);
-  (b) at least PACKETS packets: keep-alive mTLS connections, 20 requests of ~40 KB each.
+  (a) handshake-heavy: CONNECTIONS connections, each the whole conversation, opened and closed (~300,000 packets);
+  (b) never closing: ~92,000 connections that open, a third of them send a ClientHello, none closes
+      (~300,000 packets): the flow table itself is the load;
+  (c) bulk: a few keep-alive connections carrying 16 KiB application-data records (1,000,000 packets);
+  (c/4) the same shape a quarter as long: peak memory must not grow with the capture.
 
-Wall time (best of RUNS, each run a fresh process) of
-    kslab pcap summary F > /dev/null
-against the reference measured in the same run,
-    tshark -r F -d tcp.port==9080,tls -Y tls.handshake.type==1 -T fields -e tls.handshake.extensions_server_name
-Target: ratio kslab / tshark <= 1.0 on both. ("-d tcp.port==9080,tls" tells tshark the wire's port
-speaks TLS: without it, tshark picks a dissector by port number and now and then decodes a flow
-whose ephemeral client port is a registered one — 44322 is "pmproxy" — as that protocol instead,
-missing its ClientHello; the SNI counts printed show both tools found every ClientHello.)
+Measured for each, in the same run: CPU time (user + system, from ``os.wait4``) and peak RSS of
+``kslab pcap summary F > /dev/null``, best of RUNS, against tshark reading the same file for the same
+fact (``tshark -r F -d tcp.port==9080,tls -Y tls.handshake.type==1 -T fields -e tls.handshake.extensions_server_name``);
+the ratio kslab/tshark; the load average, as other work on the machine slows both.
 
-Peak memory (max RSS of the process, from wait4) of `kslab pcap summary` on (b) and on a capture of
-the same shape a quarter as long: target, the long one needs at most 1.25x the short one's.
+Targets: (a) <= 0.35x, (b) <= 0.5x and <= 200 MB, (c) <= 0.2x, RSS(c) <= 1.25 x RSS(c/4).
 
-    python bench/pcap.py                    # the issue's sizes (a few minutes, ~1 GB of temp disk)
-    python bench/pcap.py --quick            # small sizes, a smoke run
+    python bench/pcap.py             # the issue's sizes (a few minutes, ~1.3 GB of temporary disk)
+    python bench/pcap.py --quick     # a tenth of each
 """
 
 from __future__ import annotations
@@ -30,115 +30,169 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-RUNS = 3
+RUNS = 2
 WIRE_PORT = 9080
+TARGETS = {"a": 0.35, "b": 0.5, "c": 0.2}
+RSS_LIMIT_MB = 200
 MEMORY_GROWTH_LIMIT = 1.25
 
 
-def make_handshakes(path: Path, count: int) -> tuple[int, int]:
-    """(packets, wire port) of a capture of ``count`` new mTLS connections."""
-    from kslab.mesh.demo import LocalMesh
-    from kslab.mesh.scenarios import Caller
+def conversation() -> list[tuple[int, bytes]]:
+    """(side, bytes) of the bundled mTLS 1.3 capture's first flow, in order."""
+    from kslab.pcap import bundled, summarize
+    from kslab.pcap.flows import Analysis
 
-    with LocalMesh(capture="tap", pcap=path, wire_port=WIRE_PORT, time_limit=3600) as mesh:
-        caller = Caller("productpage")
-        for i in range(count):
-            mesh.call(caller, [f"/details/{i % 10}"])
-        return mesh.tapped_packets or 0, mesh.wire_port
-
-
-def make_bulk(path: Path, packets: int) -> tuple[int, int]:
-    """(packets, wire port) of a capture of keep-alive mTLS connections, at least ``packets`` long."""
-    from kslab.mesh.demo import LocalMesh
-    from kslab.mesh.scenarios import Caller
-
-    with LocalMesh(capture="tap", pcap=path, wire_port=WIRE_PORT, time_limit=3600) as mesh:
-        caller = Caller("productpage")
-        while (mesh.tapped_packets or 0) < packets:
-            mesh.call(caller, ["/books?count=200"] * 20)
-        return mesh.tapped_packets or 0, mesh.wire_port
+    first = summarize(bundled("mtls-tls13.pcap")).flows[0]
+    chunks: list[tuple[int, bytes]] = []
+    for flow in Analysis(bundled("mtls-tls13.pcap"), watch=first.id, watch_limit=10_000):
+        if flow.id == first.id and flow.trace:
+            chunks = [(side, payload) for _ts, side, _f, _s, _a, payload in flow.trace if payload]
+    return chunks
 
 
-def measure(argv: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak RSS in KiB) of one process, its output discarded."""
+def _client(i: int) -> tuple[str, int]:
+    return f"10.{(i >> 14) & 0xFF}.{(i >> 7) & 0x7F}.{1 + (i & 0x7F)}", 20000 + i % 40000
+
+
+def make_handshakes(path: Path, connections: int) -> int:
+    from kslab.pcap.write import PcapWriter, TcpConversation
+
+    conv = conversation()
+    with path.open("wb") as fh:
+        w = PcapWriter(fh)
+        ts = 1_700_000_000.0
+        for i in range(connections):
+            c = TcpConversation(w, _client(i), ("10.200.0.1", WIRE_PORT))
+            c.open(ts)
+            for side, data in conv:
+                ts += 0.0002
+                c.send(side, data, ts)
+            c.close(0, ts)
+            c.close(1, ts)
+            ts += 0.001
+        return w.packets
+
+
+def make_never_closing(path: Path, connections: int) -> int:
+    from kslab.pcap.write import PcapWriter, TcpConversation
+
+    hello = conversation()[0][1]
+    with path.open("wb") as fh:
+        w = PcapWriter(fh)
+        ts = 1_700_000_000.0
+        for i in range(connections):
+            c = TcpConversation(w, _client(i), ("10.200.0.1", WIRE_PORT))
+            c.open(ts)
+            if i % 3 == 0:
+                c.send(0, hello, ts + 0.0001)
+            ts += 0.0005
+        return w.packets
+
+
+def make_bulk(path: Path, packets: int, connections: int = 8) -> int:
+    import random
+
+    from kslab.pcap.write import PcapWriter, TcpConversation
+
+    conv = conversation()
+    handshake = [(s, d) for s, d in conv if d[0] != 0x17]  # everything but application data
+    body = random.Random(1).randbytes(16384)
+    record = b"\x17\x03\x03\x40\x00" + body
+    with path.open("wb") as fh:
+        w = PcapWriter(fh)
+        ts = 1_700_000_000.0
+        convs = []
+        for i in range(connections):
+            c = TcpConversation(w, _client(i), ("10.200.0.1", WIRE_PORT))
+            c.open(ts)
+            for side, data in handshake:
+                c.send(side, data, ts)
+            convs.append(c)
+        i = 0
+        while w.packets < packets:
+            ts += 0.0005
+            convs[i % connections].send(1 if i % 4 else 0, record, ts)
+            i += 1
+        for c in convs:
+            c.close(0, ts)
+            c.close(1, ts)
+        return w.packets
+
+
+def measure(argv: list[str]) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, peak RSS in KiB) of one process, its output discarded."""
+    import time
+
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}")
-    return wall, int(usage.ru_maxrss)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(argv)}")
+    return usage.ru_utime + usage.ru_stime, wall, int(usage.ru_maxrss)
 
 
-def best(argv: list[str]) -> tuple[float, int]:
+def best(argv: list[str]) -> tuple[float, float, int]:
     runs = [measure(argv) for _ in range(RUNS)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
 
 
 def kslab_argv(path: Path) -> list[str]:
     return [sys.executable, "-m", "kslab", "pcap", "summary", str(path)]
 
 
-def tshark_argv(path: Path, port: int) -> list[str]:
-    return ["tshark", "-r", str(path), "-d", f"tcp.port=={port},tls", "-Y", "tls.handshake.type==1",
+def tshark_argv(path: Path) -> list[str]:
+    return ["tshark", "-r", str(path), "-d", f"tcp.port=={WIRE_PORT},tls", "-Y", "tls.handshake.type==1",
             "-T", "fields", "-e", "tls.handshake.extensions_server_name"]
-
-
-def agree(path: Path, port: int) -> tuple[int, int]:
-    """SNIs found by tshark and by kslab (they must be equal for the comparison to be fair)."""
-    from kslab.pcap.summary import iter_flows
-
-    out = subprocess.run(tshark_argv(path, port), capture_output=True, text=True, check=True).stdout
-    _, flows = iter_flows(path)
-    return len(out.split()), sum(1 for f in flows if f.tls is not None and f.tls.sni)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--handshakes", type=int, default=2000)
-    parser.add_argument("--packets", type=int, default=1_000_000)
-    parser.add_argument("--quick", action="store_true", help="200 handshakes and 40,000 packets")
+    parser.add_argument("--quick", action="store_true", help="a tenth of each size")
     parser.add_argument("--keep", action="store_true", help="keep the temporary captures")
     args = parser.parse_args()
-    if args.quick:
-        args.handshakes, args.packets = 200, 40_000
     if not shutil.which("tshark"):
         print("tshark is not installed: no reference to compare with (apt-get install tshark)")
         return 1
+    scale = 10 if args.quick else 1
     tmp = Path(tempfile.mkdtemp(prefix="kslab-bench-pcap-"))
     ok = True
     try:
-        t0 = time.perf_counter()
-        hs, bulk, small = tmp / "handshakes.pcap", tmp / "bulk.pcap", tmp / "bulk-quarter.pcap"
-        made = {hs: make_handshakes(hs, args.handshakes), bulk: make_bulk(bulk, args.packets),
-                small: make_bulk(small, args.packets // 4)}
-        print(f"made the captures in {time.perf_counter() - t0:.0f} s (relay tap, in {tmp})")
-        print(f"{'capture':<28}{'packets':>10}{'MB':>8}{'kslab s':>9}{'tshark s':>10}{'ratio':>7}"
-              f"{'kslab RSS MiB':>15}{'SNIs kslab/tshark':>19}")
-        peaks = {}
-        for name, path in ((f"(a) {args.handshakes} handshakes", hs), ("(b) bulk", bulk),
-                           ("(b) bulk, a quarter", small)):
-            packets, port = made[path]
-            k_wall, k_rss = best(kslab_argv(path))
-            t_wall, _ = best(tshark_argv(path, port))
-            theirs, ours = agree(path, port)
-            peaks[path] = k_rss
-            ratio = k_wall / t_wall
-            print(f"{name:<28}{packets:>10,}{path.stat().st_size / 1e6:>8.0f}{k_wall:>9.2f}{t_wall:>10.2f}"
-                  f"{ratio:>7.2f}{k_rss / 1024:>15.1f}{f'{ours}/{theirs}':>19}")
-            if path is not small and ratio > 1.0:
-                ok = False
-            if ours != theirs:
-                ok = False
-        growth = peaks[bulk] / peaks[small]
-        print(f"peak memory, bulk vs a quarter of it: {peaks[bulk] / 1024:.1f} MiB vs "
-              f"{peaks[small] / 1024:.1f} MiB (x{growth:.2f}; target <= x{MEMORY_GROWTH_LIMIT})")
+        shapes = {
+            "a": ("(a) 20,000 handshakes" if scale == 1 else "(a) 2,000 handshakes", tmp / "a.pcap",
+                  lambda p: make_handshakes(p, 20_000 // scale)),
+            "b": ("(b) 92,000 never closing" if scale == 1 else "(b) 9,200 never closing", tmp / "b.pcap",
+                  lambda p: make_never_closing(p, 92_000 // scale)),
+            "c": ("(c) bulk", tmp / "c.pcap", lambda p: make_bulk(p, 1_000_000 // scale)),
+            "c4": ("(c/4) bulk, a quarter", tmp / "c4.pcap", lambda p: make_bulk(p, 250_000 // scale)),
+        }
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"{'capture':<27}{'packets':>10}{'MB':>7}{'kslab CPU s':>12}{'tshark CPU s':>13}{'ratio':>7}"
+              f"{'target':>7}{'kslab RSS MB':>13}{'kslab wall s':>13}")
+        rss = {}
+        for key, (name, path, make) in shapes.items():
+            packets = make(path)
+            k_cpu, k_wall, k_rss = best(kslab_argv(path))
+            t_cpu, _t_wall, _ = best(tshark_argv(path))
+            ratio = k_cpu / t_cpu
+            rss[key] = k_rss / 1024
+            target = TARGETS.get(key)
+            met = target is None or ratio <= target
+            if key == "b" and rss[key] > RSS_LIMIT_MB:
+                met = False
+            ok = ok and met
+            print(f"{name:<27}{packets:>10,}{path.stat().st_size / 1e6:>7.0f}{k_cpu:>12.2f}{t_cpu:>13.2f}"
+                  f"{ratio:>7.2f}{(f'{target:.2f}' if target else '-'):>7}{rss[key]:>13.1f}{k_wall:>13.2f}"
+                  f"{'' if met else '  NOT met'}")
+            path.unlink()
+        growth = rss["c"] / rss["c4"]
+        print(f"peak RSS, bulk vs a quarter of it: {rss['c']:.1f} MB vs {rss['c4']:.1f} MB "
+              f"(x{growth:.2f}; target <= x{MEMORY_GROWTH_LIMIT})")
         ok = ok and growth <= MEMORY_GROWTH_LIMIT
-        print(f"targets (ratio <= 1.0 on (a) and (b), memory flat): {'met' if ok else 'NOT met'}")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"targets: {'met' if ok else 'NOT met'}")
     finally:
         if args.keep:
             print(f"captures kept in {tmp}")

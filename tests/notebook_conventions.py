@@ -4,8 +4,8 @@
 ``widget`` or ``explorer`` (``security_context_widget(lab)``, ``matrix_explorer(...)``). A code cell
 *displays a widget* when its last statement is such a call, or a name the cell bound to one, or
 ``display(...)`` of either. The stored notebook cannot show the widget (its views are stripped), so
-the next code cell must store a static rendering of the widget's default state: a non-empty output
-that is an image, HTML or text, and not a widget's raw repr.
+the widget's display bundle carries a static rendering of its state (HTML and text) next to the view,
+and the widget cell stores that: a non-empty output that is HTML or text, and not a widget's raw repr.
 
 **Text tables fit the window.** JupyterLab wraps a text output at the edge of its area: about
 :data:`TEXT_FITS` monospace characters in a 1400-pixel window. A table line wider than that folds over

@@ -191,3 +191,16 @@ def test_merge_keys_count_against_the_budget() -> None:
         load_text(anchor + merges)
     few = load_text(anchor + "".join(f"m{i}: {{<<: *b}}\n" for i in range(5)))[0].obj  # a few are fine
     assert few["m4"]["k1999"] == 1999
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("a: !!timestamp soon\n", "not a valid value"),
+    ("a: " + "1" * 5000 + "\n", "too many digits"),
+    ("a: !!float x\n", "not a valid value"),
+    ("- !!map [a]\n", "expected a mapping node"),
+    ('{"a": ' + "1" * 5000 + "}", "not valid JSON"),
+])
+def test_bad_tagged_values_are_one_line_errors(text: str, problem: str) -> None:
+    with pytest.raises(InputError) as err:
+        load_text(text, source="t.yaml")
+    assert problem in str(err.value) and len(str(err.value)) < 300

@@ -35,7 +35,9 @@ def test_notebook_follows_the_template(src: Path) -> None:
     assert positions == sorted(positions), f"{src.stem}: sections out of order"
     code = [("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "code"]
     assert re.search(r"kslab\.connect\(", code[0]), f"{src.stem}: first code cell must connect"
-    assert any("NBVAL_CHECK_OUTPUT" in c for c in code), f"{src.stem}: no checked result cell"
+    checked = [c for c in nb["cells"] if "nbval-check-output" in c.get("metadata", {}).get("tags", [])]
+    assert checked, f"{src.stem}: no checked result cell (tag nbval-check-output)"
+    assert not any("NBVAL_" in "".join(c["source"]) for c in nb["cells"]), f"{src.stem}: nbval comment"
 
 
 def test_the_secret_scanner_catches_tokens_and_keys() -> None:

@@ -20,10 +20,13 @@ PKG = ROOT / "kslab"
 
 #: Bottom first; a module may import its own layer or lower ones. Mirrors [tool.importlinter].
 LAYERS: list[list[str]] = [
+    ["kslab.text"],
     ["kslab.errors", "kslab.settings", "kslab.data"],
-    ["kslab.views", "kslab.course"],
-    ["kslab.pss", "kslab.rbac", "kslab.audit", "kslab.pcap", "kslab.istio", "kslab.mesh",
-     "kslab.manifests", "kslab.classroom", "kslab.architecture", "kslab.modernize"],
+    ["kslab.views", "kslab.course", "kslab.private", "kslab.programs"],
+    ["kslab.pss"],
+    ["kslab.manifests"],
+    ["kslab.rbac", "kslab.audit", "kslab.pcap", "kslab.istio"],
+    ["kslab.classroom", "kslab.mesh", "kslab.architecture", "kslab.modernize"],
     ["kslab.cluster"],
     ["kslab.doctor", "kslab.hack"],
     ["kslab.handson"],

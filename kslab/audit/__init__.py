@@ -1,5 +1,7 @@
 """CIS-mapped audits of the API server and the kubelet (notebook 02).
 
+Layer: a pure lesson (notebook 02); a live cluster's configuration reaches it only through the ``Lab`` handed in.
+
 Three steps, each in its own module: *collect* what a component runs with (:mod:`.sources`:
 manifests, command lines, kubelet config files; :meth:`Lab.apiserver_config <kslab.cluster.lab.Lab.apiserver_config>`
 for a live cluster), *read* it the way the component does (:mod:`.flags`, :mod:`.readings`) and *judge* it

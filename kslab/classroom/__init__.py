@@ -1,5 +1,7 @@
 """Classroom mode: one shared cluster for a whole class, each student isolated in a namespace.
 
+Layer: a pure lesson (teaching a class): what each student gets and the isolation proof, computed; the cluster side is :mod:`kslab.cluster.classroom`.
+
 Read the modules in this order:
 
 * :mod:`~kslab.classroom.roster` — who is in the class, each name a Kubernetes label;

@@ -1,5 +1,7 @@
 """Exercises with checks, progressive hints, solutions, and progress that persists.
 
+Layer: top, beside :mod:`kslab.widgets`; exercises check answers with the lessons' pure functions and read live state only through a ``Lab``.
+
 In a notebook::
 
     ex = kslab.exercise("01.control-plane")

@@ -1,5 +1,7 @@
 """Hands-on steps: the commands a student types for their own cluster, and checks that read what happened.
 
+Layer: student steps, above the labs (:mod:`kslab.hack`) and the cluster layer, below widgets and exercises.
+
 Each lab's module renders the exact commands (context, namespace, pod or kubeconfig filled in) as
 copyable blocks (:mod:`kslab.handson.commands`: argv lists, shown with ``shlex.join``, never run through
 a shell by kslab), and a check that reads the outcome from the real system through

@@ -1,5 +1,7 @@
 """Istio, modern: the lab's manifests and their validation, offline.
 
+Layer: a pure lesson (notebook 05): Istio's objects and rules offline, including PeerAuthentication precedence (:mod:`kslab.istio.peer_authentication`); installing Istio and the live lab are :mod:`kslab.cluster.istio` and :mod:`kslab.cluster.istio_lab`.
+
 ``kslab/data/istio/manifests/`` holds the course's own Istio objects (an injection-labelled
 namespace, PeerAuthentication STRICT and PERMISSIVE, a DestinationRule, a Gateway, a
 VirtualService, the two bookinfo services and a plaintext client). ``kslab/data/istio/schemas/``

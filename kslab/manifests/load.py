@@ -165,6 +165,8 @@ def _json_docs(text: str, source: str) -> list[tuple[Any, int]]:
                          hint="check the JSON syntax near that line") from None
     except RecursionError:
         raise InputError(f"{source}: JSON nested too deeply", hint="Kubernetes objects are a few levels deep") from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise InputError(f"{source}: not valid JSON ({str(exc)[:80]})", hint="check the numbers in the file") from None
     return [(item, 1) for item in (data if isinstance(data, list) else [data])]
 
 

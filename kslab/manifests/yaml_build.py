@@ -84,6 +84,9 @@ def loader_class() -> type:
 
 class _Builder:
     def __init__(self, loader: Any, merging: bool) -> None:
+        import yaml  # noqa: PLC0415 - loaded already: the loader is PyYAML's
+
+        self.sequence_node, self.mapping_node = yaml.SequenceNode, yaml.MappingNode
         self.loader = loader
         self.constructors = loader.yaml_constructors
         self.merging = merging
@@ -106,15 +109,15 @@ class _Builder:
             return done
         self.done[key] = _BUILDING
         tag = node.tag
-        if tag == SEQ:
+        if tag == SEQ and node.__class__ is self.sequence_node:
             self.written += len(raw)
             result: Any = [self.value(child) for child in raw]
-        elif tag == MAP:
+        elif tag == MAP and node.__class__ is self.mapping_node:
             self.written += 2 * len(raw)
             result = self.mapping(node)
-        else:  # !!set, !!omap, !!pairs, or an unknown tag: PyYAML's own constructor says what it is
+        else:  # !!set, !!omap, !!pairs, an unknown tag, a tag on the wrong kind of node: PyYAML says
             self.alias(node)  # counted as if expanded: PyYAML builds it without our budget
-            result = self.loader.construct_object(node, deep=True)
+            result = self.construct(node, lambda: self.loader.construct_object(node, deep=True))
         self.done[key] = result
         return result
 
@@ -123,7 +126,20 @@ class _Builder:
         if constructor is None:
             raise BuildError(node.start_mark.line + 1,
                              f"unknown tag {node.tag[:KEY_SHOWN]!r}: Kubernetes objects use plain YAML")
-        return constructor(self.loader, node)
+        return self.construct(node, lambda: constructor(self.loader, node))
+
+    @staticmethod
+    def construct(node: Any, make: Any) -> Any:
+        """PyYAML's own constructor, its Python errors on bad values (``!!float x``, an integer
+        of 5,000 digits, ``!!timestamp soon``) turned into a one-line refusal."""
+        try:
+            return make()
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            text = node.value if isinstance(node.value, str) else ""
+            shown = text if len(text) <= KEY_SHOWN else text[:KEY_SHOWN] + "…"
+            why = "too many digits" if "digits" in str(exc) else "not a valid value"
+            raise BuildError(node.start_mark.line + 1,
+                             f"{shown!r} tagged {node.tag[:KEY_SHOWN]}: {why}") from None
 
     def mapping(self, node: Any) -> dict[Any, Any]:
         if self.merging:

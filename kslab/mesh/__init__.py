@@ -1,5 +1,7 @@
 """A local service mesh, for the mTLS lab without a cluster and without root.
 
+Layer: a lesson (notebook 05) that runs real TLS on loopback and reads its captures with :mod:`kslab.pcap`; it never imports the cluster (the cluster's Istio is :mod:`kslab.cluster.istio_lab`).
+
 =================  ==========================================================================
 ``conventions``    Istio's wire conventions as data: SNI, ALPN, SPIFFE IDs, ciphers, lifetimes
 ``ca``             a local CA issuing Istio-shaped workload certificates (RSA 2048, 24 h)

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kslab import programs
 from kslab.errors import ToolMissing
 
 SETTLE = 1.0          # seconds between the last packet and SIGTERM, at least
@@ -95,8 +96,7 @@ class Tcpdump:
         return argv + ["tcp", "port", str(self.port), "and", "host", "127.0.0.1"]
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
+        self.proc = programs.start(self.argv())
         listening = threading.Event()
 
         def read() -> None:

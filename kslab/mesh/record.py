@@ -11,9 +11,9 @@ from __future__ import annotations
 import platform
 import shutil
 import ssl
-import subprocess
 from pathlib import Path
 
+from kslab import programs
 from kslab.mesh.demo import DemoResult, run
 from kslab.mesh.scenarios import SCENARIOS
 from kslab.pcap.summary import summarize
@@ -35,7 +35,7 @@ def record(out_dir: str | Path, *, capture: str = "auto", names: list[str] | Non
 def _tcpdump_version() -> str:
     if not shutil.which("tcpdump"):
         return "not installed"
-    done = subprocess.run(["tcpdump", "--version"], capture_output=True, text=True, timeout=10, check=False)
+    done = programs.run(["tcpdump", "--version"], check=False, timeout=10)
     return (done.stdout or done.stderr).splitlines()[0].strip()
 
 

@@ -1,5 +1,7 @@
 """``kslab modernize``: turn 2019-era manifests and commands into today's, and say why for each change.
 
+Layer: a pure lesson (notebooks 03-05, ``kslab modernize``), above :mod:`kslab.manifests`, :mod:`kslab.istio` and :mod:`kslab.pss`.
+
 Pure: rules are data (:mod:`~kslab.modernize.finding`, :mod:`~kslab.modernize.apis`) and small
 functions over one document at a time. The parts, in reading order:
 

@@ -1,5 +1,7 @@
 """Capture analysis: what an eavesdropper on the wire sees of plaintext HTTP, TLS 1.2 and TLS 1.3.
 
+Layer: a pure lesson (notebook 05), sans-IO below the capture reader; it imports only the ground floor.
+
 The layers, outermost first (each a small module you can read next to notebook 05):
 
 =================  ==========================================================================

@@ -17,8 +17,10 @@ memory as long as the number of *simultaneous* connections is bounded.
 
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,14 @@ TOMBSTONES = 1 << 16
 
 
 class Flow:
-    """The state of one TCP connection while the capture is read (internal; see FlowSummary)."""
+    """The state of one TCP connection while the capture is read (internal; see FlowSummary).
+
+    Nothing here points back at the flow (the streams call the session directly), so a finished flow
+    is freed at once by reference counting and the cycle collector has nothing to do.
+    """
+
+    __slots__ = ("id", "client", "server", "first_ts", "last_ts", "syn_seen", "guessed", "packets", "payload",
+                 "fin", "rst_by", "closed_at", "session", "samples", "trace", "streams")
 
     def __init__(self, fid: int, client: tuple[bytes, int], server: tuple[bytes, int], ts: float,
                  *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
@@ -54,24 +63,32 @@ class Flow:
         self.fin = [False, False]
         self.rst_by: int | None = None
         self.closed_at: float | None = None
-        self.session = Session(syn_seen=syn_seen)
-        self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray()) if entropy else None
+        session = self.session = Session(syn_seen=syn_seen)
         #: Packets kept for a view of this flow (only for the flow being watched): see kslab.pcap.view.
         self.trace: list[tuple[float, int, int, int, int, bytes]] | None = None
-        self.streams = (Stream(lambda b: self._deliver(CLIENT, b), lambda n: self.session.gap(CLIENT, n)),
-                        Stream(lambda b: self._deliver(SERVER, b), lambda n: self.session.gap(SERVER, n)))
-
-    def _deliver(self, side: int, data: bytes) -> None:
-        samples = self.samples
-        if samples is not None and len(samples[side]) < SAMPLE:
-            samples[side].extend(data[:SAMPLE - len(samples[side])])
-        self.session.data(side, data)
+        if entropy:
+            self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray())
+            deliver = partial(_sampled, self.samples, session.data)
+        else:
+            self.samples = None
+            deliver = session.data
+        lose = session.gap
+        self.streams = (Stream(deliver, lose, CLIENT), Stream(deliver, lose, SERVER))
 
     def finish(self) -> None:
         """The flow is over (or the capture is): flush what reassembly held and close parsers."""
         for stream in self.streams:
             stream.finish()
         self.session.finish()
+
+
+def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], None], side: int,
+             data: bytes) -> None:
+    """Keep the first :data:`SAMPLE` bytes of a direction (for its entropy), then pass the bytes on."""
+    sample = samples[side]
+    if len(sample) < SAMPLE:
+        sample.extend(data[:SAMPLE - len(sample)])
+    deliver(side, data)
 
 
 class Totals:
@@ -127,9 +144,17 @@ class Analysis:
         return self._flows
 
     def _stream(self) -> Iterator[Any]:
+        # The loop makes no reference cycles (see Flow), so the cycle collector would only rescan the
+        # open flows again and again (half the time on a capture of many never-closing connections):
+        # it is paused until the capture is read (what the caller frees meanwhile is freed at once by
+        # reference counting; only cycles wait for the end).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             yield from self._run()
         finally:
+            if collecting:
+                gc.enable()
             self._file.close()
 
     def _run(self) -> Iterator[Any]:

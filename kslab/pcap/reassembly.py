@@ -39,12 +39,15 @@ class Stream:
     so reassembly stays linear however the segments are shuffled.
     """
 
-    __slots__ = ("deliver", "lose", "next_seq", "_pos", "pending", "_heap", "pending_bytes",
+    __slots__ = ("deliver", "lose", "side", "next_seq", "_pos", "pending", "_heap", "pending_bytes",
                  "retransmitted", "out_of_order", "missing")
 
-    def __init__(self, deliver: Callable[[bytes], None], lose: Callable[[int], None]) -> None:
+    def __init__(self, deliver: Callable[..., None], lose: Callable[..., None], side: int | None = None) -> None:
+        # Called with each run of in-order bytes, and with the number of bytes missing; with ``side``
+        # first when one is given (one bound method serves both directions, no closure per stream).
         self.deliver = deliver
         self.lose = lose
+        self.side = side
         self.next_seq: int | None = None
         self._pos = 0  # the unwrapped stream position of next_seq
         self.pending: dict[int, tuple[bytes, int]] = {}  # unwrapped position -> (payload, missing)
@@ -105,13 +108,23 @@ class Stream:
 
     def _take(self, payload: bytes, missing: int) -> None:
         n = len(payload) + missing
+        side = self.side
         if payload:
-            self.deliver(payload)
+            if side is None:
+                self.deliver(payload)
+            else:
+                self.deliver(side, payload)
         if missing:
             self.missing += missing
-            self.lose(missing)
+            self._lost(missing)
         self.next_seq = ((self.next_seq or 0) + n) & MASK
         self._pos += n
+
+    def _lost(self, n: int) -> None:
+        if self.side is None:
+            self.lose(n)
+        else:
+            self.lose(self.side, n)
 
     def _pop(self) -> tuple[int, bytes, int]:
         """The earliest held segment: (unwrapped position, payload, missing)."""
@@ -133,7 +146,7 @@ class Stream:
         hole = first - self._pos
         if hole > 0:
             self.missing += hole
-            self.lose(hole)
+            self._lost(hole)
             self.next_seq = ((self.next_seq or 0) + hole) & MASK
             self._pos = first
         self._drain()

@@ -23,6 +23,7 @@ from kslab.pcap.prelude import KEEP, SCAN_LIMIT, Prelude, find_start, find_switc
 from kslab.pcap.tls import TlsConnection
 
 CLIENT, SERVER = 0, 1
+_NONE: tuple[bytearray, bytearray] = (bytearray(), bytearray())  # "no bytes yet", never written to
 #: Bytes of each direction kept as the excerpt of a flow that is neither TLS nor HTTP.
 EXCERPT = 256
 #: Bytes either side must have sent before a stream that does not start with TLS or HTTP is searched.
@@ -69,6 +70,9 @@ class Session:
     ``http`` (request and response streams), ``excerpt`` (for ``other``), ``prelude`` and ``inner``.
     """
 
+    __slots__ = ("syn_seen", "depth", "protocol", "tls", "http", "inner", "excerpt", "notes", "_early", "_waiting",
+                 "_scanned", "_pre", "_pre_len", "_switched")
+
     def __init__(self, *, syn_seen: bool, depth: int = 0) -> None:
         self.syn_seen = syn_seen
         self.depth = depth
@@ -76,12 +80,13 @@ class Session:
         self.tls: TlsConnection | None = None
         self.http: tuple[HttpStream, HttpStream] | None = None
         self.inner: Session | None = None
-        self.excerpt: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        # Buffers are made when first needed: most connections never need most of them.
+        self.excerpt: tuple[bytearray, bytearray] | None = None  # for "other"
         self.notes: list[str] = []
-        self._early: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        self._early: tuple[bytearray, bytearray] = _NONE
         self._waiting = [False, False]  # this side's start is still being searched for
         self._scanned = [0, 0]
-        self._pre: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        self._pre: tuple[bytearray, bytearray] | None = None
         self._pre_len = [0, 0]
         self._switched = False
 
@@ -89,6 +94,8 @@ class Session:
     def data(self, side: int, chunk: bytes) -> None:
         """In-order bytes from one side (0 = client, 1 = server)."""
         if self.protocol is None:
+            if self._early is _NONE:
+                self._early = (bytearray(), bytearray())
             self._early[side].extend(chunk)
             self._decide(final=False)
         elif self._waiting[side]:
@@ -120,6 +127,7 @@ class Session:
         if self.http is not None:
             for s in self.http:
                 s.end()
+                s.on_tunnel = None  # it points back here: drop the reference cycle
         if self.inner is not None:
             self.inner.finish()
 
@@ -129,7 +137,7 @@ class Session:
         """What was sent in clear before TLS or HTTP started (None when it started the stream)."""
         if not self._switched:
             return None
-        client, server = (bytes(b) for b in self._pre)
+        client, server = (bytes(b) for b in self._pre) if self._pre is not None else (b"", b"")
         return Prelude(prelude_name(client, server, syn_seen=self.syn_seen), self.protocol or "other",
                        client, server, self._pre_len[CLIENT], self._pre_len[SERVER])
 
@@ -159,6 +167,8 @@ class Session:
             self.tls = TlsConnection()
         elif proto == "HTTP":
             self._open_http()
+        else:
+            self.excerpt = (bytearray(), bytearray())
         early, self._early = self._early, (bytearray(), bytearray())
         for side in (CLIENT, SERVER):
             at = starts.get(side)
@@ -204,6 +214,8 @@ class Session:
 
     def _keep_prelude(self, side: int, data: bytes) -> None:
         self._pre_len[side] += len(data)
+        if self._pre is None:
+            self._pre = (bytearray(), bytearray())
         room = KEEP - len(self._pre[side])
         if room > 0:
             self._pre[side].extend(data[:room])
@@ -235,5 +247,5 @@ class Session:
                 self.tls.data(side, data)
         elif self.http is not None:
             self.http[side].data(data)
-        elif len(self.excerpt[side]) < EXCERPT:
+        elif self.excerpt is not None and len(self.excerpt[side]) < EXCERPT:
             self.excerpt[side].extend(data[:EXCERPT - len(self.excerpt[side])])

@@ -367,7 +367,7 @@ def flow_summary(flow: Any, *, entropy: bool = False) -> FlowSummary:
     if inner is not None:
         summary.tunnel = inner.protocol or "no payload"
     if protocol == "other":
-        summary.excerpts = {side: bytes(b) for side, b in zip(("client", "server"), session.excerpt) if b}
+        summary.excerpts = {side: bytes(b) for side, b in zip(("client", "server"), session.excerpt or ()) if b}
     if entropy and flow.samples is not None:
         summary.samples = {side: bytes(b) for side, b in zip(("client", "server"), flow.samples) if b}
         summary.entropy = {side: round(shannon(b), 3) for side, b in summary.samples.items()}

@@ -53,38 +53,62 @@ class _Cursor:
         self.data, self.pos, self.end = data, pos, len(data) if end is None else end
 
     def take(self, n: int) -> bytes:
-        if self.pos + n > self.end:
+        pos = self.pos
+        if pos + n > self.end:
             raise ValueError("truncated structure")
-        out = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return out
+        self.pos = pos + n
+        return self.data[pos:pos + n]
 
     def u8(self) -> int:
-        return self.take(1)[0]
+        pos = self.pos
+        if pos >= self.end:
+            raise ValueError("truncated structure")
+        self.pos = pos + 1
+        return self.data[pos]
 
     def u16(self) -> int:
-        return int.from_bytes(self.take(2), "big")
+        pos, data = self.pos, self.data
+        if pos + 2 > self.end:
+            raise ValueError("truncated structure")
+        self.pos = pos + 2
+        return data[pos] << 8 | data[pos + 1]
 
     def vec(self, width: int) -> bytes:
         """A vector with a 1-, 2- or 3-byte length prefix."""
-        return self.take(int.from_bytes(self.take(width), "big"))
+        pos, data = self.pos, self.data
+        start = pos + width
+        if start > self.end:
+            raise ValueError("truncated structure")
+        n = data[pos] if width == 1 else data[pos] << 8 | data[pos + 1] if width == 2 else \
+            int.from_bytes(data[pos:start], "big")
+        end = start + n
+        if end > self.end:
+            raise ValueError("truncated structure")
+        self.pos = end
+        return data[start:end]
 
     def left(self) -> int:
         return self.end - self.pos
 
 
 def _u16_list(data: bytes) -> list[int]:
-    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+    return list(struct.unpack(f"!{len(data) // 2}H", data[:len(data) // 2 * 2]))
 
 
 def iter_extensions(cur: _Cursor) -> Iterator[tuple[int, bytes]]:
     """(type, data) of each extension in an extensions block (RFC 8446 section 4.2)."""
     if cur.left() == 0:  # extensions are optional in TLS 1.2 hellos
         return
-    block = _Cursor(cur.vec(2))
-    while block.left():
-        etype = block.u16()
-        yield etype, block.vec(2)
+    block = cur.vec(2)
+    pos, size = 0, len(block)
+    while pos < size:
+        if pos + 4 > size:
+            raise ValueError("truncated extension")
+        end = pos + 4 + (block[pos + 2] << 8 | block[pos + 3])
+        if end > size:
+            raise ValueError("truncated extension")
+        yield block[pos] << 8 | block[pos + 1], block[pos + 4:end]
+        pos = end
 
 
 def _alpn(data: bytes) -> list[str]:
@@ -104,7 +128,7 @@ def _sni(data: bytes) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientHello:
     """What a ClientHello says, all of it readable on the wire."""
 
@@ -120,7 +144,7 @@ class ClientHello:
     ech_offered: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ServerHello:
     """What a ServerHello says: the server's choices."""
 
@@ -256,7 +280,7 @@ def _server_key_exchange_group(body: bytes) -> int | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Direction:
     """Record counts and sizes of one direction; encrypted records are known by their size only."""
 
@@ -275,6 +299,10 @@ class TlsConnection:
     ``certificate_request``, ``key_exchange_group``, ``alerts``, ``events`` (handshake
     messages and records seen, in order), ``dirs`` (per-direction sizes), ``notes``.
     """
+
+    __slots__ = ("client_hello", "second_client_hello", "server_hello", "hello_retry", "certificates",
+                 "certificate_request", "key_exchange_group", "alerts", "events", "dirs", "notes", "record_version",
+                 "_buf", "_hs", "_skip", "_lost")
 
     def __init__(self) -> None:
         self.client_hello: ClientHello | None = None

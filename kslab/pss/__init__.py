@@ -1,5 +1,7 @@
 """Pod Security Standards, judged exactly as the API server's PodSecurity admission judges them.
 
+Layer: a pure lesson (notebook 03) just above the ground floor; it imports only :mod:`kslab.errors`.
+
 The package is pure Python and cheap to import (no Kubernetes client). Its parts, in reading order:
 
 - :mod:`~kslab.pss.levels` — levels, policy versions, namespace labels;

@@ -1,5 +1,7 @@
 """RBAC, computed: the API server's authorizer as pure functions you can read and run offline.
 
+Layer: a pure lesson (notebook 04); it reads manifests (:mod:`kslab.manifests`) and the ground floor, never the cluster — the live side is :mod:`kslab.cluster.identities`.
+
 Read the modules in this order, next to notebook 04:
 
 * :mod:`~kslab.rbac.model` — rules, subjects, roles, bindings, requests, users (plain data);

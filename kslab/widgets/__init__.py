@@ -1,5 +1,7 @@
 """Widgets: thin, labelled views over kslab's pure functions (one module per notebook topic).
 
+Layer: top, beside :mod:`kslab.exercises`: widgets draw what lessons and labs compute and compute nothing themselves.
+
 Each widget module imports ipywidgets inside its functions, so importing kslab stays cheap, and
 offers a static rendering of the widget's default state for readers without a running kernel.
 
@@ -30,3 +32,24 @@ def spell_unset(choices: Any, *fields: str) -> None:
     for name in fields:
         if not is_set(getattr(choices, name)):
             object.__setattr__(choices, name, UNSET)
+
+
+def display_bundle(box: Any, static_html: str, static_text: str, **kwargs: Any) -> dict[str, Any]:
+    """The display bundle of a widget that carries its own static rendering.
+
+    A live notebook renders the widget view (JupyterLab ranks it first); the same output also holds the
+    current state as HTML and as text, which is what a stored notebook shows on GitHub, in JupyterLab
+    without a kernel and to nbval (the build strips only the widget view). So no second, static copy of
+    the widget is needed in the notebook.
+
+    >>> bundle = display_bundle(None, "<b>state</b>", "state")
+    >>> sorted(bundle), bundle["text/plain"]
+    (['text/html', 'text/plain'], 'state')
+    """
+    bundle: dict[str, Any] = {}
+    if box is not None:
+        made = box._repr_mimebundle_(**kwargs)
+        bundle.update(made[0] if isinstance(made, tuple) else (made or {}))
+    bundle["text/html"] = static_html
+    bundle["text/plain"] = static_text
+    return bundle

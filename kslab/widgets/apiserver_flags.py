@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from kslab.audit import audit, bundled, read_apiserver
-from kslab.audit.report import COLOURS, AuditReport
+from kslab.audit.report import AuditReport
 from kslab.audit.sources import ComponentInput
-from kslab.widgets import UNSET, Unset, is_set, spell_unset
+from kslab.widgets import UNSET, Unset, display_bundle, is_set, spell_unset
 
 #: Admission plugins the widget offers; the last two are 2019's and no longer exist.
 PLUGINS = ("NodeRestriction", "EventRateLimit", "AlwaysPullImages", "DenyServiceExternalIPs", "AlwaysAdmit",
@@ -124,16 +124,8 @@ def explore(choices: FlagChoices = FlagChoices(), *, encryption_config: str | No
 
 
 def table_html(report: AuditReport) -> str:
-    """The audit as a compact HTML table: colour for the eye, the status word for everyone."""
-    rows = []
-    for r in report.rows:
-        colour = COLOURS.get(r.status, "#6e7781")
-        rows.append(f"<tr><td>{html.escape(r.id)}</td><td style='color:white;background:{colour};"
-                    f"font-weight:bold;text-align:center;padding:0 6px'>{r.status}</td>"
-                    f"<td title='{html.escape(r.why)}'>{html.escape(r.title)}</td>"
-                    f"<td><code>{html.escape(r.observed)}</code></td></tr>")
-    return (f"<b>{html.escape(report.summary())}</b><table style='line-height:1.4'><tr><th>ID</th><th>Status</th><th>Check</th>"
-            f"<th>Observed</th></tr>{''.join(rows)}</table>")
+    """The audit as the course's HTML table: colour for the eye, the status word for everyone."""
+    return report.view(title=report.summary()).html()
 
 
 class ApiserverFlagsWidget:
@@ -212,10 +204,13 @@ class ApiserverFlagsWidget:
         self.flags_view.value = "<pre style='margin:0'>" + html.escape("\n".join(changed) or "(none)") + "</pre>"
         self.table_view.value = table_html(self.state.report)
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display  # noqa: PLC0415
+    def static_html(self) -> str:
+        """The current state without controls: the flags the toggles changed and the audit."""
+        return (f"<div><b>Flags the toggles control</b>{self.flags_view.value}"
+                f"<b>CIS cis-1.12 audit</b>{self.table_view.value}</div>")
 
-        display(self.box)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        return display_bundle(self.box, self.static_html(), self.state.text(), **kwargs)
 
     def __repr__(self) -> str:
         return self.state.text()

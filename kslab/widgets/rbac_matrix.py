@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from kslab.rbac.matrix_view import SideBySide, matrix_html
 from kslab.rbac.model import UserInfo
 from kslab.rbac.policy import Policy
 from kslab.views.styles import NO_BACKGROUND, YES_BACKGROUND
+from kslab.widgets import display_bundle
 
 __all__ = ["SideBySide", "matrix_explorer", "matrix_figure", "matrix_html"]
 
@@ -66,10 +68,12 @@ def matrix_explorer(policy: Policy, subjects: Mapping[str, UserInfo], namespaces
     where = w.Dropdown(options=list(namespaces), description="Namespace",
                        tooltip="the namespace the requests are made in")
     view = w.HTML()
+    current: dict[str, Any] = {}
 
     def render(_: Any = None) -> None:
         matrix = predict_matrix(policy, subjects[who.value], namespace=where.value, verbs=verbs,
                                 resources=resources)
+        current["matrix"] = matrix
         view.value = matrix_html(matrix)
 
     who.observe(render, names="value")
@@ -78,4 +82,20 @@ def matrix_explorer(policy: Policy, subjects: Mapping[str, UserInfo], namespaces
     box = w.VBox([w.HBox([who, where]), view])
     box.render = render  # tests and static renderings reuse it
     box.view = view
+    # The display bundle carries the current matrix as HTML and text (see display_bundle); an instance
+    # attribute, since IPython looks the method up with getattr.
+    box._repr_mimebundle_ = lambda **kwargs: display_bundle(
+        _Plain(box), f"<div>Identity: <b>{html.escape(str(who.value))}</b>, namespace: "
+                     f"<b>{html.escape(str(where.value))}</b>{view.value}</div>",
+        f"Identity: {who.value}, namespace: {where.value}\n" + current["matrix"].text(), **kwargs)
     return box
+
+
+class _Plain:
+    """A widget seen through its class's own display bundle (the instance's one adds the static state)."""
+
+    def __init__(self, widget: Any) -> None:
+        self.widget = widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return type(self.widget)._repr_mimebundle_(self.widget, **kwargs)

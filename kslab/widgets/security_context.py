@@ -20,7 +20,7 @@ from kslab.hack import HackReport
 from kslab.manifests.render import to_yaml
 from kslab.manifests.webapp import PORT, webapp_deployment
 from kslab.pss import Verdict, evaluate
-from kslab.widgets import UNSET, Unset, is_set, spell_unset
+from kslab.widgets import UNSET, Unset, display_bundle, is_set, spell_unset
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -223,10 +223,14 @@ class SecurityContextWidget:
         self.status.value = _pre(str(report))
         return report
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display  # noqa: PLC0415
+    def static_html(self) -> str:
+        """The current state without controls: security context, verdicts and the predicted hack."""
+        return (f"<div><b>Manifest (securityContext)</b>{_pre(str(self.state.text().splitlines()[0]))}"
+                f"<b>Pod Security Standards</b>{self.verdict_view.value}"
+                f"<b>The hack (predicted)</b>{self.hack_view.value}</div>")
 
-        display(self.box)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        return display_bundle(self.box, self.static_html(), self.state.text(), **kwargs)
 
     def __repr__(self) -> str:
         return self.state.text()

@@ -63,8 +63,7 @@ kslab.doctor()
 # * **ports on 127.0.0.1 only**: the API server and the webapp are reachable from your laptop, not
 #   from the network you are on.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 design = kind_config.describe()
 design
 
@@ -74,8 +73,7 @@ design
 # follows each API server flag to the file it names, through the pod's volumes and the node's mounts.
 # An empty list means every check passed.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 kind_config.validate()
 
 # %% [markdown]
@@ -85,8 +83,7 @@ kind_config.validate()
 # Run it again and it says the cluster already exists. The cell below does the same from the notebook
 # when no cluster answers; offline by choice (as on Binder), it shows the command instead.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 kind.setup(lab)
 
 # %% [markdown]
@@ -102,8 +99,7 @@ lab
 # with docker or podman and loads it into the kind cluster (kind nodes cannot see your laptop's images).
 # On another cluster, push the image to a registry and set `KSLAB_WEBAPP_IMAGE` to its name.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(images.describe_image())
 
 # %% [markdown]
@@ -113,8 +109,7 @@ print(images.describe_image())
 # what is missing with the exact command to show your administrator. Offline it lists the permissions
 # without asking.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 permissions.check_permissions(lab)
 
 # %% [markdown]
@@ -153,8 +148,7 @@ permissions.check_permissions(lab)
 ex = kslab.exercise("00.three-ways")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.exercises.nb00 import SITUATIONS
 
 ex.check({situation: ... for situation in SITUATIONS})  # put 'kind', 'existing' or 'offline' for each ...
@@ -163,24 +157,21 @@ ex.check({situation: ... for situation in SITUATIONS})  # put 'kind', 'existing'
 ex = kslab.exercise("00.psa-default")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check(...)  # which level?
 
 # %%
 ex = kslab.exercise("00.read-only-port")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check(...)  # which port number?
 
 # %%
 ex = kslab.exercise("00.webapp-address")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check(...)  # address:port, as in http://ADDRESS:PORT/
 
 # %% [markdown]
@@ -195,6 +186,5 @@ kslab.progress("00")
 # says how to delete it). The same clean-up call ends every notebook: it deletes exactly what the lab
 # created, found by its labels, and running it twice is harmless.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 cleanup.clean(lab, "00")

@@ -33,8 +33,7 @@ lab
 # The components, with what each does and the port it listens on today. This table is the data the
 # diagram below and the exercises are made from.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.views.tables import Table
 
 Table([{"component": c.name, "plane": c.plane, "ports": ", ".join(c.ports) or "-"} for c in architecture.COMPONENTS],
@@ -106,8 +105,7 @@ inventory
 ex = kslab.exercise("01.control-plane")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 my_answer = {"kube-apiserver", "etcd", "kubelet"}  # edit me
 ex.check(my_answer)
 
@@ -115,16 +113,14 @@ ex.check(my_answer)
 ex = kslab.exercise("01.etcd-client")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check(...)  # which component?
 
 # %%
 ex = kslab.exercise("01.ports")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({6443: ..., 2379: ..., 10250: ..., 10259: ...})  # put the component names in
 
 # %% [markdown]

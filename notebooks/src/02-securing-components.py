@@ -35,8 +35,7 @@ lab
 # ### The ports, and who answers
 # The 2019 workshop had a port table; here it is corrected and completed for today.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit.ports import PORTS, port_table, probe_lab, then_vs_now_table
 
 port_table()
@@ -45,8 +44,7 @@ port_table()
 # The rows of the 2019 slide, next to what is true today (4149 was never cAdvisor's port, 10255 is
 # closed by default when the kubelet reads a config file):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 then_vs_now_table()
 
 # %% [markdown]
@@ -65,8 +63,7 @@ print(probe_lab(lab))
 # list flag **accumulates**, a boolean given as `--flag false` is `true` (and `false` is left over as a
 # stray argument that stops the server), and a leading `0` makes an integer octal.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit.flags import parse_args
 
 line = parse_args(["--profiling=false", "--profiling=true",
@@ -82,8 +79,7 @@ print("problems:", line.problems)
 # default. Today's advice is `--authorization-mode=Node,RBAC`. Let us audit a command line with exactly
 # the 2019 advice; a flag left out counts with its default value.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit import audit, from_command_line
 
 report = audit(from_command_line("kube-apiserver --authorization-mode=RBAC"))
@@ -101,8 +97,7 @@ report.view([report.row(i) for i in ("1.2.1", "1.2.6", "1.2.7", "1.2.8")])
 # to system:nodes is not created); RBAC docs, default ClusterRole system:node ("read access to all secrets",
 # kept for clusters upgraded from before 1.8). -->
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for check in ("1.2.1", "1.2.7"):
     print(f"{check}: {report.row(check).why}")
 
@@ -112,8 +107,7 @@ for check in ("1.2.1", "1.2.7"):
 # authorization**; the advice was `--insecure-port=0`. Since 1.20 only 0 was accepted, and 1.24
 # removed the flag: a current API server does not start with it. The audit recognises it and explains:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 report = audit(from_command_line("kube-apiserver --insecure-port=0 --authorization-mode=Node,RBAC"))
 row = report.row("then-vs-now: --insecure-port")
 print(row.status, row.observed)
@@ -128,8 +122,7 @@ print(row.why)
 # `--kubelet-client-key`, checking the kubelet with `--kubelet-certificate-authority`). kubeadm sets up
 # all of it — except the last one:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit import audit_apiserver, bundled
 
 kubeadm = audit_apiserver(bundled("kube-apiserver-kubeadm.yaml"))
@@ -145,8 +138,7 @@ kubeadm.view([kubeadm.row(i) for i in ("1.2.4", "1.2.5", "1.2.22", "1.2.23", "1.
 # on unless you turn them off; **PodSecurity** (notebook 03) is one of them. `NodeRestriction` is not,
 # and kubeadm adds it.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit.flags import _catalog_data
 
 print(", ".join(_catalog_data()["kube-apiserver"]["default_admission_plugins"]))
@@ -155,8 +147,7 @@ print(", ".join(_catalog_data()["kube-apiserver"]["default_admission_plugins"]))
 # The 2019 advice was `--admission-control=...,DenyEscalatingExec,PodSecurityPolicy`. The flag was
 # replaced long ago, and both plugins are gone: a current API server refuses to start with either named.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 report = audit(from_command_line(
     "kube-apiserver --authorization-mode=Node,RBAC --admission-control=NamespaceLifecycle,ServiceAccount,"
     "DenyEscalatingExec,PodSecurityPolicy"))
@@ -171,8 +162,7 @@ for r in report.rows:
 # report says so. Offline there is no cluster: the audit below is of the bundled kubeadm v1.33
 # manifest, and it says that too.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit import audit_cluster_apiserver
 
 mine = audit_cluster_apiserver(lab)
@@ -189,8 +179,7 @@ mine
 # Three bundled API server manifests — kubeadm's defaults, the same hardened, and a 2019-style one —
 # side by side:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit import audit_kubelet
 
 from kslab.views.tables import Table
@@ -207,8 +196,7 @@ Table(rows, ["manifest", "PASS", "FAIL", "WARN", "INFO", "exit"])
 # someone appended `--authorization-mode=AlwaysAllow` "for debugging", pflag adds it to the list, and
 # kube-bench reads only the first occurrence.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 old = audit_apiserver(bundled("kube-apiserver-2019.yaml"))
 for r in old.disagreements():
     print(f"{r.id}: kslab {r.status}, kube-bench {r.kube_bench}\n  {r.kube_bench_note}")
@@ -221,8 +209,7 @@ for r in old.disagreements():
 # the old command-line defaults (anonymous on, `AlwaysAllow`, port 10255 open). Live, kslab reads your
 # node's running configuration from `/configz` through the API server; offline, the bundled kubeadm file.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit import audit_cluster_kubelet
 
 node = audit_cluster_kubelet(lab)
@@ -233,8 +220,7 @@ node.view(title=node.summary())
 # which is why 4.2.5 passes — kube-bench passes it too, but only because it compares the text `0s` with
 # `0`. The same kubelet started without a config file is another story:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 legacy = audit(from_command_line("kubelet --kubeconfig=/etc/kubernetes/kubelet.conf", component="kubelet"))
 legacy.view([legacy.row(i) for i in ("4.2.1", "4.2.2", "4.2.4")], title=legacy.row("4.2.4").kube_bench_note)
 
@@ -243,17 +229,10 @@ legacy.view([legacy.row(i) for i in ("4.2.1", "4.2.2", "4.2.4")], title=legacy.r
 # The widget starts from kubeadm's command line; each control changes one flag and the audit table
 # follows, coloured and with its PASS/FAIL/WARN/INFO words. Try the 2019 options at the bottom.
 
-# %%
-from kslab.widgets.apiserver_flags import FlagChoices, apiserver_flags_widget, explore
+# %% tags=["nbval-check-output"]
+from kslab.widgets.apiserver_flags import apiserver_flags_widget
 
 apiserver_flags_widget()
-
-# %% [markdown]
-# Without a running kernel the widget does not show; this is its starting state:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-explore(FlagChoices())
 
 # %% [markdown]
 # ### How kube-bench relates
@@ -262,8 +241,7 @@ explore(FlagChoices())
 # kube-bench's (cis-1.12: same ids, operators and scored/manual); the difference is the reading. If you
 # have run `kube-bench --json`, read its result into the same table:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.audit.kube_bench import bundled_sample, import_kube_bench
 
 imported = import_kube_bench(bundled_sample())
@@ -272,8 +250,7 @@ imported.view(title=imported.summary())
 # %% [markdown]
 # The sample was made for the kubeadm manifest; on the checks it contains, kube-bench and kslab agree:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ours = {**kubeadm.statuses(), **audit_kubelet(bundled("kubelet-config-kubeadm.yaml")).statuses()}
 print(all(ours[cid] == status for cid, status in imported.statuses().items()))
 
@@ -323,8 +300,7 @@ lab02.harden_steps(my_manifest)
 ex = kslab.exercise("02.harden-manifest")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.exercises.nb02 import kubeadm_manifest
 
 manifest = kubeadm_manifest()
@@ -336,24 +312,21 @@ ex.check(manifest)
 ex = kslab.exercise("02.kube-bench-disagrees")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check(...)  # the check ids, e.g. {"1.2.1"}
 
 # %%
 ex = kslab.exercise("02.first-occurrence")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check("kube-apiserver --profiling=false")  # change the command line
 
 # %%
 ex = kslab.exercise("02.open-port")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check((..., ...))  # (port, "check id")
 
 # %% [markdown]

@@ -57,8 +57,7 @@ print(to_yaml(deployment))
 # not exist. A lenient API server drops unknown fields, so the settings silently did nothing. Schema
 # validation (kubernetes-validate, offline) catches it before anything is sent:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.manifests.validate import validate
 
 for problem in validate(seed_deployment("all three", as_written=True)):
@@ -116,8 +115,7 @@ lab03.do_it_for_me(lab, you)
 # Or let kslab run all four steps in a fresh pod and show its prediction next to what happened (offline:
 # the prediction only, from the security context):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab import hack
 
 hack.run(lab, deployment)
@@ -128,8 +126,7 @@ hack.run(lab, deployment)
 # ### Step 1: `runAsUser: 1000`
 # Run the process as an ordinary user (the image knows uid 1000 as `webapp`).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 hack.run(lab, seed_deployment("runAsUser"))
 
 # %% [markdown]
@@ -139,8 +136,7 @@ hack.run(lab, seed_deployment("runAsUser"))
 # ### Step 2: `readOnlyRootFilesystem: true`
 # Mount the image's filesystem read-only (the app only reads `/www`).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 
 # %% [markdown]
@@ -150,8 +146,7 @@ hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 # ### Step 3: `allowPrivilegeEscalation: false`
 # This sets the kernel's *no_new_privs* flag: setuid and file capabilities stop granting anything.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 
 # %% [markdown]
@@ -161,8 +156,7 @@ hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 # ### All three
 # Each setting closes a different door, so use them together.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 hack.run(lab, seed_deployment("all three"))
 
 # %% [markdown]
@@ -189,17 +183,10 @@ lab03.do_it_for_me(lab, you)
 # the predicted hack for any combination of settings. In live mode, **Apply** deploys it and runs the
 # hack for real, next to the prediction.
 
-# %%
-from kslab.widgets.security_context import Choices, explore, security_context_widget
+# %% tags=["nbval-check-output"]
+from kslab.widgets.security_context import security_context_widget
 
 security_context_widget(lab)
-
-# %% [markdown]
-# Without a running kernel the widget does not show; this is its starting state:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-explore(Choices())
 
 # %% [markdown]
 # ### Pod Security Admission: let the cluster refuse unsafe pods
@@ -210,8 +197,7 @@ explore(Choices())
 # requires non-root, `allowPrivilegeEscalation: false`, dropping all capabilities and a seccomp profile).
 # A namespace chooses with labels:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.manifests.namespace import psa_labels
 
 labels = psa_labels(enforce="restricted", warn="restricted")
@@ -222,8 +208,7 @@ labels
 # evaluator says what the API server would answer (it agrees with the API server word for word on
 # upstream's test pods); live, the real API server answers a server-side dry run.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.cluster import pods
 from kslab.manifests.webapp import SEED_STEPS, webapp_pod
 
@@ -235,8 +220,7 @@ pods.admission(lab, seed_pod, labels)
 # `restricted` asks for more, and the `hostPort` already fails `baseline`. The same verdict, check by
 # check, from the evaluator (what `kslab pss pod.yaml` prints on the command line):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab import pss
 
 pss.evaluate(seed_pod, "restricted")
@@ -245,16 +229,14 @@ pss.evaluate(seed_pod, "restricted")
 # A Deployment is not rejected — Pod Security only *warns* about workloads — but every pod its
 # ReplicaSet tries to create would be, so the Deployment would never get a single replica:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pods.admission(lab, seed_deployment("all three"), labels)
 
 # %% [markdown]
 # Fix it: a Service instead of the hostPort (see `kslab.manifests.webapp.webapp_service`), and the
 # restricted settings. `/tmp` gets an `emptyDir` volume, since the root filesystem is read-only.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.manifests.webapp import RESTRICTED_CONTEXT
 
 fixed_pod = webapp_pod(RESTRICTED_CONTEXT, tmp_volume=True)
@@ -264,8 +246,7 @@ pods.admission(lab, fixed_pod, labels)
 # %% [markdown]
 # And the hack against the fixed webapp: only the scratch space in `/tmp` is writable, on purpose.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.manifests.webapp import webapp_deployment
 
 hack.run(lab, webapp_deployment(RESTRICTED_CONTEXT, tmp_volume=True))
@@ -275,8 +256,7 @@ hack.run(lab, webapp_deployment(RESTRICTED_CONTEXT, tmp_volume=True))
 # does not suddenly reject pods a newer standard forbids. For example, probes that connect to another
 # host are forbidden only from v1.34:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 probe_pod = webapp_pod(RESTRICTED_CONTEXT, name="prober")
 probe_pod["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"host": "10.0.0.1", "port": 80}}
 for version in ("v1.33", "v1.34"):
@@ -302,8 +282,7 @@ for version in ("v1.33", "v1.34"):
 # command line, `--write DIR` for the new files). Here it reads the workshop's five webapp Deployments as
 # they were written, indentation slips included:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.modernize import modernize_objects
 
 then_vs_now = modernize_objects([seed_deployment(step, as_written=True) for step in SEED_STEPS],
@@ -321,24 +300,21 @@ then_vs_now.summary()
 ex = kslab.exercise("03.seed-checks")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({"hostPort"})  # add the others, named as the verdict names them
 
 # %%
 ex = kslab.exercise("03.stop-the-hack")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({"runAsUser": 1000})  # complete the security context
 
 # %%
 ex = kslab.exercise("03.fewest-changes")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import copy
 
 from kslab.exercises.nb03 import FEWEST_POD
@@ -351,8 +327,7 @@ ex.check(my_pod)
 ex = kslab.exercise("03.modernize-2019")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.exercises.nb03 import SEED_2019
 
 my_manifest = SEED_2019  # rewrite it for v1.36 (kslab.modernize.modernize_text(my_manifest) says what is left)

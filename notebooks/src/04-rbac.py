@@ -34,8 +34,7 @@ resources
 # %% [markdown]
 # A few of them, with their scope:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps", "serviceaccounts",
                  "resourcequotas", "roles.rbac.authorization.k8s.io", "nodes", "namespaces",
                  "persistentvolumes", "storageclasses.storage.k8s.io",
@@ -53,8 +52,7 @@ resources.table(["pods", "services", "deployments.apps", "secrets", "configmaps"
 #   as one (`serviceAccountName`). The API server knows a service account by a user name it derives,
 #   and puts it in two groups of its own:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.rbac import impersonate, scenario, service_account_user
 
 webapp_user = service_account_user(scenario.NAMESPACE, scenario.SERVICE_ACCOUNT)
@@ -88,8 +86,7 @@ print(to_yaml(scenario.lab_objects()))
 # Where: in the lab's own namespace `webapp-rbac` — or, when your identity may not create namespaces (a
 # student in a classroom), in the namespace your kubeconfig names. The cells below work there:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.cluster import identities
 
 namespace = identities.lab_namespace(lab)
@@ -152,16 +149,14 @@ lab04.do_it_for_me(me)
 # First ask kslab's evaluator, on the same objects. Listing pods in its namespace — allowed, and the
 # decision names the binding and the rule (in the API server's own words):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 policy = scenario.policy(namespace)
 policy.can_i(me.user, verb="list", resource="pods", namespace=namespace)
 
 # %% [markdown]
 # The same request in another namespace — denied, and the explanation says why:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 policy.can_i(me.user, verb="list", resource="pods", namespace="default")
 
 # %% [markdown]
@@ -170,24 +165,9 @@ policy.can_i(me.user, verb="list", resource="pods", namespace="default")
 # answers (predicted); live the API server answers a **SelfSubjectAccessReview** sent *as the service
 # account*, through its own kubeconfig, and kslab shows both and any cell where they differ.
 
-# %%
+# %% tags=["nbval-check-output"]
 matrix = identities.access_matrix(me)
 matrix
-
-# %% [markdown]
-# As plain text (this is what the stored notebook checks):
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print(matrix.text())
-
-# %% [markdown]
-# The same prediction as a picture:
-
-# %%
-from kslab.widgets.rbac_matrix import matrix_figure
-
-matrix_figure(matrix.predicted)
 
 # %% [markdown]
 # ### Real requests, real 403s
@@ -195,8 +175,7 @@ matrix_figure(matrix.predicted)
 # tries things its Role does not allow. Anything that would change something is sent with `dryRun=All`,
 # so even an allowed one changes nothing. Offline the outcomes are predicted and nothing is sent.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 identities.try_requests(me)
 
 # %% [markdown]
@@ -224,8 +203,7 @@ identities.pod_token_claims(lab, deployed)
 # The reverse question: which subjects may list pods in the namespace? Live this evaluates every Role
 # and binding in your cluster (including its built-in ones); offline the lab's own objects.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.rbac.matrix import who_can
 
 who_can(identities.cluster_policy(lab), "list", "pods", namespace=namespace)
@@ -233,8 +211,7 @@ who_can(identities.cluster_policy(lab), "list", "pods", namespace=namespace)
 # %% [markdown]
 # And who may read secrets there? Least privilege means: nobody who does not need to.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 who_can(scenario.policy(namespace), "get", "secrets", namespace=namespace)
 
 # %% [markdown]
@@ -244,8 +221,7 @@ who_can(scenario.policy(namespace), "get", "secrets", namespace=namespace)
 # refuses with the permissions that are missing. kslab's version of that check, in the API server's
 # words:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.rbac import Rule, may_grant
 
 may_grant(policy, me.user, [Rule(verbs=("get", "list"), api_groups=("",), resources=("secrets",))],
@@ -255,7 +231,7 @@ may_grant(policy, me.user, [Rule(verbs=("get", "list"), api_groups=("",), resour
 # ### Explore: access matrices
 # Pick an identity and a namespace and see what the lab's policy gives it (predicted by the evaluator).
 
-# %%
+# %% tags=["nbval-check-output"]
 from kslab.widgets.rbac_matrix import matrix_explorer
 
 identities_to_compare = {
@@ -264,16 +240,6 @@ identities_to_compare = {
     "alice (a person)": impersonate("alice", ["developers"]),
 }
 matrix_explorer(policy, identities_to_compare, [namespace, "default"])
-
-# %% [markdown]
-# Without a running kernel the widget does not show; its starting state:
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from kslab.rbac.matrix import DEFAULT_RESOURCES, DEFAULT_VERBS, predict_matrix
-
-print(predict_matrix(policy, me.user, namespace=namespace, verbs=DEFAULT_VERBS,
-                     resources=DEFAULT_RESOURCES).text())
 
 # %% [markdown]
 # ## Then vs now
@@ -308,8 +274,7 @@ identities.legacy_token(lab)
 # kubeconfig from the token Secret (the service account's name is ours) — and says what replaces each.
 # It never shows a token it finds:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.modernize import modernize_text
 
 steps_2019 = """\
@@ -331,16 +296,14 @@ modernize_text(steps_2019, source="2019 steps").summary()
 ex = kslab.exercise("04.namespaced")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({"pods", "nodes"})  # which of them are namespaced?
 
 # %%
 ex = kslab.exercise("04.config-reader")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 my_role = """
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -358,8 +321,7 @@ ex.check(my_role)  # too generous: make it least privilege
 ex = kslab.exercise("04.narrow-binding")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.exercises.nb04 import TOO_BROAD
 
 ex.check(TOO_BROAD)  # write the narrower binding instead
@@ -368,8 +330,7 @@ ex.check(TOO_BROAD)  # write the narrower binding instead
 ex = kslab.exercise("04.secret-readers")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({"ServiceAccount:ci"})  # who else?
 
 # %%

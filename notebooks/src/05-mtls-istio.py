@@ -44,8 +44,7 @@ lab
 #
 # What Istio's injector adds to a bookinfo pod, judged by Pod Security admission's rules:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.istio.injection import injection_verdicts
 from kslab.istio.validate import bundled_objects
 
@@ -86,8 +85,7 @@ print((MANIFESTS / "peerauthentication-strict.yaml").read_text())
 # against small JSON Schemas of its own, written from Istio's API reference (Istio 1.26), and the rest
 # with kubernetes-validate:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.istio.validate import check_files
 
 check_files()
@@ -124,8 +122,7 @@ istio_lab.workload_certificate(lab, "details")
 # %% [markdown]
 # The rule itself, on the lab's PeerAuthentication — and on a workload-specific exception:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.exercises.nb05 import NAMESPACE_PERMISSIVE
 from kslab.istio.peer_authentication import effective_mode
 
@@ -142,8 +139,7 @@ print(effective_mode([], "default", {"app": "curl"}))
 # container gets from the runtime's defaults — and which the **restricted** level forbids. The capture
 # container as kslab creates it, judged by Pod Security's rules (the same wording the API server uses):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for level, verdict in istio_lab.capture_verdicts().items():
     print(f"{level:<10}", "allowed" if verdict.allowed else "refused: " + verdict.message())
 
@@ -195,8 +191,7 @@ made
 # tcpdump on loopback (`kslab/data/captures/README.md` says how; `kslab mesh record` remakes them).
 # The first is productpage calling details **without** any sidecar:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 plain = summarize(bundled("plaintext-http.pcap"))
 plain
 
@@ -204,8 +199,7 @@ plain
 # Everything is there: the method and path, every header, the status and the JSON body. This is what
 # `tcpdump -A` shows, packet by packet:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.pcap.view import view
 
 print(view(bundled("plaintext-http.pcap"), 1))
@@ -217,8 +211,7 @@ print(view(bundled("plaintext-http.pcap"), 1))
 # server's certificate chain, the CertificateRequest that makes it *mutual*, and the client's own
 # certificate chain:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 tls12 = summarize(bundled("mtls-tls12.pcap"))
 tls12
 
@@ -231,8 +224,7 @@ tls12
 # Istio's default since 1.14. After the ServerHello everything is encrypted, the certificates and the
 # selected ALPN included:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 tls13 = summarize(bundled("mtls-tls13.pcap"))
 tls13
 
@@ -244,8 +236,7 @@ tls13
 # chain and the ~280-byte one after it its RSA-2048 signature. The client sends records of the same
 # sizes: its own certificate and signature. The sizes alone say *this is mutual TLS*.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(tls13.flows[0].tls.encrypted)
 
 # %% [markdown]
@@ -253,8 +244,7 @@ print(tls13.flows[0].tls.encrypted)
 # A client without a sidecar calls details under STRICT. The sidecar resets the connection — but look
 # at what crossed the wire before it did:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 refused = summarize(bundled("strict-refuses-plaintext.pcap"))
 refused
 
@@ -263,8 +253,7 @@ refused
 # The eavesdropper's checklist (`LEAK_RULES` in `kslab/pcap/summary.py`) for the first flow of each
 # capture:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.pcap.summary import side_by_side
 
 side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.3": tls13.flows[0],
@@ -304,8 +293,7 @@ decrypt(keys_dir / "wire.pcap", keys_dir / "keys.log")
 # How random a stream's bytes look, in bits per byte: text sits around 4–5.5, ciphertext close to the
 # maximum for the sample size (short samples cannot reach 8). The average over each direction:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 flows = {name: summarize(bundled(f"{name}.pcap"), entropy=True).flows[0]
          for name in ("plaintext-http", "mtls-tls12", "mtls-tls13")}
 for name, flow in flows.items():
@@ -330,8 +318,7 @@ plot(flows);
 # mutual TLS 1.2 the client sends its Certificate in clear after the ServerHello. Today the SNI has a new
 # form and no certificate is visible (TLS 1.3) or long-lived:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.mesh import conventions
 
 print("SNI 2019:", conventions.istio_sni_2019("details"))
@@ -361,8 +348,7 @@ print("workload certificate:", conventions.WORKLOAD_CERT_HOURS, "hours, RSA", co
 # One more thing the schemas find: the seed's VirtualService has `route` at the level of `http`, not
 # inside the route — an unknown field, which older API servers silently dropped:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.istio.validate import validate_istio
 from kslab.manifests.load import load_text
 
@@ -387,8 +373,7 @@ spec:
 # does it), the misplaced `route` moves into its `http` entry — and every object it writes is valid
 # against the schemas:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from kslab.istio.validate import validate_objects
 from kslab.modernize import modernize_text
 
@@ -429,24 +414,21 @@ mesh_now.summary()
 ex = kslab.exercise("05.who-talked")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({"spiffe://cluster.local/ns/istio-app/sa/bookinfo-productpage"})  # anyone else?
 
 # %%
 ex = kslab.exercise("05.tls13-leaks")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check({"sni", "server certificate"})
 
 # %%
 ex = kslab.exercise("05.workload-strict")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check("""
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -459,16 +441,14 @@ spec:
 ex = kslab.exercise("05.refused-path")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check("/productpage")
 
 # %%
 ex = kslab.exercise("05.sni-today")
 ex
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex.check("outbound|9080||details.istio-app.svc.cluster.local")
 
 # %%
