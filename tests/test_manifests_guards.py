@@ -204,3 +204,13 @@ def test_bad_tagged_values_are_one_line_errors(text: str, problem: str) -> None:
     with pytest.raises(InputError) as err:
         load_text(text, source="t.yaml")
     assert problem in str(err.value) and len(str(err.value)) < 300
+
+
+def test_a_file_read_whole_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kslab.manifests.load import read_source
+
+    path = tmp_path / "kubelet.yaml"
+    path.write_text("kind: KubeletConfiguration\n" + "# padding\n" * 2000, encoding="utf-8")
+    with pytest.raises(InputError, match="longer than"):
+        read_source(path, limit=10_000)
+    assert read_source(path)[0].startswith("kind: KubeletConfiguration")

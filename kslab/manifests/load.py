@@ -217,13 +217,23 @@ def _open(path: str | Path) -> tuple[IO[str], str]:
         raise InputError(f"{path}: cannot open ({exc.strerror or exc})", hint="check the path") from None
 
 
-def read_source(path: str | Path) -> tuple[str, str]:
-    """Return ``(text, display_name)`` for a path, or standard input for ``-`` (read whole: for
-    small inputs such as one component's configuration; files of objects are streamed by
-    :func:`iter_objects`)."""
+#: Characters a file read whole may have (a component's configuration or command line, kube-bench's
+#: output): a bound on memory and time. Files of objects are streamed instead (:func:`iter_objects`).
+MAX_WHOLE = 16 << 20
+
+
+def read_source(path: str | Path, *, limit: int = MAX_WHOLE) -> tuple[str, str]:
+    """Return ``(text, display_name)`` for a path, or standard input for ``-``, read whole: for
+    small inputs such as one component's configuration. Longer than ``limit`` characters is a
+    one-line error; files of objects are streamed by :func:`iter_objects`."""
     file, name = _open(path)
     try:
-        return _Stream(file, name).read_all(), name
+        stream = _Stream(file, name)
+        text = stream.head + stream._read(limit + 1)
+        if len(text) > limit:
+            raise InputError(f"{name}: longer than {limit:,} characters: not read",
+                             hint="give the component's own file (configurations are a few kB)")
+        return text, name
     finally:
         if file is not sys.stdin:
             file.close()

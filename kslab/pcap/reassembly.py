@@ -31,6 +31,10 @@ PENDING_LIMIT = 1 << 20
 PENDING_SEGMENTS = 1 << 13
 
 
+_EMPTY: dict[int, tuple[bytes, int]] = {}  # never written to: see Stream.segment
+_EMPTY_HEAP: list[int] = []
+
+
 class Stream:
     """Reassemble one direction; see the module docstring.
 
@@ -50,8 +54,10 @@ class Stream:
         self.side = side
         self.next_seq: int | None = None
         self._pos = 0  # the unwrapped stream position of next_seq
-        self.pending: dict[int, tuple[bytes, int]] = {}  # unwrapped position -> (payload, missing)
-        self._heap: list[int] = []
+        # Unwrapped position -> (payload, missing), and a heap of those positions; shared empty ones
+        # until a segment is first held (most streams never hold one).
+        self.pending: dict[int, tuple[bytes, int]] = _EMPTY
+        self._heap: list[int] = _EMPTY_HEAP
         self.pending_bytes = 0
         self.retransmitted = 0
         self.out_of_order = 0
@@ -71,6 +77,8 @@ class Stream:
         ahead = (seq - self.next_seq) & MASK
         if 0 < ahead < HALF:  # a hole before it: hold it until the hole is filled
             at = self._pos + ahead
+            if self.pending is _EMPTY:
+                self.pending, self._heap = {}, []
             held = self.pending.get(at)
             if held is not None and len(held[0]) + held[1] >= len(payload) + missing:
                 self.retransmitted += len(payload) + missing

@@ -189,3 +189,76 @@ def decrypt(path: str | Path, keylog: str | Path, flow_id: int = 1) -> Decrypted
     streams["server"].end()
     result.requests, result.responses = streams["client"].messages, streams["server"].messages
     return result
+
+
+#: What each ClientHello field shown by :func:`client_hello_view` tells an eavesdropper (RFC 8446).
+CLIENT_HELLO_FIELDS = {
+    "record version": "the record layer says TLS 1.0 for compatibility (RFC 8446 §5.1); it means nothing",
+    "hello version": "TLS 1.3 clients write 1.2 here and put the real offer in supported_versions",
+    "gmt_unix_time": "not a clock: Scapy reads the first 4 of the 32 random bytes as a date. TLS 1.3 "
+                     "(RFC 8446 §4.1.2) fills all 32 at random, so the 'date' is noise",
+    "session id": "32 random bytes that resume nothing: TLS 1.3's middlebox compatibility mode "
+                  "(RFC 8446 §D.4)",
+    "cipher suites": "what the client can do; the server's choice is in the ServerHello",
+    "server name (SNI)": "the destination, in clear: service, port and subset",
+    "ALPN offered": "Istio's protocol names: mesh traffic carrying HTTP/1.1",
+    "supported versions": "the real version offer",
+    "key share": "the group of the client's Diffie-Hellman share; the share itself is public",
+}
+
+
+@dataclass
+class ClientHelloView:
+    """The ClientHello fields the lesson is about, each explained, with Scapy's full dump folded away."""
+
+    fields: list[dict[str, str]]
+    dump: str
+
+    def table(self) -> Any:
+        from kslab.views.tables import Table  # noqa: PLC0415
+
+        return Table(self.fields, ["field", "value", "meaning"], wrap={"value": 50, "meaning": 60})
+
+    def __repr__(self) -> str:
+        return self.table().text() + "\n(Scapy's full dissection: kslab.pcap.scapy_tools.dissect_client_hello)"
+
+    def _repr_html_(self) -> str:
+        import html  # noqa: PLC0415
+
+        return (f"<div>{self.table().html()}<details><summary>Scapy's full dissection "
+                f"({len(self.dump.splitlines())} lines)</summary><pre style='white-space:pre-wrap'>"
+                f"{html.escape(self.dump)}</pre></details></div>")
+
+
+def client_hello_view(path: str | Path, flow_id: int = 1) -> ClientHelloView:
+    """Scapy's reading of a flow's ClientHello, reduced to the fields :data:`CLIENT_HELLO_FIELDS` explains."""
+    flow = _flow(path, flow_id)
+    data = _client_bytes(flow)
+    if len(data) < 5 or data[0] != 0x16:
+        raise InputError(f"flow {flow_id} does not start with a TLS handshake", hint="pick a TLS flow")
+    tls = _load_tls()
+    record = tls.TLS(data[:5 + int.from_bytes(data[3:5], "big")])
+    hello = record.msg[0]
+
+    def shown(pkt: Any, name: str) -> str:
+        return str(pkt.get_field(name).i2repr(pkt, getattr(pkt, name)))
+
+    def ext(cls: str) -> Any:
+        return next((e for e in (hello.ext or []) if type(e).__name__ == cls), None)
+
+    sni, alpn = ext("TLS_Ext_ServerName"), ext("TLS_Ext_ALPN")
+    versions, share = ext("TLS_Ext_SupportedVersion_CH"), ext("TLS_Ext_KeyShare_CH")
+    ciphers = shown(hello, "ciphers").strip("[]").split(", ")
+    values = {
+        "record version": shown(record, "version"),
+        "hello version": shown(hello, "version"),
+        "gmt_unix_time": shown(hello, "gmt_unix_time"),
+        "session id": f"{len(hello.sid or b'')} bytes",
+        "cipher suites": f"{len(ciphers)}: {', '.join(ciphers[:3])}, …",
+        "server name (SNI)": ", ".join(n.servername.decode() for n in sni.servernames) if sni else "(none)",
+        "ALPN offered": ", ".join(p.protocol.decode() for p in alpn.protocols) if alpn else "(none)",
+        "supported versions": shown(versions, "versions").strip("[]") if versions else "(none)",
+        "key share": ", ".join(shown(s, "group") for s in share.client_shares) if share else "(none)",
+    }
+    rows = [{"field": k, "value": v, "meaning": CLIENT_HELLO_FIELDS[k]} for k, v in values.items()]
+    return ClientHelloView(rows, fold_long_fields(str(record.show(dump=True))))

@@ -89,6 +89,7 @@ def sync_cluster_role(role: Role, cluster_roles: Sequence[Role]) -> tuple[tuple[
     if role.aggregation is None:
         return role.rules, False
     rules: list[Rule] = []
+    seen: set[Rule] = set()  # the list's members: admin/edit/view gather hundreds of rules
     for selector in role.aggregation:
         chosen = sorted((r for r in cluster_roles if selector_matches(selector, r.labels)),
                         key=lambda r: r.name)
@@ -96,7 +97,8 @@ def sync_cluster_role(role: Role, cluster_roles: Sequence[Role]) -> tuple[tuple[
             if other.name == role.name:
                 continue
             for rule in other.rules:
-                if rule not in rules:
+                if rule not in seen:
+                    seen.add(rule)
                     rules.append(rule)
     new = tuple(rules)
     return new, new != role.rules

@@ -237,7 +237,13 @@ tls13
 # sizes: its own certificate and signature. The sizes alone say *this is mutual TLS*.
 
 # %% tags=["nbval-check-output"]
-print(tls13.flows[0].tls.encrypted)
+from kslab.views.tables import Table
+
+sizes = tls13.flows[0].tls.encrypted
+Table([{"direction": f"{side} → {'server' if side == 'client' else 'client'}", "encrypted records": d["records"],
+        "encrypted bytes": d["bytes"], "sizes of the first records, in order": ", ".join(map(str, d["first_record_sizes"]))}
+       for side, d in sizes.items()],
+      ["direction", "encrypted records", "encrypted bytes", "sizes of the first records, in order"])
 
 # %% [markdown]
 # ### STRICT refusing a plaintext client
@@ -263,12 +269,13 @@ side_by_side({"plain HTTP": plain.flows[0], "mTLS 1.2": tls12.flows[0], "mTLS 1.
 # ### A second opinion: Scapy
 # Our parsers read bytes themselves (Scapy dissecting every packet would take ~2 ms a packet; ours reads
 # a million packets in a few seconds). Scapy is still the best tool to look at *one* record in full —
-# here the TLS 1.3 ClientHello, every field:
+# here the TLS 1.3 ClientHello. The fields that matter to an eavesdropper, each with what it tells (Scapy's
+# full dissection, every field, is folded under the table):
 
-# %%
-from kslab.pcap.scapy_tools import dissect_client_hello
+# %% tags=["nbval-check-output"]
+from kslab.pcap.scapy_tools import client_hello_view
 
-print(dissect_client_hello(bundled("mtls-tls13.pcap"))[:2500])
+client_hello_view(bundled("mtls-tls13.pcap"))
 
 # %% [markdown]
 # ### Whoever has the keys reads everything
