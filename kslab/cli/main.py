@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "rbac": "kslab.cli.rbac",
     "pcap": "kslab.cli.pcap",
     "mesh": "kslab.cli.mesh",
+    "sandbox": "kslab.cli.sandbox",
     "progress": "kslab.cli.progress",
     "classroom": "kslab.cli.classroom",
 }

@@ -187,7 +187,7 @@ class SecurityContextWidget:
         self.apply_button.on_click(self.apply)
         for control in self.controls.values():
             control.observe(self.render, names="value")
-        buttons = [self.apply_button, self.status] if lab is not None and getattr(lab, "live", False) else []
+        buttons = [self.apply_button, self.status] if lab is not None and _can_apply(lab) else []
         self.box = w.VBox([
             w.HTML("<b>Container securityContext</b>"),
             w.HBox([w.VBox(list(self.controls.values())[:4]), w.VBox(list(self.controls.values())[4:])]),
@@ -210,10 +210,18 @@ class SecurityContextWidget:
         self.hack_view.value = hack_html(self.state.hack)
 
     def apply(self, _: Any = None) -> HackReport | None:
-        """Live only: deploy the manifest and run the hack in its pod; shows observed next to predicted."""
+        """Run the hack for real (live: in a pod; offline: in the local sandbox); observed next to predicted."""
         if self.lab is None or not getattr(self.lab, "live", False):
-            self.status.value = "Apply needs a live lab; offline the table above is the prediction."
-            return None
+            from kslab.sandbox import available
+
+            state = available()
+            if not state.ok:
+                self.status.value = html.escape(f"Apply needs a live lab or a local sandbox ({state.reason}); "
+                                                "the table above is the prediction.")
+                return None
+            if self.lab is None:
+                self.status.value = "Apply needs the lab (security_context_widget(lab))."
+                return None
         self.status.value = "Applying and running the hack …"
         try:
             report = hack.run(self.lab, self.state.deployment)
@@ -234,6 +242,15 @@ class SecurityContextWidget:
 
     def __repr__(self) -> str:
         return self.state.text()
+
+
+def _can_apply(lab: Lab) -> bool:
+    """Apply runs the hack for real: live in a pod, offline in the local sandbox where one runs here."""
+    if getattr(lab, "live", False):
+        return True
+    from kslab.sandbox import available
+
+    return bool(available().ok)
 
 
 def security_context_widget(lab: Lab | None = None, **initial: Any) -> SecurityContextWidget:
