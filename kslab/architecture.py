@@ -131,7 +131,7 @@ def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
              f'font-family="sans-serif" font-size="13" role="img" '
              f'aria-label="Kubernetes architecture: control plane and worker node components">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="{ARROW}"/></marker></defs>']
+             f'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="{ARROW}"/></marker></defs>']
 
     def top(name: str) -> float:
         return 50 + pos[name][1] * (box_h + gap)
