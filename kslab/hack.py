@@ -285,7 +285,7 @@ def _offline(obj: Mapping[str, Any], predicted: HackReport, reason: str) -> Hack
         why = f"the sandbox failed: {exc}"
     return HackReport(predicted.rows, predicted.context,
                       note=f"PREDICTED (offline: {reason}; {why}); live mode runs each command in the pod and "
-                           "shows what happened next to this.")
+                           "shows what happened next to this.", extra={"observed": "predicted", "sandbox": why})
 
 
 def run(lab: Lab, obj: Mapping[str, Any], *, namespace: str | None = None, lab_name: str = "03",

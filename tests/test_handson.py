@@ -263,7 +263,8 @@ def test_unanswered_is_not_an_attempt(store: ProgressStore) -> None:
 
 
 def test_deploy_restricted_offline_judges_the_file_and_says_the_hack_is_predicted(
-        store: ProgressStore, tmp_path: Path) -> None:
+        store: ProgressStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KSLAB_SANDBOX", "off")
     lab = kslab.connect(mode="offline")
     ex = exercise("03.deploy-restricted", store=store)
     path = restricted.starter(tmp_path / "mine.yaml")
@@ -279,8 +280,55 @@ def test_deploy_restricted_offline_judges_the_file_and_says_the_hack_is_predicte
     assert done.path == path and done.backup == path.with_suffix(".yaml.bak") and done.backup.exists()
     assert "nothing applied" in str(done)
     third = ex.check(str(path), against=lab)
-    assert third.passed and "PREDICTED" in third.reason
+    assert third.passed and "PREDICTED" in third.reason and "turned off by KSLAB_SANDBOX=off" in third.reason
     assert store.load()["03.deploy-restricted"]["attempts"] == 3
+
+
+def _sandbox() -> Any:
+    from kslab.sandbox import available
+
+    state = available()
+    if not state.ok:
+        pytest.skip(f"no local sandbox here: {state.reason}")
+    return state
+
+
+def test_deploy_restricted_offline_observes_the_hack_in_the_local_sandbox(tmp_path: Path) -> None:
+    from kslab.sandbox import runtime
+
+    state = _sandbox()
+    lab = kslab.connect(mode="offline")
+    label = f"observed in a local sandbox ({state.runtime.label}), not a Kubernetes node"
+    try:
+        seed = restricted.judge(restricted.starter(tmp_path / "seed.yaml"), lab)
+        failed = {name: why for name, ok, why in seed.parts if not ok}
+        # The 2019 webapp: restricted refuses it, and in the sandbox every step of the hack got through.
+        assert set(failed) == {"Pod Security restricted", "not root", "page not editable", "no way to root"}
+        assert "allowPrivilegeEscalation" in failed["Pod Security restricted"]
+        assert failed["no way to root"] == f"{label}: the step is NOT stopped"
+        assert not seed.passed and seed.notes[0].startswith("OBSERVED in a local sandbox")
+        solution = tmp_path / "solution.yaml"
+        restricted.do_it_for_me(lab, solution)
+        mine = restricted.judge(solution, lab)
+        assert mine.passed, mine.text()
+        assert dict((n, w) for n, _, w in mine.parts)["no way to root"] == f"{label}: the step is stopped"
+        assert "PREDICTED" not in mine.text()
+    finally:
+        assert runtime.leftovers(state.runtime) == {"containers": [], "mounts": [], "bundles": []}
+
+
+def test_tried_offline_observes_in_the_local_sandbox_or_says_why_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = kslab.connect(mode="offline")
+    monkeypatch.setenv("KSLAB_SANDBOX", "off")
+    predicted = lab03.tried(lab, lab03.webapp(lab, seed_deployment("runAsUser")))
+    assert not predicted.sandboxed and str(predicted).startswith("PREDICTED (offline:")
+    assert "turned off by KSLAB_SANDBOX=off" in str(predicted)
+    monkeypatch.delenv("KSLAB_SANDBOX")
+    state = _sandbox()
+    seen = lab03.tried(lab, lab03.webapp(lab, seed_deployment("runAsUser")))
+    text = str(seen)
+    assert seen.sandboxed and text.startswith(f"OBSERVED in a local sandbox ({state.runtime.label}), not a Kubernetes node")
+    assert seen.report.works() == {"id": False, "edit-page": False, "write-tmp": True, "become-root": True}
 
 
 def test_starter_keeps_the_students_file(tmp_path: Path) -> None:

@@ -293,7 +293,7 @@ EXERCISES = [
         "Edit the manifest file kslab wrote (kslab.handson.restricted.starter()) so that the webapp passes Pod "
         "Security restricted and still serves its page, and apply it to your lab namespace. The check reads the "
         "Deployment you applied, runs the hack against its pod and fetches the page (offline: it judges the file "
-        "and predicts the rest).",
+        "and runs the hack in the local sandbox where one runs here, else predicts it).",
         hints=("kslab pss FILE tells you what restricted still misses.",
                "The seed's three settings plus runAsNonRoot, capabilities.drop [ALL] and a RuntimeDefault seccomp "
                "profile; a read-only root filesystem needs an emptyDir on /tmp."),

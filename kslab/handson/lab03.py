@@ -75,6 +75,7 @@ class Target:
     note: str = ""
     reason: str = ""
     lab: Lab | None = field(default=None, repr=False, compare=False)  # the Lab it runs in (live)
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # what was deployed
 
     def steps(self) -> Steps:
         """What to type: the shell in the pod, then the hack, one command at a time; and, when kslab has
@@ -147,7 +148,7 @@ def webapp(lab: Lab, deployment: Mapping[str, Any], *, namespace: str | None = N
     sc = _context_of(deployment)
     if not lab.live:
         return Target(False, "YOUR-CONTEXT", pods.HACK_NAMESPACE, "WEBAPP-POD", sc,
-                      offline_page(lab.reason), reason=lab.reason)
+                      offline_page(lab.reason), reason=lab.reason, manifest=dict(deployment))
     lab.require_lab("the hands-on hack (deploys the webapp and prints commands that attack it)")
     namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)
     started = pods.deploy_and_wait(lab, deployment, namespace=namespace, lab_name=lab_name, timeout=timeout)
@@ -327,7 +328,7 @@ class Tried:
     page: Page
     added: list[str]
     steps: list[StepResult]
-    predicted: Any = None  # offline: kslab.hack's prediction
+    report: Any = None  # offline: kslab.hack's report (observed in the local sandbox, or predicted)
     live: bool = True
 
     @property
@@ -338,8 +339,16 @@ class Tried:
     def stopped(self) -> list[str]:
         return [s.step for s in self.steps if s.stopped]
 
+    @property
+    def sandboxed(self) -> bool:
+        """Offline, whether the local sandbox ran the steps (else they are predicted)."""
+        return bool(self.report is not None and self.report.extra.get("observed") == "sandbox")
+
     def _headline(self) -> str:
         if not self.live:
+            if self.sandboxed:
+                return (f"OBSERVED in {self.report.observed_from} (offline: {self.target.reason}): the hack's steps "
+                        "ran in a fresh container of the webapp; live, kslab reads this from your pod")
             return f"PREDICTED (offline: {self.target.reason}) — nothing was run; live, kslab reads this from your pod"
         page = ("the page is DEFACED: it now also says " + " / ".join(self.added) if self.defaced
                 else "the page is as the pod first served it")
@@ -355,7 +364,7 @@ class Tried:
         from kslab.views.tables import format_table
 
         if not self.live:
-            return "\n".join([self._headline(), str(self.predicted)])
+            return "\n".join([self._headline(), str(self.report)])
         rows = self.rows()
         table = format_table(rows, list(rows[0]), headers=list(rows[0]),
                              wrap={"what the kernel answered": 30, "why (read from the pod)": 46})
@@ -365,7 +374,7 @@ class Tried:
 
     def _repr_html_(self) -> str:
         if not self.live:
-            return f"<div><b>{html.escape(self._headline())}</b></div><pre>{html.escape(str(self.predicted))}</pre>"
+            return f"<div><b>{html.escape(self._headline())}</b></div><pre>{html.escape(str(self.report))}</pre>"
         rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r.values()) + "</tr>" for r in self.rows())
         head = "".join(f"<th>{html.escape(k)}</th>" for k in self.rows()[0])
         return (f"<div><b>{html.escape(self._headline())}</b></div><table class=\"kslab-tried\"><tr>{head}</tr>{rows}"
@@ -373,13 +382,17 @@ class Tried:
 
 
 def tried(lab: Lab, target: Target) -> Tried:
-    """Read what the student's attempt did: the page over HTTP, and each step's answer from the pod."""
+    """Read what the student's attempt did: the page over HTTP, and each step's answer from the pod.
+
+    Offline there is no pod: the hack's steps run in the local sandbox where one can run here
+    (:func:`kslab.hack.run`), else they are predicted and the table says why the sandbox did not run."""
     from kslab import hack
 
     if not target.live:
-        deployment = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "webapp"},
-                      "spec": {"containers": [{"name": "webapp", "securityContext": target.security_context}]}}
-        return Tried(target, target.original, [], [], hack.predict(deployment), live=False)
+        deployment = target.manifest or {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "webapp"},
+            "spec": {"containers": [{"name": "webapp", "securityContext": target.security_context}]}}
+        return Tried(target, target.original, [], [], hack.run(lab, deployment), live=False)
     lab.require_lab("checking the hands-on hack")
     page = fetch(lab, target.namespace, target.pod, node_port_url=target.node_port_url)
     facts = read_facts(lab, target.namespace, target.pod)
@@ -388,7 +401,7 @@ def tried(lab: Lab, target: Target) -> Tried:
 
 def do_it_for_me(lab: Lab, target: Target) -> Tried:
     """Run the student's steps in the target's pod (no shell of the student's: fixed argv lists), then
-    check them like :func:`tried`. Offline: the prediction, labelled."""
+    check them like :func:`tried`. Offline: the hack in the local sandbox, or the prediction, labelled."""
     if target.live:
         lab.require_lab("the hands-on hack")
         for cmd in target.steps().commands:

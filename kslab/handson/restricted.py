@@ -5,7 +5,9 @@ named ``webapp-mine``) and applies it with kubectl. :func:`judge` is the check: 
 Deployment **as the API server stored it**, judges it with Pod Security (:mod:`kslab.pss`), asks its
 running pod what stops each step of the hack (:func:`kslab.handson.lab03.read_facts`) and fetches the
 page over HTTP; it passes only when the Deployment passes restricted, every step is stopped and the
-page still serves. Offline it reads the file, and the hack and the page are predicted (and say so).
+page still serves. Offline it reads the file and runs the hack in the local sandbox (:mod:`kslab.sandbox`)
+where one can run here, labelled as observed there; elsewhere the hack is predicted, with the sandbox's
+reason. Offline the page is always predicted (and says so).
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def steps(lab: Lab, path: Path) -> Steps:
         notes: tuple[str, ...] = ("Then run the check below: it reads what you deployed.",)
     else:
         namespace, context = pods.HACK_NAMESPACE, "YOUR-CONTEXT"
-        notes = ("Offline: edit the file and run the check; it judges the file, and the hack is predicted.",)
+        notes = ("Offline: edit the file and run the check; it judges the file and runs the hack in the local "
+                 "sandbox where one runs here (else predicts it).",)
     return Steps("Deploy your restricted webapp", [
         Command(("vi", str(path)), TERMINAL, "edit the securityContext (any editor will do)"),
         Command(kubectl(context, namespace, "apply", "-f", str(path)), TERMINAL, "deploy it"),
@@ -124,21 +127,31 @@ def _deployment_in(path: Path) -> dict[str, Any]:
 
 def judge(path: str | Path, lab: Lab, *, namespace: str | None = None) -> Judgement:
     """Judge the student's webapp: the file offline; live, what the cluster runs (see the module's docstring)."""
-    from kslab import hack, pss
-
     wanted = _deployment_in(Path(path))
     if not lab.live:
-        verdict = pss.evaluate(wanted, "restricted")
-        report = hack.predict(wanted)
-        works = report.works()
-        return Judgement(_parts(verdict, works, None, predicted=True), observed=False, notes=[
-            f"PREDICTED (offline: {lab.reason}): judged from the file {path}; live, kslab reads the Deployment "
-            "you applied, runs each step in its pod and fetches its page."])
+        return _judge_offline(lab, wanted, Path(path))
     return _judge_live(lab, wanted, namespace)
 
 
-def _parts(verdict: Any, works: Mapping[str, bool | None], page: Any, *, predicted: bool) -> list[tuple[str, bool, str]]:
-    how = "predicted" if predicted else "observed in the pod"
+def _judge_offline(lab: Lab, wanted: dict[str, Any], path: Path) -> Judgement:
+    """The file judged by Pod Security, and the hack run in the local sandbox where one runs here (through
+    :func:`kslab.hack.run`, which falls back to the prediction and says why the sandbox did not run)."""
+    from kslab import hack, pss
+
+    verdict = pss.evaluate(wanted, "restricted")
+    report = hack.run(lab, wanted)
+    live = ("Live, kslab reads the Deployment you applied, runs each step in its pod and fetches its page.")
+    if report.extra.get("observed") == "sandbox":
+        how = f"observed in {report.observed_from}"
+        return Judgement(_parts(verdict, report.works(), None, how=how), observed=False, notes=[
+            f"OBSERVED in {report.observed_from} (offline: {lab.reason}): judged from the file {path}, each step "
+            f"of the hack run in a fresh container of it; that the page serves is predicted. {live}"])
+    why = report.extra.get("sandbox", "no local sandbox ran")
+    return Judgement(_parts(verdict, report.works(), None, how="predicted"), observed=False, notes=[
+        f"PREDICTED (offline: {lab.reason}; {why}): judged from the file {path}. {live}"])
+
+
+def _parts(verdict: Any, works: Mapping[str, bool | None], page: Any, *, how: str) -> list[tuple[str, bool, str]]:
     parts = [("Pod Security restricted", bool(verdict.allowed),
               "passes restricted:latest" if verdict.allowed else verdict.message())]
     if any(w is None for w in works.values()):
@@ -148,7 +161,7 @@ def _parts(verdict: Any, works: Mapping[str, bool | None], page: Any, *, predict
         parts.append((title, works.get(step) is False, f"{how}: the step is " + ("stopped" if works.get(step) is False
                                                                                  else "NOT stopped")))
     if page is None:
-        parts.append(("the page still serves", True, f"{how}: nothing stops the server (it only reads /www)"))
+        parts.append(("the page still serves", True, "predicted: nothing stops the server (it only reads /www)"))
     else:
         parts.append(("the page still serves", bool(page.served and page.body.strip()), page.how))
     return parts
@@ -227,7 +240,7 @@ def _judge_live(lab: Lab, wanted: dict[str, Any], namespace: str | None) -> Judg
     works = {"id": not steps["who am I (id)"], "edit-page": not steps["edit the served page"],
              "become-root": not steps["become root via setuid"]}
     page = fetch(lab, namespace, pod)
-    return Judgement(_parts(verdict, works, page, predicted=False), observed=True,
+    return Judgement(_parts(verdict, works, page, how="observed in the pod"), observed=True,
                      notes=[f"observed: Deployment {namespace}/{name} as stored by the API server, pod {pod} "
                             "(each step asked of the pod without changing it)"])
 

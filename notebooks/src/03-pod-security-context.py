@@ -400,7 +400,8 @@ ex.check(my_manifest)
 # **Deploy a webapp the hack cannot touch.** kslab writes the 2019 webapp into a file of yours (outside the
 # repository; an existing file is kept). Edit it, apply it with the commands below, and the check reads
 # what the cluster runs: the Deployment as stored, judged by Pod Security, the hack tried in its pod, its
-# page fetched. Offline it judges the file and predicts the rest.
+# page fetched. Offline it judges the file and runs the hack in the local sandbox where one runs here
+# (else predicts it); the page is predicted.
 
 # %%
 from kslab.handson import restricted
