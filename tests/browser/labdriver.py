@@ -34,7 +34,9 @@ VIEWPORT = {"width": 1400, "height": 1000}
 #: no pop-up over the notebook).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # the course's own settings, as make lab, conda and Binder install them (tools/lab_settings.py)
+    "@jupyterlab/apputils-extension/notification": json.loads(
+        (REPO / "jupyter" / "lab" / "settings" / "overrides.json").read_text())["@jupyterlab/apputils-extension:notification"],
 }
 
 
@@ -110,11 +112,22 @@ class JupyterServer:
         return self.log.read_text(errors="replace")[-chars:]
 
 
+def course_copy(tmp: Path) -> Path:
+    """A copy of the notebooks (and the README they link to) for the server to serve: Run All and
+    JupyterLab's autosave then write to the copy, never to the repository's tracked files."""
+    root = tmp / "course"
+    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy2(REPO / "README.md", root / "README.md")
+    return root
+
+
 def start_server(tmp: Path, *, timeout: float = 90) -> JupyterServer:
-    """JupyterLab on 127.0.0.1 (free port, random token), offline, with throw-away Jupyter dirs."""
+    """JupyterLab on 127.0.0.1 (free port, random token), offline, with throw-away Jupyter dirs, serving
+    a copy of the notebooks (see :func:`course_copy`)."""
     dirs = {name: tmp / name for name in ("config", "data", "runtime", "settings", "workspaces", "home")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
+    root = course_copy(tmp)
     for plugin, values in LAB_SETTINGS.items():
         target = dirs["settings"] / f"{plugin}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -130,12 +143,12 @@ def start_server(tmp: Path, *, timeout: float = 90) -> JupyterServer:
     port, token = _free_port(), secrets.token_hex(24)
     argv = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
-            f"--ServerApp.root_dir={REPO}"]
+            f"--ServerApp.root_dir={root}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # CI and containers are root
     log = tmp / "jupyterlab.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(argv, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     server = JupyterServer(f"http://127.0.0.1:{port}", token, proc, log)
     deadline = time.monotonic() + timeout
