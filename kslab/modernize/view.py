@@ -88,11 +88,11 @@ class Summary:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        body = "".join(
-            f"<tr><td><code>{html.escape(rule)}</code>{f' ×{count}' if count > 1 else ''}</td>"
-            f"<td>{html.escape(now)}{'' if auto else ' <b>(by hand)</b>'}</td><td>{html.escape(why)}</td></tr>"
-            for rule, count, now, why, auto in self.rows)
-        return ("<table class='kslab-modernize' style='table-layout:fixed;width:100%'>"
-                "<colgroup><col style='width:26%'><col style='width:32%'><col style='width:42%'></colgroup>"
-                "<thead><tr><th>then (rule)</th><th>now</th><th>why</th></tr></thead><tbody>" + body
-                + f"</tbody></table><p>{html.escape(self._tail())}</p>")
+        # the course's table: it wraps inside its cells (long rule ids and commands break after - . /)
+        from kslab.views.tables import Table  # noqa: PLC0415
+
+        rows = [{"then (rule)": rule + (f" ×{count}" if count > 1 else ""),
+                 "now": now + ("" if auto else " (by hand)"), "why": why}
+                for rule, count, now, why, auto in self.rows]
+        return Table(rows, ["then (rule)", "now", "why"], ["then (rule)", "now", "why"],
+                     note=self._tail()).html()

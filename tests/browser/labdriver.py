@@ -334,24 +334,37 @@ class LabPage:
         """The outputs that are live widget views, in notebook order."""
         return self.page.locator(WIDGET_OUTPUT)
 
-    def screenshot_notebook(self, name: str) -> Path:
-        """The whole notebook as one tall picture: the viewport grows to fit, then shrinks back."""
+    def at_width(self, width: int) -> None:
+        """Make the window ``width`` pixels wide (the height stays) and wait until the notebook has laid
+        itself out again: its width has followed and stayed the same for two animation frames."""
+        self.page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        self.page.wait_for_function(
+            """w => new Promise(done => {
+                 const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+                 const before = n ? n.getBoundingClientRect().width : -1;
+                 requestAnimationFrame(() => requestAnimationFrame(() => {
+                   const after = n ? n.getBoundingClientRect().width : -2;
+                   done(window.innerWidth === w && before === after && after > 0);
+                 }));
+               })""", arg=width)
+
+    def screenshot_notebook(self, name: str, width: int = VIEWPORT["width"]) -> Path:
+        """The whole notebook, ``width`` pixels wide, as one tall picture: the viewport grows to fit it,
+        then goes back to the usual size."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{name}.png"
+        target = SCREENSHOTS / f"{name}-{width}.png"
+        self.at_width(width)
         height = self.page.evaluate(
             "() => { const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
             ".jp-WindowedPanel-outer'); return n ? n.scrollHeight : 0 }")
-        self.page.set_viewport_size({"width": VIEWPORT["width"],
-                                     "height": int(min(max(height + 150, 600), 16_000))})
+        self.page.set_viewport_size({"width": width, "height": int(min(max(height + 150, 600), 16_000))})
         try:
-            self.page.wait_for_timeout(300)
             self.page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer')"
                                ".forEach(e => { e.scrollTop = 0 })")
-            self.page.wait_for_timeout(100)
+            self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             self.page.screenshot(path=str(target))
         finally:
-            self.page.set_viewport_size(VIEWPORT)
-            self.page.wait_for_timeout(200)
+            self.at_width(VIEWPORT["width"])
         return target
 
     def screenshot(self, locator: Any, name: str) -> Path:
@@ -371,6 +384,38 @@ class LabPage:
                 self.page.set_viewport_size(VIEWPORT)
                 self.page.wait_for_timeout(200)
         return target
+
+
+#: Every table in an output that is wider than the output area (it runs off the cell), and every
+#: exercise check shown before its exercise's question: read from the page after Run All.
+_LAYOUT_JS = r"""
+() => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')];
+  const wide = [], early = [];
+  let asked = false;
+  cells.forEach((cell, index) => {
+    for (const t of cell.querySelectorAll('.jp-OutputArea-output table')) {
+      const area = t.closest('.jp-OutputArea-output').getBoundingClientRect();
+      const box = t.getBoundingClientRect();
+      if (box.right > area.right + 1 || t.scrollWidth > t.clientWidth + 1)
+        wide.push({index, table: Math.round(box.width), area: Math.round(area.width),
+                   head: (t.innerText || '').slice(0, 60)});
+    }
+    const source = (cell.querySelector('.jp-InputArea-editor .cm-content') || {}).innerText || '';
+    if (/kslab\.exercise\(/.test(source)) asked = !!cell.querySelector('.jp-OutputArea-output .kslab-question');
+    else if (/\bex\.check\(/.test(source) && !asked) early.push({index, source: source.slice(0, 60)});
+  });
+  return {wide, early};
+}
+"""
+
+
+def layout_problems(page: Any) -> list[str]:
+    """Tables that overflow their output, and exercise checks shown before their question."""
+    found = page.evaluate(_LAYOUT_JS)
+    return ([f"cell {w['index']}: a table {w['table']} px wide in a {w['area']} px output: {w['head']!r}"
+             for w in found["wide"]] +
+            [f"cell {e['index']}: an exercise check before its question: {e['source']!r}" for e in found["early"]])
 
 
 def output_problems(cells: list[CellView]) -> list[str]:

@@ -298,15 +298,18 @@ def test_05_capture_comparison_and_entropy_plot_render(lab: LabPage) -> None:
     expected = side_by_side({name: summarize(bundled(f"{stem}.pcap")).flows[0] for name, stem in (
         ("plain HTTP", "plaintext-http"), ("mTLS 1.2", "mtls-tls12"), ("mTLS 1.3", "mtls-tls13"),
         ("STRICT, plaintext", "strict-refuses-plaintext"))})
-    assert words(shown) == words(str(expected))
+    # the HTML table shows exactly kslab's rows, cell by cell
+    table = output.first.locator("table")
+    shown_rows = table.evaluate("t => [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.innerText))")
+    assert [[words(c) for c in row] for row in shown_rows] == [
+        [words(str(row[c])) for c in expected.columns] for row in expected.rows]
     assert "GET /details/0" in shown and "spiffe://cluster.local/ns/" in shown and "(encrypted)" in shown
     box = output.first.bounding_box()
     assert box and box["width"] > 400 and box["height"] > 150, box
-    # it fits the window: the page shows each of its lines on one line, none folded over
-    pre = output.first.locator("pre").evaluate(
-        "p => ({height: p.getBoundingClientRect().height, line: parseFloat(getComputedStyle(p).lineHeight)})")
-    lines = str(expected).count("\n") + 1
-    assert pre["height"] < (lines + 1) * pre["line"], f"{lines} lines take {pre['height'] / pre['line']:.1f}"
+    # it fits its output: no wider than the output area, no word broken inside a cell
+    fit = table.evaluate("t => ({table: t.getBoundingClientRect().width, area: t.closest('.jp-OutputArea-output')"
+                         ".getBoundingClientRect().width})")
+    assert fit["table"] <= fit["area"] + 1, fit
     lab.screenshot(output.first, "05-side-by-side")
 
     # the byte-entropy plot: one picture, loaded, of a real size, with something drawn in it
