@@ -2,19 +2,25 @@
 
 Notebooks are checked offline (their stored outputs are the offline ones), whatever mode the
 developer's shell is in: nbval starts each notebook's kernel with this process's environment, so it
-is set here before a notebook runs. Every test gets its own throw-away ``KSLAB_HOME`` so no test
-reads or writes a student's progress.
+is set here before a notebook runs. The session gets its own throw-away ``KSLAB_HOME`` so no test
+reads or writes a student's progress; that home is removed when the session ends.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
 
 _HOME = tempfile.mkdtemp(prefix="kslab-test-home-")
 os.environ["KSLAB_HOME"] = _HOME
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # Kubeconfigs with tokens may have been written there by live tests: never leave it behind.
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kslab.course import kind_config
 from kslab.errors import ApiError
 from kslab.views.tables import format_table
+from kslab.views.styles import ARROW, BOX_STROKE, COMPONENT_STROKE, CONTROL_PLANE_FILL, NODE_FILL
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -130,29 +131,29 @@ def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
              f'font-family="sans-serif" font-size="13" role="img" '
              f'aria-label="Kubernetes architecture: control plane and worker node components">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1a73e8"/></marker></defs>']
+             f'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="{ARROW}"/></marker></defs>']
 
     def top(name: str) -> float:
         return 50 + pos[name][1] * (box_h + gap)
 
     for col, plane in enumerate(planes):
         x0 = col_x[col]
-        fill = "#e8f0fe" if plane == "control plane" else "#e6f4ea"
+        fill = CONTROL_PLANE_FILL if plane == "control plane" else NODE_FILL
         title = "Control plane node" if plane == "control plane" else "Worker node (every node)"
         left = x0 - (lane if col == 0 else 12)  # the node's frame holds its outer lane
         parts.append(f'<rect x="{left}" y="10" width="{box_w + lane + 12}" height="{height - 20}" rx="10" '
-                     f'fill="{fill}" stroke="#5f6368"/>')
+                     f'fill="{fill}" stroke="{BOX_STROKE}"/>')
         parts.append(f'<text x="{x0 + box_w / 2}" y="34" text-anchor="middle" font-weight="bold">'
                      f"{html.escape(title)}</text>")
         for comp in rows[plane]:
             y = top(comp.name)
             parts.append(f'<rect x="{x0}" y="{y}" width="{box_w}" height="{box_h}" rx="6" '
-                         'fill="white" stroke="#3c4043"/>')
+                         f'fill="white" stroke="{COMPONENT_STROKE}"/>')
             parts.append(f'<text x="{x0 + box_w / 2}" y="{y + 19}" text-anchor="middle">'
                          f"{html.escape(comp.name)}</text>")
             if comp.ports:
                 parts.append(f'<text x="{x0 + box_w / 2}" y="{y + 35}" text-anchor="middle" '
-                             f'font-size="11" fill="#5f6368">{html.escape(comp.ports[0])}</text>')
+                             f'font-size="11" fill="{BOX_STROKE}">{html.escape(comp.ports[0])}</text>')
 
     edges = [(c.name, peer) for c in components for peer in c.talks_to if peer in pos]
     routes = {edge: _route(pos, *edge) for edge in edges}
@@ -174,7 +175,7 @@ def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
         col = pos[name][0]
         return col_x[col] + (box_w if (col == 0) == (route == "across") else 0)
 
-    style = 'stroke="#1a73e8" stroke-width="1.5" fill="none" marker-end="url(#arrow)"'
+    style = f'stroke="{ARROW}" stroke-width="1.5" fill="none" marker-end="url(#arrow)"'
     lanes_used = [0, 0]
     for (a, b), route in routes.items():
         why = CALLS.get((a, b), "")
@@ -185,7 +186,7 @@ def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
             if (b, a) in routes and why:  # two ways between the same boxes: say what each is for
                 ty = (y1 + y2) / 2 + (-5 if y1 <= slot[(b, (b, a))] else 13)  # above the upper, below the lower
                 parts.append(f'<text x="{(x1 + x2) / 2}" y="{ty:g}" text-anchor="middle" font-size="10" '
-                             f'fill="#1a73e8">{html.escape(why)}</text>')
+                             f'fill="{ARROW}">{html.escape(why)}</text>')
         elif route in ("down", "up"):
             x = col_x[pos[a][0]] + box_w / 2
             y1, y2 = (top(a) + box_h, top(b)) if route == "down" else (top(a), top(b) + box_h)

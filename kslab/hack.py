@@ -107,9 +107,11 @@ def container_context(obj: Mapping[str, Any], container: str | None = None) -> C
     refused = ""
     added = [str(c) for c in (sc.get("capabilities") or EMPTY).get("add") or ()]
     if no_new_privs and sc.get("privileged") is True:
-        refused = "the API server rejects the pod: cannot set allowPrivilegeEscalation to false and privileged to true"
+        refused = ("the API server rejects the pod: cannot set `allowPrivilegeEscalation` to false and "
+                   "`privileged` to true")
     elif no_new_privs and "CAP_SYS_ADMIN" in added:
-        refused = "the API server rejects the pod: cannot set allowPrivilegeEscalation to false and add CAP_SYS_ADMIN"
+        refused = ("the API server rejects the pod: cannot set `allowPrivilegeEscalation` to false and "
+                   "`capabilities.Add` CAP_SYS_ADMIN")
     elif non_root and uid == 0:
         refused = ("the kubelet will not start it: container's runAsUser breaks non-root policy"
                    if sc.get("runAsUser") is not None or psc.get("runAsUser") is not None
@@ -128,11 +130,14 @@ def predict_step(step: Step, ctx: Context) -> StepOutcome:
         return StepOutcome(root, _user(ctx.uid), f"{ctx.uid_source} runs the process as "
                                               f"{'root' if root else f'uid {ctx.uid}, not root'}")
     if step.id == "edit-page":
-        if ctx.read_only_root:
-            return StepOutcome(False, "Read-only file system", "readOnlyRootFilesystem: true — even root cannot write")
+        # The kernel checks the file's permissions before the mount's read-only flag, so a non-root
+        # user is told "Permission denied" even on a read-only root filesystem.
         if not root:
             return StepOutcome(False, "Permission denied",
-                           f"{PAGE} belongs to root (mode 0644) and uid {ctx.uid} is not root")
+                               f"{PAGE} belongs to root (mode 0644) and uid {ctx.uid} is not root"
+                               + (" (checked before readOnlyRootFilesystem)" if ctx.read_only_root else ""))
+        if ctx.read_only_root:
+            return StepOutcome(False, "Read-only file system", "readOnlyRootFilesystem: true — even root cannot write")
         return StepOutcome(True, "ok", "root owns the page and the root filesystem is writable")
     if step.id == "write-tmp":
         if ctx.tmp_volume:
@@ -255,9 +260,38 @@ def predict(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
     return HackReport(rows, ctx, note="Predicted from the security context (nothing was run).")
 
 
+def sandboxed(obj: Mapping[str, Any], container: str | None = None) -> HackReport:
+    """The hack run for real in the local sandbox (:mod:`kslab.sandbox`), next to the prediction; raises a
+    :class:`~kslab.errors.KslabError` saying why where no faithful sandbox can run here."""
+    from kslab.sandbox import observe
+
+    predicted = predict(obj, container)
+    seen = observe(obj, [row.step.command for row in predicted.rows], container)
+    rows = tuple(StepRow(row.step, row.predicted, observe_step(row.step, r.returncode, r.stdout, r.stderr))
+                 for row, r in zip(predicted.rows, seen.results))
+    return HackReport(rows, predicted.context, observed_from=seen.where,
+                      extra={"runtime": seen.runtime, "observed": "sandbox"})
+
+
+def _offline(obj: Mapping[str, Any], predicted: HackReport, reason: str) -> HackReport:
+    """Offline: observed in the local sandbox where one can run faithfully, else the prediction and why not."""
+    from kslab.errors import KslabError
+
+    try:
+        return sandboxed(obj)
+    except KslabError as exc:
+        why = exc.message
+    except OSError as exc:  # e.g. a full disk while copying the filesystem: say so, and predict
+        why = f"the sandbox failed: {exc}"
+    return HackReport(predicted.rows, predicted.context,
+                      note=f"PREDICTED (offline: {reason}; {why}); live mode runs each command in the pod and "
+                           "shows what happened next to this.")
+
+
 def run(lab: Lab, obj: Mapping[str, Any], *, namespace: str | None = None, lab_name: str = "03",
         timeout: int = 120) -> HackReport:
-    """Run the hack against the webapp: live, deploy ``obj`` and exec each step in its pod; offline, predict.
+    """Run the hack against the webapp: live, deploy ``obj`` and exec each step in its pod; offline, run it
+    in the local sandbox (:mod:`kslab.sandbox`) where one can run here, else predict and say why.
 
     Live, the result shows predicted and observed side by side; a pod that never starts (for
     example ``runAsNonRoot`` with a root image, or one Pod Security refuses) is reported with the
@@ -266,9 +300,7 @@ def run(lab: Lab, obj: Mapping[str, Any], *, namespace: str | None = None, lab_n
     """
     predicted = predict(obj)
     if not lab.live:
-        return HackReport(predicted.rows, predicted.context,
-                          note=f"PREDICTED (offline: {lab.reason}); live mode runs each command in the pod and "
-                               "shows what happened next to this.")
+        return _offline(obj, predicted, lab.reason)
     from kslab.cluster import pods
 
     namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)

@@ -53,7 +53,8 @@ def test_pod_level_settings_apply_to_the_container() -> None:
 @pytest.mark.parametrize("context, pod_context, words", [
     ({"runAsNonRoot": True}, None, "container has runAsNonRoot and image will run as root"),
     (None, {"runAsNonRoot": True, "runAsUser": 0}, "container's runAsUser breaks non-root policy"),
-    ({"privileged": True, "allowPrivilegeEscalation": False}, None, "privileged to true"),
+    ({"privileged": True, "allowPrivilegeEscalation": False}, None,
+     "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"),  # the API server's words
     ({"allowPrivilegeEscalation": False, "capabilities": {"add": ["CAP_SYS_ADMIN"]}}, None, "CAP_SYS_ADMIN"),
 ])
 def test_containers_that_would_never_run(context: dict | None, pod_context: dict | None, words: str) -> None:
@@ -90,10 +91,12 @@ def test_disagreements_are_flagged() -> None:
     assert "NO ≠" in report.table()
 
 
-def test_offline_run_is_labelled_a_prediction() -> None:
+def test_offline_run_is_labelled_a_prediction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KSLAB_SANDBOX", "off")  # no local sandbox: the prediction (tests/test_sandbox_run.py: with one)
     report = hack.run(connect(mode="offline"), seed_deployment("as deployed"))
     assert not report.live and str(report).splitlines()[-1].startswith("PREDICTED (offline")
     assert "observed" not in report.table().splitlines()[0]
+    assert "turned off by KSLAB_SANDBOX=off" in str(report)
 
 
 def test_admission_answer_for_pods_and_workloads() -> None:

@@ -244,6 +244,8 @@ def _states(tree: Any) -> Any:
     """The default state, then each control moved to each of its other values, one at a time."""
     yield "default"
     for control in controls(tree):
+        if not hasattr(control, "value"):  # a button (e.g. Apply, offered offline where a local sandbox runs)
+            continue
         original = control.value
         options = getattr(control, "options", None)
         if isinstance(original, bool):

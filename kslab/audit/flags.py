@@ -69,7 +69,7 @@ _INT_FORMS = ((re.compile(r"0[xX]_?[0-9a-fA-F]+(_[0-9a-fA-F]+)*"), 16, 2),
 _INT64_MAX = (1 << 63) - 1
 #: The most significant digits an int64 has in each base: a longer number is out of range, and is
 #: refused before Python is asked to convert it (it will not convert more than 4,300 digits).
-_INT64_DIGITS = {2: 63, 8: 21, 10: 19, 16: 16}
+_INT64_DIGITS = {2: 64, 8: 22, 10: 19, 16: 16}  # enough for -2**63 too
 
 
 def go_int(text: str) -> int:
@@ -385,10 +385,12 @@ def parse_args(argv: list[str] | tuple[str, ...], component: str) -> CommandLine
             out.problems.append(f'invalid argument {brief(occ.text)} for "--{clip(name)}" flag: {exc}')
             out.values[name] = occ.text
             continue
-        if flag_type in ("strings", "array") and name in out.values:
-            out.values[name] = [*out.values[name], *cast("list[str]", value)]
-        elif flag_type in ("map", "mapstring") and name in out.values:
-            out.values[name] = {**out.values[name], **cast("dict[str, str]", value)}
+        before = out.values.get(name)
+        # (an earlier invalid occurrence left its text: a later valid one starts the value afresh)
+        if flag_type in ("strings", "array") and isinstance(before, list):
+            out.values[name] = [*before, *cast("list[str]", value)]
+        elif flag_type in ("map", "mapstring") and isinstance(before, dict):
+            out.values[name] = {**before, **cast("dict[str, str]", value)}
         else:
             out.values[name] = value
     for p in out.positionals:

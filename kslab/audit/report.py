@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kslab.views.tables import Table
+from kslab.views.styles import STATUS_COLOURS
 
 STATUSES = ("PASS", "FAIL", "WARN", "INFO")
-COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "WARN": "#9a6700", "INFO": "#6e7781"}
+COLOURS = STATUS_COLOURS
 
 
 def _status_style(status: Any) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from kslab.errors import InputError
 from kslab.manifests.load import load_text, read_source
-from kslab.text import brief
+from kslab.text import brief, clip
 
 COMPONENTS = ("kube-apiserver", "kubelet")
 
@@ -160,9 +160,20 @@ def from_command_line(text: str, *, component: str = "kube-apiserver",
 
 def _containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     spec = obj.get("spec") or {}
-    if isinstance(spec.get("template"), Mapping):  # a Deployment or DaemonSet holding the pod
+    if isinstance(spec, Mapping) and isinstance(spec.get("template"), Mapping):  # a Deployment or DaemonSet
         spec = spec["template"].get("spec") or {}
-    return [c for c in (spec.get("containers") or []) if isinstance(c, Mapping)]
+    containers = spec.get("containers") if isinstance(spec, Mapping) else None
+    return [c for c in containers if isinstance(c, Mapping)] if isinstance(containers, list) else []
+
+
+def _words(value: Any, where: str) -> list[str]:
+    """A container's ``command`` or ``args``: a list of strings (numbers are written as YAML reads them)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, (str, int, float)) for x in value):
+        raise InputError(f"{where} must be a list of strings, not {brief(value)}",
+                         hint="e.g. command: [kube-apiserver, --authorization-mode=Node,RBAC]")
+    return [str(x) for x in value]
 
 
 def from_pod(obj: Mapping[str, Any], *, component: str = "kube-apiserver",
@@ -170,17 +181,18 @@ def from_pod(obj: Mapping[str, Any], *, component: str = "kube-apiserver",
     """The component's container in a pod (a static pod manifest, or the live mirror pod)."""
     containers = _containers(obj)
     for c in containers:
-        command = [str(x) for x in (c.get("command") or [])]
+        command = _words(c.get("command"), f"{source}: container {clip(str(c.get('name')))}: command")
         if c.get("name") == component or (command and PurePosixPath(command[0]).name == component):
-            args = [str(x) for x in (c.get("args") or [])]
+            args = _words(c.get("args"), f"{source}: container {clip(str(c.get('name')))}: args")
             tokens = command + args
             binary, argv = _strip_binary(tokens, component, source) if tokens else ("", [])
-            name = (obj.get("metadata") or {}).get("name", "")
+            meta = obj.get("metadata")
+            name = clip(str(meta.get("name", ""))) if isinstance(meta, Mapping) else ""
             notes = () if command else (f"{source}: the container has no command; its image's entrypoint "
                                         "is assumed to be the binary",)
             return ComponentInput(component, f"{source} (pod {name}, container {c.get('name')})",
                                   tuple(argv), binary or component, notes=notes)
-    names = ", ".join(str(c.get("name")) for c in containers) or "none"
+    names = clip(", ".join(str(c.get("name")) for c in containers), limit=200) or "none"
     raise InputError(f"{source}: no {component} container in this manifest (containers: {names})",
                      hint=f"give the {component} static pod manifest, e.g. "
                           f"/etc/kubernetes/manifests/{component}.yaml, or a file with its command line")

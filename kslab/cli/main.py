@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "rbac": "kslab.cli.rbac",
     "pcap": "kslab.cli.pcap",
     "mesh": "kslab.cli.mesh",
+    "sandbox": "kslab.cli.sandbox",
     "progress": "kslab.cli.progress",
     "classroom": "kslab.cli.classroom",
 }
@@ -68,16 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     from kslab.cli.output import PrintableStream
 
     saved = sys.stdout, sys.stderr
+    # Everything printed from here on, argparse's own errors included (they quote the arguments).
     sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return _run(args)
     finally:
         sys.stdout, sys.stderr = saved

@@ -78,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
             allowed += row["allowed"]
             n = len(row["violations"])
             verdict = "PASS" if row["allowed"] else f"FAIL ({n} violation{'s' if n != 1 else ''})"
-            print(f"{row['file']}: {row['kind']} {row['name'] or '(unnamed)'}: {verdict} at {policy}")
-            for violation in row["violations"]:
-                print(f"  - {violation['message']}")
+            lines = [f"{row['file']}: {row['kind']} {row['name'] or '(unnamed)'}: {verdict} at {policy}"]
+            lines += [f"  - {violation['message']}" for violation in row["violations"]]
+            sys.stdout.write("\n".join(lines) + "\n")  # one write per pod: output is escaped per write
     if not count:
         notes.append("no Pods or pod templates found")
     for note in notes:

@@ -61,6 +61,7 @@ from kslab.rbac.tokens import (
 )
 from kslab.views.tables import Table, html_block
 from kslab.views.text import TextView
+from kslab.views.styles import BAD, GOOD
 
 #: The lab name objects are labelled with (``kslab.dev/lab: "04"``).
 LAB = "04"
@@ -493,8 +494,8 @@ def _outcome_style(value: object) -> str:
     """Green for an allowed request, red for a forbidden one (the word says which)."""
     text = str(value)
     if text.startswith(("allowed", "ok", "created")):
-        return "color:#1a7f37"
-    return "color:#cf222e" if "forbidden" in text or "403" in text else ""
+        return f"color:{GOOD}"
+    return f"color:{BAD}" if "forbidden" in text or "403" in text else ""
 
 @dataclass(frozen=True)
 class ProbeResult:

@@ -24,6 +24,7 @@ from kslab.cluster.modes import ModeChoice
 from kslab.course.cleanup import CLEANUP_KINDS
 from kslab.errors import ApiError, NotALabContext, OfflineOnly
 from kslab.rbac.tokens import Token
+from kslab.views.styles import GOOD, NEUTRAL
 
 if TYPE_CHECKING:
     from kslab.cluster.components import Visible
@@ -127,7 +128,7 @@ class Lab:
         return f"Lab({self.describe()})"
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.live else "#6e7781"
+        colour = GOOD if self.live else NEUTRAL
         return (f'<div style="border-left:4px solid {colour};padding:2px 8px"><b>kslab: '
                 f"{self.mode.upper()}</b> — {html.escape(self.describe())}</div>")
 

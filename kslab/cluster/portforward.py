@@ -15,9 +15,12 @@ import select
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import ApiError
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: Only ever bind here: a port-forward must not expose the pod to the network.
 LOOPBACK = "127.0.0.1"
@@ -166,7 +169,7 @@ def pump(a: Any, b: Any, *, idle: float, stop: threading.Event | None = None) ->
                 return
 
 
-def to_pod(lab: Any, namespace: str, pod: str, port: int, *, timeout: float = 10.0) -> PortForward:
+def to_pod(lab: Lab, namespace: str, pod: str, port: int, *, timeout: float = 10.0) -> PortForward:
     """A :class:`PortForward` from 127.0.0.1 to ``port`` of a pod, through the lab's API server."""
     from kubernetes import client
     from kubernetes.stream import portforward

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kslab.views.styles import BAD, GOOD, MUTED_BORDER
+
 #: The placeholder an answer cell starts with when it gives no starting answer.
 PLACEHOLDER = ...
 
@@ -91,9 +93,9 @@ class CheckResult:
     def _repr_html_(self) -> str:
         # Colour helps, the word PASS/FAIL carries the meaning.
         if not self.answered:
-            return (f'<div style="border-left:4px solid #8c959f;padding:2px 8px">'
+            return (f'<div style="border-left:4px solid {MUTED_BORDER};padding:2px 8px">'
                     f'<b>&#9675; not answered yet</b> — {html.escape(self.reason)}</div>')
-        colour = "#1a7f37" if self.passed else "#cf222e"
+        colour = GOOD if self.passed else BAD
         mark = "&#10004;" if self.passed else "&#10008;"
         return (f'<div style="border-left:4px solid {colour};padding:2px 8px">'
                 f'<b style="color:{colour}">{mark} {self.verdict}</b> {html.escape(self.reason)}</div>')

@@ -4,12 +4,15 @@ the Pod Security evaluator (:mod:`kslab.pss`) and the hack model (:mod:`kslab.ha
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import hack
 from kslab.exercises.model import CheckResult, Exercise, not_answered
 from kslab.manifests.webapp import seed_deployment, webapp_deployment
 from kslab.pss import evaluate
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: The pod to fix in "03.fewest-changes": the seed's three settings, nothing else.
 FEWEST_POD: dict[str, Any] = {
@@ -108,7 +111,7 @@ def check_deface(answer: Any, target: Any) -> CheckResult:
     return CheckResult(False, f"the page your pod serves is unchanged ({page.how}); was the edit refused?")
 
 
-def check_deploy_restricted(answer: Any, lab: Any) -> CheckResult:
+def check_deploy_restricted(answer: Any, lab: Lab) -> CheckResult:
     """State-based: the Deployment the student applied (offline: their file) passes restricted, every step
     of the hack is stopped and the page still serves."""
     from pathlib import Path

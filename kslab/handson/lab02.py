@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.handson.commands import TERMINAL, Command, Steps, kubectl
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 LAB = "02"
 NAMESPACE = "kslab-02"
@@ -80,7 +83,7 @@ def write_job(path: str | Path | None = None) -> Path:
     return target
 
 
-def kube_bench_steps(lab: Any, job_file: Path) -> Steps:
+def kube_bench_steps(lab: Lab, job_file: Path) -> Steps:
     """The commands: apply, wait, save the JSON, import it (the course's kind cluster only)."""
     work_dir().mkdir(parents=True, exist_ok=True)  # the commands write there
     out = str(work_dir() / "kube-bench.json")

@@ -27,12 +27,15 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.handson.commands import OPEN_A_TERMINAL, POD_SHELL, TERMINAL, Command, Steps, kubectl
 from kslab.handson.page import Page, added_lines, fetch, offline_page
 from kslab.hack import BECOME_ROOT, PAGE
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 LAB = "03"
 #: The course cluster maps this NodePort to the laptop's loopback (kslab/data/kind/cluster.yaml).
@@ -68,7 +71,7 @@ class Target:
     node_port_url: str = ""
     note: str = ""
     reason: str = ""
-    lab: Any = field(default=None, repr=False, compare=False)  # the Lab it runs in (live)
+    lab: Lab | None = field(default=None, repr=False, compare=False)  # the Lab it runs in (live)
 
     def steps(self) -> Steps:
         """What to type: the shell in the pod, then the hack, one command at a time."""
@@ -121,7 +124,7 @@ def _context_of(obj: Mapping[str, Any]) -> dict[str, Any]:
     return dict(containers[0].get("securityContext") or {})
 
 
-def webapp(lab: Any, deployment: Mapping[str, Any], *, namespace: str | None = None, timeout: int = 120,
+def webapp(lab: Lab, deployment: Mapping[str, Any], *, namespace: str | None = None, timeout: int = 120,
            lab_name: str = LAB) -> Target:
     """Deploy the webapp for the student to attack and return the :class:`Target` (live);
     offline, the target with placeholders and the page the image would serve.
@@ -150,7 +153,7 @@ def webapp(lab: Any, deployment: Mapping[str, Any], *, namespace: str | None = N
                   lab=lab)
 
 
-def _node_port(lab: Any, namespace: str, lab_name: str = LAB) -> tuple[str, str]:
+def _node_port(lab: Lab, namespace: str, lab_name: str = LAB) -> tuple[str, str]:
     """On the course's own cluster, a NodePort Service for the webapp (its port is mapped to the laptop)."""
     from kslab.errors import ApiError
     from kslab.manifests.webapp import webapp_service
@@ -270,7 +273,7 @@ def _last_error(stderr: str) -> str:
     return (stderr.strip().splitlines() or [""])[-1][:200]
 
 
-def read_facts(lab: Any, namespace: str, pod: str) -> PodFacts:
+def read_facts(lab: Lab, namespace: str, pod: str) -> PodFacts:
     """Ask the pod (exec) and its spec (the API) the facts :func:`explain` reads."""
     out: dict[str, Any] = {}
     for name, argv in PROBES:
@@ -339,7 +342,7 @@ class Tried:
                 f"</table>{self.page._repr_html_()}")
 
 
-def tried(lab: Any, target: Target) -> Tried:
+def tried(lab: Lab, target: Target) -> Tried:
     """Read what the student's attempt did: the page over HTTP, and each step's answer from the pod."""
     from kslab import hack
 
@@ -353,7 +356,7 @@ def tried(lab: Any, target: Target) -> Tried:
     return Tried(target, page, added_lines(target.original.body, page.body), explain(facts))
 
 
-def do_it_for_me(lab: Any, target: Target) -> Tried:
+def do_it_for_me(lab: Lab, target: Target) -> Tried:
     """Run the student's steps in the target's pod (no shell of the student's: fixed argv lists), then
     check them like :func:`tried`. Offline: the prediction, labelled."""
     if target.live:

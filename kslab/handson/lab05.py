@@ -20,10 +20,13 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kslab import settings
 from kslab.handson.commands import TERMINAL, Command, Steps, kubectl
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 LAB = "05"
 #: The local mesh's scenarios that make the two captures offline.
@@ -42,7 +45,7 @@ def capture_paths() -> dict[str, Path]:
     return {phase: work_dir() / f"{phase}.pcap" for phase in ("before", "after")}
 
 
-def steps(lab: Any, phase: str, *, pod: str = "DETAILS-POD") -> Steps:
+def steps(lab: Lab, phase: str, *, pod: str = "DETAILS-POD") -> Steps:
     """The commands for one capture (``phase`` is ``before`` or ``after`` STRICT)."""
     from kslab.cluster import istio_lab
     from kslab.istio.validate import MANIFESTS
@@ -152,7 +155,7 @@ class Made:
     __repr__ = __str__
 
 
-def do_it_for_me(lab: Any) -> Made:
+def do_it_for_me(lab: Lab) -> Made:
     """Make both captures: live from the details pod (as the lab's cells do), offline on the local mesh."""
     from kslab.cluster import istio_lab
     from kslab.mesh.demo import run
@@ -182,7 +185,7 @@ def do_it_for_me(lab: Any) -> Made:
     return Made(paths["before"], paths["after"], f"live: tcpdump in ephemeral containers of details' pods in {app}")
 
 
-def _next_pod(lab: Any, namespace: str, old: str, timeout: float = 120) -> str:
+def _next_pod(lab: Lab, namespace: str, old: str, timeout: float = 120) -> str:
     """The Ready details pod that is not ``old``."""
     import time
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.hack import PAGE
 from kslab.manifests.webapp import PORT
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 #: The most of a page kslab reads (the webapp's is a few hundred bytes).
 MAX_PAGE = 64 * 1024
@@ -94,7 +97,7 @@ def _fetch_errors() -> tuple[type[BaseException], ...]:
     return (OSError, http.client.HTTPException)  # refused, reset, timed out, or not HTTP at all
 
 
-def _open_forward(lab: Any, namespace: str, pod: str) -> Any:
+def _open_forward(lab: Lab, namespace: str, pod: str) -> Any:
     """The lab's open port-forward to this pod, or a new one."""
     for forward in getattr(lab, "_forwards", []):
         if forward.describe == f"pod {namespace}/{pod} port {PORT}" and not forward.closed:
@@ -102,7 +105,7 @@ def _open_forward(lab: Any, namespace: str, pod: str) -> Any:
     return lab.port_forward(namespace, pod, PORT)
 
 
-def fetch(lab: Any, namespace: str, pod: str, *, node_port_url: str = "", timeout: float = 5.0) -> Page:
+def fetch(lab: Lab, namespace: str, pod: str, *, node_port_url: str = "", timeout: float = 5.0) -> Page:
     """The page the pod serves now, over the first path that answers (see the module's docstring)."""
     tried: list[str] = []
     errors = _fetch_errors()

@@ -14,10 +14,13 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.handson.commands import TERMINAL, Command, Steps, kubectl
+
+if TYPE_CHECKING:
+    from kslab.cluster.lab import Lab
 
 LAB = "03"
 NAME = "webapp-mine"
@@ -67,7 +70,7 @@ def starter(path: str | Path | None = None, *, overwrite: bool = False) -> Path:
     return target
 
 
-def steps(lab: Any, path: Path) -> Steps:
+def steps(lab: Lab, path: Path) -> Steps:
     """The commands: edit the file, apply it in the lab namespace, wait for it."""
     from kslab.cluster import pods
 
@@ -119,7 +122,7 @@ def _deployment_in(path: Path) -> dict[str, Any]:
     return found[0]
 
 
-def judge(path: str | Path, lab: Any, *, namespace: str | None = None) -> Judgement:
+def judge(path: str | Path, lab: Lab, *, namespace: str | None = None) -> Judgement:
     """Judge the student's webapp: the file offline; live, what the cluster runs (see the module's docstring)."""
     from kslab import hack, pss
 
@@ -176,7 +179,7 @@ def rolled_out(deployment: dict[str, Any]) -> str:
     return ""
 
 
-def _newest_ready_pod(lab: Any, namespace: str, deployment: dict[str, Any]) -> tuple[str | None, str]:
+def _newest_ready_pod(lab: Lab, namespace: str, deployment: dict[str, Any]) -> tuple[str | None, str]:
     """Wait for the rollout to finish; then the Ready pod of the newest ReplicaSet, or why there is none."""
     import time
 
@@ -198,7 +201,7 @@ def _newest_ready_pod(lab: Any, namespace: str, deployment: dict[str, Any]) -> t
     return None, "no Ready pod"
 
 
-def _judge_live(lab: Any, wanted: dict[str, Any], namespace: str | None) -> Judgement:
+def _judge_live(lab: Lab, wanted: dict[str, Any], namespace: str | None) -> Judgement:
     from kslab import pss
     from kslab.cluster import pods
     from kslab.errors import ApiError
@@ -252,7 +255,7 @@ class Done:
     __repr__ = __str__
 
 
-def do_it_for_me(lab: Any, path: str | Path | None = None, *, namespace: str | None = None) -> Done:
+def do_it_for_me(lab: Lab, path: str | Path | None = None, *, namespace: str | None = None) -> Done:
     """Write the solution into the student's file (kept as ``.bak`` if it differs) and, live, apply it."""
     from kslab.cluster import pods
     from kslab.manifests.render import to_yaml

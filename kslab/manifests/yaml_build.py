@@ -66,11 +66,17 @@ def loader_class() -> type:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     scalar_node = yaml.ScalarNode
     resolved: dict[str, str] = {}
+    # PyYAML picks implicit resolvers by a plain scalar's first character: a scalar starting with
+    # none of theirs (most names, images, keys) is a string without trying a single expression.
+    firsts = frozenset(k for k in base.yaml_implicit_resolvers if k)
+    plain_ok = None not in base.yaml_implicit_resolvers and "" in base.yaml_implicit_resolvers
 
     class Loader(base):  # type: ignore[misc, valid-type]
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             # Safe loaders have no path resolvers, so a scalar's tag depends on its text alone.
             if kind is scalar_node and implicit[0] and len(value) <= 40:
+                if plain_ok and value and value[0] not in firsts:
+                    return STR
                 tag = resolved.get(value)
                 if tag is None:
                     tag = super().resolve(kind, value, implicit)

@@ -189,16 +189,17 @@ class Analysis:
                     continue
                 decoder = decoders[link_type] = link_decoder(link_type)
             seg = decode(decoder, frame)
-            if seg.__class__ is Fragment:
-                name = f"IPv{seg[0][0]} fragment"  # type: ignore[index]
-                other[name] = other.get(name, 0) + 1
-                whole = defrag.add(seg, ts)  # type: ignore[arg-type]
-                if whole is None:
+            if seg.__class__ is not tuple:  # not a TCP segment: a fragment, or the name of something else
+                if seg.__class__ is Fragment:
+                    name = f"IPv{seg[0][0]} fragment"  # type: ignore[index]
+                    other[name] = other.get(name, 0) + 1
+                    whole = defrag.add(seg, ts)  # type: ignore[arg-type]
+                    if whole is None:
+                        continue
+                    seg = decode(raw_ip, whole)
+                if seg.__class__ is str:
+                    other[seg] = other.get(seg, 0) + 1  # type: ignore[index]
                     continue
-                seg = decode(raw_ip, whole)
-            if seg.__class__ is str:
-                other[seg] = other.get(seg, 0) + 1  # type: ignore[index]
-                continue
             src, sport, dst, dport, seq, ack, flags, payload, missing = seg  # type: ignore[misc]
             totals.tcp_packets += 1
             key = (src, sport, dst, dport)

@@ -26,8 +26,9 @@ sizes are kept and nothing is buffered.
 
 from __future__ import annotations
 
+import functools
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kslab.pcap import tls_registry as reg
@@ -91,8 +92,11 @@ class _Cursor:
         return self.end - self.pos
 
 
-def _u16_list(data: bytes) -> list[int]:
-    return list(struct.unpack(f"!{len(data) // 2}H", data[:len(data) // 2 * 2]))
+@functools.lru_cache(maxsize=1024)
+def _u16_list(data: bytes) -> tuple[int, ...]:
+    """A list of 16-bit values. Cached: the hellos of one client program repeat the same lists, and
+    sharing one tuple keeps thousands of open connections small."""
+    return struct.unpack(f"!{len(data) // 2}H", data[:len(data) // 2 * 2])
 
 
 def iter_extensions(cur: _Cursor) -> Iterator[tuple[int, bytes]]:
@@ -135,10 +139,10 @@ class ClientHello:
     legacy_version: int
     sni: str | None = None
     alpn: list[str] = field(default_factory=list)
-    versions: list[int] = field(default_factory=list)
-    cipher_suites: list[int] = field(default_factory=list)
+    versions: Sequence[int] = ()
+    cipher_suites: Sequence[int] = ()
     extensions: list[int] = field(default_factory=list)
-    groups: list[int] = field(default_factory=list)
+    groups: Sequence[int] = ()
     key_share_groups: list[int] = field(default_factory=list)
     psk_offered: bool = False
     ech_offered: bool = False
@@ -188,7 +192,7 @@ def parse_client_hello(body: bytes) -> ClientHello:
         elif etype == reg.EXT_ECH:
             hello.ech_offered = True
     if not hello.versions:  # no supported_versions: the legacy field is the offer (TLS <= 1.2)
-        hello.versions = [hello.legacy_version]
+        hello.versions = (hello.legacy_version,)
     return hello
 
 
@@ -238,7 +242,7 @@ def parse_sslv2_client_hello(body: bytes) -> ClientHello:
     hello.cipher_suites = _sslv2_ciphers(cur.take(spec_len))
     cur.take(sid_len)
     cur.take(challenge_len)
-    hello.versions = [hello.legacy_version]
+    hello.versions = (hello.legacy_version,)
     return hello
 
 

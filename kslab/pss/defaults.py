@@ -29,12 +29,16 @@ VOLUME_SOURCES = frozenset(ALLOWED + FORBIDDEN)
 APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 
 
+def _has_source(volume: Mapping[str, Any]) -> bool:
+    # Over the volume's few keys, not the thirty sources: this runs for every volume of every pod.
+    return any(value is not None and key in VOLUME_SOURCES for key, value in volume.items())
+
+
 def _default_volumes(spec: dict[str, Any]) -> None:
     volumes = spec.get("volumes")
-    if not volumes or all(any(v.get(s) is not None for s in VOLUME_SOURCES) for v in volumes):
+    if not volumes or all(_has_source(v) for v in volumes):
         return
-    spec["volumes"] = [v if any(v.get(s) is not None for s in VOLUME_SOURCES) else {**v, "emptyDir": {}}
-                       for v in volumes]
+    spec["volumes"] = [v if _has_source(v) else {**v, "emptyDir": {}} for v in volumes]
 
 
 def _default_host_network_ports(spec: dict[str, Any]) -> None:

@@ -44,6 +44,7 @@ from kslab.rbac.model import Binding, Request, Role, Rule, Subject, UserInfo
 from kslab.rbac.policy_index import PolicyIndex
 from kslab.rbac.subjects import applies_to, describe_assumed, impersonate
 from kslab.text import brief
+from kslab.views.styles import BAD, GOOD
 
 #: How many non-matching rules an explanation lists per role before summarising.
 MAX_RULES_EXPLAINED = 8
@@ -117,7 +118,7 @@ class Decision:
         return self.text()
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.allowed else "#cf222e"
+        colour = GOOD if self.allowed else BAD
         items = "".join(f"<li>{html.escape(line)}</li>" for line in self.explanation)
         return (f'<div style="border-left:4px solid {colour};padding:2px 8px">'
                 f'<b style="color:{colour}">{self.answer.upper()}</b> '

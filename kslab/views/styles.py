@@ -33,3 +33,8 @@ NODE_FILL = "#e6f4ea"  # light green
 BOX_STROKE = "#5f6368"
 COMPONENT_STROKE = "#3c4043"
 ARROW = "#1a73e8"
+
+#: Quiet chrome around results: borders, rules, secondary text.
+BORDER = "#d0d7de"
+MUTED_BORDER = "#8c959f"
+MUTED_TEXT = "#57606a"

@@ -21,6 +21,7 @@ from kslab.manifests.render import to_yaml
 from kslab.manifests.webapp import PORT, webapp_deployment
 from kslab.pss import Verdict, evaluate
 from kslab.widgets import UNSET, Unset, display_bundle, is_set, spell_unset
+from kslab.views.styles import BAD, BORDER, GOOD, NEUTRAL
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -119,8 +120,8 @@ def hack_rows(report: HackReport) -> list[tuple[str, str, str, str]]:
     return [(r.step.title, r.predicted.shown, HACK_WORDS[r.predicted.works], r.predicted.why) for r in report.rows]
 
 
-_OUTCOME_COLOURS = {"works": "#cf222e", "stopped": "#1a7f37"}  # the attacker's success is the bad news
-_CELL = "text-align:left;vertical-align:top;padding:2px 8px;border-bottom:1px solid #d0d7de"
+_OUTCOME_COLOURS = {"works": BAD, "stopped": GOOD}  # the attacker's success is the bad news
+_CELL = f"text-align:left;vertical-align:top;padding:2px 8px;border-bottom:1px solid {BORDER}"
 
 
 def hack_html(report: HackReport) -> str:
@@ -129,7 +130,7 @@ def hack_html(report: HackReport) -> str:
     head = "".join(f'<th style="{_CELL};white-space:nowrap">{h}</th>' for h in ("step", "predicted", "the hack", "why"))
     body = []
     for step, shown, outcome, why in hack_rows(report):
-        colour = _OUTCOME_COLOURS.get(outcome, "#6e7781")
+        colour = _OUTCOME_COLOURS.get(outcome, NEUTRAL)
         body.append(f'<tr><td style="{_CELL}">{html.escape(step)}</td>'
                     f'<td style="{_CELL}"><code>{html.escape(shown)}</code></td>'
                     f'<td style="{_CELL};color:{colour};font-weight:bold;white-space:nowrap">{outcome}</td>'
@@ -139,7 +140,7 @@ def hack_html(report: HackReport) -> str:
 
 
 def _verdict_html(verdict: Verdict) -> str:
-    word, colour = ("PASS", "#1a7f37") if verdict.allowed else ("FAIL", "#cf222e")
+    word, colour = ("PASS", GOOD) if verdict.allowed else ("FAIL", BAD)
     items = "".join(f"<li>{html.escape(v.message)}</li>" for v in verdict.violations)
     return (f'<div style="border-left:4px solid {colour};padding:2px 8px;margin-bottom:4px;line-height:1.4">'
             f"<b>{html.escape(str(verdict.policy))}: {word}</b><ul style='margin:0'>{items}</ul></div>")
@@ -183,11 +184,13 @@ class SecurityContextWidget:
         self.hack_view.add_class("kslab-hack")
         self.status = w.HTML()
         self.apply_button = w.Button(description="Apply and run the hack", icon="play",
-                                     tooltip="deploy this manifest in the lab namespace and run the hack in the pod")
+                                     layout=w.Layout(width="auto"),  # the whole label, never cut off
+                                     tooltip="run the hack for real: live in a pod of the lab namespace, offline "
+                                             "in the local sandbox")
         self.apply_button.on_click(self.apply)
         for control in self.controls.values():
             control.observe(self.render, names="value")
-        buttons = [self.apply_button, self.status] if lab is not None and getattr(lab, "live", False) else []
+        buttons = [self.apply_button, self.status] if lab is not None and _can_apply(lab) else []
         self.box = w.VBox([
             w.HTML("<b>Container securityContext</b>"),
             w.HBox([w.VBox(list(self.controls.values())[:4]), w.VBox(list(self.controls.values())[4:])]),
@@ -210,10 +213,18 @@ class SecurityContextWidget:
         self.hack_view.value = hack_html(self.state.hack)
 
     def apply(self, _: Any = None) -> HackReport | None:
-        """Live only: deploy the manifest and run the hack in its pod; shows observed next to predicted."""
+        """Run the hack for real (live: in a pod; offline: in the local sandbox); observed next to predicted."""
         if self.lab is None or not getattr(self.lab, "live", False):
-            self.status.value = "Apply needs a live lab; offline the table above is the prediction."
-            return None
+            from kslab.sandbox import available
+
+            state = available()
+            if not state.ok:
+                self.status.value = html.escape(f"Apply needs a live lab or a local sandbox ({state.reason}); "
+                                                "the table above is the prediction.")
+                return None
+            if self.lab is None:
+                self.status.value = "Apply needs the lab (security_context_widget(lab))."
+                return None
         self.status.value = "Applying and running the hack …"
         try:
             report = hack.run(self.lab, self.state.deployment)
@@ -234,6 +245,15 @@ class SecurityContextWidget:
 
     def __repr__(self) -> str:
         return self.state.text()
+
+
+def _can_apply(lab: Lab) -> bool:
+    """Apply runs the hack for real: live in a pod, offline in the local sandbox where one runs here."""
+    if getattr(lab, "live", False):
+        return True
+    from kslab.sandbox import available
+
+    return bool(available().ok)
 
 
 def security_context_widget(lab: Lab | None = None, **initial: Any) -> SecurityContextWidget:

@@ -112,10 +112,14 @@ ex.check(..., against=you)  # replace ... with the text you added to the page
 lab03.do_it_for_me(lab, you)
 
 # %% [markdown]
-# Or let kslab run all four steps in a fresh pod and show its prediction next to what happened (offline:
-# the prediction only, from the security context):
+# Or let kslab run all four steps in a fresh pod and show its prediction next to what happened. Offline,
+# kslab runs them in a **local sandbox** where this machine can run one (Linux, as root): the webapp's files
+# under runc — the OCI runtime containerd and kind use — with the security context translated the way the
+# kubelet and containerd translate it, so a real kernel answers (`kslab sandbox shell FILE` gives you a shell
+# in it, `kslab sandbox serve FILE` its page). Elsewhere (Binder, a Mac) it shows the prediction from the
+# security context. Every table says which of the three it is.
 
-# %% tags=["nbval-check-output"]
+# %%
 from kslab import hack
 
 hack.run(lab, deployment)
@@ -126,7 +130,7 @@ hack.run(lab, deployment)
 # ### Step 1: `runAsUser: 1000`
 # Run the process as an ordinary user (the image knows uid 1000 as `webapp`).
 
-# %% tags=["nbval-check-output"]
+# %%
 hack.run(lab, seed_deployment("runAsUser"))
 
 # %% [markdown]
@@ -136,7 +140,7 @@ hack.run(lab, seed_deployment("runAsUser"))
 # ### Step 2: `readOnlyRootFilesystem: true`
 # Mount the image's filesystem read-only (the app only reads `/www`).
 
-# %% tags=["nbval-check-output"]
+# %%
 hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 
 # %% [markdown]
@@ -146,7 +150,7 @@ hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 # ### Step 3: `allowPrivilegeEscalation: false`
 # This sets the kernel's *no_new_privs* flag: setuid and file capabilities stop granting anything.
 
-# %% tags=["nbval-check-output"]
+# %%
 hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 
 # %% [markdown]
@@ -156,7 +160,7 @@ hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
 # ### All three
 # Each setting closes a different door, so use them together.
 
-# %% tags=["nbval-check-output"]
+# %%
 hack.run(lab, seed_deployment("all three"))
 
 # %% [markdown]
@@ -178,10 +182,24 @@ lab03.tried(lab, you)
 lab03.do_it_for_me(lab, you)
 
 # %% [markdown]
+# ### What the shell said, step by step
+# Whoever runs the hack — a node of your cluster, the local sandbox, or the model — the words are the
+# kernel's. Here they are together, for the seed's steps and for today's restricted webapp (later in this
+# notebook): observed in the sandbox where one runs, predicted elsewhere, and the same either way.
+# Look at the page with `runAsUser: 1000` *and* a read-only root: `Permission denied`, not
+# `Read-only file system`. The kernel checks the file's owner and mode before the mount's read-only flag,
+# so only *creating* a file (in `/tmp`) meets the read-only mount.
+
+# %% tags=["nbval-check-output"]
+from kslab.fidelity import outcomes
+
+outcomes()
+
+# %% [markdown]
 # ### Explore: toggle the security context
 # The widget shows the manifest, the Pod Security Standards verdicts (with the API server's words) and
-# the predicted hack for any combination of settings. In live mode, **Apply** deploys it and runs the
-# hack for real, next to the prediction.
+# the predicted hack for any combination of settings. **Apply** runs the hack for real, next to the
+# prediction: live in your cluster, offline in the local sandbox where one runs here.
 
 # %% tags=["nbval-check-output"]
 from kslab.widgets.security_context import security_context_widget
@@ -246,7 +264,7 @@ pods.admission(lab, fixed_pod, labels)
 # %% [markdown]
 # And the hack against the fixed webapp: only the scratch space in `/tmp` is writable, on purpose.
 
-# %% tags=["nbval-check-output"]
+# %%
 from kslab.manifests.webapp import webapp_deployment
 
 hack.run(lab, webapp_deployment(RESTRICTED_CONTEXT, tmp_volume=True))

@@ -282,7 +282,8 @@ client_hello_view(bundled("mtls-tls13.pcap"))
 # Encryption protects the bytes, not whoever holds the session keys. The local mesh can write the TLS
 # secrets to a key log (`SSLContext.keylog_filename`, the same format as `SSLKEYLOGFILE`), and Scapy
 # then decrypts TLS 1.3 — the certificates and the HTTP inside become readable again. (A throw-away run,
-# in a temporary directory: the keys of the bundled captures were never kept.)
+# in a temporary directory deleted at the end of the cell — session keys are secrets; the keys of the
+# bundled captures were never kept.)
 
 # %%
 import tempfile
@@ -291,9 +292,11 @@ from pathlib import Path
 from kslab.mesh.demo import run
 from kslab.pcap.scapy_tools import decrypt
 
-keys_dir = Path(tempfile.mkdtemp(prefix="kslab-keylog-"))
-run("mtls-tls13", capture="tap", pcap=keys_dir / "wire.pcap", keylog=keys_dir / "keys.log")
-decrypt(keys_dir / "wire.pcap", keys_dir / "keys.log")
+with tempfile.TemporaryDirectory(prefix="kslab-keylog-") as tmp:
+    keys_dir = Path(tmp)
+    run("mtls-tls13", capture="tap", pcap=keys_dir / "wire.pcap", keylog=keys_dir / "keys.log")
+    decrypted = decrypt(keys_dir / "wire.pcap", keys_dir / "keys.log")
+decrypted
 
 # %% [markdown]
 # ### Byte entropy

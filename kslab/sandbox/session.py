@@ -1,0 +1,111 @@
+"""Start the webapp of a pod manifest in the sandbox: check, build, translate, run, always clean up.
+
+A pod a cluster would refuse is refused first, in the cluster's words, before anything runs:
+
+>>> from kslab.manifests.webapp import webapp_pod
+>>> prepare(webapp_pod({"runAsNonRoot": True}))
+Traceback (most recent call last):
+kslab.errors.InputError: container has runAsNonRoot and image will run as root (container: webapp)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from kslab.errors import InputError
+from kslab.sandbox import defaults, host, rootfs, runtime, security
+from kslab.sandbox.spec import IMAGE, BundlePaths, oci_spec
+
+
+def _bundle() -> Path:
+    base = runtime.bundles_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o700)
+    return Path(tempfile.mkdtemp(prefix="run-", dir=base))
+
+
+def _pod_files(bundle: Path) -> dict[str, str]:
+    """The sandbox's own /etc/hosts, /etc/hostname, /etc/resolv.conf and /dev/termination-log."""
+    out = {}
+    (bundle / "pod").mkdir()
+    for target, (_, content) in defaults.POD_FILES.items():
+        path = bundle / "pod" / target.strip("/").replace("/", "_")
+        path.write_text(content, encoding="utf-8")
+        os.chmod(path, 0o644 if target != "/dev/termination-log" else 0o666)
+        out[target] = str(path)
+    return out
+
+
+def _empty_dir_mountpoints(root: Path, eff: security.Effective) -> None:
+    """Give each emptyDir's mountpoint the mode the kubelet gives the volume (0777; 2777 and group
+    fsGroup with fsGroup): runc hands a tmpfs the mode of the directory it covers."""
+    for vol in eff.empty_dirs:
+        point = root / vol.path.lstrip("/")
+        if point.is_symlink() or not point.resolve().is_relative_to(root.resolve()):
+            raise security.SandboxRefused(f"emptyDir mount path {vol.path} leaves the container's filesystem")
+        point.mkdir(parents=True, exist_ok=True)
+        os.chown(point, 0, eff.fs_group if eff.fs_group is not None else 0)
+        os.chmod(point, 0o2777 if eff.fs_group is not None else 0o777)
+
+
+def prepare(obj: Mapping[str, Any], container: str | None = None) -> tuple[security.Effective, runtime.Runtime]:
+    """Everything that decides whether the pod may run here, before anything runs.
+
+    Raises :class:`~kslab.errors.InputError` with the API server's or the kubelet's words when a cluster
+    would refuse the pod, and :class:`~kslab.sandbox.security.SandboxRefused` when the sandbox cannot
+    run it faithfully or safely on this machine."""
+    refusal = security.refusal(obj, container)
+    if refusal:
+        raise InputError(refusal, hint="a cluster would refuse this pod too; fix its securityContext")
+    eff = security.effective(obj, container)
+    problems = security.sandbox_problems(eff)
+    if problems:
+        raise security.SandboxRefused("the sandbox will not run this pod: " + "; ".join(problems))
+    available = host.check()
+    if not available.ok or available.runtime is None:
+        raise security.SandboxRefused(f"no local sandbox here: {available.reason}")
+    return eff, available.runtime
+
+
+@contextlib.contextmanager
+def webapp(obj: Mapping[str, Any], container: str | None = None, *,
+           args: tuple[str, ...] | None = None) -> Iterator[runtime.Running]:
+    """The pod's container running in the sandbox, removed with its bundle when the block ends."""
+    eff, rt = prepare(obj, container)
+    runtime.reap(rt)
+    source = rootfs.ensure()
+    bundle = _bundle()
+    try:
+        root = rootfs.copy_for_run(source, bundle)
+        _empty_dir_mountpoints(root, eff)
+        spec = oci_spec(eff, IMAGE, host.host_facts(), BundlePaths(str(root), _pod_files(bundle)), args=args)
+    except BaseException:
+        shutil.rmtree(bundle, ignore_errors=True)
+        raise
+    with runtime.container(rt, bundle, spec) as running:
+        yield running
+
+
+def probe(rt: runtime.Runtime) -> None:
+    """Start the plainest container (the webapp as deployed, running ``true``) and remove it."""
+    from kslab.manifests.webapp import webapp_pod
+
+    eff = security.effective(webapp_pod())
+    source = rootfs.ensure()
+    bundle = _bundle()
+    try:
+        root = rootfs.copy_for_run(source, bundle)
+        spec = oci_spec(eff, IMAGE, host.host_facts(), BundlePaths(str(root), _pod_files(bundle)), args=("sleep", "5"))
+    except BaseException:
+        shutil.rmtree(bundle, ignore_errors=True)
+        raise
+    with runtime.container(rt, bundle, spec) as running:
+        result = running.exec(["true"])
+        if result.returncode != 0:
+            raise runtime.RuntimeError_(f"a process in the container failed: {result.stderr.strip()[-200:]}")
