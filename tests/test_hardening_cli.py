@@ -227,3 +227,20 @@ def test_terminal_escapes_in_captured_http_headers_are_shown_not_obeyed(tmp_path
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
     assert "GET /\\x1b[2J HTTP/1.1" in out and "Host: web\\x1b]0;owned\\x07" in out  # shown, escaped
+
+
+@pytest.mark.parametrize(("argv", "content", "said"), [
+    (["pss"], "kind: Deployment\nmetadata: {name: d}\nspec: {template: hello}\n", "spec.template must be a mapping"),
+    (["audit", "import"], '[{"tests": 3}]', "tests must be a list of objects"),
+    (["audit", "import"], '{"Controls": [{"tests": [{"results": [3]}]}]}', "results must be a list of objects"),
+    (["audit", "apiserver"], "kind: Pod\nmetadata: hello\nspec: {containers: [{name: kube-apiserver, command: "
+                             "[kube-apiserver, {a: 1}]}]}\n", "command must be a list of strings"),
+    (["audit", "apiserver"], "kind: Pod\nspec: hello\n", "no kube-apiserver container"),
+], ids=["pss-template", "kube-bench-tests", "kube-bench-results", "apiserver-command", "apiserver-spec"])
+def test_wrong_field_types_are_one_line_errors_naming_the_field(argv: list[str], content: str, said: str,
+                                                               tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "input.yaml"
+    path.write_text(content)
+    assert main([*argv, str(path)]) == 2
+    assert said in _one_error_line(capsys)
