@@ -144,3 +144,23 @@ def test_a_case_needing_an_unmapped_uid_is_refused_with_the_reason(account: dict
                      account["work"])
     assert result.returncode == 2
     assert f"uid {top} cannot be mapped" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rootless_shell_status_and_serve(account: dict[str, str]) -> None:
+    env = {k[4:]: v for k, v in account.items() if k.startswith("env:")}
+    manifest = Path(account["work"]) / "restricted.yaml"
+    manifest.write_text(to_yaml(fidelity.seed_cases()["restricted + emptyDir /tmp"]), encoding="utf-8")
+    os.chmod(manifest, 0o644)
+    kslab = [account["python"], "-m", "kslab", "sandbox"]
+    cmd = ["runuser", "-u", USER, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()], *kslab,
+           "shell", str(manifest)]
+    shell = subprocess.run(cmd, input="id\ntouch /tmp/ok && echo wrote\nexit 3\n", capture_output=True, text=True,
+                           timeout=120, cwd=account["work"], check=False)
+    assert shell.returncode == 3, shell.stderr
+    # The supplemental groups are the pod's (runc run rootless directly would have left the caller's).
+    assert shell.stdout.split() == ["uid=1000(webapp)", "gid=1000(webapp)", "groups=1000(webapp)", "wrote"]
+    status = _run_as(USER, [*kslab, "status", "--json"], env, account["work"])
+    data = json.loads(status.stdout)
+    assert data["available"] is True and data["rootless"] is True and "1-65535 ->" in data["note"]
+    serve = _run_as(USER, [*kslab, "serve", str(manifest), "--for", "1"], env, account["work"])
+    assert serve.returncode == 2 and "`kslab sandbox serve` needs root" in serve.stderr
