@@ -112,6 +112,109 @@ def _route(pos: dict[str, tuple[int, int]], a: str, b: str) -> str:
     return "around"
 
 
+#: The picture's geometry, in pixels: box width and height, the gap between boxes, the lane on a
+#: node's outer side where arrows to a farther box run, and the space between the two nodes.
+BOX_W, BOX_H, GAP, LANE, BETWEEN = 190, 44, 14, 34, 200
+PLANES = ("control plane", "node")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything sits: each component's (column, row), each column's x, the picture's size."""
+
+    rows: dict[str, list[Component]]
+    pos: dict[str, tuple[int, int]]
+    col_x: tuple[int, int]  # each column keeps a lane on its outer side
+    width: int
+    height: int
+
+    def top(self, name: str) -> float:
+        return 50 + self.pos[name][1] * (BOX_H + GAP)
+
+    def side_x(self, name: str, route: str) -> float:
+        """The x of the box side an arrow uses: the side facing the other node (across) or the outer one."""
+        col = self.pos[name][0]
+        return self.col_x[col] + (BOX_W if (col == 0) == (route == "across") else 0)
+
+
+def _layout(components: tuple[Component, ...]) -> _Layout:
+    rows = {plane: [c for c in components if c.plane == plane] for plane in PLANES}
+    pos = {c.name: (col, row) for col, plane in enumerate(PLANES) for row, c in enumerate(rows[plane])}
+    col_x = (20 + LANE, 20 + LANE + BOX_W + BETWEEN)
+    height = 70 + max(len(v) for v in rows.values()) * (BOX_H + GAP) + 20
+    return _Layout(rows, pos, col_x, col_x[1] + BOX_W + LANE + 20, height)
+
+
+def _boxes_svg(lay: _Layout) -> list[str]:
+    """Each node's frame and title, and one box per component with its first port."""
+    parts = []
+    for col, plane in enumerate(PLANES):
+        x0 = lay.col_x[col]
+        fill = CONTROL_PLANE_FILL if plane == "control plane" else NODE_FILL
+        title = "Control plane node" if plane == "control plane" else "Worker node (every node)"
+        left = x0 - (LANE if col == 0 else 12)  # the node's frame holds its outer lane
+        parts.append(f'<rect x="{left}" y="10" width="{BOX_W + LANE + 12}" height="{lay.height - 20}" rx="10" '
+                     f'fill="{fill}" stroke="{BOX_STROKE}"/>')
+        parts.append(f'<text x="{x0 + BOX_W / 2}" y="34" text-anchor="middle" font-weight="bold">'
+                     f"{html.escape(title)}</text>")
+        for comp in lay.rows[plane]:
+            y = lay.top(comp.name)
+            parts.append(f'<rect x="{x0}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
+                         f'fill="white" stroke="{COMPONENT_STROKE}"/>')
+            parts.append(f'<text x="{x0 + BOX_W / 2}" y="{y + 19}" text-anchor="middle">'
+                         f"{html.escape(comp.name)}</text>")
+            if comp.ports:
+                parts.append(f'<text x="{x0 + BOX_W / 2}" y="{y + 35}" text-anchor="middle" '
+                             f'font-size="11" fill="{BOX_STROKE}">{html.escape(comp.ports[0])}</text>')
+    return parts
+
+
+def _slots(lay: _Layout, routes: dict[tuple[str, str], str]) -> dict[tuple[str, tuple[str, str]], float]:
+    """Where each arrow meets a box side: spread evenly, in an order that keeps arrows from crossing
+    (across: by the other box's row; around: the farther the other box, the higher)."""
+    ends: dict[tuple[str, str], list[tuple[Any, tuple[str, str]]]] = {}
+    for (a, b), route in routes.items():
+        if route in ("across", "around"):
+            rank = (-abs(lay.pos[a][1] - lay.pos[b][1]), a, b) if route == "around" else None
+            for me, other in ((a, b), (b, a)):
+                ends.setdefault((me, route), []).append((rank or (lay.pos[other][1], a, b), (a, b)))
+    slot: dict[tuple[str, tuple[str, str]], float] = {}
+    for (me, _), found in ends.items():
+        for j, (_, edge) in enumerate(sorted(found)):
+            slot[(me, edge)] = lay.top(me) + (j + 1) * BOX_H / (len(found) + 1)
+    return slot
+
+
+def _arrows_svg(lay: _Layout, routes: dict[tuple[str, str], str]) -> list[str]:
+    """One arrow per call, with a tooltip; two calls between the same boxes each say what they are for."""
+    slot = _slots(lay, routes)
+    style = f'stroke="{ARROW}" stroke-width="1.5" fill="none" marker-end="url(#arrow)"'
+    lanes_used = [0, 0]
+    parts = []
+    for (a, b), route in routes.items():
+        why = CALLS.get((a, b), "")
+        tip = f"<title>{html.escape(f'{a} → {b}' + (f': {why}' if why else ''))}</title>"
+        if route == "across":
+            x1, y1, x2, y2 = lay.side_x(a, route), slot[(a, (a, b))], lay.side_x(b, route), slot[(b, (a, b))]
+            parts.append(f'<line x1="{x1}" y1="{y1:g}" x2="{x2}" y2="{y2:g}" {style}>{tip}</line>')
+            if (b, a) in routes and why:  # two ways between the same boxes: say what each is for
+                ty = (y1 + y2) / 2 + (-5 if y1 <= slot[(b, (b, a))] else 13)  # above the upper, below the lower
+                parts.append(f'<text x="{(x1 + x2) / 2}" y="{ty:g}" text-anchor="middle" font-size="10" '
+                             f'fill="{ARROW}">{html.escape(why)}</text>')
+        elif route in ("down", "up"):
+            x = lay.col_x[lay.pos[a][0]] + BOX_W / 2
+            y1, y2 = (lay.top(a) + BOX_H, lay.top(b)) if route == "down" else (lay.top(a), lay.top(b) + BOX_H)
+            parts.append(f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" {style}>{tip}</line>')
+        else:  # out of the box, along the node's outer lane, back in
+            col = lay.pos[a][0]
+            lanes_used[col] += 1
+            x_box = lay.side_x(a, route)
+            x_lane = x_box + 8 * lanes_used[col] * (-1 if col == 0 else 1)
+            y1, y2 = slot[(a, (a, b))], slot[(b, (a, b))]
+            parts.append(f'<path d="M {x_box} {y1:g} H {x_lane} V {y2:g} H {x_box}" {style}>{tip}</path>')
+    return parts
+
+
 def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
     """An SVG picture of the architecture, drawn from :data:`COMPONENTS` (so it cannot drift from them):
     one box per component, one arrow per entry of ``talks_to``, from the caller. Two components that call
@@ -120,86 +223,15 @@ def diagram_svg(components: tuple[Component, ...] = COMPONENTS) -> str:
     >>> diagram_svg().count("marker-end=") == sum(len(c.talks_to) for c in COMPONENTS)
     True
     """
-    box_w, box_h, gap, lane, between = 190, 44, 14, 34, 200
-    planes = ("control plane", "node")
-    rows = {plane: [c for c in components if c.plane == plane] for plane in planes}
-    pos = {c.name: (col, row) for col, plane in enumerate(planes) for row, c in enumerate(rows[plane])}
-    col_x = (20 + lane, 20 + lane + box_w + between)  # each column keeps a lane on its outer side
-    width = col_x[1] + box_w + lane + 20
-    height = 70 + max(len(v) for v in rows.values()) * (box_h + gap) + 20
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="13" role="img" '
-             f'aria-label="Kubernetes architecture: control plane and worker node components">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="{ARROW}"/></marker></defs>']
-
-    def top(name: str) -> float:
-        return 50 + pos[name][1] * (box_h + gap)
-
-    for col, plane in enumerate(planes):
-        x0 = col_x[col]
-        fill = CONTROL_PLANE_FILL if plane == "control plane" else NODE_FILL
-        title = "Control plane node" if plane == "control plane" else "Worker node (every node)"
-        left = x0 - (lane if col == 0 else 12)  # the node's frame holds its outer lane
-        parts.append(f'<rect x="{left}" y="10" width="{box_w + lane + 12}" height="{height - 20}" rx="10" '
-                     f'fill="{fill}" stroke="{BOX_STROKE}"/>')
-        parts.append(f'<text x="{x0 + box_w / 2}" y="34" text-anchor="middle" font-weight="bold">'
-                     f"{html.escape(title)}</text>")
-        for comp in rows[plane]:
-            y = top(comp.name)
-            parts.append(f'<rect x="{x0}" y="{y}" width="{box_w}" height="{box_h}" rx="6" '
-                         f'fill="white" stroke="{COMPONENT_STROKE}"/>')
-            parts.append(f'<text x="{x0 + box_w / 2}" y="{y + 19}" text-anchor="middle">'
-                         f"{html.escape(comp.name)}</text>")
-            if comp.ports:
-                parts.append(f'<text x="{x0 + box_w / 2}" y="{y + 35}" text-anchor="middle" '
-                             f'font-size="11" fill="{BOX_STROKE}">{html.escape(comp.ports[0])}</text>')
-
-    edges = [(c.name, peer) for c in components for peer in c.talks_to if peer in pos]
-    routes = {edge: _route(pos, *edge) for edge in edges}
-    # where each arrow meets a box side: spread evenly, in an order that keeps arrows from crossing
-    # (across: by the other box's row; around: the farther the other box, the higher)
-    ends: dict[tuple[str, str], list[tuple[Any, tuple[str, str]]]] = {}
-    for (a, b), route in routes.items():
-        if route in ("across", "around"):
-            rank = (-abs(pos[a][1] - pos[b][1]), a, b) if route == "around" else None
-            for me, other in ((a, b), (b, a)):
-                ends.setdefault((me, route), []).append((rank or (pos[other][1], a, b), (a, b)))
-    slot: dict[tuple[str, tuple[str, str]], float] = {}
-    for (me, _), found in ends.items():
-        for j, (_, edge) in enumerate(sorted(found)):
-            slot[(me, edge)] = top(me) + (j + 1) * box_h / (len(found) + 1)
-
-    def side_x(name: str, route: str) -> float:
-        """The x of the box side an arrow uses: the side facing the other node (across) or the outer one."""
-        col = pos[name][0]
-        return col_x[col] + (box_w if (col == 0) == (route == "across") else 0)
-
-    style = f'stroke="{ARROW}" stroke-width="1.5" fill="none" marker-end="url(#arrow)"'
-    lanes_used = [0, 0]
-    for (a, b), route in routes.items():
-        why = CALLS.get((a, b), "")
-        tip = f"<title>{html.escape(f'{a} → {b}' + (f': {why}' if why else ''))}</title>"
-        if route == "across":
-            x1, y1, x2, y2 = side_x(a, route), slot[(a, (a, b))], side_x(b, route), slot[(b, (a, b))]
-            parts.append(f'<line x1="{x1}" y1="{y1:g}" x2="{x2}" y2="{y2:g}" {style}>{tip}</line>')
-            if (b, a) in routes and why:  # two ways between the same boxes: say what each is for
-                ty = (y1 + y2) / 2 + (-5 if y1 <= slot[(b, (b, a))] else 13)  # above the upper, below the lower
-                parts.append(f'<text x="{(x1 + x2) / 2}" y="{ty:g}" text-anchor="middle" font-size="10" '
-                             f'fill="{ARROW}">{html.escape(why)}</text>')
-        elif route in ("down", "up"):
-            x = col_x[pos[a][0]] + box_w / 2
-            y1, y2 = (top(a) + box_h, top(b)) if route == "down" else (top(a), top(b) + box_h)
-            parts.append(f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" {style}>{tip}</line>')
-        else:  # out of the box, along the node's outer lane, back in
-            col = pos[a][0]
-            lanes_used[col] += 1
-            x_box = side_x(a, route)
-            x_lane = x_box + 8 * lanes_used[col] * (-1 if col == 0 else 1)
-            y1, y2 = slot[(a, (a, b))], slot[(b, (a, b))]
-            parts.append(f'<path d="M {x_box} {y1:g} H {x_lane} V {y2:g} H {x_box}" {style}>{tip}</path>')
-    parts.append("</svg>")
-    return "".join(parts)
+    lay = _layout(components)
+    head = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width}" height="{lay.height}" '
+            f'font-family="sans-serif" font-size="13" role="img" '
+            f'aria-label="Kubernetes architecture: control plane and worker node components">',
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+            f'orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="{ARROW}"/></marker></defs>']
+    routes = {edge: _route(lay.pos, *edge) for edge in
+              ((c.name, peer) for c in components for peer in c.talks_to if peer in lay.pos)}
+    return "".join([*head, *_boxes_svg(lay), *_arrows_svg(lay, routes), "</svg>"])
 
 
 class Diagram:

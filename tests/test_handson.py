@@ -405,3 +405,16 @@ def test_lab02_the_students_file_is_audited(tmp_path: Path, store: ProgressStore
     imported = exercise("02.kube-bench-import", store=store).check(str(bundled_sample()))
     assert imported.passed and "API server checks imported" in imported.reason
     assert not exercise("02.kube-bench-import", store=store).check(str(path)).passed  # not kube-bench JSON
+
+
+def test_without_a_url_the_student_gets_a_port_forward_of_their_own() -> None:
+    from kslab.handson.page import Page
+
+    served_inside = Page("<h1>kslab webapp</h1>", "exec wget", "Served over HTTP inside pod ns/web-1",
+                         tried=("a port-forward: 400 Bad Request",))
+    target = lab03.Target(True, "ctx", "ns", "web-1", {}, served_inside)
+    first = target.steps().commands[0]
+    assert first.argv == ("kubectl", "--context", "ctx", "-n", "ns", "port-forward", "pod/web-1", "8080:3000")
+    assert "http://127.0.0.1:8080/" in first.note
+    forwarded = lab03.Target(True, "ctx", "ns", "web-1", {}, Page("x", "port-forward", "via", "http://127.0.0.1:4242/"))
+    assert forwarded.steps().commands[0].argv[-3:] == ("web-1", "--", "sh")  # kslab's URL is printed instead

@@ -210,3 +210,37 @@ def test_live_commands_default_to_kslab_context_or_kind_kslab_never_the_current_
     monkeypatch.setenv("KSLAB_CONTEXT", "prod")  # naming it opts it in
     assert main(["cluster", "check"]) == 2
     assert probed == ["prod"] and "context prod does not answer" in _one_error_line(capsys)
+
+
+def test_terminal_escapes_in_captured_http_headers_are_shown_not_obeyed(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from kslab.pcap.write import PcapWriter, TcpConversation
+
+    path = tmp_path / "evil.pcap"
+    with path.open("wb") as f:
+        conv = TcpConversation(PcapWriter(f), ("127.0.0.1", 40000), ("127.0.0.1", 9080))
+        conv.open(1.0)
+        conv.send(0, b"GET /\x1b[2J HTTP/1.1\r\nHost: web\x1b]0;owned\x07\r\nUser-Agent: \x9b31m\r\n\r\n", 1.1)
+        conv.send(1, b"HTTP/1.1 200 OK\r\nServer: \x1b[5mblink\r\nContent-Length: 0\r\n\r\n", 1.2)
+        conv.close(0, 1.3)
+    assert main(["pcap", "summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "GET /\\x1b[2J HTTP/1.1" in out and "Host: web\\x1b]0;owned\\x07" in out  # shown, escaped
+
+
+@pytest.mark.parametrize(("argv", "content", "said"), [
+    (["pss"], "kind: Deployment\nmetadata: {name: d}\nspec: {template: hello}\n", "spec.template must be a mapping"),
+    (["audit", "import"], '[{"tests": 3}]', "tests must be a list of objects"),
+    (["audit", "import"], '{"Controls": [{"tests": [{"results": [3]}]}]}', "results must be a list of objects"),
+    (["audit", "apiserver"], "kind: Pod\nmetadata: hello\nspec: {containers: [{name: kube-apiserver, command: "
+                             "[kube-apiserver, {a: 1}]}]}\n", "command must be a list of strings"),
+    (["audit", "apiserver"], "kind: Pod\nspec: hello\n", "no kube-apiserver container"),
+], ids=["pss-template", "kube-bench-tests", "kube-bench-results", "apiserver-command", "apiserver-spec"])
+def test_wrong_field_types_are_one_line_errors_naming_the_field(argv: list[str], content: str, said: str,
+                                                               tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "input.yaml"
+    path.write_text(content)
+    assert main([*argv, str(path)]) == 2
+    assert said in _one_error_line(capsys)

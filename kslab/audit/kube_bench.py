@@ -107,6 +107,16 @@ def _controls(data: Any, source: str) -> list[dict[str, Any]]:
                      hint="run kube-bench with --json and give its output file")
 
 
+def _objects(value: Any, name: str, field: str) -> list[dict[str, Any]]:
+    """A list of JSON objects from kube-bench's output, or a one-line error saying which field is not."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InputError(f"{name}: {field} must be a list of objects, not {brief(value)}",
+                         hint="give kube-bench's --json output")
+    return value
+
+
 def import_kube_bench(path: str | Path) -> AuditReport:
     """kube-bench's JSON result as an :class:`AuditReport` (``kslab audit import FILE``)."""
     text, name = read_source(path)
@@ -124,9 +134,9 @@ def import_kube_bench(path: str | Path) -> AuditReport:
         version = str(control.get("version") or "")
         versions.append(version)
         whys = _whys(version)
-        for group in control.get("tests") or []:
+        for group in _objects(control.get("tests"), name, "tests"):
             section = f"{group.get('section', '')} {group.get('desc', '')}".strip()
-            for res in group.get("results") or []:
+            for res in _objects(group.get("results"), name, "results"):
                 status = str(res.get("status", "")).upper()
                 if status not in STATUSES:
                     raise InputError(f"{name}: check {res.get('test_number')}: unknown status {brief(status)}",

@@ -34,9 +34,11 @@ def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> 
     The files are parsed document by document and each is dropped once judged, so a huge file
     costs memory for one document at a time. Notes on what was skipped go to ``notes``.
     """
+    from kslab.errors import InputError
     from kslab.manifests.load import iter_objects
     from kslab.pss import NOT_A_POD, evaluate, parse_level, parse_version
     from kslab.pss.workloads import pod_parts
+    from kslab.text import brief
 
     level, version_ = parse_level(level), parse_version(version)  # bad options fail before reading files
     for doc in iter_objects(paths, notes):
@@ -44,7 +46,12 @@ def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> 
             notes.append(f"{doc.source}: line {doc.line}: skipped a document that is not a Kubernetes "
                          "object (no kind)")
             continue
-        if pod_parts(doc.obj) is None:
+        try:
+            parts = pod_parts(doc.obj)
+        except InputError as err:
+            raise InputError(f"{doc.source}: line {doc.line}: {doc.kind} {brief(doc.name)}: {err.message}",
+                             hint=err.hint) from None
+        if parts is None:
             notes.append(f"{doc.source}: line {doc.line}: {doc.kind} {doc.name or '(unnamed)'} skipped: "
                          f"{NOT_A_POD}")
             continue

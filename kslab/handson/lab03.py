@@ -33,6 +33,7 @@ from kslab import settings
 from kslab.handson.commands import OPEN_A_TERMINAL, POD_SHELL, TERMINAL, Command, Steps, kubectl
 from kslab.handson.page import Page, added_lines, fetch, offline_page
 from kslab.hack import BECOME_ROOT, PAGE
+from kslab.manifests.webapp import PORT
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -44,6 +45,8 @@ NODE_PORT_URL = f"http://127.0.0.1:{NODE_PORT}/"
 #: What the student appends to the page (any text of their own will do).
 DEFACEMENT = "<h1>hacked</h1>"
 DEFACE_LINE = f"echo '{DEFACEMENT}' >> {PAGE}"
+#: The local port of the student's own ``kubectl port-forward`` (kubectl binds 127.0.0.1 by default).
+BROWSER_PORT = 8080
 
 #: Asked of the pod, never changing it: (name, argv).
 PROBES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -74,8 +77,15 @@ class Target:
     lab: Lab | None = field(default=None, repr=False, compare=False)  # the Lab it runs in (live)
 
     def steps(self) -> Steps:
-        """What to type: the shell in the pod, then the hack, one command at a time."""
-        return hack_steps(self.context, self.namespace, self.pod, live=self.live)
+        """What to type: the shell in the pod, then the hack, one command at a time; and, when kslab has
+        no URL for the page (no NodePort, port-forwards refused), how to open one yourself."""
+        steps = hack_steps(self.context, self.namespace, self.pod, live=self.live)
+        if self.live and not self.original.url:
+            forward = Command(kubectl(self.context, self.namespace, "port-forward", f"pod/{self.pod}",
+                                      f"{BROWSER_PORT}:{PORT}"), TERMINAL,
+                              f"in another terminal, to see the page in your browser at http://127.0.0.1:{BROWSER_PORT}/")
+            steps = Steps(steps.title, [forward, *steps.commands], steps.notes)
+        return steps
 
     def text(self) -> str:
         head = (f"webapp pod {self.namespace}/{self.pod} on context {self.context}" if self.live

@@ -59,6 +59,20 @@ def pod_parts(obj: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, A
         return None
     node: Any = obj
     for key in path:
-        node = (node or EMPTY).get(key)
-    node = node or EMPTY
+        node = _mapping(node, ".".join(path[:path.index(key)]) or "the object").get(key)
+    node = _mapping(node, ".".join(path) or "the object")
     return node.get("metadata") or EMPTY, node.get("spec") or EMPTY, path == ()
+
+
+def _mapping(node: Any, where: str) -> Mapping[str, Any]:
+    """``node`` when it is a mapping (or empty); a one-line error naming the field when the file holds
+    something else there (``spec: {template: hello}``), as the API server refuses such an object."""
+    if not node:
+        return EMPTY
+    if not isinstance(node, Mapping):
+        from kslab.errors import InputError  # noqa: PLC0415 - only on bad input
+        from kslab.text import brief  # noqa: PLC0415
+
+        raise InputError(f"{where} must be a mapping, not {brief(node)}",
+                         hint="check the field types against the API (kubectl explain)")
+    return node

@@ -134,6 +134,21 @@ hack.run(lab, deployment)
 hack.run(lab, seed_deployment("runAsUser"))
 
 # %% [markdown]
+# **Try it again by hand** with `runAsUser: 1000` (a new pod: the commands name it), then run
+# the check: it says which step the kernel stopped, with the kernel's own error. **Do it for me**
+# (optional) is the cell after it.
+
+# %%
+you = lab03.webapp(lab, seed_deployment("runAsUser"))
+you
+
+# %%
+lab03.tried(lab, you)
+
+# %%
+lab03.do_it_for_me(lab, you)
+
+# %% [markdown]
 # The page is safe now — it belongs to root — but `/tmp` is still writable and, worse, `become-root`
 # still works: it is a setuid-root program, and the kernel honours its setuid bit.
 #
@@ -144,6 +159,21 @@ hack.run(lab, seed_deployment("runAsUser"))
 hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 
 # %% [markdown]
+# **Try it again by hand** with `readOnlyRootFilesystem: true` (a new pod: the commands name it), then run
+# the check: it says which step the kernel stopped, with the kernel's own error. **Do it for me**
+# (optional) is the cell after it.
+
+# %%
+you = lab03.webapp(lab, seed_deployment("readOnlyRootFilesystem"))
+you
+
+# %%
+lab03.tried(lab, you)
+
+# %%
+lab03.do_it_for_me(lab, you)
+
+# %% [markdown]
 # Even root cannot write now: the filesystem refuses. But the process is still root, so it could do
 # everything root can do that is not writing to the image.
 #
@@ -152,6 +182,21 @@ hack.run(lab, seed_deployment("readOnlyRootFilesystem"))
 
 # %%
 hack.run(lab, seed_deployment("allowPrivilegeEscalation"))
+
+# %% [markdown]
+# **Try it again by hand** with `allowPrivilegeEscalation: false` (a new pod: the commands name it), then run
+# the check: it says which step the kernel stopped, with the kernel's own error. **Do it for me**
+# (optional) is the cell after it.
+
+# %%
+you = lab03.webapp(lab, seed_deployment("allowPrivilegeEscalation"))
+you
+
+# %%
+lab03.tried(lab, you)
+
+# %%
+lab03.do_it_for_me(lab, you)
 
 # %% [markdown]
 # Alone it changes nothing here: the process is already root, so there is nothing to escalate to. It
