@@ -215,10 +215,30 @@ def test_explain_names_what_stopped_each_step_from_the_pods_own_facts() -> None:
     assert "readOnlyRootFilesystem: true" in read_only[1].why
     all_three = lab03.explain(facts({"runAsUser": 1000, "readOnlyRootFilesystem": True,
                                      "allowPrivilegeEscalation": False}, uid=1000, mounts=ROOT_RO, nnp="1",
-                                    edit=lab03.Answer(1, READ_ONLY), escalate=lab03.Answer(1, NO_ROOT)))
+                                    edit=lab03.Answer(1, DENIED), escalate=lab03.Answer(1, NO_ROOT)))
     assert all(r.stopped for r in all_three)
     assert all_three[2].answered == NO_ROOT and "NoNewPrivs: 1" in all_three[2].why
     assert "allowPrivilegeEscalation: false" in all_three[2].why
+
+
+def test_the_edit_step_is_explained_by_the_kernels_own_error() -> None:
+    # runAsUser 1000 on a read-only root: appending to the root-owned page gets EACCES (the kernel checks
+    # the file's owner and mode before the mount), so the owner is the reason, not the mount.
+    both = {"runAsUser": 1000, "readOnlyRootFilesystem": True}
+    denied = lab03.explain(facts(both, uid=1000, mounts=ROOT_RO, nnp="0", edit=lab03.Answer(1, DENIED),
+                                 escalate=lab03.Answer(0)))[1]
+    assert denied.stopped and denied.answered == DENIED
+    assert denied.why.startswith("/www/index.html belongs to uid 0 (mode 644) and the process is uid 1000")
+    assert "is mounted read-only" not in denied.why and "refused on the file's permissions first" in denied.why
+    # The same pod answering EROFS (e.g. creating a file, or a root user) is the mount's doing.
+    erofs = lab03.explain(facts(both, uid=1000, mounts=ROOT_RO, nnp="0", edit=lab03.Answer(1, READ_ONLY),
+                                escalate=lab03.Answer(0)))[1]
+    assert erofs.why.startswith("/ is mounted read-only (options ro): securityContext.readOnlyRootFilesystem: true")
+    assert "belongs to uid" not in erofs.why
+    # EACCES on a writable root says nothing about the mount.
+    rw = lab03.explain(facts({"runAsUser": 1000}, uid=1000, mounts=ROOT_RW, nnp="0", edit=lab03.Answer(1, DENIED),
+                             escalate=lab03.Answer(0)))[1]
+    assert "read-only" not in rw.why
 
 
 def test_real_proc_files_parse() -> None:

@@ -27,9 +27,9 @@ LAYERS: list[list[str]] = [
     ["kslab.manifests"],
     ["kslab.rbac", "kslab.audit", "kslab.pcap", "kslab.istio"],
     ["kslab.classroom", "kslab.mesh", "kslab.architecture", "kslab.modernize"],
-    ["kslab.cluster"],
+    ["kslab.cluster", "kslab.sandbox"],
     ["kslab.doctor", "kslab.hack"],
-    ["kslab.handson"],
+    ["kslab.handson", "kslab.fidelity"],
     ["kslab.widgets", "kslab.exercises"],
     ["kslab.cli", "kslab.__main__"],
 ]

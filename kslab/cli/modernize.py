@@ -35,11 +35,9 @@ def run(args: argparse.Namespace) -> int:
     from kslab.modernize.run import Report, modernize_source, parse_target
 
     target = parse_target(args.target_version)  # bad options fail before reading anything
-    texts: dict[str, str] = {}
     results = []
     for path in args.files:
         text, name = read_source(path)
-        texts[name] = text
         results.append(modernize_source(text, name, target))
     report = Report(target, results)
     code = report.exit_code
@@ -47,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.write:
         from kslab.modernize.writer import write
 
-        written = write(report, texts, args.write)
+        written = write(report, args.write)
         if any(w.problems for w in written):
             code = 1
     for note in report.notes:

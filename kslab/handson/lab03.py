@@ -246,6 +246,31 @@ def _sc_says(sc: Mapping[str, Any], key: str) -> str:
         if key in sc else f"no securityContext.{key}"
 
 
+#: The kernel's errors for a refused open, as busybox sh prints them (strerror of EROFS and EACCES).
+EROFS = "Read-only file system"
+EACCES = "Permission denied"
+
+
+def _why_not_editable(error: str, owner_mode: list[str], uid: int | None, read_only: bool, root_options: str,
+                      sc: Mapping[str, Any]) -> str:
+    """Why opening the page failed, following the error the kernel gave: ``EROFS`` is the mount, ``EACCES``
+    the file's owner and mode against the uid. Appending (``>>``) checks the file's permissions before the
+    mount's read-only flag, so a non-root user on a read-only root gets ``EACCES``; saying "read-only" then
+    would name the wrong defence."""
+    mount = f"/ is mounted read-only (options {root_options.split(',')[0]}): {_sc_says(sc, 'readOnlyRootFilesystem')}"
+    owner = (f"{PAGE} belongs to uid {owner_mode[0]} (mode {owner_mode[2]}) and the process is uid {uid}"
+             if len(owner_mode) == 3 else "")
+    if EROFS in error:
+        return mount
+    if EACCES in error:
+        why = owner or f"the page's owner and mode do not let uid {uid} write it"
+        return why + ("; / is read-only too, but the kernel refused on the file's permissions first"
+                      if read_only else "")
+    if read_only:  # no message to go by (e.g. another shell): the mount refuses every write
+        return mount
+    return owner or "the kernel refused to open the page for writing"
+
+
 def explain(facts: PodFacts) -> list[StepResult]:
     """Which steps the kernel stopped, with its own error, and the fact in the pod that explains it."""
     uid = _uid(facts.id_output)
@@ -260,12 +285,7 @@ def explain(facts: PodFacts) -> list[StepResult]:
                "/ is mounted read-write" if len(owner_mode) == 3 else "the kernel let the process open the page for writing")
         rows.append(StepResult("edit the served page", False, "opened for writing: the page can be changed", why))
     else:
-        if "Read-only file system" in facts.edit.error or read_only:
-            why = f"/ is mounted read-only (options {facts.root_options.split(',')[0]}): {_sc_says(sc, 'readOnlyRootFilesystem')}"
-        elif len(owner_mode) == 3:
-            why = f"{PAGE} belongs to uid {owner_mode[0]} (mode {owner_mode[2]}) and the process is uid {uid}"
-        else:
-            why = "the kernel refused to open the page for writing"
+        why = _why_not_editable(facts.edit.error, owner_mode, uid, read_only, facts.root_options, sc)
         rows.append(StepResult("edit the served page", True, facts.edit.error or f"exit {facts.edit.returncode}", why))
     if facts.escalate.returncode == 0:
         rows.append(StepResult("become root via setuid", False, "uid=0(root)",

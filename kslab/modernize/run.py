@@ -90,6 +90,7 @@ class FileResult:
     lines: list[str] = field(default_factory=list)  # a text input's lines as they should read now
     findings: list[Finding] = field(default_factory=list)  # a text input's line findings
     notes: list[str] = field(default_factory=list)
+    text: str = field(default="", repr=False)  # the input as read (the writer reads it again to keep comments)
 
     def all_findings(self) -> list[Finding]:
         return sorted(self.findings + [f for d in self.documents for f in d.findings],
@@ -250,6 +251,12 @@ def _plain(obj: Any) -> Any:
 
 def modernize_source(text: str, source: str, target: int) -> FileResult:
     """One input's text, read as manifests or as a script."""
+    result = _modernize_source(text, source, target)
+    result.text = text
+    return result
+
+
+def _modernize_source(text: str, source: str, target: int) -> FileResult:
     if not text.strip():
         result = FileResult(source, False)
         result.notes.append(f"{source}: empty, nothing to read")
@@ -293,6 +300,12 @@ class Report:
         """Every document in its modern form (plus the Services written for hostPorts), as plain dicts."""
         return [_plain(o) for r in self.files for d in r.documents
                 for o in ([d.obj] if d.obj is not None else []) + d.added]
+
+    def write(self, out_dir: str | Path) -> list[Any]:
+        """Write the modern files into ``out_dir`` (see :func:`kslab.modernize.writer.write`)."""
+        from kslab.modernize.writer import write  # noqa: PLC0415 - ruamel.yaml and the schemas load on use
+
+        return write(self, out_dir)
 
     def summary(self) -> Any:
         """One row per rule met, for a notebook's "then vs now" cell (:class:`~kslab.modernize.view.Summary`)."""

@@ -1,14 +1,16 @@
 """How a modernisation report reads: plain text for the terminal, a narrow HTML table for notebooks.
 
 Both show, per finding, where it is, what it was, what replaces it, and whether kslab made the
-change (``auto``) or a person must (``manual``). The HTML table has three columns so it fits a
-notebook column; the text form wraps nothing and reads in a terminal or a GitHub rendering.
+change (``auto``) or a person must (``manual``). Notebooks get kslab's shared table
+(:class:`kslab.views.tables.Table`: three columns that wrap inside a notebook column, aligned text
+on GitHub); the terminal gets one block per finding.
 """
 
 from __future__ import annotations
 
-import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from kslab.views.tables import Table
 
 if TYPE_CHECKING:  # pragma: no cover
     from kslab.modernize.run import Report
@@ -40,59 +42,53 @@ def text_report(report: Report) -> str:
 
 
 def html_report(report: Report) -> str:
-    """A three-column table (then / now / why) that fits a notebook column."""
-    rows = []
-    for f in report.findings:
-        then = f"{f.kind} {f.name}".strip() or f"line {f.line}"
-        mark = "" if f.automatic else " <b>(by hand)</b>"
-        rows.append(f"<tr><td><code>{html.escape(f.rule.id)}</code><br>{html.escape(then)}</td>"
-                    f"<td>{html.escape(f.replacement)}{mark}</td>"
-                    f"<td>{html.escape(f.detail or f.rule.why)}</td></tr>")
-    summary = f"{len(report.findings)} changes for Kubernetes v1.{report.target}, {len(report.manual())} by hand"
-    return ("<table class='kslab-modernize' style='table-layout:fixed;width:100%'>"
-            "<colgroup><col style='width:28%'><col style='width:30%'><col style='width:42%'></colgroup>"
-            "<thead><tr><th>then (rule, object)</th><th>now</th><th>why</th></tr></thead><tbody>"
-            + "".join(rows) + f"</tbody></table><p>{html.escape(summary)}</p>")
+    """Every finding as a table that fits a notebook column (kslab's shared :class:`~kslab.views.tables.Table`)."""
+    return _finding_table(report).html()
+
+
+def _finding_table(report: Report) -> Table:
+    rows = [{"then": f"{f.rule.id}: {_where(f)}", "now": f.replacement + ("" if f.automatic else " (by hand)"),
+             "why": f.detail or f.rule.why} for f in report.findings]
+    return Table(rows, ["then", "now", "why"], ["THEN (RULE, WHERE)", "NOW", "WHY"],
+                 wrap={"then": 26, "now": 34, "why": 36}, blank_between=True, note=_tail(report))
+
+
+def _tail(report: Report) -> str:
+    total, manual = len(report.findings), len(report.manual())
+    if not total:
+        return f"nothing to change for Kubernetes v1.{report.target}"
+    return f"{total} changes for Kubernetes v1.{report.target}: {total - manual} made by kslab, {manual} for you"
 
 
 class Summary:
     """One row per rule met: what it was (and how often), what replaces it, why — for a notebook cell.
 
-    Short enough for a "then vs now" cell: the same rule met in five Deployments is one row.
+    Short enough for a "then vs now" cell: the same rule met in five Deployments is one row. Shown as
+    kslab's shared table (HTML in a notebook, aligned and wrapped text elsewhere).
     """
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        self.rows: list[tuple[str, int, str, str, bool]] = []
-        seen: dict[str, int] = {}
+        counts: dict[str, list[Any]] = {}
         for f in report.findings:
-            if f.rule.id in seen:
-                rule, count, now, why, auto = self.rows[seen[f.rule.id]]
-                self.rows[seen[f.rule.id]] = (rule, count + 1, now, why, auto and f.automatic)
-                continue
-            seen[f.rule.id] = len(self.rows)
-            self.rows.append((f.rule.id, 1, f.replacement, f.rule.why, f.automatic))
+            if f.rule.id in counts:
+                counts[f.rule.id][1] += 1
+                counts[f.rule.id][4] = counts[f.rule.id][4] and f.automatic
+            else:
+                counts[f.rule.id] = [f.rule.id, 1, f.replacement, f.rule.why, f.automatic]
+        self.rows = [tuple(v) for v in counts.values()]
 
-    def _tail(self) -> str:
-        total, manual = len(self.report.findings), len(self.report.manual())
-        return (f"{total} changes for Kubernetes v1.{self.report.target}: {total - manual} made by kslab, "
-                f"{manual} for you")
+    def table(self) -> Table:
+        rows = [{"then": rule + (f" (x{count})" if count > 1 else ""),
+                 "now": now + ("" if auto else " (by hand)"), "why": why}
+                for rule, count, now, why, auto in self.rows]
+        return Table(rows, ["then", "now", "why"], ["THEN (RULE)", "NOW", "WHY"],
+                     wrap={"then": 26, "now": 34, "why": 36}, blank_between=True, note=_tail(self.report))
 
     def __str__(self) -> str:
-        lines = []
-        for rule, count, now, _why, auto in self.rows:
-            times = f" x{count}" if count > 1 else ""
-            lines.append(f"{rule}{times} -> {now}{'' if auto else '  (by hand)'}")
-        return "\n".join(lines + [self._tail()])
+        return self.table().text()
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        body = "".join(
-            f"<tr><td><code>{html.escape(rule)}</code>{f' ×{count}' if count > 1 else ''}</td>"
-            f"<td>{html.escape(now)}{'' if auto else ' <b>(by hand)</b>'}</td><td>{html.escape(why)}</td></tr>"
-            for rule, count, now, why, auto in self.rows)
-        return ("<table class='kslab-modernize' style='table-layout:fixed;width:100%'>"
-                "<colgroup><col style='width:26%'><col style='width:32%'><col style='width:42%'></colgroup>"
-                "<thead><tr><th>then (rule)</th><th>now</th><th>why</th></tr></thead><tbody>" + body
-                + f"</tbody></table><p>{html.escape(self._tail())}</p>")
+        return self.table().html()

@@ -62,6 +62,7 @@ def _dump(objs: list[Any], round_trip: bool) -> str:
 
         yaml = YAML(typ="rt")
         yaml.preserve_quotes = True
+        yaml.width = 4096  # never fold a long line: the file should read as its author wrote it
         yaml.indent(mapping=2, sequence=4, offset=2)
         out = io.StringIO()
         yaml.dump_all(objs, out)
@@ -132,10 +133,19 @@ def _target_name(source: str, used: set[str]) -> str:
     return name
 
 
-def write(report: Report, texts: dict[str, str], out_dir: str | Path) -> list[Written]:
+def write(report: Report, out_dir: str | Path) -> list[Written]:
     """Write every input's modern form into ``out_dir``; returns what was written and checked.
 
-    ``texts`` maps each input's display name to its original text (for the comment-keeping pass).
+    >>> import pathlib, tempfile
+    >>> from kslab.modernize import modernize_text
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "modern"
+    >>> report = modernize_text("apiVersion: batch/v1beta1  # 2019\\nkind: CronJob\\nmetadata: {name: c}\\n"
+    ...                         "spec: {schedule: '@daily', jobTemplate: {spec: {template: {spec: "
+    ...                         "{restartPolicy: Never, containers: [{name: c, image: x}]}}}}}\\n", source="cj.yaml")
+    >>> [(w.path.name, w.problems) for w in write(report, out)]
+    [('cj.yaml', [])]
+    >>> (out / "cj.yaml").read_text().splitlines()[1].split()
+    ['apiVersion:', 'batch/v1', '#', '2019']
     """
     out = Path(out_dir)
     check_destination([r.source for r in report.files], out)
@@ -148,7 +158,7 @@ def write(report: Report, texts: dict[str, str], out_dir: str | Path) -> list[Wr
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for result, path in plans:
-        written.append(_write_one(result, texts.get(result.source, ""), path, report.target))
+        written.append(_write_one(result, result.text, path, report.target))
     return written
 
 
