@@ -151,6 +151,9 @@ def from_exception(exc: BaseException) -> KslabError | None:
     if isinstance(exc, MemoryError):
         return InputError("the input is too large to read in memory",
                           hint="give a smaller file (one object or one capture at a time)")
+    if isinstance(exc, ValueError) and "embedded null byte" in str(exc):  # open() of a path with NUL in it
+        return InputError("a file name holds a NUL byte, which no file name can",
+                          hint="check the path you gave")
     if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
         return InputError("the input holds an integer with more than 4,300 digits",
                           hint="no Kubernetes field takes a number that long: check the file")

@@ -244,3 +244,9 @@ def test_wrong_field_types_are_one_line_errors_naming_the_field(argv: list[str],
     path.write_text(content)
     assert main([*argv, str(path)]) == 2
     assert said in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
+def test_a_path_with_a_nul_byte_is_a_one_line_error(template: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_argv(template, "pod\x00.yaml")) == 2
+    assert "NUL byte" in _one_error_line(capsys)

@@ -209,3 +209,8 @@ def test_a_heredoc_that_is_not_a_manifest_is_left_alone() -> None:
     script = "cat <<EOF > app.conf\nlisten: 8080\nworkers: 4\nEOF\nkubectl apply -f app.yaml\n"
     report = modernize_text(script, source="setup.sh")
     assert report.findings == [] and report.notes == [] and "".join(report.files[0].lines) == script
+
+
+def test_broken_manifest_on_stdin_is_bad_input(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run_cli(["-"], capsys, stdin="kind: [\n", monkeypatch=monkeypatch)
+    assert code == 2 and "<stdin>" in err and err.count("\n") == 1

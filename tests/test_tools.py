@@ -139,3 +139,23 @@ def test_provider_honours_kind_experimental_provider(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("KIND_EXPERIMENTAL_PROVIDER", "podman")
     assert tools.provider().name == "podman"
     assert fake_tools.argvs(state, "docker") == []
+
+
+def test_lab_settings_install_turns_news_and_update_checks_off(tmp_path, monkeypatch) -> None:
+    """The course's JupyterLab overrides land where JupyterLab reads them, merged with what is there."""
+    import importlib.util
+    import json as _json
+
+    spec = importlib.util.spec_from_file_location("lab_settings", Path(__file__).resolve().parent.parent /
+                                                  "tools" / "lab_settings.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    monkeypatch.setattr(mod.sys, "prefix", str(tmp_path))
+    target = mod.target(tmp_path)
+    target.parent.mkdir(parents=True)
+    target.write_text(_json.dumps({"@jupyterlab/other:plugin": {"x": 1}}))
+    assert mod.main(["--check"]) == 1
+    assert mod.main([]) == 0 and mod.main(["--check"]) == 0
+    got = _json.loads(target.read_text())
+    assert got["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false", "checkForUpdates": False}
+    assert got["@jupyterlab/other:plugin"] == {"x": 1}

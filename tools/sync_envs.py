@@ -38,6 +38,7 @@ POSTBUILD = """#!/bin/bash
 # kslab here (its dependencies come from binder/environment.yml).
 set -e
 python -m pip install --no-deps --editable .
+python tools/lab_settings.py  # the course's JupyterLab settings: no news prompt, no update check
 """
 
 FILES = {

@@ -189,7 +189,8 @@ def looks_like_manifests(name: str, text: str) -> bool:
     try:
         docs = load_text(text, source=name)
     except InputError:
-        return False
+        # Broken YAML that still reads like a manifest (stdin has no file name): say so, exit 2.
+        return bool(re.search(r"^(apiVersion|kind):", text, re.M)) and not _HEREDOC.search(text)
     return bool(docs) and all(d.obj.get("apiVersion") or d.obj.get("kind") for d in docs)
 
 

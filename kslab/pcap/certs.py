@@ -99,13 +99,20 @@ def cert_facts(der: bytes) -> CertFacts:
 
 def _null_prefix(facts: CertFacts) -> CertFacts:
     """A name with a NUL byte in it is the null-prefix trick (CVE-2009-2408): software that reads names
-    as C strings sees only the part before the NUL. The name is reported whole, with a warning."""
+    as C strings — tshark and the TLS libraries of the day among them — sees only the part before the
+    NUL. So the name is reported as they see it (what a client checked), and the warning gives it whole."""
     cut = [n for n in (*facts.dns_names, *facts.uris) if "\x00" in n]
     if not cut:
         return facts
-    seen = ", ".join(repr(n.split("\x00", 1)[0]) for n in cut[:3])
-    why = f"a SAN holds a NUL byte: software reading it as a C string sees only {seen}"
-    return dataclasses.replace(facts, malformed="; ".join(filter(None, (facts.malformed, why))))
+    whole = ", ".join(repr(n) for n in cut[:3])
+    why = (f"a SAN holds a NUL byte: the certificate says {whole}, software reading it as a C string "
+           "(as shown here) sees only the part before the NUL")
+
+    def seen(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(n.split("\x00", 1)[0] for n in names)
+
+    return dataclasses.replace(facts, dns_names=seen(facts.dns_names), uris=seen(facts.uris),
+                               malformed="; ".join(filter(None, (facts.malformed, why))))
 
 
 def _strict(der: bytes, x509: Any, ec: Any, rsa: Any) -> CertFacts:

@@ -34,7 +34,9 @@ VIEWPORT = {"width": 1400, "height": 1000}
 #: no pop-up over the notebook).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # the course's own settings, as make lab, conda and Binder install them (tools/lab_settings.py)
+    "@jupyterlab/apputils-extension/notification": json.loads(
+        (REPO / "jupyter" / "lab" / "settings" / "overrides.json").read_text())["@jupyterlab/apputils-extension:notification"],
 }
 
 
@@ -110,11 +112,22 @@ class JupyterServer:
         return self.log.read_text(errors="replace")[-chars:]
 
 
+def course_copy(tmp: Path) -> Path:
+    """A copy of the notebooks (and the README they link to) for the server to serve: Run All and
+    JupyterLab's autosave then write to the copy, never to the repository's tracked files."""
+    root = tmp / "course"
+    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy2(REPO / "README.md", root / "README.md")
+    return root
+
+
 def start_server(tmp: Path, *, timeout: float = 90) -> JupyterServer:
-    """JupyterLab on 127.0.0.1 (free port, random token), offline, with throw-away Jupyter dirs."""
+    """JupyterLab on 127.0.0.1 (free port, random token), offline, with throw-away Jupyter dirs, serving
+    a copy of the notebooks (see :func:`course_copy`)."""
     dirs = {name: tmp / name for name in ("config", "data", "runtime", "settings", "workspaces", "home")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
+    root = course_copy(tmp)
     for plugin, values in LAB_SETTINGS.items():
         target = dirs["settings"] / f"{plugin}.jupyterlab-settings"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -130,12 +143,12 @@ def start_server(tmp: Path, *, timeout: float = 90) -> JupyterServer:
     port, token = _free_port(), secrets.token_hex(24)
     argv = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
-            f"--ServerApp.root_dir={REPO}"]
+            f"--ServerApp.root_dir={root}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # CI and containers are root
     log = tmp / "jupyterlab.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(argv, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     server = JupyterServer(f"http://127.0.0.1:{port}", token, proc, log)
     deadline = time.monotonic() + timeout
@@ -321,24 +334,37 @@ class LabPage:
         """The outputs that are live widget views, in notebook order."""
         return self.page.locator(WIDGET_OUTPUT)
 
-    def screenshot_notebook(self, name: str) -> Path:
-        """The whole notebook as one tall picture: the viewport grows to fit, then shrinks back."""
+    def at_width(self, width: int) -> None:
+        """Make the window ``width`` pixels wide (the height stays) and wait until the notebook has laid
+        itself out again: its width has followed and stayed the same for two animation frames."""
+        self.page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        self.page.wait_for_function(
+            """w => new Promise(done => {
+                 const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+                 const before = n ? n.getBoundingClientRect().width : -1;
+                 requestAnimationFrame(() => requestAnimationFrame(() => {
+                   const after = n ? n.getBoundingClientRect().width : -2;
+                   done(window.innerWidth === w && before === after && after > 0);
+                 }));
+               })""", arg=width)
+
+    def screenshot_notebook(self, name: str, width: int = VIEWPORT["width"]) -> Path:
+        """The whole notebook, ``width`` pixels wide, as one tall picture: the viewport grows to fit it,
+        then goes back to the usual size."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{name}.png"
+        target = SCREENSHOTS / f"{name}-{width}.png"
+        self.at_width(width)
         height = self.page.evaluate(
             "() => { const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
             ".jp-WindowedPanel-outer'); return n ? n.scrollHeight : 0 }")
-        self.page.set_viewport_size({"width": VIEWPORT["width"],
-                                     "height": int(min(max(height + 150, 600), 16_000))})
+        self.page.set_viewport_size({"width": width, "height": int(min(max(height + 150, 600), 16_000))})
         try:
-            self.page.wait_for_timeout(300)
             self.page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer')"
                                ".forEach(e => { e.scrollTop = 0 })")
-            self.page.wait_for_timeout(100)
+            self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             self.page.screenshot(path=str(target))
         finally:
-            self.page.set_viewport_size(VIEWPORT)
-            self.page.wait_for_timeout(200)
+            self.at_width(VIEWPORT["width"])
         return target
 
     def screenshot(self, locator: Any, name: str) -> Path:
@@ -358,6 +384,38 @@ class LabPage:
                 self.page.set_viewport_size(VIEWPORT)
                 self.page.wait_for_timeout(200)
         return target
+
+
+#: Every table in an output that is wider than the output area (it runs off the cell), and every
+#: exercise check shown before its exercise's question: read from the page after Run All.
+_LAYOUT_JS = r"""
+() => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')];
+  const wide = [], early = [];
+  let asked = false;
+  cells.forEach((cell, index) => {
+    for (const t of cell.querySelectorAll('.jp-OutputArea-output table')) {
+      const area = t.closest('.jp-OutputArea-output').getBoundingClientRect();
+      const box = t.getBoundingClientRect();
+      if (box.right > area.right + 1 || t.scrollWidth > t.clientWidth + 1)
+        wide.push({index, table: Math.round(box.width), area: Math.round(area.width),
+                   head: (t.innerText || '').slice(0, 60)});
+    }
+    const source = (cell.querySelector('.jp-InputArea-editor .cm-content') || {}).innerText || '';
+    if (/kslab\.exercise\(/.test(source)) asked = !!cell.querySelector('.jp-OutputArea-output .kslab-question');
+    else if (/\bex\.check\(/.test(source) && !asked) early.push({index, source: source.slice(0, 60)});
+  });
+  return {wide, early};
+}
+"""
+
+
+def layout_problems(page: Any) -> list[str]:
+    """Tables that overflow their output, and exercise checks shown before their question."""
+    found = page.evaluate(_LAYOUT_JS)
+    return ([f"cell {w['index']}: a table {w['table']} px wide in a {w['area']} px output: {w['head']!r}"
+             for w in found["wide"]] +
+            [f"cell {e['index']}: an exercise check before its question: {e['source']!r}" for e in found["early"]])
 
 
 def output_problems(cells: list[CellView]) -> list[str]:

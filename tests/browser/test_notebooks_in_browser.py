@@ -1,7 +1,9 @@
 """Every notebook, opened in JupyterLab and run with Run → Run All Cells, shows no error, no broken or
 raw-text widget, every picture visibly, and a live, labelled view for every widget it makes.
 
-A screenshot of each notebook after Run All is saved as ``artifacts/screenshots/NN-name.png``.
+Screenshots of each notebook after Run All, at 1000 and 1400 pixels, are saved as
+``artifacts/screenshots/NN-name-1000.png`` and ``…-1400.png``. At both widths no table may run out of
+its output and no exercise check may come before its question.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from labdriver import NOTEBOOKS, LabPage, output_problems
+from labdriver import NOTEBOOKS, LabPage, layout_problems, output_problems
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import notebook_conventions as conv  # noqa: E402
@@ -31,7 +33,11 @@ o => [...o.querySelectorAll('input, select, textarea, button')].map(e => {
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_notebook_runs_all_cells_cleanly(lab: LabPage, path: Path) -> None:
     cells = lab.ensure_run(path.name, fresh=True)
-    lab.screenshot_notebook(path.stem)
+    for width in (1000, 1400):  # a laptop with the file browser open, and a wide window
+        lab.at_width(width)
+        problems = layout_problems(lab.page)
+        lab.screenshot_notebook(path.stem, width)
+        assert not problems, f"{path.name} at {width} px:\n" + "\n".join(problems)
     stored = json.loads(path.read_text(encoding="utf-8"))["cells"]
     assert len(cells) == len(stored), f"{path.name}: the page shows {len(cells)} cells, the file has {len(stored)}"
 

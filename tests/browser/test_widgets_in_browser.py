@@ -298,16 +298,17 @@ def test_05_capture_comparison_and_entropy_plot_render(lab: LabPage) -> None:
     expected = side_by_side({name: summarize(bundled(f"{stem}.pcap")).flows[0] for name, stem in (
         ("plain HTTP", "plaintext-http"), ("mTLS 1.2", "mtls-tls12"), ("mTLS 1.3", "mtls-tls13"),
         ("STRICT, plaintext", "strict-refuses-plaintext"))})
-    # The page shows the table's HTML form: headers, then each row's cells in order (whole values;
-    # the text form wraps long values onto extra lines of their column, which reorders its words).
-    in_order = " ".join([*expected.headers, *(str(row[c]) for row in expected.rows for c in expected.columns)])
-    assert words(shown) == words(in_order)
+    # the HTML table shows exactly kslab's rows, cell by cell
+    table = output.first.locator("table")
+    shown_rows = table.evaluate("t => [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.innerText))")
+    assert [[words(c) for c in row] for row in shown_rows] == [
+        [words(str(row[c])) for c in expected.columns] for row in expected.rows]
     assert "GET /details/0" in shown and "spiffe://cluster.local/ns/" in shown and "(encrypted)" in shown
     box = output.first.bounding_box()
     assert box and box["width"] > 400 and box["height"] > 150, box
-    # it fits the notebook column: the table is no wider than its output area (it wraps inside its cells)
-    fit = output.first.locator("table").first.evaluate(
-        "t => ({table: t.scrollWidth, area: t.closest('.jp-OutputArea-output').clientWidth})")
+    # it fits its output: no wider than the output area, no word broken inside a cell
+    fit = table.evaluate("t => ({table: t.getBoundingClientRect().width, area: t.closest('.jp-OutputArea-output')"
+                         ".getBoundingClientRect().width})")
     assert fit["table"] <= fit["area"] + 1, fit
     lab.screenshot(output.first, "05-side-by-side")
 
