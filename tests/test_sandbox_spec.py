@@ -12,7 +12,6 @@ from kslab import hack
 from kslab.errors import InputError
 from kslab.manifests.webapp import RESTRICTED_CONTEXT, webapp_deployment, webapp_pod
 from kslab.sandbox import defaults, seccomp
-from kslab.sandbox.host import rootless_gaps
 from kslab.sandbox.security import SandboxRefused, effective, refusal, sandbox_problems
 from kslab.sandbox.session import prepare
 from kslab.sandbox.spec import IMAGE, BundlePaths, HostFacts, ImageConfig, oci_spec
@@ -292,11 +291,15 @@ def test_no_such_container() -> None:
 
 # --- where it runs ----------------------------------------------------------------------------------------
 
-def test_rootless_needs_user_namespaces_helpers_and_enough_subordinate_ids() -> None:
-    full = "ana:100000:65536\n"
-    assert rootless_gaps(uid=1000, user="ana", max_userns=10, helpers=True, subuid=full, subgid=full) == []
-    gaps = rootless_gaps(uid=1000, user="ana", max_userns=10, helpers=False, subuid="", subgid="bob:1:65536\n")
-    assert gaps[0].startswith("newuidmap/newgidmap are not installed")
-    assert "/etc/subuid gives ana 0 subordinate uids" in gaps[1] and "/etc/subgid gives ana 0" in gaps[2]
-    by_uid = rootless_gaps(uid=1000, user="ana", max_userns=10, helpers=True, subuid="1000:100000:1000\n", subgid=full)
-    assert by_uid == []
+def test_rootless_spec_has_no_cgroup_limits_and_bounds_memory_per_process() -> None:
+    obj = webapp_pod({"runAsUser": 1000})
+    rootless = oci_spec(effective(obj), IMAGE, HOST, BundlePaths("/b/rootfs", FILES), rootless=True)
+    as_root = oci_spec(effective(obj), IMAGE, HOST, BundlePaths("/b/rootfs", FILES))
+    assert "resources" in as_root["linux"] and "resources" not in rootless["linux"]
+    assert rootless["process"]["rlimits"] == [{"type": "RLIMIT_AS", "hard": defaults.ROOTLESS_ADDRESS_SPACE,
+                                               "soft": defaults.ROOTLESS_ADDRESS_SPACE}]
+    assert "rlimits" not in as_root["process"]
+    # Everything the securityContext decides is the same either way.
+    for key in ("user", "capabilities", "noNewPrivileges"):
+        assert rootless["process"][key] == as_root["process"][key]
+    assert rootless["root"] == as_root["root"] and rootless["mounts"] == as_root["mounts"]

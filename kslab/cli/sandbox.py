@@ -4,7 +4,7 @@
     kslab sandbox shell FILE [--container C]    a shell in it, as the pod's user (like kubectl exec -it POD -- sh)
     kslab sandbox serve FILE [--port P]         serve its page on http://127.0.0.1:P/ until Ctrl-C (or --for S)
     kslab sandbox spec FILE [--container C]     the OCI config.json the securityContext becomes (nothing is run)
-    kslab sandbox status                        whether a sandbox can run here, and why not
+    kslab sandbox status                        whether a sandbox can run here (as root or rootless), and why not
 
 Everything it shows is observed in a local sandbox, not on a Kubernetes node. Where no faithful
 sandbox can run here (no runtime, not root, a pod the sandbox refuses) it exits 2 with the reason.
@@ -89,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"A shell in a local sandbox ({running.runtime.label}), not a Kubernetes node; "
                              "`exit` ends it and removes the sandbox.\n")
             return running.interactive(["/bin/sh"], timeout=args.timeout)
-    from kslab.sandbox.serve import Forwarder
+    from kslab.sandbox.security import SandboxRefused
+    from kslab.sandbox.serve import Forwarder, rootless_refusal
 
+    if rootless_refusal():
+        raise SandboxRefused(rootless_refusal())
     with session.webapp(obj, args.container) as running, Forwarder(running.pid, args.port) as forwarder:
         if args.json:
             emit_json({"url": forwarder.url, "runtime": running.runtime.label, "observed": True})
@@ -114,16 +117,36 @@ def as_json(report: Any) -> dict[str, Any]:
                       "predicted": r.predicted.shown, "agrees": r.agrees} for r in report.rows]}
 
 
+def _rootless_note() -> str:
+    """How a rootless run maps ids and what it bounds ('' as root)."""
+    import os
+
+    from kslab.sandbox import defaults, host
+
+    if os.geteuid() == 0:
+        return ""
+    plan = host.rootless_plan()
+    if not plan.ok:
+        return ""
+    maps = ", ".join(f"{m['containerID']}-{m['containerID'] + m['size'] - 1} -> {m['hostID']}-{m['hostID'] + m['size'] - 1}"
+                     for m in plan.uid_mappings)
+    return (f"rootless: a user namespace maps container uids {maps} (newuidmap/newgidmap); no cgroup limits, "
+            f"memory bounded per process (RLIMIT_AS {defaults.ROOTLESS_ADDRESS_SPACE // 2**20} MiB), processes "
+            "not bounded; `serve` needs root")
+
+
 def _status(args: argparse.Namespace) -> int:
     from kslab.cli.output import emit_json
     from kslab.sandbox import available
 
     state = available()
+    note = _rootless_note() if state.ok else ""
     data = {"available": state.ok, "runtime": state.runtime.label if state.runtime else None,
-            "reason": state.reason}
+            "reason": state.reason, "rootless": bool(note), "note": note}
     if args.json:
         emit_json(data)
     else:
         print(f"sandbox: {'available' if state.ok else 'not available'}"
-              + (f" ({state.runtime.label})" if state.runtime else "") + (f": {state.reason}" if state.reason else ""))
+              + (f" ({state.runtime.label})" if state.runtime else "") + (f": {state.reason}" if state.reason else "")
+              + (f"; {note}" if note else ""))
     return 0 if state.ok else 1

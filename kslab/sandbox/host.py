@@ -2,15 +2,10 @@
 
 As root (CI, a laptop with sudo) the sandbox needs an OCI runtime that starts a container here, the
 webapp's filesystem parts (busybox-static, a C compiler) and a state directory that honours setuid
-bits. Without root it would need a user namespace mapping both root and uid 1000 of the image onto
-ids of this machine (``newuidmap``/``newgidmap`` and ranges in ``/etc/subuid``/``/etc/subgid``);
-:func:`rootless_gaps` lists what is missing for that. A run that cannot map a needed uid is refused,
-never approximated.
-
->>> rootless_gaps(uid=1000, user="ana", max_userns=0, helpers=True, subuid="", subgid="")[0]
-'user namespaces are disabled (user.max_user_namespaces is 0)'
->>> rootless_gaps(uid=1000, user="ana", max_userns=100, helpers=True, subuid="ana:100000:500\\n", subgid="ana:100000:65536\\n")
-['/etc/subuid gives ana 500 subordinate uids; the image needs uid 1000 mapped, so at least 1000']
+bits. Without root it runs rootless in a user namespace where the kernel allows one and the caller's
+subordinate ids (``/etc/subuid``/``/etc/subgid``, mapped by ``newuidmap``/``newgidmap``) cover root and
+uid 1000 of the image and every id the pod names (:func:`rootless_plan`, the rules in
+:mod:`kslab.sandbox.userns`). A run that cannot map a needed id is refused, never approximated.
 """
 
 from __future__ import annotations
@@ -21,15 +16,12 @@ import platform
 import re
 import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kslab.sandbox import rootfs, runtime
+from kslab.sandbox import rootfs, runtime, userns
 from kslab.sandbox.spec import HostFacts
-
-#: The highest container uid the webapp needs (the ``webapp`` user); root is the other.
-HIGHEST_UID = 1000
-
 
 @dataclass(frozen=True)
 class Availability:
@@ -52,30 +44,6 @@ def host_facts() -> HostFacts:
     return HostFacts(arch=machine, kernel=kernel, cgroup_v2=Path("/sys/fs/cgroup/cgroup.controllers").exists())
 
 
-def _ids(text: str, user: str, uid: int) -> int:
-    total = 0
-    for line in text.splitlines():
-        parts = line.strip().split(":")
-        if len(parts) == 3 and parts[0] in (user, str(uid)) and parts[2].isdigit():
-            total += int(parts[2])
-    return total
-
-
-def rootless_gaps(*, uid: int, user: str, max_userns: int, helpers: bool, subuid: str, subgid: str) -> list[str]:
-    """What a rootless run lacks to map root and uid 1000 of the image (pure; empty: nothing lacks)."""
-    if max_userns <= 0:
-        return ["user namespaces are disabled (user.max_user_namespaces is 0)"]
-    gaps = []
-    if not helpers:
-        gaps.append("newuidmap/newgidmap are not installed (Debian/Ubuntu: apt install uidmap)")
-    for name, text in (("subuid", subuid), ("subgid", subgid)):
-        have = _ids(text, user, uid)
-        if have < HIGHEST_UID:
-            gaps.append(f"/etc/{name} gives {user} {have} subordinate {name[3:]}s; the image needs "
-                        f"{name[3:]} {HIGHEST_UID} mapped, so at least {HIGHEST_UID}")
-    return gaps
-
-
 def _read(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
@@ -83,10 +51,12 @@ def _read(path: str) -> str:
         return ""
 
 
-def _rootless_reason() -> str:
+def rootless_plan(uids: Iterable[int] = userns.IMAGE_IDS, gids: Iterable[int] = userns.IMAGE_IDS) -> userns.Plan:
+    """This machine's answer to :func:`kslab.sandbox.userns.rootless_plan` for the caller (reads
+    ``/etc/subuid``, ``/etc/subgid`` and the kernel's user-namespace switches)."""
     import pwd
 
-    uid = os.geteuid()
+    uid, gid = os.geteuid(), os.getegid()
     try:
         user = pwd.getpwuid(uid).pw_name
     except KeyError:
@@ -94,13 +64,9 @@ def _rootless_reason() -> str:
     max_userns = int(_read("/proc/sys/user/max_user_namespaces").strip() or "0")
     if _read("/proc/sys/kernel/unprivileged_userns_clone").strip() == "0":
         max_userns = 0
-    gaps = rootless_gaps(uid=uid, user=user, max_userns=max_userns,
-                         helpers=bool(shutil.which("newuidmap") and shutil.which("newgidmap")),
-                         subuid=_read("/etc/subuid"), subgid=_read("/etc/subgid"))
-    if gaps:
-        return "not root, and a rootless run cannot map the image's users: " + "; ".join(gaps)
-    return ("not root; this machine could map the image's users in a user namespace, but kslab's rootless "
-            "sandbox is not implemented yet (its filesystem must belong to root and become-root be setuid root)")
+    return userns.rootless_plan(uid=uid, gid=gid, user=user, uids=uids, gids=gids, subuid=_read("/etc/subuid"),
+                                subgid=_read("/etc/subgid"), max_userns=max_userns,
+                                helpers=bool(shutil.which("newuidmap") and shutil.which("newgidmap")))
 
 
 def _nosuid(path: Path) -> bool:
@@ -132,7 +98,9 @@ def check(*, probe: bool = True) -> Availability:
     if rt is None:
         return Availability(False, "no OCI runtime installed (Debian/Ubuntu: apt install runc)")
     if os.geteuid() != 0:
-        return Availability(False, _rootless_reason(), rt)
+        plan = rootless_plan()
+        if not plan.ok:
+            return Availability(False, "not root, and a rootless run cannot map the image's users: " + plan.reason, rt)
     lacking = rootfs.missing()
     if lacking:
         return Availability(False, "cannot build the webapp's filesystem: missing " + "; ".join(lacking), rt)

@@ -4,8 +4,9 @@ What the image contract (COURSE.md, "The webapp image") promises, made from part
 a statically linked busybox (package ``busybox-static``: ``sh``, ``id``, ``whoami``, ``cat``, ``touch``,
 ``vi``, ``httpd``), ``/usr/local/bin/become-root`` compiled statically from ``webapp/become-root.c``
 and installed setuid root, ``/www/index.html`` owned by root with mode 0644, ``/tmp`` mode 1777, and
-an ``/etc/passwd`` that knows root and ``webapp`` (uid 1000). Building needs root (to own the files
-as root and set the setuid bit), a static busybox and a C compiler; :func:`missing` says which are absent.
+an ``/etc/passwd`` that knows root and ``webapp`` (uid 1000). Building needs a static busybox and a C
+compiler (:func:`missing` says which are absent). As root the files belong to root; rootless they belong
+to the caller, who is root inside the sandbox's user namespace, so become-root is setuid to mapped root.
 
 The cache key is a hash of every input, so a changed page or helper rebuilds; each run gets its own
 copy (:func:`copy_for_run`), so nothing a hack writes reaches the cache.
@@ -93,10 +94,12 @@ def missing() -> list[str]:
     return out
 
 
-def layout_problems(found: dict[str, tuple[int, int]]) -> list[str]:
-    """Where a filesystem's (owner, mode) facts break the image contract."""
+def layout_problems(found: dict[str, tuple[int, int]], root_uid: int = 0) -> list[str]:
+    """Where a filesystem's (owner, mode) facts break the image contract (``root_uid``: the host uid that
+    is root in the container, the caller's own uid for a rootless run)."""
     problems = []
-    for path, (uid, mode) in CONTRACT.items():
+    for path, (_, mode) in CONTRACT.items():
+        uid = root_uid
         if path not in found:
             problems.append(f"{path}: missing")
         elif found[path] != (uid, mode):
@@ -119,7 +122,7 @@ def inspect(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def _key(bb: str) -> str:
-    h = hashlib.sha256(LAYOUT_VERSION.encode())
+    h = hashlib.sha256(f"{LAYOUT_VERSION}:{os.geteuid()}".encode())
     for path in (Path(bb), webapp_dir() / "become-root.c", webapp_dir() / "www" / "index.html"):
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -168,10 +171,14 @@ def _build(into: Path, bb: str) -> None:
     for f in ("etc/passwd", "etc/group"):
         os.chmod(into / f, 0o644)
     shutil.copyfile(webapp_dir() / "www" / "index.html", into / "www/index.html")
-    for dirpath, dirnames, filenames in os.walk(into):
-        for name in [*dirnames, *filenames]:
-            os.lchown(os.path.join(dirpath, name), 0, 0)
-    os.chown(into / "home/webapp", 1000, 1000)
+    if os.geteuid() == 0:
+        for dirpath, dirnames, filenames in os.walk(into):
+            for name in [*dirnames, *filenames]:
+                os.lchown(os.path.join(dirpath, name), 0, 0)
+        os.chown(into / "home/webapp", 1000, 1000)
+    # Rootless, every file stays the caller's: the caller is root inside the user namespace, so this is
+    # the image's root-owned layout there. Only /home/webapp then belongs to root, not webapp: the caller
+    # cannot give a file to a subordinate uid from outside the namespace (none of the hack's steps uses it).
     os.chmod(into / "www/index.html", 0o644)
     os.chmod(into / "usr/local/bin/become-root", 0o4755)  # after chown: chown clears the setuid bit
 
@@ -181,20 +188,17 @@ def ensure() -> Path:
     lacking = missing()
     if lacking:
         raise RootfsError("cannot build the webapp's filesystem: missing " + "; ".join(lacking))
-    if os.geteuid() != 0:
-        raise RootfsError("building the webapp's filesystem needs root (its files belong to root, become-root "
-                          "is setuid root)", hint="run as root (sudo), or use a live lab")
     bb = busybox()
     assert bb is not None
     target = cache_dir() / _key(bb)
-    if target.is_dir() and not layout_problems(inspect(target)):
+    if target.is_dir() and not layout_problems(inspect(target), os.geteuid()):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(target.parent, 0o700)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     try:
         _build(work, bb)
-        problems = layout_problems(inspect(work))
+        problems = layout_problems(inspect(work), os.geteuid())
         if problems:
             raise RootfsError("the built filesystem breaks the image contract: " + "; ".join(problems))
         if target.exists():

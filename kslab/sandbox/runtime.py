@@ -14,19 +14,24 @@ show that nothing stayed behind and :func:`reap` can remove what a killed Python
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.errors import KslabError
+
+if TYPE_CHECKING:
+    from kslab.sandbox.userns import Plan
 
 #: Preference order: runc is containerd's (and kind's) default runtime.
 RUNTIMES = ("runc", "crun")
@@ -69,13 +74,27 @@ class Runtime:
     name: str
     path: str
     version: str
+    #: A command prefix entering kslab's user namespace (rootless: see :func:`user_namespace`); () as root.
+    inside: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
 
     def _cmd(self, *args: str) -> list[str]:
-        return [self.path, "--root", str(state_root()), *args]
+        # Rootless there is no cgroup to limit (kslab's spec sets none then): crun is told not to make one.
+        rootless = ["--cgroup-manager=disabled"] if self.name == "crun" and os.geteuid() != 0 else []
+        return [*self.inside, self.path, *rootless, "--root", str(state_root()), *args]
+
+    def as_namespace_root(self, *args: str, timeout: float = CALL_TIMEOUT) -> None:
+        """Run a plain command as root of kslab's user namespace (rootless: chown to mapped ids, cleanup)."""
+        try:
+            result = subprocess.run([*self.inside, *args], capture_output=True, text=True, timeout=timeout,
+                                    stdin=subprocess.DEVNULL, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError_(f"{args[0]} in the user namespace did not finish within {timeout:g} s") from exc
+        if result.returncode != 0:
+            raise RuntimeError_(f"{args[0]} in the user namespace failed: {result.stderr.strip()[-300:]}")
 
     def call(self, *args: str, timeout: float = CALL_TIMEOUT, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run one runtime command (no shell), bounded by ``timeout``."""
@@ -139,13 +158,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def enter(pid: int) -> tuple[str, ...]:
+    """The prefix that runs a command as root of process ``pid``'s user namespace (its owner may)."""
+    return ("nsenter", f"--user=/proc/{pid}/ns/user", "--")
+
+
 def reap(rt: Runtime) -> list[str]:
     """Remove sandbox containers whose owning Python process is gone; returns their ids."""
     removed = []
     for entry in rt.list():
         owner = (entry.get("annotations") or {}).get(OWNER_ANNOTATION, "")
         if owner.isdigit() and not _alive(int(owner)):
-            rt.delete(entry["id"])
+            pid = int(entry.get("pid") or 0)
+            # Rootless, the container's processes belong to subordinate ids: only its namespace's root kills them.
+            inside = enter(pid) if os.geteuid() != 0 and pid > 0 and _alive(pid) else rt.inside
+            dataclasses.replace(rt, inside=inside).delete(entry["id"])
             shutil.rmtree(entry.get("bundle") or "/nonexistent", ignore_errors=True)
             removed.append(entry["id"])
     return removed
@@ -226,4 +253,45 @@ def container(rt: Runtime, bundle: Path, spec: dict[str, Any]) -> Iterator[Runni
         yield Running(rt, cid, bundle, spec)
     finally:
         rt.delete(cid)
+        if rt.inside:  # files a process wrote as a subordinate id: only the namespace's root removes them
+            with contextlib.suppress(RuntimeError_):
+                rt.as_namespace_root("rm", "-rf", str(bundle))
         shutil.rmtree(bundle, ignore_errors=True)
+
+
+def _mapping_args(maps: list[dict[str, int]]) -> list[str]:
+    return [str(v) for m in maps for v in (m["containerID"], m["hostID"], m["size"])]
+
+
+@contextlib.contextmanager
+def user_namespace(rt: Runtime, plan: Plan, *, lifetime: int = 7200) -> Iterator[Runtime]:
+    """Rootless: a user namespace with ``plan``'s mappings (set by newuidmap/newgidmap), held open by a
+    ``sleep`` for the block; yields ``rt`` running inside it as the namespace's root.
+
+    runc run directly without root refuses any supplemental group ("cannot set any additional groups in
+    a rootless container") and would leave the caller's own groups on the process; as root of a user
+    namespace it sets them as on a node. The namespace ends with its last process."""
+    holder = subprocess.Popen(["unshare", "--user", "--", "sleep", str(lifetime)], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        own = os.readlink("/proc/self/ns/user")
+        deadline = time.monotonic() + CALL_TIMEOUT
+        while os.readlink(f"/proc/{holder.pid}/ns/user") == own:
+            if holder.poll() is not None or time.monotonic() > deadline:
+                err = holder.stderr.read().decode(errors="replace").strip() if holder.stderr else ""
+                raise RuntimeError_(f"cannot create a user namespace: {err[-300:] or 'unshare did not start'}")
+            time.sleep(0.01)
+        for tool, maps in (("newuidmap", plan.uid_mappings), ("newgidmap", plan.gid_mappings)):
+            try:
+                done = subprocess.run([tool, str(holder.pid), *_mapping_args(maps)], capture_output=True, text=True,
+                                      timeout=CALL_TIMEOUT, stdin=subprocess.DEVNULL, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise RuntimeError_(f"{tool} did not finish within {CALL_TIMEOUT} s") from exc
+            if done.returncode != 0:
+                raise RuntimeError_(f"{tool} failed: {done.stderr.strip()[-300:]}")
+        yield dataclasses.replace(rt, inside=enter(holder.pid))
+    finally:
+        holder.kill()
+        holder.wait(timeout=CALL_TIMEOUT)
+        if holder.stderr:
+            holder.stderr.close()

@@ -67,6 +67,15 @@ def _pump(src: socket.socket, dst: socket.socket) -> None:
         dst.shutdown(socket.SHUT_WR)
 
 
+def rootless_refusal() -> str:
+    """Why ``serve`` cannot run for this caller ('' as root): a rootless caller may not ``setns`` into the
+    container's network namespace, which belongs to kslab's user namespace, not to the caller's."""
+    if os.geteuid() == 0:
+        return ""
+    return ("`kslab sandbox serve` needs root: it opens each connection inside the container's network "
+            "namespace, which a rootless caller may not enter (`kslab sandbox hack` and `shell` run rootless)")
+
+
 class Forwarder:
     """Listen on 127.0.0.1:``port`` (0: any free port) and forward each connection into the sandbox."""
 

@@ -150,8 +150,15 @@ def mounts(eff: Effective, paths: BundlePaths) -> list[dict[str, Any]]:
 
 def oci_spec(eff: Effective, image: ImageConfig, host: HostFacts, paths: BundlePaths, *,
              bounds: Bounds = Bounds(), args: tuple[str, ...] | None = None,
-             hostname: str = "webapp", annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The OCI runtime spec for the container (see the module's rules)."""
+             hostname: str = "webapp", annotations: Mapping[str, str] | None = None,
+             rootless: bool = False) -> dict[str, Any]:
+    """The OCI runtime spec for the container (see the module's rules).
+
+    ``rootless``: the runtime runs as root of kslab's user namespace (:func:`kslab.sandbox.runtime.user_namespace`
+    holds the id mappings, so the spec needs no user namespace of its own), where it cannot set cgroup
+    limits without a delegated cgroup. Memory is then bounded per process by ``RLIMIT_AS``
+    (:data:`~kslab.sandbox.defaults.ROOTLESS_ADDRESS_SPACE`); the number of processes is not bounded by the
+    sandbox (``RLIMIT_NPROC`` counts every process of the host uid, so it would fail steps no node fails)."""
     from kslab.sandbox.seccomp import runtime_default
 
     caps = capabilities(eff)
@@ -178,6 +185,10 @@ def oci_spec(eff: Effective, image: ImageConfig, host: HostFacts, paths: BundleP
             "cpu": {"shares": bounds.cpu_shares},
         },
     }
+    if rootless:
+        del linux["resources"]
+        limit = defaults.ROOTLESS_ADDRESS_SPACE
+        process["rlimits"] = [{"type": "RLIMIT_AS", "hard": limit, "soft": limit}]
     if not eff.privileged and eff.proc_mount != "Unmasked":
         linux["maskedPaths"] = list(defaults.MASKED_PATHS)
         linux["readonlyPaths"] = list(defaults.READONLY_PATHS)
