@@ -113,7 +113,7 @@ lab03.do_it_for_me(lab, you)
 
 # %% [markdown]
 # Or let kslab run all four steps in a fresh pod and show its prediction next to what happened. Offline,
-# kslab runs them in a **local sandbox** where this machine can run one (Linux, as root): the webapp's files
+# kslab runs them in a **local sandbox** where this machine can run one (Linux: as root, or rootless where user namespaces map the ids it needs): the webapp's files
 # under runc — the OCI runtime containerd and kind use — with the security context translated the way the
 # kubelet and containerd translate it, so a real kernel answers (`kslab sandbox shell FILE` gives you a shell
 # in it, `kslab sandbox serve FILE` its page). Elsewhere (Binder, a Mac) it shows the prediction from the

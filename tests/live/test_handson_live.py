@@ -97,8 +97,11 @@ def test_hack_by_hand_then_the_fix_read_from_the_pod(live_lab: Any, live_namespa
     found = lab03.tried(live_lab, target)
     steps = {s.step: s for s in found.steps}
     assert not found.defaced and len(found.stopped) == 3, str(found)
-    assert "Read-only file system" in steps["edit the served page"].answered
-    assert "mounted read-only" in steps["edit the served page"].why
+    # Appending (>>) as uid 1000: the kernel checks the root-owned file's permissions before the mount's
+    # read-only flag, so the answer is EACCES (as in the local sandbox), and the why names both.
+    assert "Permission denied" in steps["edit the served page"].answered
+    assert "belongs to uid 0" in steps["edit the served page"].why
+    assert "read-only too" in steps["edit the served page"].why
     assert "Operation not permitted" in steps["become root via setuid"].answered
     assert "NoNewPrivs: 1" in steps["become root via setuid"].why
     # and the page still serves (read-only root, non-root: the server only reads /www)
