@@ -250,3 +250,14 @@ def test_wrong_field_types_are_one_line_errors_naming_the_field(argv: list[str],
 def test_a_path_with_a_nul_byte_is_a_one_line_error(template: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_argv(template, "pod\x00.yaml")) == 2
     assert "NUL byte" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("argv", [["pss", "-", "-"], ["rbac", "can-i", "get", "pods", "-f", "-", "-f", "-"],
+                                  ["modernize", "-", "-"]])
+def test_standard_input_named_twice_is_bad_usage(argv: list[str]) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "kslab", *argv], input="kind: Pod\n", capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "named 2 times" in done.stderr and "internal error" not in done.stderr

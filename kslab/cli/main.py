@@ -85,9 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
+def _stdin_once(args: argparse.Namespace) -> None:
+    """``-`` (standard input) can be read once: named twice in one list of files, it is bad usage."""
+    from kslab.errors import UsageError
+
+    for value in vars(args).values():
+        if isinstance(value, list) and value.count("-") > 1:
+            raise UsageError(f"'-' (standard input) is named {value.count('-')} times",
+                             hint="standard input can be read once: give '-' once")
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; every error it raises ends as one line on stderr."""
     try:
+        _stdin_once(args)
         return int(args.func(args) or 0)
     except KslabError as exc:
         sys.stderr.write(f"kslab {args.command}: error: {exc.one_line()}\n")
