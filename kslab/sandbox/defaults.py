@@ -86,8 +86,9 @@ NAMESPACES: tuple[str, ...] = ("pid", "ipc", "uts", "mount", "network")
 #: Bounds of every sandbox run (the spec's cgroup limits and rlimits; each runtime call has its own timeout).
 MEMORY_LIMIT = 64 * 1024 * 1024
 #: Rootless there is no cgroup: each process's address space is bounded instead. runc's own init (a Go
-#: program) runs under the limit before it execs the step, and fails below a few hundred MiB, hence 1 GiB.
-ROOTLESS_ADDRESS_SPACE = 1024 * 1024 * 1024
+#: program) runs under the limit before it execs the step: it fails below a few hundred MiB, and at 1 GiB
+#: libseccomp's filter build failed once under load (ENOMEM), hence 4 GiB — still a bound.
+ROOTLESS_ADDRESS_SPACE = 4 * 1024 * 1024 * 1024
 PIDS_LIMIT = 64
 NOFILE = 1024
 CPU_SHARES = 256
