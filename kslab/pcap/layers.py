@@ -41,6 +41,8 @@ IPV6_EXTENSIONS = {0: "hop-by-hop", 43: "routing", 60: "destination options", 51
 _ETH = struct.Struct("!H")
 _TCP = struct.Struct("!HHIIBB")
 _IPV4 = struct.Struct("!BxHHHxB")
+_ADDR4 = struct.Struct("4s4s")
+_ADDR6 = struct.Struct("16s16s")
 
 #: MPLS unicast and multicast (RFC 3032): 4-byte labels until the bottom-of-stack bit, then IP.
 MPLS_TYPES = frozenset({0x8847, 0x8848})
@@ -204,12 +206,18 @@ def link_decoder(link_type: int, source: str = "capture") -> Callable[[bytes], t
     return LINK_TYPES[link_type][1]
 
 
-def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | Fragment | str:
+def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes | memoryview) -> Segment | Fragment | str:
     """One frame -> a TCP :data:`Segment`, a :class:`Fragment` to reassemble, or a short name for
     what it is instead. Tunnels (GRE, IP in IP, MPLS) are followed to the TCP inside.
 
+    The frame may be a ``memoryview`` of the capture (the reader's zero-copy frames): headers are
+    unpacked in place, and only what is handed on is copied out as ``bytes`` (the addresses, a
+    non-empty payload, a fragment's data), so nothing handed on keeps the capture's buffer alive.
+
     >>> frame = bytes(12) + b"\\x08\\x06" + bytes(28)
     >>> decode(_ethernet, frame)
+    'ARP'
+    >>> decode(_ethernet, memoryview(frame))
     'ARP'
     """
     try:
@@ -224,8 +232,8 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
                 # 0: TSO on the capturing host, the length field is not filled in.
                 end = pos + total if total else len(frame)
                 if frag & 0x3FFF:  # more-fragments flag or a fragment offset
-                    return Fragment((4, frame[pos + 12:pos + 16], frame[pos + 16:pos + 20], ident, proto),
-                                    (frag & 0x1FFF) * 8, bool(frag & 0x2000), frame[start:end])
+                    return Fragment((4, bytes(frame[pos + 12:pos + 16]), bytes(frame[pos + 16:pos + 20]), ident,
+                                     proto), (frag & 0x1FFF) * 8, bool(frag & 0x2000), bytes(frame[start:end]))
             elif etype == ETH_IPV6:
                 ip, proto, start = pos, frame[pos + 6], pos + 40
                 # A payload length of 0 means a jumbogram (RFC 2675) or a GSO frame: trust the capture.
@@ -234,9 +242,10 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
                     if proto == 44:
                         offset_flags = _ETH.unpack_from(frame, start + 2)[0]
                         if offset_flags & 0xFFF9:  # a real fragment (not an atomic one, RFC 6946)
-                            key = (6, frame[pos + 8:pos + 24], frame[pos + 24:pos + 40],
+                            key = (6, bytes(frame[pos + 8:pos + 24]), bytes(frame[pos + 24:pos + 40]),
                                    struct.unpack_from("!I", frame, start + 4)[0], frame[start])
-                            return Fragment(key, offset_flags & 0xFFF8, bool(offset_flags & 1), frame[start + 8:end])
+                            return Fragment(key, offset_flags & 0xFFF8, bool(offset_flags & 1),
+                                            bytes(frame[start + 8:end]))
                         proto, start = frame[start], start + 8
                         continue
                     hdr_len = (frame[start + 1] + 2) * 4 if proto == 51 else (frame[start + 1] + 1) * 8
@@ -269,16 +278,20 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
             return "nested too deeply"
         sport, dport, seq, ack, off, flags = _TCP.unpack_from(frame, start)
         data_at = start + (off >> 4) * 4
-        payload = frame[data_at:end]
-        missing = end - data_at - len(payload)
-        if missing < 0:
-            return "malformed TCP"
-        if etype == ETH_IPV4:
-            src, dst = frame[ip + 12:ip + 16], frame[ip + 16:ip + 20]
+        # The payload is frame[data_at:end]; what the frame lacks of it the snap length cut off.
+        stop = end if end < len(frame) else len(frame)
+        if stop > data_at:
+            payload, missing = bytes(frame[data_at:stop]), end - stop
         else:
-            src, dst = frame[ip + 8:ip + 24], frame[ip + 24:ip + 40]
-        if len(dst) < len(src):
-            return "truncated"
+            payload, missing = b"", end - data_at
+            if missing < 0:
+                return "malformed TCP"
+        if etype == ETH_IPV4:
+            if len(frame) < ip + 20:  # the TCP header fits where the addresses should be (a header length < 5)
+                return "truncated"
+            src, dst = _ADDR4.unpack_from(frame, ip + 12)
+        else:
+            src, dst = _ADDR6.unpack_from(frame, ip + 8)
         return src, sport, dst, dport, seq, ack, flags, payload, missing
     except (struct.error, IndexError):
         return "truncated"
