@@ -71,7 +71,7 @@ MAX_RECORD = 0x4000000
 CHUNK = 1 << 20
 #: A mapped file's pages behind the reader are given back to the kernel every this many bytes
 #: (they stay in the page cache; a view still held re-reads them from there).
-RELEASE = 16 << 20
+RELEASE = 4 << 20
 
 _PCAP_RECORD = {"<": struct.Struct("<IIII"), ">": struct.Struct(">IIII")}
 _BLOCK_HEAD = {"<": struct.Struct("<II"), ">": struct.Struct(">II")}
