@@ -311,9 +311,9 @@ def read_facts(lab: Lab, namespace: str, pod: str) -> PodFacts:
     for name, argv in PROBES:
         result = lab.exec(namespace, pod, list(argv))
         out[name] = result
-    spec = lab.core.read_namespaced_pod(pod, namespace).spec
+    spec = lab.read_pod(namespace, pod).spec
     sc = spec.containers[0].security_context
-    security_context = dict(lab.api.sanitize_for_serialization(sc) or {}) if sc else {}
+    security_context = dict(lab.serialize(sc) or {}) if sc else {}
     return PodFacts(out["id"].stdout.strip(), out["page_stat"].stdout.strip(),
                     root_mount_options(out["mounts"].stdout), status_field(out["status"].stdout, "NoNewPrivs"),
                     Answer(out["edit"].returncode, _last_error(out["edit"].stderr)),
