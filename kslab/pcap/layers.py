@@ -212,7 +212,7 @@ def link_decoder(link_type: int, source: str = "capture") -> Callable[[Frame], t
     return LINK_TYPES[link_type][1]
 
 
-def decode(link: Callable[[Frame], tuple[int, int]], frame: Frame) -> Segment | Fragment | str:
+def decode(link: Callable[..., tuple[int, int]], frame: Frame) -> Segment | Fragment | str:
     """One frame -> a TCP :data:`Segment`, a :class:`Fragment` to reassemble, or a short name for
     what it is instead. Tunnels (GRE, IP in IP, MPLS) are followed to the TCP inside.
 
@@ -251,7 +251,7 @@ def decode(link: Callable[[Frame], tuple[int, int]], frame: Frame) -> Segment | 
     return _decode(link, frame)
 
 
-def _decode(link: Callable[[Frame], tuple[int, int]], frame: Frame) -> Segment | Fragment | str:
+def _decode(link: Callable[..., tuple[int, int]], frame: Frame) -> Segment | Fragment | str:
     """:func:`decode` without its fast path: every link, tunnel, fragment and damage."""
     try:
         etype, pos = link(frame)
