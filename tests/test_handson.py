@@ -46,11 +46,14 @@ def test_hack_steps_fill_in_the_pod_and_say_where_each_is_typed() -> None:
     assert steps.copy_text(POD_SHELL).splitlines()[0] == "id"
 
 
-def test_html_block_has_a_copy_button_per_place_and_escapes_the_commands() -> None:
-    steps = Steps("t", [Command(("kubectl", "get", "pods")), Command(("echo", "<b>x</b>"), POD_SHELL)])
+def test_html_block_has_a_copy_button_per_command_and_escapes_the_commands() -> None:
+    steps = Steps("t", [Command(("vi", "f.yaml")), Command(("kubectl", "apply", "-f", "f.yaml"), note="<i>"),
+                        Command(("echo", "<b>x</b>"), POD_SHELL)])
     out = steps._repr_html_()
-    assert out.count('class="kslab-copy"') == 2 and "navigator.clipboard.writeText" in out
-    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
+    assert out.count('class="kslab-command"') == 2  # one block per place the commands are typed
+    assert out.count('class="kslab-copy"') == 3 == out.count('class="kslab-line"')  # one button per command
+    assert "navigator.clipboard.writeText(this.closest('.kslab-line')" in out
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out and "<small>&lt;i&gt;</small>" in out
 
 
 def test_offline_target_uses_placeholders_never_a_real_context() -> None:

@@ -82,7 +82,7 @@ def _job_pod(lab: Lab, namespace: str, name: str) -> dict[str, Any] | None:
     if not pods:
         return None
     newest = max(pods, key=lambda p: p.metadata.creation_timestamp)
-    return dict(lab.api.sanitize_for_serialization(newest))
+    return dict(lab.serialize(newest))
 
 
 def pod_log(lab: Lab, namespace: str, pod: str, *, container: str | None = None, timeout: float = 30.0) -> str:
