@@ -259,7 +259,7 @@ def test_lab05_without_istio_uses_the_local_mesh_and_says_why(live_lab: Any, tmp
 
 
 def test_lab05_captures_in_the_mesh_before_and_after_strict(live_lab: Any) -> None:
-    from kslab.cluster import istio_lab
+    from kslab.cluster import istio_lab, jobs
     from kslab.cluster.cleanup import clean
 
     why = istio_lab.without_istio(live_lab)
