@@ -93,6 +93,24 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
         server.server_close()
 
 
+def test_the_in_pod_wget_fetches_the_page_with_a_real_busybox(served: tuple[str, int, Path]) -> None:
+    """The last HTTP path (wget inside the pod) run with the busybox the webapp image is built from, where it
+    is installed: Debian's busybox 1.35 wget crashes with ``-T``, so the argv must work as it is."""
+    import shutil
+    import subprocess
+
+    from kslab.handson.page import WGET
+
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox is not installed here")
+    host, port, _ = served
+    argv = [busybox, *WGET[:-1], WGET[-1].replace(f"127.0.0.1:{3000}", f"{host}:{port}")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert "kslab webapp" in done.stdout
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((LOOPBACK, 0))
