@@ -303,6 +303,18 @@ class Lab:
         with api_call(f"reading pod {namespace}/{name}"):
             return self._core.read_namespaced_pod(name, namespace)
 
+    def read_pod_log(self, namespace: str, name: str, *, container: str | None = None,
+                     limit_bytes: int | None = None, timeout: float | tuple[float, float] | None = None) -> str:
+        """A pod's log (``kubectl logs``), at most ``limit_bytes`` of it."""
+        self.require_live(f"reading the log of pod {namespace}/{name}")
+        kwargs: dict[str, Any] = _timeout(timeout)
+        if container:
+            kwargs["container"] = container
+        if limit_bytes is not None:
+            kwargs["limit_bytes"] = limit_bytes
+        with api_call(f"reading the log of pod {namespace}/{name}"):
+            return str(self._core.read_namespaced_pod_log(name, namespace, **kwargs))
+
     def delete_pod(self, namespace: str, name: str, *, grace_period_seconds: int | None = None) -> None:
         """Delete one pod (``kubectl delete pod --grace-period``); its controller makes the next one."""
         self.require_lab(f"deleting pod {name}")
