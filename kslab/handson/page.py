@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 MAX_PAGE = 64 * 1024
 
 #: Inside the pod: the app's own HTTP port (busybox wget), then the file itself. No ``-T``: Debian's
-#: busybox-static 1.35 (what kslab's own webapp filesystem is built from) segfaults with it; the exec's own
-#: timeout bounds the fetch instead.
+#: busybox 1.35 wget crashes (SIGSEGV, exit 139) with it; the exec's own timeout bounds the wait.
 WGET = ("wget", "-q", "-O", "-", f"http://127.0.0.1:{PORT}/")
 CAT = ("cat", PAGE)
 
