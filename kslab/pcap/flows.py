@@ -29,7 +29,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from kslab.errors import InputError
@@ -77,47 +77,57 @@ class FlowEnded:
 class Flow:
     """The state of one TCP connection while the capture is read (internal; see FlowSummary).
 
-    Nothing here points back at the flow (the streams call the session directly), so a finished flow
-    is freed at once by reference counting and the cycle collector has nothing to do.
+    Small on purpose (a capture may hold a hundred thousand open connections): the client's
+    4-tuple is the only copy of the endpoints, the counters share one list, and reassembly and
+    the session exist only once there is payload (:class:`Phase`). Nothing here points back at
+    the flow (the streams call the session directly), so a finished flow is freed at once by
+    reference counting and the cycle collector has nothing to do.
     """
 
-    __slots__ = ("id", "client", "server", "first_ts", "last_ts", "syn_seen", "guessed", "phase", "packets",
-                 "payload", "fin", "rst_by", "closed_at", "isn", "entropy", "session", "samples", "trace",
-                 "streams")
+    __slots__ = ("id", "key", "first_ts", "last_ts", "syn_seen", "guessed", "phase", "counts", "fin", "rst_by",
+                 "closed_at", "isn", "entropy", "session", "samples", "trace", "streams")
 
-    def __init__(self, fid: int, client: tuple[bytes, int], server: tuple[bytes, int], ts: float,
-                 *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
+    def __init__(self, fid: int, key: Key, ts: float, *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
         self.id = fid
-        self.client, self.server = client, server
+        self.key = key  # (client address, client port, server address, server port)
         self.first_ts = self.last_ts = ts
         self.syn_seen, self.guessed = syn_seen, guessed
         self.phase = Phase.QUIET
-        self.packets = [0, 0]
-        self.payload = [0, 0]
-        self.fin = [False, False]
+        #: Packets from the client, from the server, then payload bytes from each.
+        self.counts = [0, 0, 0, 0]
+        self.fin = 0  # bit 0: the client sent a FIN, bit 1: the server did
         self.rst_by: int | None = None
         self.closed_at: float | None = None
-        #: Each side's SYN sequence number, kept until the streams exist (QUIET flows have none).
-        self.isn: list[int | None] = [None, None]
+        #: The SYN's sequence number of each side, kept until the streams exist (QUIET flows have none).
+        self.isn: tuple[int | None, int | None] = (None, None)
         self.entropy = entropy
         self.session: Session | None = None
         self.samples: tuple[bytearray, bytearray] | None = None
         self.trace: list[TracePacket] | None = None
         self.streams: tuple[Stream, Stream] | None = None
 
+    @property
+    def client(self) -> tuple[bytes, int]:
+        return self.key[0], self.key[1]
+
+    @property
+    def server(self) -> tuple[bytes, int]:
+        return self.key[2], self.key[3]
+
     # ---- packets in ---------------------------------------------------------------------------
     def packet(self, ts: float, side: int, flags: int, seq: int, payload: bytes, missing: int) -> bool:
         """One segment from ``side``; True when it closes the flow (both FINs seen, or a RST)."""
-        self.packets[side] += 1
+        counts = self.counts
+        counts[side] += 1
         self.last_ts = ts
         if flags & SYN:
             if self.streams is not None:
                 self.streams[side].syn(seq)
             elif self.isn[side] is None:
-                self.isn[side] = seq
+                self.isn = (seq, self.isn[1]) if side == CLIENT else (self.isn[0], seq)
             seq = (seq + 1) & 0xFFFFFFFF
         if payload or missing:
-            self.payload[side] += len(payload) + missing
+            counts[2 + side] += len(payload) + missing
             streams = self.streams if self.streams is not None else self._start()
             streams[side].segment(seq, payload, missing)
         if flags & (FIN | RST):
@@ -125,8 +135,8 @@ class Flow:
                 if self.rst_by is None:
                     self.rst_by = side
             else:
-                self.fin[side] = True
-            if self.closed_at is None and (flags & RST or (self.fin[0] and self.fin[1])):
+                self.fin |= 1 << side
+            if self.closed_at is None and (flags & RST or self.fin == 3):
                 self.closed_at = ts
                 return True
         return False
@@ -141,7 +151,7 @@ class Flow:
         else:
             deliver = session.data
         streams = self.streams = (Stream(deliver, session.gap, CLIENT), Stream(deliver, session.gap, SERVER))
-        for stream, isn in zip(streams, self.isn):
+        for stream, isn in zip(streams, self.isn):  # the SYNs came before any payload
             if isn is not None:
                 stream.syn(isn)
         self.phase = Phase.PARSING
@@ -160,10 +170,10 @@ class Flow:
         """How the connection ended, in words."""
         if self.rst_by is not None:
             return f"reset by the {('client', 'server')[self.rst_by]}"
-        if self.fin[0] and self.fin[1]:
+        if self.fin == 3:
             return "closed (FIN both ways)"
-        if self.fin[0] or self.fin[1]:
-            return f"half-closed by the {'client' if self.fin[0] else 'server'}"
+        if self.fin:
+            return f"half-closed by the {'client' if self.fin & 1 else 'server'}"
         return "still open at the end of the capture"
 
     def summary(self) -> FlowSummary:
@@ -171,11 +181,12 @@ class Flow:
         streams = self.streams or ()
         session = self.session
         protocol = (session.protocol if session is not None else None) or \
-            ("no payload" if not any(self.payload) else "other")
+            ("no payload" if not (self.counts[2] or self.counts[3]) else "other")
         summary = FlowSummary(
-            id=self.id, client=endpoint(*self.client), server=endpoint(*self.server), protocol=protocol,
+            id=self.id, client=_endpoint(self.key[0], self.key[1]), server=_endpoint(self.key[2], self.key[3]),
+            protocol=protocol,
             start=self.first_ts, duration=max(0.0, self.last_ts - self.first_ts),
-            packets=(self.packets[0], self.packets[1]), payload_bytes=(self.payload[0], self.payload[1]),
+            packets=(self.counts[0], self.counts[1]), payload_bytes=(self.counts[2], self.counts[3]),
             syn_seen=self.syn_seen, direction_guessed=self.guessed, ended=self.ended(),
             retransmitted=sum(s.retransmitted for s in streams), out_of_order=sum(s.out_of_order for s in streams),
             missing=sum(s.missing for s in streams), trace=self.trace)
@@ -206,6 +217,12 @@ class Flow:
         return summary
 
 
+@lru_cache(maxsize=4096)
+def _endpoint(address: bytes, port: int) -> str:
+    """:func:`~kslab.pcap.layers.endpoint`, remembered: servers repeat, and a flow names two endpoints."""
+    return endpoint(address, port)
+
+
 def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], None], side: int,
              data: bytes) -> None:
     """Keep the first :data:`SAMPLE` bytes of a direction (for its entropy), then pass the bytes on."""
@@ -233,8 +250,9 @@ class FlowTracker:
         self.totals = totals
         self.entropy = entropy
         self.watch, self.watch_limit = watch, watch_limit
-        #: Both directions' 4-tuples -> (the flow, which side sends with that 4-tuple).
-        self._table: dict[Key, tuple[Flow, int]] = {}
+        #: The client's 4-tuple -> its flow (a server's packet is looked up with its 4-tuple reversed: one
+        #: entry per flow, as a capture may hold a hundred thousand open ones).
+        self._table: dict[Key, Flow] = {}
         self._closing: deque[Flow] = deque()
         self._tombs: OrderedDict[Key, None] = OrderedDict()
         self._decoders: dict[int, Callable[[bytes], tuple[int, int]]] = {}
@@ -258,19 +276,25 @@ class FlowTracker:
             src, sport, dst, dport, seq, ack, flags, payload, missing = seg
             totals.tcp_packets += 1
             key = (src, sport, dst, dport)
-            entry = table.get(key)
-            if entry is not None and flags & SYN and not flags & ACK and entry[0].closed_at is not None:
+            flow = table.get(key)
+            if flow is not None:
+                # A connection to itself (one address and port at both ends): its two 4-tuples are one, and
+                # its packets count as the server's (as when each direction had its own table entry).
+                side = SERVER if sport == dport and src == dst else CLIENT
+            else:
+                flow = table.get((dst, dport, src, sport))
+                side = SERVER
+            if flow is not None and flags & SYN and not flags & ACK and flow.closed_at is not None:
                 # The same 4-tuple reused by a new connection: report the old one first.
-                old = entry[0]
-                if old in closing:
-                    closing.remove(old)
-                yield self._retire(old, "reused")
-                entry = None
-            if entry is None:
-                entry = self._open(key, ts, flags)
-                if entry is None:
+                if flow in closing:
+                    closing.remove(flow)
+                yield self._retire(flow, "reused")
+                flow = None
+            if flow is None:
+                opened = self._open(key, ts, flags)
+                if opened is None:
                     continue
-            flow, side = entry
+                flow, side = opened
             if flow.trace is not None and len(flow.trace) < self.watch_limit:
                 flow.trace.append((ts, side, flags, seq, ack, payload))
             if flow.packet(ts, side, flags, seq, payload, missing):
@@ -285,9 +309,8 @@ class FlowTracker:
             other["IP datagrams reassembled from fragments"] = defrag.reassembled
         if defrag.waiting or defrag.dropped:
             other["fragmented IP datagrams never completed"] = defrag.waiting + defrag.dropped
-        for flow, side in list(self._table.values()):
-            if side == CLIENT:
-                yield self._retire(flow, "end of capture")
+        for flow in list(self._table.values()):
+            yield self._retire(flow, "end of capture")
 
     # ---- the steps of a packet -------------------------------------------------------------------
     def _decoder(self, link_type: int) -> Callable[[bytes], tuple[int, int]] | None:
@@ -325,25 +348,23 @@ class FlowTracker:
         else:
             # No handshake seen: guess that the lower port is the server's.
             client_side, guessed = sport > dport or (sport == dport and src > dst), True
-        cl, sv = ((src, sport), (dst, dport)) if client_side else ((dst, dport), (src, sport))
+        client_key = key if client_side else (dst, dport, src, sport)
         fid = self._next_id
         self._next_id += 1
-        flow = Flow(fid, cl, sv, ts, syn_seen=bool(flags & SYN), guessed=guessed, entropy=self.entropy)
+        flow = Flow(fid, client_key, ts, syn_seen=bool(flags & SYN), guessed=guessed, entropy=self.entropy)
         if fid == self.watch:
             flow.trace = []
         self.totals.flows += 1
-        self._table[(cl[0], cl[1], sv[0], sv[1])] = (flow, CLIENT)
-        self._table[(sv[0], sv[1], cl[0], cl[1])] = (flow, SERVER)
+        self._table[client_key] = flow
         return flow, CLIENT if client_side else SERVER
 
     def _retire(self, flow: Flow, why: str) -> FlowEnded:
         table, tombs = self._table, self._tombs
-        c, s = flow.client, flow.server
-        for key in ((c[0], c[1], s[0], s[1]), (s[0], s[1], c[0], c[1])):
-            entry = table.get(key)
-            if entry is not None and entry[0] is flow:
-                del table[key]
-            tombs[key] = None
+        key = flow.key
+        if table.get(key) is flow:
+            del table[key]
+        tombs[key] = None
+        tombs[(key[2], key[3], key[0], key[1])] = None
         while len(tombs) > TOMBSTONES:
             tombs.popitem(last=False)
         flow.finish()
