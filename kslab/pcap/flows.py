@@ -37,7 +37,7 @@ from kslab.pcap.capture import open_capture
 from kslab.pcap.entropy import shannon
 from kslab.pcap.facts import FlowSummary, Totals, tls_facts
 from kslab.pcap.fragments import Defragmenter
-from kslab.pcap.layers import (ACK, FIN, LINK_TYPES, RST, SYN, Fragment, Segment, decode, endpoint, link_decoder,
+from kslab.pcap.layers import (ACK, FIN, LINK_TYPES, RST, SYN, Fragment, Frame, Segment, decode, endpoint, link_decoder,
                                link_name, raw_ip)
 from kslab.pcap.reassembly import Stream
 from kslab.pcap.session import Session, detect
@@ -255,11 +255,11 @@ class FlowTracker:
         self._table: dict[Key, Flow] = {}
         self._closing: deque[Flow] = deque()
         self._tombs: OrderedDict[Key, None] = OrderedDict()
-        self._decoders: dict[int, Callable[[bytes], tuple[int, int]]] = {}
+        self._decoders: dict[int, Callable[[Frame], tuple[int, int]]] = {}
         self._defrag = Defragmenter()
         self._next_id = 1
 
-    def feed(self, packets: Iterable[tuple[float, int, bytes, int]]) -> Iterator[FlowEnded]:
+    def feed(self, packets: Iterable[tuple[float, int, Frame, int]]) -> Iterator[FlowEnded]:
         """Read ``(time, link type, frame, wire length)`` packets; yields each flow as it ends."""
         table, closing, decoders, totals = self._table, self._closing, self._decoders, self.totals
         for ts, link_type, frame, _wirelen in packets:
@@ -313,7 +313,7 @@ class FlowTracker:
             yield self._retire(flow, "end of capture")
 
     # ---- the steps of a packet -------------------------------------------------------------------
-    def _decoder(self, link_type: int) -> Callable[[bytes], tuple[int, int]] | None:
+    def _decoder(self, link_type: int) -> Callable[[Frame], tuple[int, int]] | None:
         if link_type not in LINK_TYPES:
             self.totals.count(f"link type {link_type}")
             return None
