@@ -29,7 +29,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 from kslab.errors import InputError
@@ -51,6 +51,8 @@ LINGER = 2.0
 SAMPLE = 1 << 16
 #: Closed 4-tuples remembered, so a stray late ACK does not start a phantom flow.
 TOMBSTONES = 1 << 16
+#: Addresses remembered to share one copy between flows (forgotten all at once past this many).
+ADDRESSES = 1 << 16
 
 #: A flow's key: (source address, source port, destination address, destination port).
 Key = tuple[bytes, int, bytes, int]
@@ -85,7 +87,7 @@ class Flow:
     """
 
     __slots__ = ("id", "key", "first_ts", "last_ts", "syn_seen", "guessed", "phase", "counts", "fin", "rst_by",
-                 "closed_at", "isn", "entropy", "session", "samples", "trace", "streams")
+                 "closed_at", "isn_client", "isn_server", "entropy", "session", "samples", "trace", "streams")
 
     def __init__(self, fid: int, key: Key, ts: float, *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
         self.id = fid
@@ -99,7 +101,8 @@ class Flow:
         self.rst_by: int | None = None
         self.closed_at: float | None = None
         #: The SYN's sequence number of each side, kept until the streams exist (QUIET flows have none).
-        self.isn: tuple[int | None, int | None] = (None, None)
+        self.isn_client: int | None = None
+        self.isn_server: int | None = None
         self.entropy = entropy
         self.session: Session | None = None
         self.samples: tuple[bytearray, bytearray] | None = None
@@ -123,8 +126,11 @@ class Flow:
         if flags & SYN:
             if self.streams is not None:
                 self.streams[side].syn(seq)
-            elif self.isn[side] is None:
-                self.isn = (seq, self.isn[1]) if side == CLIENT else (self.isn[0], seq)
+            elif side == CLIENT:
+                if self.isn_client is None:
+                    self.isn_client = seq
+            elif self.isn_server is None:
+                self.isn_server = seq
             seq = (seq + 1) & 0xFFFFFFFF
         if payload or missing:
             counts[2 + side] += len(payload) + missing
@@ -143,15 +149,17 @@ class Flow:
 
     def _start(self) -> tuple[Stream, Stream]:
         """The first payload: QUIET -> PARSING, with reassembly and a session to parse it."""
-        session = self.session = Session(syn_seen=self.syn_seen)
-        deliver: Callable[[int, bytes], None]
+        # Without a sample to take, the session hands the bodies of encrypted records back to the streams,
+        # which pass over them by sequence number (no copy, no parser call): see Stream.skip.
+        session = self.session = Session(syn_seen=self.syn_seen, skips_outside=not self.entropy)
+        deliver: Callable[[int, bytes], int | None]
         if self.entropy:
             samples = self.samples = (bytearray(), bytearray())
             deliver = partial(_sampled, samples, session.data)
         else:
             deliver = session.data
         streams = self.streams = (Stream(deliver, session.gap, CLIENT), Stream(deliver, session.gap, SERVER))
-        for stream, isn in zip(streams, self.isn):  # the SYNs came before any payload
+        for stream, isn in zip(streams, (self.isn_client, self.isn_server)):  # the SYNs came before any payload
             if isn is not None:
                 stream.syn(isn)
         self.phase = Phase.PARSING
@@ -217,13 +225,15 @@ class Flow:
         return summary
 
 
-@lru_cache(maxsize=4096)
 def _endpoint(address: bytes, port: int) -> str:
-    """:func:`~kslab.pcap.layers.endpoint`, remembered: servers repeat, and a flow names two endpoints."""
+    """:func:`~kslab.pcap.layers.endpoint`; an IPv4 one written directly (the ``ipaddress`` module takes
+    ten times as long, and a capture may end with a hundred thousand flows to name)."""
+    if len(address) == 4:
+        return f"{address[0]}.{address[1]}.{address[2]}.{address[3]}:{port}"
     return endpoint(address, port)
 
 
-def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], None], side: int,
+def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], int | None], side: int,
              data: bytes) -> None:
     """Keep the first :data:`SAMPLE` bytes of a direction (for its entropy), then pass the bytes on."""
     sample = samples[side]
@@ -258,6 +268,8 @@ class FlowTracker:
         self._decoders: dict[int, Callable[[Frame], tuple[int, int]]] = {}
         self._defrag = Defragmenter()
         self._next_id = 1
+        #: One bytes object per address for all the flows that name it (a server serves many).
+        self._addresses: dict[bytes, bytes] = {}
 
     def feed(self, packets: Iterable[tuple[float, int, Frame, int]]) -> Iterator[FlowEnded]:
         """Read ``(time, link type, frame, wire length)`` packets; yields each flow as it ends."""
@@ -342,13 +354,18 @@ class FlowTracker:
             return None
         tombs.pop(key, None)
         src, sport, dst, dport = key
+        addresses = self._addresses
+        if len(addresses) > ADDRESSES:
+            addresses.clear()
+        src = addresses.setdefault(src, src)
+        dst = addresses.setdefault(dst, dst)
         if flags & SYN:
             # The SYN's sender is the client; a SYN-ACK's sender is the server.
             client_side, guessed = not flags & ACK, False
         else:
             # No handshake seen: guess that the lower port is the server's.
             client_side, guessed = sport > dport or (sport == dport and src > dst), True
-        client_key = key if client_side else (dst, dport, src, sport)
+        client_key = (src, sport, dst, dport) if client_side else (dst, dport, src, sport)
         fid = self._next_id
         self._next_id += 1
         flow = Flow(fid, client_key, ts, syn_seen=bool(flags & SYN), guessed=guessed, entropy=self.entropy)
