@@ -9,7 +9,9 @@ eavesdropper learns from a flow is :mod:`kslab.pcap.leaks`. Nothing here imports
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kslab.pcap.certs import CertFacts, cert_facts
@@ -97,6 +99,12 @@ class TlsFacts:
                 "encrypted": self.encrypted, "notes": self.notes}
 
 
+@lru_cache(maxsize=256)
+def _names(name: Callable[[int], str], codes: tuple[int, ...]) -> tuple[str, ...]:
+    """Registry names of a ClientHello's list: one program's hellos repeat the same lists."""
+    return tuple(name(c) for c in codes)
+
+
 def tls_facts(conn: TlsConnection) -> TlsFacts:
     """Turn a parsed :class:`TlsConnection` into reportable facts."""
     ch, sh = conn.client_hello, conn.server_hello
@@ -114,8 +122,8 @@ def tls_facts(conn: TlsConnection) -> TlsFacts:
     return TlsFacts(
         version=conn.version, cipher=conn.cipher, sni=ch.sni if ch else None,
         alpn_offered=list(ch.alpn) if ch else [], alpn_selected=selected, alpn_selected_visible=visible,
-        versions_offered=[version_name(v) for v in ch.versions] if ch else [],
-        ciphers_offered=[cipher_name(c) for c in ch.cipher_suites] if ch else [],
+        versions_offered=list(_names(version_name, tuple(ch.versions))) if ch else [],
+        ciphers_offered=list(_names(cipher_name, tuple(ch.cipher_suites))) if ch else [],
         key_exchange_group=group_name(group) if group is not None else None,
         hello_retry=conn.hello_retry, certificate_request=conn.certificate_request,
         certificates={side: [cert_facts(der) for der in ders] for side, ders in conn.certificates.items()},
