@@ -172,10 +172,11 @@ def create(lab: Lab, students: Sequence[Student | str], *, prefix: str = build.N
     seconds: dict[str, float] = {}
 
     def phase(name: str, fn: Callable[[], Any]) -> Any:
+        # Progress says what is under way; the report gives each phase's time once, at the end.
+        say(f"{name} ...")
         start = time.perf_counter()
         result = fn()
         seconds[name] = time.perf_counter() - start
-        say(f"{name}: {seconds[name]:.2f}s")
         return result
 
     def apply(obj: dict[str, Any]) -> None:

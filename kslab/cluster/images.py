@@ -1,4 +1,4 @@
-"""The webapp image: built from ``webapp/`` with docker or podman, and loaded into the kind cluster.
+"""The webapp image: built from ``webapp/`` with docker or podman, and loaded into the course's kind cluster.
 
 A kind cluster cannot see the laptop's images; ``kind load`` copies one into every node. With
 docker that is ``kind load docker-image``; podman's images are not in docker's store, so kslab
@@ -58,14 +58,18 @@ def _registry_outcome(image: str) -> Change:
 def describe_image(image: str | None = None) -> str:
     """Which webapp image the labs use, and where it comes from.
 
+    >>> describe_image("localhost/kslab/webapp:1.0").split(":", 2)[1]
+    '1.0 — a local image'
     >>> describe_image("ghcr.io/acme/webapp:2")
     'ghcr.io/acme/webapp:2 — from a registry (KSLAB_WEBAPP_IMAGE); the cluster pulls it, pull policy IfNotPresent'
     """
     image = image or settings.webapp_image()
     policy = settings.image_pull_policy()
     if is_local_image(image):
-        return (f"{image} — built from webapp/ by `kslab webapp build` and loaded into the kind cluster "
-                f"(`kslab cluster up` loads it too); pull policy {policy}")
+        # Only the course's kind cluster gets it loaded by kslab; any other node must already have it.
+        return (f"{image} — a local image: `kslab webapp build` builds it from webapp/ and `kslab cluster up` "
+                f"loads it into the course's kind cluster (another cluster's node must already have it); "
+                f"pull policy {policy}")
     return f"{image} — from a registry (KSLAB_WEBAPP_IMAGE); the cluster pulls it, pull policy {policy}"
 
 

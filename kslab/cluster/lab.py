@@ -509,16 +509,19 @@ class Lab:
 
     def serves(self, api_version: str, kind: str) -> bool:
         """Whether the API server serves this kind (API discovery, which every identity may ask), e.g.
-        ``lab.serves("security.istio.io/v1", "PeerAuthentication")`` once Istio's CRDs are installed."""
-        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+        ``lab.serves("security.istio.io/v1", "PeerAuthentication")`` once Istio's CRDs are installed.
 
-        self.require_live(f"API discovery of {api_version}")
-        with api_call(f"API discovery of {api_version}"):
-            try:
-                self._resource(api_version, kind)
-            except ResourceNotFoundError:
-                return False
-        return True
+        Asked afresh every time: the dynamic client's discovery cache is a file shared by every process
+        on the machine and keeps a kind for a while after its CRD was deleted."""
+        path = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+        status, body = self.raw(path, timeout=settings.request_timeout())
+        if status == 404:
+            return False
+        if status != 200 or not isinstance(body, dict):
+            raise ApiError(f"API discovery of {api_version}: HTTP {status}", status=status,
+                           hint="check the API server with: kubectl api-versions")
+        return any(isinstance(r, dict) and r.get("kind") == kind and "/" not in str(r.get("name", ""))
+                   for r in body.get("resources") or [])
 
     # ---- RBAC objects ----------------------------------------------------------------------------
     @cached_property

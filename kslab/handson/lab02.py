@@ -31,7 +31,7 @@ LAB = "02"
 NAMESPACE = "kslab-02"
 JOB = "kube-bench"
 #: Pinned, never ``latest`` (KSLAB_KUBE_BENCH_IMAGE names another); its cfg/ holds cis-1.12.
-KUBE_BENCH_IMAGE = os.environ.get("KSLAB_KUBE_BENCH_IMAGE", "docker.io/aquasec/kube-bench:v0.16.0")
+KUBE_BENCH_IMAGE = os.environ.get("KSLAB_KUBE_BENCH_IMAGE", "docker.io/aquasec/kube-bench:v0.15.6")
 #: Host paths kube-bench reads (read-only): the control plane's manifests and PKI, the kubelet's config.
 HOST_PATHS = ("/etc/kubernetes", "/var/lib/kubelet", "/etc/systemd", "/var/lib/etcd")
 

@@ -56,9 +56,13 @@ def room(live_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cl
     live_lab.create_namespace(hub, labels={**live_lab.labels_for("tests"), "kslab.dev/test": "classroom-hub"})
     students = [s.name for s in numbered(3)]
     out = tmp_path_factory.mktemp("kubeconfigs")
+    said: list[str] = []
     try:
         created = classroom.create(live_lab, students, prefix=prefix, out=out, hub_namespace=hub,
-                                   expiration_seconds=3600)
+                                   expiration_seconds=3600, progress=said.append)
+        # Progress names each phase as it starts; its time is reported once, in the report.
+        assert said == [f"{phase} ..." for phase in created.seconds]
+        assert all(str(created).count(f"  {phase}: ") == 1 for phase in created.seconds)
         yield Classroom(live_lab, students, prefix, hub, out, created)
     finally:
         classroom.delete(live_lab, students, prefix=prefix)
