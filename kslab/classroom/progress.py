@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
+from kslab.views.styles import PASSED_BACKGROUND, TRIED_BACKGROUND, tint
 
 if TYPE_CHECKING:
     from kslab.views.tables import Table
@@ -344,12 +345,12 @@ class ClassProgress:
 
 def _completion_style(value: Any) -> str:
     v = str(value)
-    return "background:#dafbe1" if _complete(v) else "background:#fff8c5" if _partial(v) else ""
+    return tint(PASSED_BACKGROUND) if _complete(v) else tint(TRIED_BACKGROUND) if _partial(v) else ""
 
 
 def _cell_style(value: Any) -> str:
     v = str(value)
-    return "background:#dafbe1" if v.startswith("PASS") else "background:#fff8c5" if v.startswith("try") else ""
+    return tint(PASSED_BACKGROUND) if v.startswith("PASS") else tint(TRIED_BACKGROUND) if v.startswith("try") else ""
 
 
 def _complete(value: str) -> bool:

@@ -22,6 +22,7 @@ import html
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from kslab.views.styles import CSS_ACCENT, CSS_CODE_BACKGROUND
 
 #: Where a command is typed.
 TERMINAL = "terminal"
@@ -121,7 +122,7 @@ def _block(commands: Iterable[Command], where: str) -> str:
                     for c in commands if c.note)
     return (f'<div class="kslab-command" data-where="{where}" style="margin:4px 0">'
             f"<div><i>{html.escape(WHERE_TITLES[where])}</i> {_BUTTON.format()}</div>"
-            f'<pre style="background:#f6f8fa;padding:6px 8px;margin:2px 0;white-space:pre-wrap">{text}</pre>'
+            f'<pre style="background:{CSS_CODE_BACKGROUND};padding:6px 8px;margin:2px 0;white-space:pre-wrap">{text}</pre>'
             + (f'<ul style="margin:0">{notes}</ul>' if notes else "") + "</div>")
 
 
@@ -135,5 +136,5 @@ def steps_html(steps: Steps) -> str:
             groups.append((cmd.where, [cmd]))
     body = "".join(_block(cmds, where) for where, cmds in groups)
     notes = "".join(f"<div>{html.escape(n)}</div>" for n in steps.notes)
-    return (f'<div class="kslab-steps" style="border-left:4px solid #0969da;padding:2px 8px">'
+    return (f'<div class="kslab-steps" style="border-left:4px solid {CSS_ACCENT};padding:2px 8px">'
             f"<b>{html.escape(steps.title)}</b>{body}{notes}</div>")
