@@ -186,7 +186,11 @@ def test_a_malformed_kubeconfig_is_reported_not_a_crash(name: str, tmp_path: Pat
     monkeypatch.delenv("KSLAB_MODE", raising=False)
     assert main(["doctor", "--no-probe"]) == 0
     out = capsys.readouterr().out
-    assert f"kubeconfig: {config}: kubeconfig" in out  # the doctor names the file and what is wrong
+    # The doctor says the file is malformed, names it and what is wrong, with the hint; never "no kube context".
+    assert f"kubeconfig {config} is MALFORMED: " in out and "(hint: fix the file" in out
+    assert f"Mode kslab will use: error — kslab.connect() stops: your kubeconfig {config} is malformed" in out
+    assert f"  - fix your kubeconfig {config}: fix the file" in out
+    assert "no kube context" not in out
     for argv in (["cluster", "check"], ["rbac", "can-i", "get", "pods", "--live"], ["cluster", "clean", "03"]):
         assert main(argv) == 2, argv
         assert str(config) in _one_error_line(capsys)
@@ -261,3 +265,18 @@ def test_standard_input_named_twice_is_bad_usage(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-m", "kslab", *argv], input="kind: Pod\n", capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "named 2 times" in done.stderr and "internal error" not in done.stderr
+
+
+def test_a_kubeconfig_that_cannot_be_read_is_named_with_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it would block until a writer came: it must be refused, not read
+    for config, why in ((tmp_path, "is not a regular file"), (fifo, "is not a regular file")):
+        monkeypatch.setenv("KUBECONFIG", str(config))
+        monkeypatch.delenv("KSLAB_MODE", raising=False)
+        assert main(["doctor", "--no-probe"]) == 0
+        out = capsys.readouterr().out
+        assert f"kubeconfig {config} CANNOT BE READ: kubeconfig {why}" in out
+        assert f"your kubeconfig {config} cannot be read" in out
+        assert main(["cluster", "check"]) == 2
+        assert f"{config}: kubeconfig {why}" in _one_error_line(capsys)
