@@ -33,9 +33,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from kslab.errors import InputError
+from kslab.errors import InputError, NamedReader, file_error
 
 #: One packet as the reader yields it: (seconds since the epoch, link type, frame, length on the wire).
 Packet = tuple[float, int, bytes, int]
@@ -224,9 +224,13 @@ def open_capture(path: str | Path) -> tuple[BinaryIO, CaptureReader]:
         raise InputError(f"{p}: no such file", hint="check the path; bundled captures are listed by "
                          "kslab.pcap.bundled()") from None
     except OSError as exc:
-        raise InputError(f"{p}: cannot be read ({exc.strerror})", hint="check the file's permissions") from None
+        raise file_error(p, exc) from None
     try:
-        return stream, CaptureReader(stream, name=str(p))
+        named = cast(BinaryIO, NamedReader(stream, str(p)))  # a read error names the file too
+        return named, CaptureReader(named, name=str(p))
+    except OSError as exc:
+        stream.close()
+        raise file_error(p, exc) from None
     except BaseException:
         stream.close()
         raise
