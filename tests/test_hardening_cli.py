@@ -23,6 +23,8 @@ FILE_COMMANDS = [
     ["audit", "kubelet", "{}"],
     ["audit", "import", "{}"],
     ["pcap", "summary", "{}"],
+    ["pcap", "view", "{}"],
+    ["modernize", "{}"],
     ["classroom", "create", "--roster", "{}"],
 ]
 
@@ -84,6 +86,15 @@ def test_a_directory_is_a_one_line_error(template: list[str], tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_argv(template, str(tmp_path))) == 2
     assert "directory" in _one_error_line(capsys)
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
+def test_a_read_error_names_the_file(template: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # /proc/self/mem opens, and its first read fails with EIO: an error open() did not see, whose
+    # OSError carries no file name of its own.
+    assert main(_argv(template, "/proc/self/mem")) == 2
+    assert "/proc/self/mem: Input/output error" in _one_error_line(capsys)
 
 
 @pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
