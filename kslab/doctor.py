@@ -10,7 +10,6 @@ True
 
 from __future__ import annotations
 
-import html
 import importlib.metadata
 import platform
 import sys
@@ -19,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kslab import settings
+from kslab.views.styles import BAD
+from kslab.views.tables import Table, html_block
 
 #: Python packages the course needs (distribution names), in the order the report lists them.
 PACKAGES = ("kslab", "jupyterlab", "ipywidgets", "kubernetes", "kubernetes-validate", "pandas",
@@ -83,21 +84,28 @@ class DoctorReport:
         """True when the course can run (offline at least): Python and every package present."""
         return bool(self.python["ok"]) and all(p["version"] for p in self.packages)
 
-    def __str__(self) -> str:
-        lines = [f"Python {self.python['version']} ({'ok' if self.python['ok'] else 'needs >= 3.10'})",
-                 "", "Python packages:"]
-        lines += [f"  {p['name']:<20} {p['version'] or 'MISSING'}" for p in self.packages]
-        lines += ["", "Programs:"]
-        for t in self.tools:
-            state = t["version"] or ("found" if t["found"] else "not found")
-            note = f" — {t['problem']}" if t.get("problem") and t["found"] else ""
-            lines.append(f"  {t['name']:<10} {state:<18} for {t['needed_for']}{note}")
-        lines += ["", "Kubernetes:"]
+    def package_table(self) -> Table:
+        """The Python packages and their versions (MISSING when not installed)."""
+        return Table([{"package": p["name"], "version": p["version"] or "MISSING"} for p in self.packages],
+                     ["package", "version"], title="Python packages:",
+                     style={"version": lambda v: f"color:{BAD};font-weight:bold" if v == "MISSING" else ""})
+
+    def program_table(self) -> Table:
+        """The programs: found or not, their version, what the course needs them for, what is wrong."""
+        rows = [{"program": t["name"], "version": t["version"] or ("found" if t["found"] else "not found"),
+                 "for": t["needed_for"], "problem": t.get("problem", "") if t["found"] else ""}
+                for t in self.tools]
+        return Table(rows, ["program", "version", "for", "problem"], ["PROGRAM", "VERSION", "NEEDED FOR", "PROBLEM"],
+                     title="Programs:",
+                     wrap={"for": 40, "problem": 40}, abbreviate={"version": 30})
+
+    def _kube_lines(self) -> list[str]:
         kube = self.kube
+        lines = []
         bad = kube.get("bad_file")
         if bad:
             lines.append(f"  kubeconfig {bad} {'is MALFORMED' if kube['malformed'] else 'CANNOT BE READ'}: "
-                         f"{kube['problem']} (hint: {kube['hint']})")
+                         f"{kube['bad_file_problem']} (hint: {kube['hint']})")
         elif kube.get("error"):
             lines.append(f"  kubeconfig: {kube['error']}")
         files = [*kube["files"], *([f"{bad} (not used)"] if bad else [])]
@@ -109,17 +117,28 @@ class DoctorReport:
             reach = "answers" if kube.get("reachable") else f"does not answer ({kube.get('problem')})"
             version = f", Kubernetes {kube['server_version']}" if kube.get("server_version") else ""
             lines.append(f"  {kube['context']}: {reach}{version}")
-        lines += ["", f"Binder: {'yes' if self.binder else 'no'}",
-                  f"Mode kslab will use: {self.mode['mode']} — {self.mode['reason']}"]
+        return lines
+
+    def _head(self) -> str:
+        return f"Python {self.python['version']} ({'ok' if self.python['ok'] else 'needs >= 3.10'})"
+
+    def _tail(self) -> list[str]:
+        lines = [f"Binder: {'yes' if self.binder else 'no'}",
+                 f"Mode kslab will use: {self.mode['mode']} — {self.mode['reason']}"]
         if self.next_steps:
             lines += ["", "Next steps:"] + [f"  - {s}" for s in self.next_steps]
-        return "\n".join(lines)
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join([self._head(), "", self.package_table().text(), "", self.program_table().text(),
+                          "", "Kubernetes:", *self._kube_lines(), "", *self._tail()])
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
+        return html_block(self._head(), self.package_table(), self.program_table(),
+                          "\n".join(["Kubernetes:", *self._kube_lines()]), "\n".join(self._tail()))
 
 
 def _kube_status(probe_cluster: bool, env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -136,7 +155,7 @@ def _kube_status(probe_cluster: bool, env: Mapping[str, str] | None = None) -> t
     except KubeconfigError as exc:
         # The file is there but unusable: say which and why, never "no kube context" (issue #15).
         kube.update(error=exc.one_line(), bad_file=str(exc.path), malformed=exc.malformed, hint=exc.hint,
-                    problem=printable(exc.message.removeprefix(f"{exc.path}: ").removeprefix("kubeconfig: "),
+                    bad_file_problem=printable(exc.message.removeprefix(f"{exc.path}: ").removeprefix("kubeconfig: "),
                                       keep_newlines=False))
         if settings.requested_mode(env).lower() != "offline":  # kslab.connect() reads it and stops
             what = "is malformed" if exc.malformed else "cannot be read"

@@ -201,6 +201,14 @@ class NamedReader:
                 exc.filename = self.name
             raise
 
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return self.file.readinto(buffer)
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = self.name
+            raise
+
     def close(self) -> None:
         self.file.close()
 

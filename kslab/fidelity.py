@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kslab import hack
+from kslab.views.tables import Table
 
 
 def seed_cases() -> dict[str, dict[str, Any]]:
@@ -37,16 +38,22 @@ class Outcomes:
     cells: dict[str, dict[str, str]]
     source: str
 
-    def table(self) -> str:
-        from kslab.views.tables import format_table
-
+    def view(self) -> Table:
+        """Case × step as a :class:`~kslab.views.tables.Table` (HTML in a notebook, text elsewhere)."""
         rows = [{"securityContext": case, **{COLUMNS[k]: v for k, v in steps.items()}}
                 for case, steps in self.cells.items()]
         columns = ["securityContext", *COLUMNS.values()]
-        return format_table(rows, columns, headers=columns, wrap={"securityContext": 26, "become root": 22})
+        return Table(rows, columns, headers=columns, wrap={"securityContext": 26, "become root": 22})
+
+    def table(self) -> str:
+        """The aligned text form (what ``repr`` shows)."""
+        return self.view().text()
 
     def __repr__(self) -> str:
         return self.table()
+
+    def _repr_html_(self) -> str:
+        return self.view().html()
 
 
 def outcomes(*, observe: bool = True, run: Callable[[dict[str, Any]], hack.HackReport] | None = None) -> Outcomes:

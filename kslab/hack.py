@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from kslab.pss.pod import EMPTY
 from kslab.pss.workloads import pod_parts
-from kslab.views.tables import format_table
+from kslab.views.styles import BAD, GOOD, NEUTRAL, WARNING
+from kslab.views.tables import Table, html_block
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -201,6 +202,15 @@ def _works(outcome: StepOutcome) -> str:
     return {True: "yes", False: "no", None: "—"}[outcome.works]
 
 
+def _works_style(value: object) -> str:
+    """Red where the attacker got through, green where they were stopped (the word says it too)."""
+    return f"color:{ {'yes': BAD, 'no': GOOD}.get(str(value), NEUTRAL)};font-weight:bold"
+
+
+def _agree_style(value: object) -> str:
+    return f"color:{WARNING};font-weight:bold" if str(value).startswith("NO") else ""
+
+
 @dataclass(frozen=True)
 class HackReport:
     """The hack's table: one row per step, predicted (always) and observed (live only)."""
@@ -234,21 +244,33 @@ class HackReport:
             rows.append(row)
         return rows
 
-    def table(self) -> str:
-        """The rows as aligned text, long outcomes and reasons wrapped so the table fits a notebook."""
+    def view(self) -> Table:
+        """The rows as a :class:`~kslab.views.tables.Table`: HTML in a notebook, aligned text elsewhere
+        (long outcomes and reasons wrapped so either form fits a notebook column)."""
         rows = self.as_rows()
         columns = list(rows[0])
-        return format_table(rows, columns, headers=columns, wrap=LIVE_TABLE_WRAP if self.live else TABLE_WRAP)
+        return Table(rows, columns, headers=columns, wrap=LIVE_TABLE_WRAP if self.live else TABLE_WRAP,
+                     abbreviate={"predicted": 60, "observed": 60},
+                     style={"hack works?": _works_style, "agree": _agree_style})
 
-    def __str__(self) -> str:
-        lines = [self.table()]
-        if self.note:
-            lines.append(self.note)
+    def table(self) -> str:
+        """The rows as aligned text, long outcomes and reasons wrapped so the table fits a notebook."""
+        return self.view().text()
+
+    def said(self) -> list[str]:
+        """The lines under the table: how the outcomes were found, and whether they agree."""
+        lines = [self.note] if self.note else []
         if self.live:
             lines.append(f"Observed by exec in {self.observed_from}. " + (
                 "Predicted and observed agree on every step." if not self.disagreements else
                 f"DISAGREEMENT on {', '.join(r.step.title for r in self.disagreements)}: the model is wrong here."))
-        return "\n".join(lines)
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join([self.table(), *self.said()])
+
+    def _repr_html_(self) -> str:
+        return html_block(self.view(), *self.said())
 
     __repr__ = __str__
 

@@ -9,7 +9,9 @@ offers most robustly (JSON where it has it).
 
 Layer: the ground floor (local programs are not cluster I/O): the local mesh starts tcpdump through
 :func:`start` as the cluster layer runs kind through :func:`run` (:mod:`kslab.cluster.tools` adds the
-container engine kind runs on).
+container engine kind runs on), and the sandbox drives runc, the C compiler and the user-namespace
+tools through :func:`run`, :func:`run_into_files`, :func:`interactive` and :func:`start`. A program past
+its time limit raises :class:`TimedOut` (a :class:`ToolFailed`), so a caller may say it in its own words.
 
 >>> TOOLS["kind"].install_hint().startswith("Linux: ")
 True
@@ -29,12 +31,18 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kslab.errors import KslabError, ToolMissing
 
 #: Seconds a version or health probe may take before the tool counts as not answering.
 PROBE_TIMEOUT = 15.0
+
+#: A finished program's exit code and captured output (text).
+Completed = subprocess.CompletedProcess[str]
+
+#: What a program reads: the caller's standard input, or nothing at all (``/dev/null``).
+Stdin = Literal["inherit", "null"]
 
 
 class ToolFailed(KslabError):
@@ -47,6 +55,18 @@ class ToolFailed(KslabError):
         super().__init__(message, hint=hint)
         self.returncode = returncode
         self.output = output
+
+
+class TimedOut(ToolFailed):
+    """An external program did not finish within its time limit (it was killed)."""
+
+    def __init__(self, message: str, *, timeout: float | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.timeout = timeout
+
+
+def _stdin(stdin: Stdin) -> int | None:
+    return subprocess.DEVNULL if stdin == "null" else None
 
 
 @dataclass(frozen=True)
@@ -164,18 +184,24 @@ def _last_error_line(text: str) -> str:
 
 def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
         check: bool = True, timeout: float | None = None,
-        input: str | None = None) -> subprocess.CompletedProcess[str]:
+        input: str | None = None, stdin: Stdin = "inherit") -> subprocess.CompletedProcess[str]:
     """Run a program (an argument list, never a shell) and capture its output.
 
     ``env`` adds variables to the current environment. With ``check`` a non-zero exit raises
-    :class:`ToolFailed` carrying the program's last error line.
+    :class:`ToolFailed` carrying the program's last error line; past ``timeout`` seconds it is killed
+    and :class:`TimedOut` raised. ``input`` is text for its standard input; without it the program
+    reads the caller's (``stdin="inherit"``) or nothing (``stdin="null"``).
+
+    >>> import sys
+    >>> run([sys.executable, "-c", "print(6 * 7)"], stdin="null").stdout
+    '42\\n'
     """
     args = [require(argv[0]), *argv[1:]]
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, env=_environ(env), cwd=cwd,
-                              timeout=timeout, input=input, check=False)
+        proc = subprocess.run(args, capture_output=True, text=True, env=_environ(env), cwd=cwd, timeout=timeout,
+                              input=input, stdin=None if input is not None else _stdin(stdin), check=False)
     except subprocess.TimeoutExpired:
-        raise ToolFailed(f"`{' '.join(argv)}` did not finish within {timeout:.0f}s") from None
+        raise TimedOut(f"`{' '.join(argv)}` did not finish within {timeout:.0f}s", timeout=timeout) from None
     except OSError as exc:
         raise ToolFailed(f"`{argv[0]}` could not be started: {exc.strerror or exc}") from None
     if check and proc.returncode != 0:
@@ -226,12 +252,46 @@ def version(name: str) -> str | None:
     return parse_version(name, proc.stdout) or parse_version(name, proc.stderr)
 
 
-def start(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+def start(argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+          stdin: Stdin = "inherit") -> subprocess.Popen[str]:
     """Start a long-running program in the background (an argument list, never a shell), its stdout
     discarded and its stderr a pipe of text lines; the caller stops it (``terminate``/``wait``)."""
     args = [require(argv[0]), *argv[1:]]
     try:
-        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                env=_environ(env))
+        return subprocess.Popen(args, stdin=_stdin(stdin), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, env=_environ(env))
+    except OSError as exc:
+        raise ToolFailed(f"`{argv[0]}` could not be started: {exc.strerror or exc}") from None
+
+
+def run_into_files(argv: Sequence[str], *, stdout: Path, stderr: Path, timeout: float,
+                   stdin: Stdin = "null") -> int:
+    """Run a program whose output goes to two files, not pipes; its exit code.
+
+    For a program that hands its output on to a child that outlives it (``runc create`` gives the
+    container's init its stdio): a pipe would stay open as long as that child runs. Past ``timeout``
+    seconds it is killed and :class:`TimedOut` raised.
+    """
+    args = [require(argv[0]), *argv[1:]]
+    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        try:
+            return subprocess.run(args, stdin=_stdin(stdin), stdout=out, stderr=err, timeout=timeout,
+                                  check=False).returncode
+        except subprocess.TimeoutExpired:
+            raise TimedOut(f"`{' '.join(argv)}` did not finish within {timeout:g}s", timeout=timeout) from None
+        except OSError as exc:
+            raise ToolFailed(f"`{argv[0]}` could not be started: {exc.strerror or exc}") from None
+
+
+def interactive(argv: Sequence[str], *, timeout: float) -> int:
+    """Run a program attached to this terminal (the caller's stdin, stdout and stderr); its exit code.
+
+    For a shell a student types into; past ``timeout`` seconds it is killed and :class:`TimedOut` raised.
+    """
+    args = [require(argv[0]), *argv[1:]]
+    try:
+        return subprocess.run(args, timeout=timeout, check=False).returncode
+    except subprocess.TimeoutExpired:
+        raise TimedOut(f"`{' '.join(argv)}` did not finish within {timeout:g}s", timeout=timeout) from None
     except OSError as exc:
         raise ToolFailed(f"`{argv[0]}` could not be started: {exc.strerror or exc}") from None

@@ -449,10 +449,31 @@ def test_lab02_kube_bench_commands_only_for_the_course_cluster() -> None:
     from kslab.handson import lab02
 
     named = Lab(ModeChoice("live", "my-cluster", True, "named"), api_client=object())
+    elsewhere = lab02.kube_bench_steps(named, Path("job.yaml"))  # a cell that says why, not an error
+    assert elsewhere.commands == [] and "not my-cluster" in str(elsewhere) and "Harden" in str(elsewhere)
+    not_run = lab02.run_kube_bench(named)  # "do it for me" refuses the same way, nothing sent
+    assert not not_run.ran and "only on the course's kind cluster" in not_run.how
+    not_a_lab = Lab(ModeChoice("live", "prod", False, "current-context"), api_client=object())
     with pytest.raises(NotALabContext):
-        lab02.kube_bench_steps(named, Path("job.yaml"))
-    offline = lab02.kube_bench_steps(kslab.connect(mode="offline"), Path("job.yaml"))
+        lab02.kube_bench_steps(not_a_lab, Path("job.yaml"))
+    with pytest.raises(NotALabContext):
+        lab02.run_kube_bench(not_a_lab)
+    offline_lab = kslab.connect(mode="offline")
+    offline = lab02.kube_bench_steps(offline_lab, Path("job.yaml"))
     assert offline.commands[0].text == "kubectl --context kind-kslab apply -f job.yaml"
+    said = lab02.run_kube_bench(offline_lab)
+    assert not said.ran and said.path is None and str(said).startswith("offline (")
+
+
+def test_lab02_kube_bench_pinned_to_a_node_keeps_its_namespace_and_checks() -> None:
+    from kslab.handson import lab02
+
+    ns, job = lab02.kube_bench_objects(namespace="kslab-t-1", node_name="node-a")
+    spec = job["spec"]["template"]["spec"]
+    assert ns["metadata"]["name"] == job["metadata"]["namespace"] == "kslab-t-1"
+    assert spec["nodeName"] == "node-a" and "nodeSelector" not in spec
+    assert lab02.kube_bench_objects()[1]["spec"]["template"]["spec"]["nodeSelector"] == {
+        "node-role.kubernetes.io/control-plane": ""}
 
 
 def test_lab02_the_students_file_is_audited(tmp_path: Path, store: ProgressStore) -> None:

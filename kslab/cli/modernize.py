@@ -32,7 +32,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from kslab.cli.output import emit_json
     from kslab.manifests.load import read_source
-    from kslab.modernize.run import Report, modernize_source, parse_target
+    from kslab.modernize.report import Report
+    from kslab.modernize.run import modernize_source, parse_target
 
     target = parse_target(args.target_version)  # bad options fail before reading anything
     results = []

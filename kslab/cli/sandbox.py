@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return _status(args)
     obj = _object(args.file)
     if args.action == "spec":
-        from kslab.sandbox.host import host_facts
+        from kslab.sandbox.machine import host_facts
         from kslab.sandbox.security import effective, refusal
         from kslab.sandbox.spec import IMAGE, BundlePaths, oci_spec
 
@@ -121,11 +121,11 @@ def _rootless_note() -> str:
     """How a rootless run maps ids and what it bounds ('' as root)."""
     import os
 
-    from kslab.sandbox import defaults, host
+    from kslab.sandbox import defaults, machine
 
     if os.geteuid() == 0:
         return ""
-    plan = host.rootless_plan()
+    plan = machine.rootless_plan()
     if not plan.ok:
         return ""
     maps = ", ".join(f"{m['containerID']}-{m['containerID'] + m['size'] - 1} -> {m['hostID']}-{m['hostID'] + m['size'] - 1}"

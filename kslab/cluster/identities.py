@@ -219,18 +219,27 @@ class Identity(TextView):
         """The user name and groups the API server gives this service account's tokens."""
         return impersonate(service_account_user(self.namespace, self.name))
 
+    def facts(self) -> Table | str:
+        """Who this identity is and, live, where its kubeconfig, context, CA and token come from (a
+        table); offline, a sentence saying nothing was requested."""
+        rows = [{"what": "identity", "value": self.user.describe()}]
+        if not self.live:
+            return (f"identity: {self.user.describe()}\noffline ({self.reason}): no token was requested and no "
+                    "kubeconfig written.\nLive, a TokenRequest would return a bound token with the claims below.")
+        mode = oct(self.kubeconfig.stat().st_mode & 0o777) if self.kubeconfig else "?"
+        rows += [{"what": "kubeconfig", "value": f"{self.kubeconfig} (mode {mode}; outside the repository)"},
+                 {"what": "context", "value": f"{self.context} → {self.server}"},
+                 {"what": "CA", "value": f"from {self.ca_source}"},
+                 {"what": "token", "value": f"bound, from TokenRequest, expires {self.expires_at} (never shown)"}]
+        return Table(rows, ["what", "value"])
+
     def text(self) -> str:
-        lines = [f"identity: {self.user.describe()}"]
-        if self.live:
-            mode = oct(self.kubeconfig.stat().st_mode & 0o777) if self.kubeconfig else "?"
-            lines += [f"kubeconfig: {self.kubeconfig} (mode {mode}; outside the repository)",
-                      f"context: {self.context} → {self.server}",
-                      f"CA: from {self.ca_source}",
-                      f"token: bound, from TokenRequest, expires {self.expires_at} (never shown)"]
-        else:
-            lines += [f"offline ({self.reason}): no token was requested and no kubeconfig written.",
-                      "Live, a TokenRequest would return a bound token with the claims below."]
-        return "\n".join(lines + ["", self.claims.text(times=self.live)])
+        facts = self.facts()
+        return "\n".join([facts if isinstance(facts, str) else facts.text(), "",
+                          self.claims.text(times=self.live)])
+
+    def _repr_html_(self) -> str:
+        return html_block(self.facts(), self.claims.view(times=self.live))
 
     def kubeconfig_text(self) -> str:
         """The kubeconfig as it may be shown: the token and long certificates redacted."""

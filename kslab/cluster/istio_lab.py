@@ -464,16 +464,26 @@ def capture_verdicts(container: Mapping[str, Any] | None = None) -> dict[str, An
     return {level: pss.evaluate(pod, level) for level in ("baseline", "restricted")}
 
 
+#: Seconds the capture container may stay unpullable (ErrImagePull, ImagePullBackOff) before kslab gives up.
+CAPTURE_PULL_GRACE = 60
+
+
 def capture_from_pod(lab: Lab, pod: str, *, out: str | Path, namespace: str = NAMESPACE, seconds: int = 20,
-                     traffic: Callable[[], Any] | None = None, image: str = CAPTURE_IMAGE) -> Path:
-    """Capture a pod's port-9080 traffic with an ephemeral container and copy the pcap back to ``out``.
+                     traffic: Callable[[], Any] | None = None, image: str = CAPTURE_IMAGE,
+                     target: str = "istio-proxy", port: int = 9080) -> Path:
+    """Capture a pod's traffic on ``port`` with an ephemeral container sharing ``target``'s namespaces,
+    and copy the pcap back to ``out``.
 
     ``traffic`` (optional) is called once the capture runs, to make some requests. A namespace that
     enforces the restricted level refuses the container: the :class:`ApiError` carries the server's
-    Pod Security message.
+    Pod Security message. An image the node cannot pull ends the wait after :data:`CAPTURE_PULL_GRACE`
+    seconds with an :class:`ApiError` naming the kubelet's reason (``ImagePullBackOff: ...``).
     """
+    from kslab.cluster.jobs import IMAGE_REASONS
+
     lab.require_lab("capturing traffic from a pod")
-    body = {"spec": {"ephemeralContainers": [capture_container(seconds=seconds, image=image)]}}
+    body = {"spec": {"ephemeralContainers": [capture_container(seconds=seconds, image=image, target=target,
+                                                               port=port)]}}
     try:
         lab.core.patch_namespaced_pod_ephemeralcontainers(pod, namespace, body)
     except Exception as exc:  # noqa: BLE001
@@ -483,12 +493,25 @@ def capture_from_pod(lab: Lab, pod: str, *, out: str | Path, namespace: str = NA
                         "restricted level forbids — capture in a namespace enforcing baseline, or on the node")
         raise err from None
 
+    unpullable: dict[str, float] = {}  # since when the image could not be pulled
+
     def capture_running() -> tuple[bool | None, str]:
         with api_call(f"reading pod {namespace}/{pod}"):
             statuses = lab.core.read_namespaced_pod(pod, namespace).status.ephemeral_container_statuses or []
         state = next((s.state for s in statuses if s.name == CAPTURE_CONTAINER), None)
-        running = state is not None and state.running is not None
-        return (True if running else None), "not running yet" if state is not None else "not created yet"
+        if state is not None and state.running is not None:
+            return True, "running"
+        waiting = state.waiting if state is not None else None
+        if waiting is not None and waiting.reason in IMAGE_REASONS:
+            since = unpullable.setdefault("since", time.monotonic())
+            said = f"{waiting.reason}: {waiting.message or image}"[:300]
+            if time.monotonic() - since >= CAPTURE_PULL_GRACE:
+                raise ApiError(f"the capture container in {namespace}/{pod} cannot start: {said}",
+                               hint=f"the node cannot pull {image}; load it into the node or name another "
+                                    "image with tcpdump")
+            return None, said
+        unpullable.clear()
+        return None, "not running yet" if state is not None else "not created yet"
 
     wait_until(capture_running, timeout=120, what=f"the capture container in {namespace}/{pod} did not start",
                hint=f"kubectl -n {namespace} describe pod {pod}")

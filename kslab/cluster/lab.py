@@ -191,6 +191,34 @@ class Lab:
         with api_call(f"listing pods in {namespace}"):
             return list(self.core.list_namespaced_pod(namespace, label_selector=label_selector).items)
 
+    def list_secrets(self, namespace: str, *, label_selector: str = "") -> list[Any]:
+        """The secrets of one namespace (``V1Secret``); :class:`ApiError` with status 403 for an
+        identity that may not list them."""
+        self.require_live("listing secrets")
+        with api_call(f"listing secrets in {namespace}"):
+            return list(self.core.list_namespaced_secret(namespace, label_selector=label_selector).items)
+
+    def read_pod(self, namespace: str, name: str) -> Any:
+        """One pod (``V1Pod``); :class:`ApiError` with status 404 when there is none."""
+        self.require_live(f"reading pod {name}")
+        with api_call(f"reading pod {namespace}/{name}"):
+            return self.core.read_namespaced_pod(name, namespace)
+
+    def delete_pod(self, namespace: str, name: str, *, grace_period_seconds: int | None = None) -> None:
+        """Delete one pod (``kubectl delete pod --grace-period``); its controller makes the next one."""
+        self.require_lab(f"deleting pod {name}")
+        kwargs: dict[str, Any] = {}
+        if grace_period_seconds is not None:
+            kwargs["grace_period_seconds"] = grace_period_seconds
+        with api_call(f"deleting pod {namespace}/{name}"):
+            self.core.delete_namespaced_pod(name, namespace, **kwargs)
+
+    def serialize(self, model: Any) -> Any:
+        """A client model (``V1Pod``, ``V1SecurityContext`` ...) as the API's JSON: camelCase keys, unset
+        fields left out, as ``kubectl get -o json`` shows it; e.g.
+        ``lab.serialize(lab.read_pod("kslab-03", "webapp").spec.containers[0].security_context)``."""
+        return self.api.sanitize_for_serialization(model)
+
     def read(self, api_version: str, kind: str, name: str, *, namespace: str | None = None) -> dict[str, Any]:
         """One object as the API server stores it, as a dict (``ApiError`` with status 404 when absent)."""
         self.require_live(f"reading {kind} {name}")

@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,27 +41,38 @@ def work_dir() -> Path:
     return settings.state_dir() / "work" / LAB
 
 
-def kube_bench_objects(image: str = KUBE_BENCH_IMAGE) -> list[dict[str, Any]]:
-    """The namespace and the Job that runs kube-bench once on the control-plane node, printing JSON."""
+def kube_bench_objects(image: str = KUBE_BENCH_IMAGE, *, namespace: str = NAMESPACE,
+                       node_name: str | None = None) -> list[dict[str, Any]]:
+    """The namespace and the Job that runs kube-bench once on the control-plane node, printing JSON.
+
+    ``node_name`` pins the Job to that node instead (a cluster whose control-plane node carries no
+    ``node-role.kubernetes.io/control-plane`` label: kube-bench must run where the API server runs).
+
+    >>> kube_bench_objects(node_name="node-1")[1]["spec"]["template"]["spec"]["nodeName"]
+    'node-1'
+    """
     labels = {**settings.MANAGED_BY, settings.LAB_LABEL: LAB}
     mounts, volumes = [], []
     for path in HOST_PATHS:
         name = path.strip("/").replace("/", "-")
         mounts.append({"name": name, "mountPath": path, "readOnly": True})
         volumes.append({"name": name, "hostPath": {"path": path}})
-    namespace = {"apiVersion": "v1", "kind": "Namespace",
-                 "metadata": {"name": NAMESPACE, "labels": {
-                     **labels, "pod-security.kubernetes.io/enforce": "privileged",
-                     "pod-security.kubernetes.io/warn": "baseline"}}}
-    job = {"apiVersion": "batch/v1", "kind": "Job",
-           "metadata": {"name": JOB, "namespace": NAMESPACE, "labels": labels},
+    namespace_obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace",
+                                     "metadata": {"name": namespace, "labels": {
+                                         **labels, "pod-security.kubernetes.io/enforce": "privileged",
+                                         "pod-security.kubernetes.io/warn": "baseline"}}}
+    # Where it runs: the control-plane node by its label, or the node named.
+    placement: dict[str, Any] = ({"nodeName": node_name} if node_name else
+                                 {"nodeSelector": {"node-role.kubernetes.io/control-plane": ""}})
+    job: dict[str, Any] = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"name": JOB, "namespace": namespace, "labels": labels},
            "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": 3600, "template": {
                "metadata": {"labels": {**labels, "app": JOB}},
                "spec": {
                    "hostPID": True,  # kube-bench reads the components' command lines from /proc
                    "restartPolicy": "Never",
                    "automountServiceAccountToken": False,
-                   "nodeSelector": {"node-role.kubernetes.io/control-plane": ""},
+                   **placement,
                    "tolerations": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
                                     "effect": "NoSchedule"}],
                    "containers": [{"name": JOB, "image": image, "imagePullPolicy": "IfNotPresent",
@@ -68,7 +80,7 @@ def kube_bench_objects(image: str = KUBE_BENCH_IMAGE) -> list[dict[str, Any]]:
                                                "--benchmark", "cis-1.12", "--json"],
                                    "volumeMounts": mounts}],
                    "volumes": volumes}}}}
-    return [namespace, job]
+    return [namespace_obj, job]
 
 
 def write_job(path: str | Path | None = None) -> Path:
@@ -90,12 +102,10 @@ def kube_bench_steps(lab: Lab, job_file: Path) -> Steps:
     if lab.live:
         lab.require_lab("printing commands that run kube-bench on your nodes")
         if lab.context != settings.LAB_CONTEXT:
-            from kslab.errors import NotALabContext
-
-            raise NotALabContext(f"kube-bench runs privileged on the nodes; kslab prints it only for the course's "
-                                 f"kind cluster ({settings.LAB_CONTEXT}), not {lab.context}",
-                                 hint="harden the bundled manifest instead (the next exercise), or run "
-                                      "kube-bench as your cluster's documentation says")
+            return Steps("Run kube-bench on the course cluster", [], (
+                f"Not printed: kube-bench runs privileged on the nodes, and kslab prints it only for the course's "
+                f"kind cluster ({settings.LAB_CONTEXT}), not {lab.context}. Harden the bundled manifest instead "
+                "(the next step), or run kube-bench as your cluster's documentation says.",))
         context = lab.context
         notes: tuple[str, ...] = ()
     else:
@@ -121,6 +131,64 @@ def check_import(path: str | Path) -> tuple[bool, str]:
         return False, "kube-bench's JSON has no API server checks (1.2.x): was --targets master given?"
     counts = {s: sum(r.status == s for r in rows) for s in ("PASS", "FAIL", "WARN")}
     return True, (f"{len(rows)} API server checks imported: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@dataclass(frozen=True)
+class KubeBenchRun:
+    """What "do it for me" did with kube-bench: ran it (and saved its JSON to ``path``) or why not."""
+
+    ran: bool
+    how: str
+    path: Path | None = None
+    imported: str = ""
+
+    def __str__(self) -> str:
+        lines = [self.how]
+        if self.path:
+            lines.append(f"saved to {self.path}; exercise 02.kube-bench-import reads it: ex.check({str(self.path)!r})")
+        if self.imported:
+            lines.append(self.imported)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def run_kube_bench(lab: Lab, *, out: str | Path | None = None, namespace: str = NAMESPACE,
+                   node_name: str | None = None, course_cluster_only: bool = True,
+                   timeout: float = 300, stuck_grace: float = 90) -> KubeBenchRun:
+    """Do it for me: run the kube-bench Job, save its JSON log, and import it (live, the course's kind
+    cluster; ``course_cluster_only=False`` is an explicit opt-in for another lab context). Offline, or
+    when the Job cannot run (its image cannot be pulled here, no node takes it), say why."""
+    from kslab.cluster import jobs, pods
+
+    if not lab.live:
+        return KubeBenchRun(False, f"offline ({lab.reason}): nothing ran. kube-bench's format is in "
+                                   "kslab.audit.kube_bench.bundled_sample(), which the exercise also reads")
+    lab.require_lab("running kube-bench on your nodes")
+    if course_cluster_only and lab.context != settings.LAB_CONTEXT:
+        return KubeBenchRun(False, f"not run: kube-bench runs privileged on the nodes, and kslab runs it only on "
+                                   f"the course's kind cluster ({settings.LAB_CONTEXT}), not {lab.context}")
+    ns_obj, job = kube_bench_objects(namespace=namespace, node_name=node_name)
+    if namespace == NAMESPACE:
+        lab.apply(ns_obj, lab=LAB)
+    else:  # a namespace of the caller's: made to admit kube-bench (hostPID, hostPath) the same way
+        pods.lab_namespace(lab, namespace, lab_name=LAB, enforce="privileged", warn="baseline")
+    pods.ensure_service_account(lab, namespace)
+    run = jobs.run_job(lab, job, lab_name=LAB, timeout=timeout, stuck_grace=stuck_grace)
+    if not run.log:
+        return KubeBenchRun(False, str(run))
+    path = Path(out) if out else work_dir() / "kube-bench.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(run.log, encoding="utf-8")
+    try:
+        _, said = check_import(path)
+    except Exception as exc:  # noqa: BLE001 - kube-bench printed something that is not its JSON: say what
+        from kslab.errors import KslabError
+
+        if not isinstance(exc, KslabError):
+            raise
+        said = f"not kube-bench JSON: {exc} (its last line: {(run.log.strip().splitlines() or [''])[-1][:200]})"
+    return KubeBenchRun(run.succeeded, str(run), path, said)
 
 
 # ---- hardening a file -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from kslab.handson.commands import OPEN_A_TERMINAL, POD_SHELL, TERMINAL, Command
 from kslab.handson.page import Page, added_lines, fetch, offline_page
 from kslab.hack import BECOME_ROOT, PAGE
 from kslab.manifests.webapp import PORT
+from kslab.views.tables import Table
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -310,9 +311,9 @@ def read_facts(lab: Lab, namespace: str, pod: str) -> PodFacts:
     for name, argv in PROBES:
         result = lab.exec(namespace, pod, list(argv))
         out[name] = result
-    spec = lab.core.read_namespaced_pod(pod, namespace).spec
+    spec = lab.read_pod(namespace, pod).spec
     sc = spec.containers[0].security_context
-    security_context = dict(lab.api.sanitize_for_serialization(sc) or {}) if sc else {}
+    security_context = dict(lab.serialize(sc) or {}) if sc else {}
     return PodFacts(out["id"].stdout.strip(), out["page_stat"].stdout.strip(),
                     root_mount_options(out["mounts"].stdout), status_field(out["status"].stdout, "NoNewPrivs"),
                     Answer(out["edit"].returncode, _last_error(out["edit"].stderr)),
@@ -360,25 +361,24 @@ class Tried:
         return [{"step": s.step, "stopped?": "stopped" if s.stopped else "works",
                  "what the kernel answered": s.answered, "why (read from the pod)": s.why} for s in self.steps]
 
-    def __str__(self) -> str:
-        from kslab.views.tables import format_table
+    def table(self) -> Table:
+        """Live: one row per step, what the kernel answered and why, read from the pod."""
+        rows = self.rows()
+        return Table(rows, list(rows[0]), headers=list(rows[0]),
+                     wrap={"what the kernel answered": 30, "why (read from the pod)": 46})
 
+    def __str__(self) -> str:
         if not self.live:
             return "\n".join([self._headline(), str(self.report)])
-        rows = self.rows()
-        table = format_table(rows, list(rows[0]), headers=list(rows[0]),
-                             wrap={"what the kernel answered": 30, "why (read from the pod)": 46})
-        return "\n".join([self._headline(), "", table, "", self.page.text()])
+        return "\n".join([self._headline(), "", self.table().text(), "", self.page.text()])
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        head = f"<div><b>{html.escape(self._headline())}</b></div>"
         if not self.live:
-            return f"<div><b>{html.escape(self._headline())}</b></div><pre>{html.escape(str(self.report))}</pre>"
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r.values()) + "</tr>" for r in self.rows())
-        head = "".join(f"<th>{html.escape(k)}</th>" for k in self.rows()[0])
-        return (f"<div><b>{html.escape(self._headline())}</b></div><table class=\"kslab-tried\"><tr>{head}</tr>{rows}"
-                f"</table>{self.page._repr_html_()}")
+            return head + (self.report._repr_html_() if self.report is not None else "")
+        return f"{head}{self.table().html()}{self.page._repr_html_()}"
 
 
 def tried(lab: Lab, target: Target) -> Tried:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kslab.errors import ApiError
 from kslab.handson.commands import TERMINAL, Command, Steps, kubectl
 from kslab.rbac.model import Request
 
@@ -136,20 +137,17 @@ def do_it_for_me(identity: Any) -> Did:
             rows.append((cmd, "(the list of them)" if allowed else forbidden_message(identity.user.name,
                                                                                      QUESTIONS[cmd](identity.namespace))))
         return Did(rows, live=False, reason=identity.reason)
-    core = identity.client.core
+    lab = identity.client
     rows = []
     for cmd, question in QUESTIONS.items():
         request = question(identity.namespace)
-        lister = core.list_namespaced_pod if request.resource == "pods" else core.list_namespaced_secret
+        lister = lab.list_pods if request.resource == "pods" else lab.list_secrets
         try:
-            items = lister(request.namespace, _request_timeout=15).items
+            items = lister(request.namespace)
             rows.append((cmd, "\n".join(i.metadata.name for i in items) or
                          f"No resources found in {request.namespace} namespace."))
-        except Exception as exc:  # noqa: BLE001 - a 403 is the lesson
-            from kslab.cluster.api_errors import api_error
-
-            err = api_error(exc, cmd)
+        except ApiError as err:  # a 403 is the lesson
             if err.status != 403:
-                raise err from None
+                raise
             rows.append((cmd, f"Error from server (Forbidden): {err.server_message}"))
     return Did(rows, live=True)

@@ -68,7 +68,7 @@ def steps(lab: Lab, phase: str, *, pod: str = "DETAILS-POD") -> Steps:
     app, legacy = istio_lab.lab_namespaces(lab)
     context = lab.context or ""
     if pod == "DETAILS-POD":  # name the real one when it runs
-        running = lab.core.list_namespaced_pod(app, label_selector="app=details", _request_timeout=15).items
+        running = lab.list_pods(app, label_selector="app=details")
         pod = next((p.metadata.name for p in running if p.metadata.deletion_timestamp is None), pod)
     policy = "permissive" if phase == "before" else "strict"
     manifest = MANIFESTS / f"peerauthentication-{policy}.yaml"
@@ -178,7 +178,7 @@ def do_it_for_me(lab: Lab) -> Made:
     istio_lab.enable_mtls(lab, "STRICT")
     # An ephemeral container cannot be removed or added twice under one name: capture the second time
     # from details' next pod (its Deployment makes one at once).
-    lab.core.delete_namespaced_pod(pod, app, grace_period_seconds=0)
+    lab.delete_pod(app, pod, grace_period_seconds=0)
     pod = _next_pod(lab, app, pod)
     istio_lab.capture_from_pod(lab, pod, out=paths["after"], namespace=app, traffic=lambda: lab.exec(
         app, caller, istio_lab.CALL_DETAILS, container="productpage"))

@@ -18,7 +18,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from kslab.views.tables import format_table
+from kslab.views.styles import BAD, GOOD
+from kslab.views.tables import Table
 
 PROXY_UID = 1337
 PROXY_IMAGE = "docker.io/istio/proxyv2"
@@ -50,8 +51,14 @@ def injected(pod_spec: Mapping[str, Any], *, cni: bool = False, name: str = "det
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "istio-app"}, "spec": spec}
 
 
-def injection_verdicts(pod_spec: Mapping[str, Any]) -> str:
-    """Pod Security verdicts (baseline, restricted) of a pod injected with and without the CNI plugin."""
+def injection_verdicts(pod_spec: Mapping[str, Any]) -> Table:
+    """Pod Security verdicts (baseline, restricted) of a pod injected with and without the CNI plugin:
+    a :class:`~kslab.views.tables.Table` (HTML in a notebook; ``str()`` is aligned text).
+
+    >>> t = injection_verdicts({"containers": [{"name": "app", "image": "app"}]})
+    >>> [(r["injection"], r["level"], r["verdict"][:7]) for r in t.rows][:2]
+    [('istio-init (no CNI)', 'baseline', 'refused'), ('istio-init (no CNI)', 'restricted', 'refused')]
+    """
     from kslab import pss
     rows = []
     for cni in (False, True):
@@ -61,4 +68,5 @@ def injection_verdicts(pod_spec: Mapping[str, Any]) -> str:
             rows.append({"injection": "with Istio CNI" if cni else "istio-init (no CNI)", "level": level,
                          "verdict": "allowed" if verdict.allowed else
                          "refused: " + "; ".join(v.message for v in verdict.violations)})
-    return format_table(rows, ["injection", "level", "verdict"], wrap={"verdict": 90}, blank_between=True)
+    return Table(rows, ["injection", "level", "verdict"], wrap={"verdict": 90}, blank_between=True,
+                 style={"verdict": lambda v: f"color:{GOOD if v == 'allowed' else BAD}"})

@@ -22,7 +22,8 @@ from typing import Any
 from kslab.errors import InputError
 from kslab.istio import ISTIO_VERSION
 from kslab.manifests.validate import SchemaProblem, _path
-from kslab.views.tables import format_table
+from kslab.views.styles import BAD
+from kslab.views.tables import Table
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "istio"
 MANIFESTS = DATA / "manifests"
@@ -136,13 +137,22 @@ class Report:
     def valid(self) -> bool:
         return all(r.valid for r in self.rows)
 
+    def table(self) -> Table:
+        """One row per object: file, kind, name, which validator checked it, and its verdict (the
+        problems in full when invalid). HTML in a notebook, aligned text elsewhere."""
+        return Table([{"file": r.file, "kind": r.kind, "name": r.name, "checked by": r.checked_by,
+                       "verdict": "valid" if r.valid else "INVALID: " + "; ".join(r.problems)}
+                      for r in self.rows], ["file", "kind", "name", "checked by", "verdict"],
+                     note="all valid" if self.valid else "problems found", wrap={"verdict": 60},
+                     style={"verdict": lambda v: "" if v == "valid" else f"color:{BAD};font-weight:bold"})
+
     def __str__(self) -> str:
-        table = format_table([{"file": r.file, "kind": r.kind, "name": r.name, "checked by": r.checked_by,
-                               "verdict": "valid" if r.valid else "INVALID: " + "; ".join(r.problems)}
-                              for r in self.rows], ["file", "kind", "name", "checked by", "verdict"])
-        return table + f"\n{'all valid' if self.valid else 'problems found'}"
+        return self.table().text()
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return self.table().html()
 
 
 def check_files(paths: Iterable[str | Path] | None = None) -> Report:

@@ -65,7 +65,7 @@ def readme(results: list[DemoResult]) -> str:
                   f"{cap.totals.flows} TCP flow(s)"]
         for call in r.calls:
             lines.append(f"- call: {call}")
-        for row in cap.table().splitlines()[1:]:
+        for row in cap.table().text().splitlines()[1:]:
             lines.append(f"- flow: `{' '.join(row.split())}`")
         lines.append("")
     return "\n".join(lines)

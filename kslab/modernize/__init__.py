@@ -12,8 +12,9 @@ functions over one document at a time. The parts, in reading order:
 - :mod:`~kslab.modernize.tokens` — service-account token Secrets and kubeconfigs -> TokenRequest;
 - :mod:`~kslab.modernize.istio` — Istio's alpha authentication and networking APIs;
 - :mod:`~kslab.modernize.shell` — old commands and kube-apiserver flags in scripts;
-- :mod:`~kslab.modernize.run` — reading inputs and running the rules; :mod:`~kslab.modernize.writer`
-  writes the modern files (``--write DIR``) and validates them.
+- :mod:`~kslab.modernize.run` — reading inputs and running the rules into a
+  :class:`~kslab.modernize.report.Report`; :mod:`~kslab.modernize.writer` writes the modern files
+  (``--write DIR``) and validates them; :mod:`~kslab.modernize.view` shows the report.
 
 >>> report = modernize_text("apiVersion: rbac.authorization.k8s.io/v1beta1\\nkind: Role\\n"
 ...                         "metadata: {name: r, namespace: lab}\\nrules: []\\n", source="role.yaml")
@@ -24,7 +25,8 @@ functions over one document at a time. The parts, in reading order:
 from __future__ import annotations
 
 from kslab.modernize.finding import RULES, Finding, Rule
-from kslab.modernize.run import LATEST_TARGET, Report, modernize, modernize_objects, modernize_text, parse_target
+from kslab.modernize.report import Report
+from kslab.modernize.run import LATEST_TARGET, modernize, modernize_objects, modernize_text, parse_target
 
 __all__ = ["LATEST_TARGET", "RULES", "Finding", "Report", "Rule", "modernize", "modernize_objects",
            "modernize_text", "parse_target"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from kslab.errors import InputError, UsageError
 from kslab.modernize import istio, pods, psp, shell, tokens, versions
 from kslab.modernize.context import DocContext
 from kslab.modernize.finding import RULES, Finding
+from kslab.modernize.report import FileResult, ModernDoc, Report, to_plain
 
 #: The release ``latest`` means (the newest the course targets).
 LATEST_TARGET = 36
@@ -64,39 +64,6 @@ def known_kind(ctx: DocContext) -> bool:
             or (ctx.kind == "Config" and ctx.api_version == "v1"))
 
 
-@dataclass
-class ModernDoc:
-    """One document: where it was, its modern form (None: not written), what was found."""
-
-    source: str
-    document: int
-    line: int
-    kind: str
-    name: str
-    obj: MutableMapping[str, Any] | None
-    added: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    known: bool = True
-
-
-@dataclass
-class FileResult:
-    """One input: its documents (manifests) or its lines (a script or text), modernised."""
-
-    source: str
-    text_input: bool
-    documents: list[ModernDoc] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)  # a text input's lines as they should read now
-    findings: list[Finding] = field(default_factory=list)  # a text input's line findings
-    notes: list[str] = field(default_factory=list)
-    text: str = field(default="", repr=False)  # the input as read (the writer reads it again to keep comments)
-
-    def all_findings(self) -> list[Finding]:
-        return sorted(self.findings + [f for d in self.documents for f in d.findings],
-                      key=lambda f: (f.line, f.document))
-
-
 def modernize_document(obj: Mapping[str, Any], *, target: int, source: str = "", document: int = 1,
                        line: int = 1, services: Mapping[str, Mapping[str, Any]] | None = None,
                        in_place: bool = False) -> ModernDoc:
@@ -136,7 +103,7 @@ def service_selectors(objs: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[st
     return found
 
 
-def _documents(text: str, source: str, target: int, line_offset: int = 0,
+def modernize_documents(text: str, source: str, target: int, line_offset: int = 0,
                replacements: list[MutableMapping[str, Any]] | None = None) -> list[ModernDoc]:
     from kslab.manifests.load import load_text  # noqa: PLC0415
 
@@ -195,8 +162,6 @@ def looks_like_manifests(name: str, text: str) -> bool:
 
 
 def _text(text: str, source: str, target: int) -> FileResult:
-    from kslab.modernize.finding import Finding  # noqa: PLC0415
-
     result = FileResult(source, True)
     lines = text.splitlines(keepends=True)
     i, embedded = 0, 0
@@ -216,7 +181,7 @@ def _text(text: str, source: str, target: int) -> FileResult:
             continue
         body = "".join(lines[i:end])
         try:
-            docs = _documents(body, source, target, line_offset=i) if looks_like_manifests("", body) else []
+            docs = modernize_documents(body, source, target, line_offset=i) if looks_like_manifests("", body) else []
         except InputError as exc:
             result.notes.append(f"{source}: line {i + 1}: embedded manifest not read ({exc.message})")
             docs = []
@@ -239,15 +204,7 @@ def _dump_plain(docs: list[ModernDoc], original: str) -> str:
     if not any(d.findings for d in docs):
         return original
     objs = [o for d in docs for o in ([d.obj] if d.obj is not None else []) + d.added]
-    return yaml.safe_dump_all([_plain(o) for o in objs], sort_keys=False) if objs else ""
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_plain(v) for v in obj]
-    return obj
+    return yaml.safe_dump_all([to_plain(o) for o in objs], sort_keys=False) if objs else ""
 
 
 def modernize_source(text: str, source: str, target: int) -> FileResult:
@@ -264,67 +221,9 @@ def _modernize_source(text: str, source: str, target: int) -> FileResult:
         return result
     if looks_like_manifests(source, text):
         result = FileResult(source, False)
-        result.documents = _documents(text, source, target)
+        result.documents = modernize_documents(text, source, target)
         return result
     return _text(text, source, target)
-
-
-@dataclass
-class Report:
-    """Everything ``kslab modernize`` found, per input, for one target release."""
-
-    target: int
-    files: list[FileResult]
-
-    @property
-    def findings(self) -> list[Finding]:
-        return [f for r in self.files for f in r.all_findings()]
-
-    @property
-    def notes(self) -> list[str]:
-        return [n for r in self.files for n in r.notes + [n for d in r.documents for n in d.notes]]
-
-    @property
-    def exit_code(self) -> int:
-        """0 nothing to change, 1 findings (the CLI contract)."""
-        return 1 if self.findings else 0
-
-    def rows(self) -> list[dict[str, Any]]:
-        """The JSON rows, one per finding."""
-        return [f.as_dict() for f in self.findings]
-
-    def manual(self) -> list[Finding]:
-        """What kslab cannot change by itself: a person must."""
-        return [f for f in self.findings if not f.automatic]
-
-    def modern_objects(self) -> list[dict[str, Any]]:
-        """Every document in its modern form (plus the Services written for hostPorts), as plain dicts."""
-        return [_plain(o) for r in self.files for d in r.documents
-                for o in ([d.obj] if d.obj is not None else []) + d.added]
-
-    def write(self, out_dir: str | Path) -> list[Any]:
-        """Write the modern files into ``out_dir`` (see :func:`kslab.modernize.writer.write`)."""
-        from kslab.modernize.writer import write  # noqa: PLC0415 - ruamel.yaml and the schemas load on use
-
-        return write(self, out_dir)
-
-    def summary(self) -> Any:
-        """One row per rule met, for a notebook's "then vs now" cell (:class:`~kslab.modernize.view.Summary`)."""
-        from kslab.modernize.view import Summary  # noqa: PLC0415
-
-        return Summary(self)
-
-    def __str__(self) -> str:
-        from kslab.modernize.view import text_report  # noqa: PLC0415
-
-        return text_report(self)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        from kslab.modernize.view import html_report  # noqa: PLC0415
-
-        return html_report(self)
 
 
 def modernize(*paths: str | Path, target_version: str | int | None = "latest") -> Report:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from kslab.views.tables import Table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kslab.modernize.run import Report
+    from kslab.modernize.report import Report
 
 
 def _where(f: object) -> str:

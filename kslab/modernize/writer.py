@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from kslab.errors import InputError, UsageError
-from kslab.modernize.run import FileResult, ModernDoc, Report, _documents, _plain, looks_like_manifests
+from kslab.modernize.report import FileResult, ModernDoc, Report, to_plain
+from kslab.modernize.run import looks_like_manifests, modernize_documents
 
 MARKER = "# Modernised by kslab"
 
@@ -69,7 +70,7 @@ def _dump(objs: list[Any], round_trip: bool) -> str:
         return out.getvalue()
     import yaml as pyyaml  # noqa: PLC0415
 
-    return pyyaml.safe_dump_all([_plain(o) for o in objs], sort_keys=False)
+    return pyyaml.safe_dump_all([to_plain(o) for o in objs], sort_keys=False)
 
 
 def validate_documents(objs: list[Any], target: int) -> tuple[list[str], list[str]]:
@@ -81,7 +82,7 @@ def validate_documents(objs: list[Any], target: int) -> tuple[list[str], list[st
     unchecked: list[str] = []
     core = []
     for obj in objs:
-        plain = _plain(obj)
+        plain = to_plain(obj)
         kind = str(plain.get("kind") or "")
         if is_istio(plain):
             if (group_of(plain), kind) in ISTIO_KINDS:
@@ -188,7 +189,7 @@ def _write_one(result: FileResult, text: str, path: Path, target: int) -> Writte
     rt = _round_trip_docs(text) if text and looks_like_manifests(result.source, text) else None
     if rt is not None and len(rt) == len(docs):
         try:
-            docs = _documents(text, result.source, target, replacements=rt)
+            docs = modernize_documents(text, result.source, target, replacements=rt)
             round_trip = True
         except InputError:
             docs = result.documents

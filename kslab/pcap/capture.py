@@ -1,8 +1,15 @@
 """Reading capture files as a stream of packets: classic pcap and pcapng, never loaded whole.
 
 The reader is the outermost layer of the analysis: it knows file formats, nothing about
-protocols. It yields ``(timestamp, link_type, frame_bytes, wire_length)`` one packet at a time,
-reading the file in 1 MiB blocks, so a capture of any size is processed in constant memory.
+protocols. It yields ``(timestamp, link_type, frame, wire_length)`` one packet at a time.
+
+A regular file is mapped into memory (``mmap``) and each frame is a :class:`memoryview` of the
+mapping, so no packet is copied or concatenated on its way to the decoder; the pages already read
+are handed back to the kernel as the reader moves on, so resident memory stays flat however big
+the file is. A pipe or any other stream is read in blocks of 1 MiB into a buffer that only grows
+to hold one packet (at most 64 MiB); frames are views of it too, and a buffer is never overwritten,
+so a view stays valid as long as it is kept. :class:`CaptureReader` built on a stream yields
+``bytes`` unless asked for views; :func:`open_capture` (the analysis) asks for views.
 
 File formats (the magic numbers are the first four bytes):
 
@@ -26,10 +33,15 @@ last whole packet and reported as truncated; a file that is not a capture at all
 [(1.5, 1, b'abc', 3)]
 >>> cap.format, cap.truncated
 ('pcap', False)
+>>> [bytes(frame) for _ts, _link, frame, _len in CaptureReader(io.BytesIO(header + record), views=True)]
+[b'abc']
 """
 
 from __future__ import annotations
 
+import mmap
+import os
+import stat
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +50,8 @@ from typing import BinaryIO, cast
 from kslab.errors import InputError, NamedReader, file_error
 
 #: One packet as the reader yields it: (seconds since the epoch, link type, frame, length on the wire).
-Packet = tuple[float, int, bytes, int]
+#: The frame is ``bytes``, or a read-only ``memoryview`` when the reader was asked for views.
+Packet = tuple[float, int, bytes | memoryview, int]
 
 PCAP_MAGIC = {
     b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),  # microsecond timestamps
@@ -53,23 +66,103 @@ BLOCK_NAMES = {PCAPNG_SHB: "section header", BLOCK_IDB: "interface description b
                BLOCK_OBSOLETE_PB: "packet block"}
 #: The smallest total length of each block we read: 12 bytes of framing plus its fixed fields.
 MIN_BLOCK = {PCAPNG_SHB: 28, BLOCK_IDB: 20, BLOCK_SPB: 16, BLOCK_EPB: 32, BLOCK_OBSOLETE_PB: 32}
+#: No real frame or block is longer (64 MiB): a longer one means a damaged file, not a big read.
+MAX_RECORD = 0x4000000
 CHUNK = 1 << 20
+#: A mapped file's pages behind the reader are given back to the kernel every this many bytes
+#: (they stay in the page cache; a view still held re-reads them from there).
+RELEASE = 16 << 20
+
+_PCAP_RECORD = {"<": struct.Struct("<IIII"), ">": struct.Struct(">IIII")}
+_BLOCK_HEAD = {"<": struct.Struct("<II"), ">": struct.Struct(">II")}
+_EPB = {"<": struct.Struct("<IIIII"), ">": struct.Struct(">IIIII")}
+_OBSOLETE_PB = {"<": struct.Struct("<HHIIII"), ">": struct.Struct(">HHIIII")}
+_U32 = {"<": struct.Struct("<I"), ">": struct.Struct(">I")}
+
+
+class _Window:
+    """The capture's bytes as one read-only buffer and a way to get more of them.
+
+    A mapped file is one buffer from the start; a stream's buffer is replaced by a new one that
+    starts with the unread rest of the old (never resized or overwritten, so views of it stay valid).
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.map: mmap.mmap | None = None
+        self.released = 0  # a mapped file's pages before this offset were given back
+        self.buf = memoryview(b"")
+        self.start = 0  # where the capture starts in a mapped file (the stream's position)
+        try:
+            fd = stream.fileno()
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode) and info.st_size > stream.tell():
+                self.start = stream.tell()
+                self.map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError, OverflowError):  # io.UnsupportedOperation is both
+            self.map = None  # not a file (a pipe, an in-memory stream) or not mappable: read it in blocks
+        if self.map is not None:
+            if hasattr(self.map, "madvise"):
+                self.map.madvise(mmap.MADV_SEQUENTIAL)
+            self.buf = memoryview(self.map).toreadonly()
+            self.released = self.start - self.start % mmap.PAGESIZE
+
+    def fill(self, buf: memoryview, pos: int, need: int) -> tuple[memoryview, int]:
+        """A buffer holding at least ``need`` bytes from ``pos`` if the capture has them
+        (fewer at its end), and the new position of ``pos`` in it."""
+        if self.map is not None or len(buf) - pos >= need:
+            return buf, pos
+        rest = len(buf) - pos
+        new = bytearray(rest + max(CHUNK, need - rest))
+        new[:rest] = buf[pos:]
+        view = memoryview(new)
+        have = rest
+        readinto = getattr(self.stream, "readinto", None)
+        while have < len(new):  # a whole block, as read(CHUNK) would (a short read is not the end)
+            if readinto is not None:
+                got = readinto(view[have:]) or 0
+            else:
+                more = self.stream.read(len(new) - have)
+                got = len(more)
+                view[have:have + got] = more
+            if not got:
+                break
+            have += got
+        self.buf = view[:have].toreadonly()
+        return self.buf, 0
+
+    def release(self, pos: int) -> None:
+        """A mapped file: the pages before ``pos`` are read; let the kernel take them back."""
+        upto = pos - pos % mmap.PAGESIZE
+        if self.map is not None and upto > self.released and hasattr(self.map, "madvise"):
+            self.map.madvise(mmap.MADV_DONTNEED, self.released, upto - self.released)
+            self.released = upto
+
+    def limit(self, pos: int, need: int = 0) -> int:
+        """How far the hot loop may read before calling :meth:`fill` and :meth:`release` again."""
+        if self.map is None:
+            return len(self.buf)
+        return min(len(self.buf), pos + max(RELEASE, need))
 
 
 class CaptureReader:
     """Iterate over the packets of a pcap or pcapng stream (see the module docstring).
 
+    ``views=True`` yields each frame as a read-only ``memoryview`` (no copy); otherwise ``bytes``.
     After iteration: ``packets`` read, ``truncated`` (the file ended inside a packet),
     ``format`` and ``link_types`` (every link type seen).
     """
 
-    def __init__(self, stream: BinaryIO, *, name: str = "capture") -> None:
+    def __init__(self, stream: BinaryIO, *, name: str = "capture", views: bool = False) -> None:
         self.stream = stream
         self.name = name
+        self.views = views
         self.packets = 0
         self.truncated = False
         self.link_types: set[int] = set()
-        head = stream.read(4)
+        self._window = window = _Window(stream)
+        buf, pos = window.fill(window.buf, window.start, 24)
+        head = bytes(buf[pos:pos + 4])
         if len(head) == 0:
             raise InputError(f"{name}: the file is empty",
                              hint="capture again; tcpdump writes nothing until a packet arrives "
@@ -77,121 +170,133 @@ class CaptureReader:
         if head in PCAP_MAGIC:
             self.format = "pcap"
             self._order, self._unit = PCAP_MAGIC[head]
-            rest = stream.read(20)
-            if len(rest) < 20:
-                raise InputError(f"{name}: the pcap file header is cut short ({4 + len(rest)} of 24 bytes)",
+            have = min(len(buf) - pos, 24)
+            if have < 24:
+                raise InputError(f"{name}: the pcap file header is cut short ({have} of 24 bytes)",
                                  hint="the capture was interrupted before any packet was written")
             # The upper bits of the link-type field may carry an FCS length; the type is the low 16 bits.
-            self._link_type = struct.unpack(self._order + "I", rest[16:20])[0] & 0xFFFF
+            self._link_type = _U32[self._order].unpack_from(buf, pos + 20)[0] & 0xFFFF
             self.link_types.add(self._link_type)
+            self._pos = pos + 24
         elif len(head) == 4 and struct.unpack("<I", head)[0] == PCAPNG_SHB:
             self.format = "pcapng"
+            self._pos = pos
         else:
             raise InputError(f"{name}: not a pcap or pcapng capture (starts with {head.hex(' ')})",
                              hint="give a file written by tcpdump -w, tshark -w or Wireshark")
-        self._head = head
+        self._buf = buf
 
     def __iter__(self) -> Iterator[Packet]:
         return self._pcap() if self.format == "pcap" else self._pcapng()
 
     # ---- classic pcap: a 24-byte file header, then (16-byte record header + frame) ----------------
     def _pcap(self) -> Iterator[Packet]:
-        order, unit, link_type = self._order, self._unit, self._link_type
-        record = struct.Struct(order + "IIII")
-        read = self.stream.read
-        buf, pos = b"", 0
+        unit, link_type, views = self._unit, self._link_type, self.views
+        unpack = _PCAP_RECORD[self._order].unpack_from
+        window = self._window
+        buf, pos = self._buf, self._pos
+        limit = window.limit(pos)
         while True:
-            if len(buf) - pos < 16:
-                more = read(CHUNK)
-                if not more:
-                    self.truncated = len(buf) > pos
-                    return
-                buf, pos = buf[pos:] + more, 0
-                continue
-            sec, frac, caplen, wirelen = record.unpack_from(buf, pos)
-            end = pos + 16 + caplen
-            if end > len(buf):
-                if caplen > 0x4000000:  # 64 MiB: no real frame is that long
+            start = pos + 16
+            if start <= limit:
+                sec, frac, caplen, wirelen = unpack(buf, pos)
+                end = start + caplen
+                if end <= limit and caplen <= MAX_RECORD:
+                    self.packets += 1
+                    yield sec + frac * unit, link_type, buf[start:end] if views else bytes(buf[start:end]), wirelen
+                    pos = end
+                    continue
+                if caplen > MAX_RECORD:
                     raise InputError(f"{self.name}: packet {self.packets + 1} claims {caplen} bytes; "
                                      "the file is damaged", hint="capture again")
-                more = read(max(CHUNK, caplen + 16))
-                if not more:
-                    self.truncated = True
-                    return
-                buf, pos = buf[pos:] + more, 0
-                continue
-            self.packets += 1
-            yield sec + frac * unit, link_type, buf[pos + 16:end], wirelen
-            pos = end
+                need = 16 + caplen
+            else:
+                need = 16
+            # The slow path: the end of the buffer (read more), of the file, or of a mapped stretch.
+            window.release(pos)
+            buf, pos = window.fill(buf, pos, need)
+            limit = window.limit(pos, need)
+            if limit - pos < need:
+                self.truncated = limit > pos
+                return
 
     # ---- pcapng: blocks (type, total length, body, total length) -------------------------------------
     def _pcapng(self) -> Iterator[Packet]:
         order = "<"
+        head, u32 = _BLOCK_HEAD[order].unpack_from, _U32[order].unpack_from
+        epb, obsolete = _EPB[order].unpack_from, _OBSOLETE_PB[order].unpack_from
         interfaces: list[tuple[int, float, int]] = []  # (link type, seconds per tick, snaplen)
-        head = self._head
-        read = self.stream.read
+        views = self.views
+        window = self._window
+        buf, pos = self._buf, self._pos
+        limit = window.limit(pos)
         while True:
-            block = head + read(8 - len(head))
-            head = b""
-            if len(block) == 0:
-                return
-            if len(block) < 8:
-                self.truncated = True
-                return
-            btype = struct.unpack(order + "I", block[:4])[0]
+            if pos + 12 > limit:
+                window.release(pos)
+                buf, pos = window.fill(buf, pos, 12)
+                limit = window.limit(pos)
+                if limit - pos < 8:
+                    self.truncated = limit > pos
+                    return
+            btype, length = head(buf, pos)
             if btype == PCAPNG_SHB:
                 # A new section: its byte-order magic decides how to read every later block.
-                magic = read(4)
-                if len(magic) < 4:
+                if limit - pos < 12:
                     self.truncated = True
                     return
-                order = "<" if struct.unpack("<I", magic)[0] == PCAPNG_BYTE_ORDER_MAGIC else ">"
-                if struct.unpack(order + "I", magic)[0] != PCAPNG_BYTE_ORDER_MAGIC:
+                magic = buf[pos + 8:pos + 12]
+                order = "<" if struct.unpack_from("<I", magic)[0] == PCAPNG_BYTE_ORDER_MAGIC else ">"
+                if struct.unpack_from(order + "I", magic)[0] != PCAPNG_BYTE_ORDER_MAGIC:
                     raise InputError(f"{self.name}: pcapng section header has a bad byte-order magic",
                                      hint="the file is damaged; capture again")
-                length = struct.unpack(order + "I", block[4:8])[0]
-                if length < MIN_BLOCK[PCAPNG_SHB] or length % 4 or length > 0x4000000:
+                head, u32 = _BLOCK_HEAD[order].unpack_from, _U32[order].unpack_from
+                epb, obsolete = _EPB[order].unpack_from, _OBSOLETE_PB[order].unpack_from
+                length = u32(buf, pos + 4)[0]
+                if length < MIN_BLOCK[PCAPNG_SHB] or length % 4 or length > MAX_RECORD:
                     raise InputError(f"{self.name}: pcapng section header of impossible length {length}",
                                      hint="the file is damaged; capture again")
-                body = magic + read(length - 12)
                 interfaces = []
-            else:
-                length = struct.unpack(order + "I", block[4:8])[0]
-                if length < MIN_BLOCK.get(btype, 12) or length % 4 or length > 0x4000000:
-                    what = BLOCK_NAMES.get(btype, "block")
-                    raise InputError(f"{self.name}: pcapng {what} of impossible length {length}",
-                                     hint="the file is damaged; capture again")
-                body = read(length - 8)
-            if len(body) < length - 8:
-                self.truncated = True
-                return
-            body = body[:-4]  # the trailing copy of the block length
-            if btype == BLOCK_IDB:
-                interfaces.append(_interface(body, order))
-                self.link_types.add(interfaces[-1][0])
-            elif btype == BLOCK_EPB or btype == BLOCK_OBSOLETE_PB:
+            elif length < MIN_BLOCK.get(btype, 12) or length % 4 or length > MAX_RECORD:
+                what = BLOCK_NAMES.get(btype, "block")
+                raise InputError(f"{self.name}: pcapng {what} of impossible length {length}",
+                                 hint="the file is damaged; capture again")
+            if pos + length > limit:
+                window.release(pos)
+                buf, pos = window.fill(buf, pos, length)
+                limit = window.limit(pos, length)
+                if limit - pos < length:
+                    self.truncated = True
+                    return
+            body, end = pos + 8, pos + length - 4  # the body, without the trailing copy of the length
+            pos += length
+            if btype == BLOCK_EPB or btype == BLOCK_OBSOLETE_PB:
                 if btype == BLOCK_EPB:
-                    iface, hi, lo, caplen, wirelen = struct.unpack_from(order + "IIIII", body)
+                    iface, hi, lo, caplen, wirelen = epb(buf, body)
                 else:
-                    iface, _drops, hi, lo, caplen, wirelen = struct.unpack_from(order + "HHIIII", body)
+                    iface, _drops, hi, lo, caplen, wirelen = obsolete(buf, body)
                 if iface >= len(interfaces):
                     raise InputError(f"{self.name}: packet on undeclared interface {iface}",
                                      hint="the file is damaged; capture again")
                 link_type, tick, _snap = interfaces[iface]
+                frame = buf[body + 20:min(body + 20 + caplen, end)]
                 self.packets += 1
-                yield ((hi << 32) | lo) * tick, link_type, body[20:20 + caplen], wirelen
+                yield ((hi << 32) | lo) * tick, link_type, frame if views else bytes(frame), wirelen
+            elif btype == BLOCK_IDB:
+                interfaces.append(_interface(buf[body:end], order))
+                self.link_types.add(interfaces[-1][0])
             elif btype == BLOCK_SPB:
                 if not interfaces:
                     raise InputError(f"{self.name}: simple packet before any interface",
                                      hint="the file is damaged; capture again")
                 link_type, _tick, snap = interfaces[0]
-                wirelen = struct.unpack_from(order + "I", body)[0]
-                caplen = min(wirelen, snap or wirelen, len(body) - 4)
+                wirelen = u32(buf, body)[0]
+                caplen = min(wirelen, snap or wirelen, end - body - 4)
+                frame = buf[body + 4:body + 4 + caplen]
                 self.packets += 1
-                yield 0.0, link_type, body[4:4 + caplen], wirelen
+                yield 0.0, link_type, frame if views else bytes(frame), wirelen
 
 
-def _interface(body: bytes, order: str) -> tuple[int, float, int]:
+def _interface(body: bytes | memoryview, order: str) -> tuple[int, float, int]:
     """An Interface Description Block: link type, timestamp unit (option if_tsresol), snaplen."""
     link_type, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
     tick = 1e-6
@@ -207,8 +312,9 @@ def _interface(body: bytes, order: str) -> tuple[int, float, int]:
     return link_type, tick, snaplen
 
 
-def open_capture(path: str | Path) -> tuple[BinaryIO, CaptureReader]:
-    """Open a capture file for streaming; returns the open file (close it) and its reader.
+def open_capture(path: str | Path, *, views: bool = True) -> tuple[BinaryIO, CaptureReader]:
+    """Open a capture file for streaming; returns the open file (close it) and its reader, whose
+    frames are ``memoryview`` s of the file (``views=False``: ``bytes``).
 
     >>> open_capture("/nonexistent.pcap")
     Traceback (most recent call last):
@@ -227,7 +333,7 @@ def open_capture(path: str | Path) -> tuple[BinaryIO, CaptureReader]:
         raise file_error(p, exc) from None
     try:
         named = cast(BinaryIO, NamedReader(stream, str(p)))  # a read error names the file too
-        return named, CaptureReader(named, name=str(p))
+        return named, CaptureReader(named, name=str(p), views=views)
     except OSError as exc:
         stream.close()
         raise file_error(p, exc) from None

@@ -21,7 +21,7 @@ from kslab.pcap.prelude import Prelude
 from kslab.pcap.text import printable
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
-from kslab.views.tables import format_table
+from kslab.views.tables import Table
 
 
 @dataclass
@@ -253,15 +253,16 @@ class CaptureSummary:
         return {**self.totals.to_dict(), "flows": [f.to_dict() for f in self.flows],
                 "nothing_to_see": nothing_to_see(self.totals)}
 
-    def table(self, *, wrap: int | None = None) -> str:
-        """One line per flow: the facts that matter most, as aligned text (``wrap``: the long columns,
-        what and identities, continue on more lines of at most that many characters)."""
+    def table(self, *, wrap: int | None = None) -> Table:
+        """One row per flow: the facts that matter most, as a :class:`~kslab.views.tables.Table` (HTML
+        in a notebook; ``str()`` is aligned text, where ``wrap`` makes the long columns, what and
+        identities, continue on more lines of at most that many characters)."""
         from kslab.pcap.summary import flow_row
 
         long = {"what": wrap, "identities": wrap} if wrap else None
-        return format_table([flow_row(f) for f in self.flows],
-                            ["id", "client", "server", "protocol", "what", "identities"], wrap=long,
-                            blank_between=bool(wrap) and len(self.flows) > 1)
+        return Table([flow_row(f) for f in self.flows],
+                     ["id", "client", "server", "protocol", "what", "identities"], wrap=long,
+                     blank_between=bool(wrap) and len(self.flows) > 1, abbreviate={"identities": 160})
 
     def __str__(self) -> str:
         from kslab.pcap.summary import footer_line, header_line  # the text view of this model

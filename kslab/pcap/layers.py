@@ -26,6 +26,9 @@ from kslab.errors import InputError
 #: Addresses are raw bytes (4 or 16); "bytes missing" counts payload the snap length cut off.
 Segment = tuple[bytes, int, bytes, int, int, int, int, bytes, int]
 
+#: A frame as the decoders take it: bytes, or a memoryview of the capture (the reader's frames).
+Frame = bytes | memoryview
+
 # TCP flags (RFC 9293 section 3.1).
 FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 
@@ -41,6 +44,8 @@ IPV6_EXTENSIONS = {0: "hop-by-hop", 43: "routing", 60: "destination options", 51
 _ETH = struct.Struct("!H")
 _TCP = struct.Struct("!HHIIBB")
 _IPV4 = struct.Struct("!BxHHHxB")
+_ADDR4 = struct.Struct("4s4s")
+_ADDR6 = struct.Struct("16s16s")
 
 #: MPLS unicast and multicast (RFC 3032): 4-byte labels until the bottom-of-stack bit, then IP.
 MPLS_TYPES = frozenset({0x8847, 0x8848})
@@ -65,7 +70,7 @@ class Fragment(NamedTuple):
     data: bytes
 
 
-def _ethernet(frame: bytes, pos: int = 0) -> tuple[int, int]:
+def _ethernet(frame: Frame, pos: int = 0) -> tuple[int, int]:
     """Ethernet II, following any number of VLAN tags; returns (EtherType, offset of its payload)."""
     etype = _ETH.unpack_from(frame, pos + 12)[0]
     pos += 14
@@ -75,12 +80,12 @@ def _ethernet(frame: bytes, pos: int = 0) -> tuple[int, int]:
     return etype, pos
 
 
-def _sll(frame: bytes) -> tuple[int, int]:
+def _sll(frame: Frame) -> tuple[int, int]:
     """Linux cooked capture v1: 16 bytes, the protocol (an EtherType) at offset 14."""
     return _ETH.unpack_from(frame, 14)[0], 16
 
 
-def _sll2(frame: bytes) -> tuple[int, int]:
+def _sll2(frame: Frame) -> tuple[int, int]:
     """Linux cooked capture v2: 20 bytes, the protocol (an EtherType) at offset 0."""
     return _ETH.unpack_from(frame, 0)[0], 20
 
@@ -89,19 +94,19 @@ def _sll2(frame: bytes) -> tuple[int, int]:
 _AF_INET6 = frozenset({10, 24, 28, 30})
 
 
-def _null(frame: bytes) -> tuple[int, int]:
+def _null(frame: Frame) -> tuple[int, int]:
     """BSD loopback: a 4-byte address family in the *capturing host's* byte order."""
     family = frame[0] or frame[3]
     return (ETH_IPV4 if family == 2 else ETH_IPV6 if family in _AF_INET6 else -family), 4
 
 
-def _loop(frame: bytes) -> tuple[int, int]:
+def _loop(frame: Frame) -> tuple[int, int]:
     """OpenBSD loopback: the same 4-byte family, always in network byte order."""
     family = frame[3]
     return (ETH_IPV4 if family == 2 else ETH_IPV6 if family in _AF_INET6 else -family), 4
 
 
-def raw_ip(frame: bytes) -> tuple[int, int]:
+def raw_ip(frame: Frame) -> tuple[int, int]:
     """Raw IP: no link header; the IP version nibble says which."""
     return (ETH_IPV4 if frame[0] >> 4 == 4 else ETH_IPV6), 0
 
@@ -109,7 +114,7 @@ def raw_ip(frame: bytes) -> tuple[int, int]:
 _raw = raw_ip
 
 
-def _ieee80211(frame: bytes, pos: int = 0) -> tuple[int, int]:
+def _ieee80211(frame: Frame, pos: int = 0) -> tuple[int, int]:
     """An IEEE 802.11 frame: data frames carry an LLC/SNAP header and then an EtherType.
 
     The MAC header is 24 bytes, 30 with a fourth address (to and from the distribution system),
@@ -133,12 +138,12 @@ def _ieee80211(frame: bytes, pos: int = 0) -> tuple[int, int]:
     return _ETH.unpack_from(frame, at + 6)[0], at + 8
 
 
-def _radiotap(frame: bytes) -> tuple[int, int]:
+def _radiotap(frame: Frame) -> tuple[int, int]:
     """Radiotap (the radio's metadata, little-endian length at offset 2), then an 802.11 frame."""
     return _ieee80211(frame, frame[2] | frame[3] << 8)
 
 
-def _gre(frame: bytes, pos: int) -> tuple[int, int]:
+def _gre(frame: Frame, pos: int) -> tuple[int, int]:
     """GRE (RFC 2784, with RFC 2890's key and sequence number): flags, then the protocol type."""
     flags, etype = struct.unpack_from("!HH", frame, pos)
     pos += 4 + 4 * bool(flags & 0x8000) + 4 * bool(flags & 0x2000) + 4 * bool(flags & 0x1000)
@@ -149,7 +154,7 @@ def _gre(frame: bytes, pos: int) -> tuple[int, int]:
     return etype, pos
 
 
-def _mpls(frame: bytes, pos: int) -> tuple[int, int]:
+def _mpls(frame: Frame, pos: int) -> tuple[int, int]:
     """Skip MPLS labels to the bottom of the stack; the payload's version nibble says what follows."""
     while not frame[pos + 2] & 1:
         pos += 4
@@ -159,7 +164,7 @@ def _mpls(frame: bytes, pos: int) -> tuple[int, int]:
 
 
 #: Link type -> (name, decoder returning (EtherType, payload offset)).
-LINK_TYPES: dict[int, tuple[str, Callable[[bytes], tuple[int, int]]]] = {
+LINK_TYPES: dict[int, tuple[str, Callable[[Frame], tuple[int, int]]]] = {
     0: ("BSD loopback (NULL)", _null),
     1: ("Ethernet", _ethernet),
     12: ("raw IP", _raw),
@@ -189,7 +194,7 @@ def link_name(link_type: int) -> str:
     return UNSUPPORTED_NAMES.get(link_type, f"link type {link_type}")
 
 
-def link_decoder(link_type: int, source: str = "capture") -> Callable[[bytes], tuple[int, int]]:
+def link_decoder(link_type: int, source: str = "capture") -> Callable[[Frame], tuple[int, int]]:
     """The decoder for a link type, or an :class:`InputError` naming it.
 
     >>> link_decoder(220, "usb.pcap")
@@ -204,12 +209,18 @@ def link_decoder(link_type: int, source: str = "capture") -> Callable[[bytes], t
     return LINK_TYPES[link_type][1]
 
 
-def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | Fragment | str:
+def decode(link: Callable[[Frame], tuple[int, int]], frame: Frame) -> Segment | Fragment | str:
     """One frame -> a TCP :data:`Segment`, a :class:`Fragment` to reassemble, or a short name for
     what it is instead. Tunnels (GRE, IP in IP, MPLS) are followed to the TCP inside.
 
+    The frame may be a ``memoryview`` of the capture (the reader's zero-copy frames): headers are
+    unpacked in place, and only what is handed on is copied out as ``bytes`` (the addresses, a
+    non-empty payload, a fragment's data), so nothing handed on keeps the capture's buffer alive.
+
     >>> frame = bytes(12) + b"\\x08\\x06" + bytes(28)
     >>> decode(_ethernet, frame)
+    'ARP'
+    >>> decode(_ethernet, memoryview(frame))
     'ARP'
     """
     try:
@@ -224,8 +235,8 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
                 # 0: TSO on the capturing host, the length field is not filled in.
                 end = pos + total if total else len(frame)
                 if frag & 0x3FFF:  # more-fragments flag or a fragment offset
-                    return Fragment((4, frame[pos + 12:pos + 16], frame[pos + 16:pos + 20], ident, proto),
-                                    (frag & 0x1FFF) * 8, bool(frag & 0x2000), frame[start:end])
+                    return Fragment((4, bytes(frame[pos + 12:pos + 16]), bytes(frame[pos + 16:pos + 20]), ident,
+                                     proto), (frag & 0x1FFF) * 8, bool(frag & 0x2000), bytes(frame[start:end]))
             elif etype == ETH_IPV6:
                 ip, proto, start = pos, frame[pos + 6], pos + 40
                 # A payload length of 0 means a jumbogram (RFC 2675) or a GSO frame: trust the capture.
@@ -234,9 +245,10 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
                     if proto == 44:
                         offset_flags = _ETH.unpack_from(frame, start + 2)[0]
                         if offset_flags & 0xFFF9:  # a real fragment (not an atomic one, RFC 6946)
-                            key = (6, frame[pos + 8:pos + 24], frame[pos + 24:pos + 40],
+                            key = (6, bytes(frame[pos + 8:pos + 24]), bytes(frame[pos + 24:pos + 40]),
                                    struct.unpack_from("!I", frame, start + 4)[0], frame[start])
-                            return Fragment(key, offset_flags & 0xFFF8, bool(offset_flags & 1), frame[start + 8:end])
+                            return Fragment(key, offset_flags & 0xFFF8, bool(offset_flags & 1),
+                                            bytes(frame[start + 8:end]))
                         proto, start = frame[start], start + 8
                         continue
                     hdr_len = (frame[start + 1] + 2) * 4 if proto == 51 else (frame[start + 1] + 1) * 8
@@ -269,16 +281,20 @@ def decode(link: Callable[[bytes], tuple[int, int]], frame: bytes) -> Segment | 
             return "nested too deeply"
         sport, dport, seq, ack, off, flags = _TCP.unpack_from(frame, start)
         data_at = start + (off >> 4) * 4
-        payload = frame[data_at:end]
-        missing = end - data_at - len(payload)
-        if missing < 0:
-            return "malformed TCP"
-        if etype == ETH_IPV4:
-            src, dst = frame[ip + 12:ip + 16], frame[ip + 16:ip + 20]
+        # The payload is frame[data_at:end]; what the frame lacks of it the snap length cut off.
+        stop = end if end < len(frame) else len(frame)
+        if stop > data_at:
+            payload, missing = bytes(frame[data_at:stop]), end - stop
         else:
-            src, dst = frame[ip + 8:ip + 24], frame[ip + 24:ip + 40]
-        if len(dst) < len(src):
-            return "truncated"
+            payload, missing = b"", end - data_at
+            if missing < 0:
+                return "malformed TCP"
+        if etype == ETH_IPV4:
+            if len(frame) < ip + 20:  # the TCP header fits where the addresses should be (a header length < 5)
+                return "truncated"
+            src, dst = _ADDR4.unpack_from(frame, ip + 12)
+        else:
+            src, dst = _ADDR6.unpack_from(frame, ip + 8)
         return src, sport, dst, dport, seq, ack, flags, payload, missing
     except (struct.error, IndexError):
         return "truncated"

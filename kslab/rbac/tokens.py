@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kslab.errors import InputError
-from kslab.views.tables import format_table
+from kslab.views.tables import Table
 
 LEGACY_ISSUER = "kubernetes/serviceaccount"
 #: Keys of a kubeconfig's ``users[].user`` entries that are secrets.
@@ -135,21 +135,24 @@ class Claims:
         ]
         return [{"claim": c, "value": v, "meaning": m} for c, v, m in rows]
 
-    def text(self, *, times: bool = True) -> str:
+    def view(self, *, times: bool = True) -> Table:
+        """The claims as a :class:`~kslab.views.tables.Table` (HTML in a notebook, text elsewhere),
+        titled with what kind of token this is; ``times``: with the issue and expiry instants."""
         kind = "legacy (Secret-based)" if self.legacy else "bound (TokenRequest)"
         head = f"Token claims — {kind}; decoded, not verified; the token itself is not shown"
         if self.predicted:
             head += " [predicted: the claims the API server puts in such a token]"
-        return head + "\n" + format_table(self.rows(times=times), ["claim", "value", "meaning"])
+        return Table(self.rows(times=times), ["claim", "value", "meaning"], title=head,
+                     abbreviate={"value": 80})
+
+    def text(self, *, times: bool = True) -> str:
+        return self.view(times=times).text()
 
     def __repr__(self) -> str:
         return self.text(times=not self.predicted)
 
     def _repr_html_(self) -> str:
-        from kslab.views.tables import Table, html_block  # noqa: PLC0415
-
-        head = self.text(times=not self.predicted).splitlines()[0]
-        return html_block(head, Table(self.rows(times=not self.predicted), ["claim", "value", "meaning"]))
+        return self.view(times=not self.predicted).html()
 
 
 def claims_from_payload(header: Mapping[str, Any], payload: Mapping[str, Any], *,

@@ -4,24 +4,23 @@ As root (CI, a laptop with sudo) the sandbox needs an OCI runtime that starts a 
 webapp's filesystem parts (busybox-static, a C compiler) and a state directory that honours setuid
 bits. Without root it runs rootless in a user namespace where the kernel allows one and the caller's
 subordinate ids (``/etc/subuid``/``/etc/subgid``, mapped by ``newuidmap``/``newgidmap``) cover root and
-uid 1000 of the image and every id the pod names (:func:`rootless_plan`, the rules in
-:mod:`kslab.sandbox.userns`). A run that cannot map a needed id is refused, never approximated.
+uid 1000 of the image and every id the pod names (:func:`~kslab.sandbox.machine.rootless_plan`, the
+rules in :mod:`kslab.sandbox.userns`). A run that cannot map a needed id is refused, never approximated.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import platform
-import re
-import shutil
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kslab.sandbox import rootfs, runtime, userns
-from kslab.sandbox.spec import HostFacts
+from kslab.sandbox import rootfs, runtime
+from kslab.sandbox.launch import probe as start_probe
+from kslab.sandbox.machine import host_facts, rootless_plan
+
+__all__ = ["Availability", "check", "host_facts", "rootless_plan"]
 
 @dataclass(frozen=True)
 class Availability:
@@ -36,39 +35,6 @@ class Availability:
         return f"a local sandbox ({self.runtime.label}), not a Kubernetes node" if self.runtime else "no sandbox"
 
 
-def host_facts() -> HostFacts:
-    """The architecture, kernel version and cgroup mode of this machine (what containerd would ask)."""
-    match = re.match(r"(\d+)\.(\d+)", platform.release())
-    kernel = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(), platform.machine())
-    return HostFacts(arch=machine, kernel=kernel, cgroup_v2=Path("/sys/fs/cgroup/cgroup.controllers").exists())
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
-def rootless_plan(uids: Iterable[int] = userns.IMAGE_IDS, gids: Iterable[int] = userns.IMAGE_IDS) -> userns.Plan:
-    """This machine's answer to :func:`kslab.sandbox.userns.rootless_plan` for the caller (reads
-    ``/etc/subuid``, ``/etc/subgid`` and the kernel's user-namespace switches)."""
-    import pwd
-
-    uid, gid = os.geteuid(), os.getegid()
-    try:
-        user = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        user = str(uid)
-    max_userns = int(_read("/proc/sys/user/max_user_namespaces").strip() or "0")
-    if _read("/proc/sys/kernel/unprivileged_userns_clone").strip() == "0":
-        max_userns = 0
-    return userns.rootless_plan(uid=uid, gid=gid, user=user, uids=uids, gids=gids, subuid=_read("/etc/subuid"),
-                                subgid=_read("/etc/subgid"), max_userns=max_userns,
-                                helpers=bool(shutil.which("newuidmap") and shutil.which("newgidmap")))
-
-
 def _nosuid(path: Path) -> bool:
     probe = path
     while not probe.exists():
@@ -79,10 +45,8 @@ def _nosuid(path: Path) -> bool:
 @functools.lru_cache(maxsize=1)
 def _probe(rt: runtime.Runtime) -> str:
     """Start one tiny container to prove the runtime works here; the runtime's own error otherwise."""
-    from kslab.sandbox.session import probe
-
     try:
-        probe(rt)
+        start_probe(rt)
     except Exception as exc:  # noqa: BLE001 - the reason is shown, and the prediction used
         return str(getattr(exc, "message", exc))
     return ""

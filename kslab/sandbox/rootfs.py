@@ -23,11 +23,10 @@ import hashlib
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 from pathlib import Path
 
-from kslab import settings
+from kslab import programs, settings
 from kslab.errors import KslabError
 
 LAYOUT_VERSION = "2"
@@ -136,9 +135,9 @@ def _compile(src: Path, out: Path, timeout: int = 120) -> None:
     cc = compiler()
     assert cc is not None
     try:
-        result = subprocess.run([cc, "-static", "-Os", "-Wall", "-Werror", "-o", str(out), str(src)],
-                                capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
+        result = programs.run([cc, "-static", "-Os", "-Wall", "-Werror", "-o", str(out), str(src)], check=False,
+                              timeout=timeout)
+    except programs.TimedOut as exc:
         raise RootfsError(f"compiling become-root took more than {timeout} s") from exc
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -147,7 +146,7 @@ def _compile(src: Path, out: Path, timeout: int = 120) -> None:
 
 
 def _applets(bb: str) -> list[str]:
-    result = subprocess.run([bb, "--list"], capture_output=True, text=True, timeout=10, check=False)
+    result = programs.run([bb, "--list"], check=False, timeout=10)
     names = [n for n in result.stdout.split() if n and "/" not in n and n != "busybox"]
     return sorted(set(names) | set(NEEDED_APPLETS))
 

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kslab import settings
-from kslab.errors import KslabError
+from kslab import programs, settings
+from kslab.errors import KslabError, ToolMissing
 
 if TYPE_CHECKING:
     from kslab.sandbox.userns import Plan
@@ -89,19 +88,17 @@ class Runtime:
     def as_namespace_root(self, *args: str, timeout: float = CALL_TIMEOUT) -> None:
         """Run a plain command as root of kslab's user namespace (rootless: chown to mapped ids, cleanup)."""
         try:
-            result = subprocess.run([*self.inside, *args], capture_output=True, text=True, timeout=timeout,
-                                    stdin=subprocess.DEVNULL, check=False)
-        except subprocess.TimeoutExpired as exc:
+            result = programs.run([*self.inside, *args], check=False, timeout=timeout, stdin="null")
+        except programs.TimedOut as exc:
             raise RuntimeError_(f"{args[0]} in the user namespace did not finish within {timeout:g} s") from exc
         if result.returncode != 0:
             raise RuntimeError_(f"{args[0]} in the user namespace failed: {result.stderr.strip()[-300:]}")
 
-    def call(self, *args: str, timeout: float = CALL_TIMEOUT, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def call(self, *args: str, timeout: float = CALL_TIMEOUT, check: bool = True) -> programs.Completed:
         """Run one runtime command (no shell), bounded by ``timeout``."""
         try:
-            result = subprocess.run(self._cmd(*args), capture_output=True, text=True, timeout=timeout,
-                                    stdin=subprocess.DEVNULL, check=False)
-        except subprocess.TimeoutExpired as exc:
+            result = programs.run(self._cmd(*args), check=False, timeout=timeout, stdin="null")
+        except programs.TimedOut as exc:
             raise RuntimeError_(f"{self.name} {args[0]} did not finish within {timeout:g} s") from exc
         if check and result.returncode != 0:
             detail = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
@@ -141,8 +138,8 @@ def find(preferred: str | None = None) -> Runtime | None:
         if not path:
             continue
         try:
-            out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
-        except (OSError, subprocess.TimeoutExpired):
+            out = programs.run([path, "--version"], check=False, timeout=10).stdout
+        except (programs.ToolFailed, ToolMissing):  # cannot start, or does not answer: not usable
             continue
         return Runtime(name, path, parse_version(out))
     return None
@@ -216,9 +213,9 @@ class Running:
         spec_file = self.bundle / f"exec-{uuid.uuid4().hex[:8]}.json"
         spec_file.write_text(json.dumps(process), encoding="utf-8")
         try:
-            return subprocess.run(self.runtime._cmd("exec", "--process", str(spec_file), self.cid),
-                                  timeout=timeout, check=False).returncode
-        except subprocess.TimeoutExpired as exc:
+            return programs.interactive(self.runtime._cmd("exec", "--process", str(spec_file), self.cid),
+                                        timeout=timeout)
+        except programs.TimedOut as exc:
             raise RuntimeError_(f"the shell ended after its time limit of {timeout:g} s") from exc
         finally:
             spec_file.unlink(missing_ok=True)
@@ -239,13 +236,12 @@ def container(rt: Runtime, bundle: Path, spec: dict[str, Any]) -> Iterator[Runni
     try:
         # The container's init (httpd) inherits runc's stdio, so both go to files: a pipe would stay open
         # as long as the container runs.
-        with open(log, "wb") as out, open(errors, "wb") as err:
-            try:
-                created = subprocess.run(rt._cmd("create", "--bundle", str(bundle), cid), stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=err, timeout=CALL_TIMEOUT, check=False)
-            except subprocess.TimeoutExpired as exc:
-                raise RuntimeError_(f"{rt.name} create did not finish within {CALL_TIMEOUT} s") from exc
-        if created.returncode != 0:
+        try:
+            created = programs.run_into_files(rt._cmd("create", "--bundle", str(bundle), cid), stdout=log,
+                                              stderr=errors, timeout=CALL_TIMEOUT)
+        except programs.TimedOut as exc:
+            raise RuntimeError_(f"{rt.name} create did not finish within {CALL_TIMEOUT} s") from exc
+        if created != 0:
             text = errors.read_text(encoding="utf-8", errors="replace").strip()
             detail = (text.splitlines() or ["no output"])[-1]
             raise RuntimeError_(f"{rt.name} create failed: {detail[:300]}")
@@ -271,21 +267,20 @@ def user_namespace(rt: Runtime, plan: Plan, *, lifetime: int = 7200) -> Iterator
     runc run directly without root refuses any supplemental group ("cannot set any additional groups in
     a rootless container") and would leave the caller's own groups on the process; as root of a user
     namespace it sets them as on a node. The namespace ends with its last process."""
-    holder = subprocess.Popen(["unshare", "--user", "--", "sleep", str(lifetime)], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    holder = programs.start(["unshare", "--user", "--", "sleep", str(lifetime)], stdin="null")
     try:
         own = os.readlink("/proc/self/ns/user")
         deadline = time.monotonic() + CALL_TIMEOUT
         while os.readlink(f"/proc/{holder.pid}/ns/user") == own:
             if holder.poll() is not None or time.monotonic() > deadline:
-                err = holder.stderr.read().decode(errors="replace").strip() if holder.stderr else ""
+                err = holder.stderr.read().strip() if holder.stderr else ""
                 raise RuntimeError_(f"cannot create a user namespace: {err[-300:] or 'unshare did not start'}")
             time.sleep(0.01)
         for tool, maps in (("newuidmap", plan.uid_mappings), ("newgidmap", plan.gid_mappings)):
             try:
-                done = subprocess.run([tool, str(holder.pid), *_mapping_args(maps)], capture_output=True, text=True,
-                                      timeout=CALL_TIMEOUT, stdin=subprocess.DEVNULL, check=False)
-            except subprocess.TimeoutExpired as exc:
+                done = programs.run([tool, str(holder.pid), *_mapping_args(maps)], check=False,
+                                    timeout=CALL_TIMEOUT, stdin="null")
+            except programs.TimedOut as exc:
                 raise RuntimeError_(f"{tool} did not finish within {CALL_TIMEOUT} s") from exc
             if done.returncode != 0:
                 raise RuntimeError_(f"{tool} failed: {done.stderr.strip()[-300:]}")

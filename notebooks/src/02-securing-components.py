@@ -271,6 +271,13 @@ job_file = lab02.write_job()
 lab02.kube_bench_steps(lab, job_file)
 
 # %% [markdown]
+# **Do it for me** (optional): kslab applies the same Job, waits for it (a few minutes at most), saves its
+# JSON where the commands above would and imports it. On another cluster, or offline, it says why it does not.
+
+# %%
+lab02.run_kube_bench(lab)
+
+# %% [markdown]
 # Or harden a manifest yourself, anywhere: kslab copies the kubeadm manifest into a file of yours
 # (outside the repository; an existing file is kept), you edit its flags, and exercise `02.harden-file`
 # audits your file.

@@ -49,7 +49,7 @@ from kslab.istio.injection import injection_verdicts
 from kslab.istio.validate import bundled_objects
 
 details_pod_spec = next(o for o in bundled_objects("bookinfo.yaml") if o["kind"] == "Deployment")["spec"]["template"]["spec"]
-print(injection_verdicts(details_pod_spec))
+injection_verdicts(details_pod_spec)
 
 # %% [markdown]
 # ### The components today
@@ -160,7 +160,7 @@ wire
 # %%
 from kslab.pcap import bundled, summarize
 
-print(summarize(wire.path).table(wrap=44))
+summarize(wire.path).table(wrap=44)
 
 # %% [markdown]
 # #### Your turn: capture it yourself, before and after STRICT

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kslab.cluster import identities, pods
+from kslab.cluster.jobs import IMAGE_REASONS
+from kslab.errors import ApiError
 from kslab.exercises import exercise
 from kslab.exercises.progress import ProgressStore
-from kslab.handson import lab03, lab04, restricted
+from kslab.handson import lab03, lab04, lab05, restricted
 from kslab.handson.page import WGET, http_get
-from kslab.manifests.webapp import SEED_STEPS, webapp_deployment
+from kslab.manifests.webapp import PORT, SEED_STEPS, webapp_deployment
 
 pytestmark = pytest.mark.live
 SERVED = ("nodeport", "port-forward", "exec wget")
@@ -192,3 +195,135 @@ def test_kubectl_as_the_service_account_matches_the_check(live_lab: Any, live_na
     assert f'secrets is forbidden: User "system:serviceaccount:{live_namespace}:webapp" cannot list' in did
     assert me.kubeconfig is not None
     me.kubeconfig.unlink()  # the namespace (and the service account with it) goes with the fixture
+
+
+# ---- lab 05: the capture ------------------------------------------------------------------------------
+def skip_if_unpullable(err: Exception) -> None:
+    """Images other than the webapp's may not be pullable on a test cluster: skip, naming the reason."""
+    text = str(err)
+    if any(reason in text for reason in IMAGE_REASONS):
+        pytest.skip(f"the capture image cannot run here: {text[:300]}")
+
+
+def test_capture_from_the_pod_reads_the_plaintext_request(live_lab: Any, live_namespace: str,
+                                                          webapp_image: str, tmp_path: Path) -> None:
+    """Lab 05's capture mechanism on a real node, without Istio: tcpdump in an ephemeral container that
+    shares the webapp pod's network, a request made in the pod, the pcap copied back and read."""
+    from kslab.cluster import istio_lab
+
+    needs_a_node(live_lab)
+    target = lab03.webapp(live_lab, webapp_deployment({}, image=webapp_image), namespace=live_namespace,
+                          lab_name="tests", timeout=180)
+    live_lab.close_port_forwards()
+    out = tmp_path / "webapp.pcap"
+    try:
+        istio_lab.capture_from_pod(live_lab, target.pod, out=out, namespace=live_namespace, seconds=8,
+                                   target="webapp", port=PORT,
+                                   traffic=lambda: [live_lab.exec(live_namespace, target.pod, list(WGET))
+                                                    for _ in range(3)])
+    except ApiError as err:
+        skip_if_unpullable(err)
+        raise
+    http, tls, _, said = lab05._describe(out)
+    assert http >= 1 and tls == 0, said
+    assert "readable: GET /" in said
+    summary = subprocess.run([sys.executable, "-m", "kslab", "pcap", "summary", str(out)], capture_output=True,
+                             text=True, timeout=60)  # what the student feeds it to
+    assert summary.returncode == 0 and "GET / HTTP/1.1" in summary.stdout, summary.stderr
+
+
+def test_lab05_without_istio_uses_the_local_mesh_and_says_why(live_lab: Any) -> None:
+    from kslab.cluster import istio_lab
+
+    why = istio_lab.without_istio(live_lab)
+    if why is None:
+        pytest.skip("Istio is installed here: test_lab05_captures_in_the_mesh covers the cluster's path")
+    assert why.startswith(f"no Istio on {live_lab.context}")
+    before = lab05.steps(live_lab, "before")
+    assert why in before.title and before.commands[0].argv[:3] == ("kslab", "mesh", "demo")
+    made = lab05.do_it_for_me(live_lab)  # real captures on loopback, the student's files
+    assert why in made.how
+    verdict = lab05.judge(made.before, made.after)
+    assert verdict.passed, str(verdict)
+
+
+def test_lab05_captures_in_the_mesh_before_and_after_strict(live_lab: Any) -> None:
+    from kslab.cluster import istio_lab
+    from kslab.cluster.cleanup import clean
+
+    why = istio_lab.without_istio(live_lab)
+    if why:
+        pytest.skip(f"needs Istio: {why}")
+    try:
+        istio_lab.enable_mtls(live_lab, "PERMISSIVE")
+        shown = lab05.steps(live_lab, "before")
+        assert shown.commands[1].argv[:6] == ("kubectl", "--context", live_lab.context, "-n",
+                                              istio_lab.lab_namespaces(live_lab)[0], "debug")
+        try:
+            made = lab05.do_it_for_me(live_lab)
+        except ApiError as err:
+            skip_if_unpullable(err)
+            raise
+        verdict = lab05.judge(made.before, made.after)
+        assert verdict.passed, str(verdict)
+    finally:
+        clean(live_lab, "05")
+
+
+# ---- lab 02: kube-bench as a Job ------------------------------------------------------------------------
+def kube_bench_node(lab: Any) -> str | None:
+    """The node kube-bench must run on: the one labelled control-plane, else the only node there is."""
+    nodes = lab.list_nodes()
+    labelled = [n.metadata.name for n in nodes if "node-role.kubernetes.io/control-plane" in (n.metadata.labels or {})]
+    if labelled:
+        return None  # the Job's own nodeSelector finds it
+    if len(nodes) == 1:
+        return str(nodes[0].metadata.name)
+    pytest.skip("no node is labelled control-plane and there are several: which runs the API server is unknown")
+
+
+def test_run_job_reads_the_log_and_reports_an_image_it_cannot_run(live_lab: Any, live_namespace: str,
+                                                                 webapp_image: str) -> None:
+    """The cluster operation under the kube-bench step, with the webapp image (which this cluster has)."""
+    from kslab import settings
+    from kslab.cluster import jobs
+
+    needs_a_node(live_lab)
+    pods.lab_namespace(live_lab, live_namespace, lab_name="tests", enforce="privileged")
+
+    def job(name: str, image: str, policy: str) -> dict[str, Any]:
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": live_namespace},
+                "spec": {"backoffLimit": 0, "template": {"spec": {
+                    "restartPolicy": "Never", "automountServiceAccountToken": False,
+                    "containers": [{"name": "c", "image": image, "imagePullPolicy": policy,
+                                    "command": ["cat", "/www/index.html"]}]}}}}
+
+    ran = jobs.run_job(live_lab, job("reads", webapp_image, settings.image_pull_policy()), lab_name="tests",
+                       timeout=180)
+    assert ran.finished and ran.succeeded and "kslab webapp" in ran.log, str(ran)
+    again = jobs.run_job(live_lab, job("reads", webapp_image, settings.image_pull_policy()), lab_name="tests",
+                         timeout=180)  # a finished Job is replaced, and runs again
+    assert again.succeeded and again.pod != ran.pod
+    missing = jobs.run_job(live_lab, job("missing", "localhost/kslab/not-there:0", "Never"), lab_name="tests",
+                           timeout=120, stuck_grace=5)
+    assert not missing.finished and missing.stuck.startswith("ErrImageNeverPull"), str(missing)
+
+
+def test_kube_bench_job_runs_and_its_json_imports(live_lab: Any, live_namespace: str, tmp_path: Path) -> None:
+    from kslab.handson import lab02
+
+    needs_a_node(live_lab)
+    node = kube_bench_node(live_lab)
+    out = tmp_path / "kube-bench.json"
+    run = lab02.run_kube_bench(live_lab, out=out, namespace=live_namespace, node_name=node,
+                               course_cluster_only=False, timeout=300, stuck_grace=60)
+    if run.path is None and "never ran" in run.how and any(r in run.how for r in IMAGE_REASONS):
+        pytest.skip(f"kube-bench's image cannot run here: {run.how}")
+    assert run.path == out and out.exists(), str(run)
+    if not run.ran:  # kube-bench ran on the node and refused (e.g. it found no control plane there)
+        assert "failed" in run.how
+        pytest.skip(f"kube-bench ran but could not audit this node: {run.imported}")
+    ok, said = lab02.check_import(out)
+    assert ok and "API server checks imported" in said and said == run.imported
+    result = exercise("02.kube-bench-import", store=ProgressStore(tmp_path / "p.json")).check(str(out))
+    assert result.passed, result.reason
