@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab.cluster import tools
-from kslab.cluster.api_errors import api_error
+from kslab.errors import ApiError
 from kslab.cluster.changes import Change, Progress
 from kslab.cluster.waiting import wait_until
 
@@ -52,15 +52,12 @@ def _run_istioctl(argv: list[str], progress: Progress, doing: str) -> None:
 
 def deployment_available(lab: Lab, name: str = ISTIOD, namespace: str = NAMESPACE) -> tuple[bool, str]:
     """Whether a Deployment reports the condition ``Available=True``, and the condition's message."""
-    from kubernetes import client
-
     try:
-        dep = client.AppsV1Api(lab.api).read_namespaced_deployment(name, namespace)
-    except Exception as exc:  # noqa: BLE001 - 404 is an answer here
-        err = api_error(exc, f"reading deployment {namespace}/{name}")
+        dep = lab.read_deployment(namespace, name)
+    except ApiError as err:  # 404 is an answer here
         if err.status == 404:
             return False, f"deployment {namespace}/{name} does not exist"
-        raise err from None
+        raise
     for cond in (dep.status and dep.status.conditions) or []:
         if cond.type == "Available":
             return cond.status == "True", str(cond.message or cond.reason or "")
@@ -105,16 +102,15 @@ def uninstall(lab: Lab, *, progress: Progress = print, namespace: str = NAMESPAC
     progress(f"running: {' '.join(argv)}")
     _run_istioctl(argv, progress, "uninstall Istio")
     try:
-        lab.core.delete_namespace(namespace)
-    except Exception as exc:  # noqa: BLE001 - already gone is fine
-        err = api_error(exc, f"deleting namespace {namespace}")
+        lab.delete_namespace(namespace)
+    except ApiError as err:  # already gone is fine
         if err.status not in (404, 409):
-            raise err from None
+            raise
     return Change(True, f"Istio uninstalled; namespace {namespace} is being deleted")
 
 
 def _namespace_exists(lab: Lab, namespace: str) -> bool:
-    items = lab.core.list_namespace(field_selector=f"metadata.name={namespace}").items
+    items = lab.list_namespaces(field_selector=f"metadata.name={namespace}")
     return bool(items) and items[0].metadata.deletion_timestamp is None
 
 
