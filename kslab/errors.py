@@ -212,5 +212,11 @@ class NamedReader:
     def close(self) -> None:
         self.file.close()
 
+    def __enter__(self) -> NamedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.file, attr)

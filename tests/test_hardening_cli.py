@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -291,3 +292,44 @@ def test_a_kubeconfig_that_cannot_be_read_is_named_with_why(tmp_path: Path, monk
         assert f"your kubeconfig {config} cannot be read" in out
         assert main(["cluster", "check"]) == 2
         assert f"{config}: kubeconfig {why}" in _one_error_line(capsys)
+
+
+LONG = "a" * 5000
+LONG_INPUTS = {
+    "pod.yaml": (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {LONG}}}\nspec:\n  containers:\n  - name: {LONG}\n"
+                 f"    image: {LONG}\n    securityContext: {{privileged: true}}\n"),
+    "cmdline.txt": f"kube-apiserver --audit-log-maxage={'9' * 5000} --anonymous-auth=true --x{LONG}=1\n",
+}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.mark.parametrize("name", sorted(LONG_INPUTS))
+@pytest.mark.parametrize("template", [t for t in FILE_COMMANDS if t[0] != "classroom"], ids=lambda t: " ".join(t[:2]))
+def test_json_output_bounds_long_values_and_says_so(template: list[str], name: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from kslab.cli.output import JSON_VALUE_CHARS
+
+    path = tmp_path / name
+    path.write_text(LONG_INPUTS[name])
+    code = main([*_argv(template, str(path)), "--json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err
+    if code == 2:
+        return  # a one-line error (bounded: the tests above)
+    strings = list(_strings(json.loads(out)))  # still valid JSON
+    longest = max(strings, key=len, default="")
+    assert len(longest) <= JSON_VALUE_CHARS + 60, longest[:200]
+    assert "a" * 1200 not in out and "9" * 1200 not in out
+    if "a" * 1000 in out or "9" * 1000 in out:
+        assert "(shortened: " in out
