@@ -333,3 +333,12 @@ def test_json_output_bounds_long_values_and_says_so(template: list[str], name: s
     assert "a" * 1200 not in out and "9" * 1200 not in out
     if "a" * 1000 in out or "9" * 1000 in out:
         assert "(shortened: " in out
+
+
+def test_a_target_version_with_a_5000_digit_minor_is_bad_usage_named_as_such(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+    assert main(["modernize", "--target-version", "v1." + "9" * 5000, str(pod)]) == 2
+    line = _one_error_line(capsys)
+    assert "unknown target version 'v1.999" in line and "(5003 chars)" in line  # not "the input holds an integer"
