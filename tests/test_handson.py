@@ -46,11 +46,14 @@ def test_hack_steps_fill_in_the_pod_and_say_where_each_is_typed() -> None:
     assert steps.copy_text(POD_SHELL).splitlines()[0] == "id"
 
 
-def test_html_block_has_a_copy_button_per_place_and_escapes_the_commands() -> None:
-    steps = Steps("t", [Command(("kubectl", "get", "pods")), Command(("echo", "<b>x</b>"), POD_SHELL)])
+def test_html_block_has_a_copy_button_per_command_and_escapes_the_commands() -> None:
+    steps = Steps("t", [Command(("vi", "f.yaml")), Command(("kubectl", "apply", "-f", "f.yaml"), note="<i>"),
+                        Command(("echo", "<b>x</b>"), POD_SHELL)])
     out = steps._repr_html_()
-    assert out.count('class="kslab-copy"') == 2 and "navigator.clipboard.writeText" in out
-    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
+    assert out.count('class="kslab-command"') == 2  # one block per place the commands are typed
+    assert out.count('class="kslab-copy"') == 3 == out.count('class="kslab-line"')  # one button per command
+    assert "navigator.clipboard.writeText(this.closest('.kslab-line')" in out
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out and "<small>&lt;i&gt;</small>" in out
 
 
 def test_offline_target_uses_placeholders_never_a_real_context() -> None:
@@ -90,6 +93,24 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
         server.server_close()
 
 
+def test_the_in_pod_wget_fetches_the_page_with_a_real_busybox(served: tuple[str, int, Path]) -> None:
+    """The last HTTP path (wget inside the pod) run with the busybox the webapp image is built from, where it
+    is installed: Debian's busybox 1.35 wget crashes with ``-T``, so the argv must work as it is."""
+    import shutil
+    import subprocess
+
+    from kslab.handson.page import WGET
+
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox is not installed here")
+    host, port, _ = served
+    argv = [busybox, *WGET[:-1], WGET[-1].replace(f"127.0.0.1:{3000}", f"{host}:{port}")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert "kslab webapp" in done.stdout
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((LOOPBACK, 0))
@@ -109,6 +130,22 @@ def test_port_forward_carries_http_and_binds_loopback_only(served: tuple[str, in
     finally:
         forward.close()
     assert forward.closed
+    with pytest.raises(OSError):
+        http_get(forward.url, timeout=2)
+
+
+def test_the_labs_clean_up_closes_its_port_forwards(served: tuple[str, int, Path]) -> None:
+    """The notebook's clean-up cell (clean(lab, "03")) ends the port-forwards the lab opened: the URL the
+    student was given stops answering."""
+    from kslab.cluster.cleanup import clean
+
+    host, port, _ = served
+    lab = kslab.connect(mode="offline")
+    forward = PortForward(lambda: socket.create_connection((host, port), timeout=5), describe="pod ns/webapp port 3000")
+    lab._forwards.append(forward)  # as Lab.port_forward records it
+    assert "kslab webapp" in http_get(forward.url)
+    clean(lab, "03")
+    assert forward.closed and lab._forwards == []
     with pytest.raises(OSError):
         http_get(forward.url, timeout=2)
 

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kslab.cluster import tools
-from kslab.cluster.tools import ToolFailed
+from kslab.cluster import istio, tools
 from kslab.cluster.waiting import wait_until
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError, ToolMissing
@@ -49,75 +48,20 @@ LAB_MANIFESTS = ("namespace.yaml", "bookinfo.yaml", "destinationrule.yaml", "gat
 
 
 # ---- what is installed ---------------------------------------------------------------------------
-@dataclass
-class IstioStatus:
-    """istioctl on this machine; istiod and Istio's CRDs in the cluster; what to do next.
-
-    ``assumed`` says why istiod is taken to be there without being seen (the identity may not read
-    istio-system, and Istio's API is served), empty when it was seen or is known to be missing.
-    """
-
-    istioctl: str | None
-    istiod: str | None
-    crds: bool | None
-    mode: str
-    hints: list[str] = field(default_factory=list)
-    assumed: str = ""
-    crds_how: str = ""
-    #: False when this identity may not read istio-system (Istio is then the instructor's to install).
-    root_readable: bool = True
-
-    @property
-    def ready(self) -> bool:
-        return (bool(self.istiod) or bool(self.assumed)) and bool(self.crds)
-
-    def __str__(self) -> str:
-        istiod = self.istiod or (f"cannot tell — {self.assumed}" if self.assumed else
-                                 "unknown: offline" if self.mode == "offline" else
-                                 "not found" if self.root_readable else
-                                 "cannot tell — your identity may not read istio-system")
-        crds = "present" if self.crds else "unknown: offline" if self.crds is None else "missing"
-        lines = [f"istioctl: {self.istioctl or 'not installed'}", f"istiod:   {istiod}",
-                 f"Istio CRDs: {crds}{f' ({self.crds_how})' if self.crds_how else ''}"]
-        lines += [f"next: {h}" for h in self.hints]
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-
-def istioctl_version() -> str | None:
-    """The local istioctl's version, or None when it is not installed."""
-    if not tools.which("istioctl"):
-        return None
-    try:
-        done = tools.run(["istioctl", "version", "--remote=false", "-o", "json"], check=False, timeout=20)
-        return str(json.loads(done.stdout)["clientVersion"]["version"])
-    except (ToolFailed, ValueError, KeyError):
-        return "installed (version unreadable)"
-
-
 def _peer_authentication_served(lab: Lab) -> bool:
     """Whether the API server serves PeerAuthentications (API discovery: every identity may ask)."""
     return lab.serves("security.istio.io/v1", "PeerAuthentication")
 
 
-def detect(lab: Lab) -> IstioStatus:
+def detect(lab: Lab) -> istio.IstioStatus:
     """Is Istio there? istioctl locally; live, istiod's deployment and the PeerAuthentication CRD.
 
     An identity that may not read istio-system or CRDs (a classroom student) cannot tell: it asks API
     discovery whether PeerAuthentications are served, and assumes istiod runs only if they are — and
     says that it assumed.
     """
-    status = IstioStatus(istioctl_version(), None, None, lab.mode)
+    status = istio.observe(lab, ROOT_NAMESPACE)  # istioctl, and istiod (a 404 is an answer, a 403 "cannot tell")
     if lab.live:
-        try:
-            dep = lab.read_deployment(ROOT_NAMESPACE, "istiod")
-            image = dep.spec.template.spec.containers[0].image
-            status.istiod = f"{image.rsplit(':', 1)[-1]} ({dep.status.ready_replicas or 0} ready)"
-        except ApiError as err:  # a 404 is an answer, a 403 means "cannot tell"
-            if err.status not in (403, 404):
-                raise
-            status.root_readable = err.status != 403
         try:
             lab.read_custom_resource_definition("peerauthentications.security.istio.io")
             status.crds = True
@@ -131,7 +75,8 @@ def detect(lab: Lab) -> IstioStatus:
             status.assumed = ("your identity may not read istio-system; Istio's PeerAuthentication API is "
                               "served, so istiod is assumed to run there")
         if not status.ready:
-            status.hints.append(f"install Istio: {INSTALL_HINT}" if status.root_readable else
+            status.hints.append(f"wait for istiod: kubectl -n {ROOT_NAMESPACE} get pods" if status.installed else
+                                f"install Istio: {INSTALL_HINT}" if status.root_readable else
                                 "ask your instructor to install Istio (your identity may not read istio-system)")
     else:
         status.hints.append("offline: the lab validates the manifests and runs the local mesh instead")
@@ -150,6 +95,8 @@ def without_istio(lab: Lab) -> str | None:
     if not lab.live:
         return "offline"
     status = detect(lab)
+    if status.installed and not status.available:
+        return f"istiod on {lab.context} is not Available yet ({status.detail})"
     if not status.ready:
         how = "`kslab cluster istio install` adds it" if status.root_readable else "your instructor installs it"
         return f"no Istio on {lab.context} yet ({how})"

@@ -2,8 +2,16 @@
 
 A :class:`Lab` knows its mode (live or offline), its context and whether labs may change that
 context. Its methods are the only cluster I/O in kslab: apply, delete by label, wait, exec, tokens,
-access reviews. Guard rails live here: anything that creates or attacks calls
-:meth:`Lab.require_lab`, anything that needs a cluster calls :meth:`Lab.require_live`.
+access reviews, and verbs named as the Kubernetes client names them (``list_nodes``, ``read_pod``,
+``create_namespace``, ``list_config_maps`` …) that return the client's models (``V1Pod`` …), or dicts
+for kinds read through API discovery. Each request has a time limit (the client's default, see
+:func:`kslab.cluster.client.with_default_timeout`, or the call's own) and any failure becomes one
+:class:`~kslab.errors.ApiError` (:func:`~kslab.cluster.api_errors.api_call`). The client object is
+private to ``kslab/cluster/`` (``_client``, ``_core``, ``_apps``, ``_dynamic``): no verb hands it out.
+
+Guard rails live here: anything that creates or attacks calls :meth:`Lab.require_lab` (the progress
+mirror's ConfigMap writes, which a student's kernel makes, only :meth:`Lab.require_live`), anything
+that needs a cluster calls :meth:`Lab.require_live`.
 
 Offline, a Lab does no I/O at all; the labs use the same pure functions and label their results
 as *predicted*.
