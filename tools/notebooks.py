@@ -84,6 +84,18 @@ def convert(src: Path) -> Any:
     return nb
 
 
+def _unhome(nb: Any, home: str) -> None:
+    """Outputs name the build's throw-away state directory as ``$KSLAB_HOME`` (what it was): the same
+    text at every build, so a rebuild changes no output that did not change, and a reader on GitHub sees
+    where a student's files go rather than a random /tmp name."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("outputs"):
+            cell["outputs"] = [nbformat.from_dict(json.loads(json.dumps(o).replace(home, "$KSLAB_HOME")))
+                               for o in cell["outputs"]]
+
+
 def _clean_outputs(nb: Any) -> list[str]:
     """Drop widget views and volatile metadata; return problems (errors, secrets) found."""
     problems = []
@@ -137,6 +149,7 @@ def build(src: Path, *, timeout: int = 600) -> Path:
             os.environ.clear()
             os.environ.update(env_backup)
         attempts = counted_attempts(Path(home))
+    _unhome(nb, home)
     problems = _clean_outputs(nb)
     if attempts:
         problems.append("Run All counted attempts for " + ", ".join(attempts) + ": an answer cell must start "
