@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 _LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
 
 
-def check_lab_name(lab: str) -> str:
-    """The lab name, if it can be a label value; InputError otherwise.
+def check_lab_name(lab_id: str) -> str:
+    """The lab id, if it can be a label value; InputError otherwise.
 
     >>> check_lab_name("05")
     '05'
@@ -43,13 +43,13 @@ def check_lab_name(lab: str) -> str:
     ...
     kslab.errors.InputError: 'lab 5' cannot be a lab name: it is not a valid label value
     """
-    if not _LABEL_VALUE.match(lab):
-        raise InputError(f"{brief(lab)} cannot be a lab name: it is not a valid label value",
+    if not _LABEL_VALUE.match(lab_id):
+        raise InputError(f"{brief(lab_id)} cannot be a lab name: it is not a valid label value",
                          hint="use letters, digits, '-', '_' or '.', at most 63 characters, e.g. 03")
-    return lab
+    return lab_id
 
 
-def selector(lab: str | None) -> str:
+def selector(lab_id: str | None) -> str:
     """The label selector clean-up deletes by.
 
     ``None`` means every lab's objects — but never a classroom's (its namespaces, the students'
@@ -62,21 +62,20 @@ def selector(lab: str | None) -> str:
     from kslab.classroom.objects import LAB as CLASSROOM
 
     terms = [f"{k}={v}" for k, v in settings.MANAGED_BY.items()]
-    if lab is None:
+    if lab_id is None:
         terms += [settings.LAB_LABEL, f"{settings.LAB_LABEL}!={CLASSROOM}"]
     else:
-        terms.append(f"{settings.LAB_LABEL}={check_lab_name(lab)}")
+        terms.append(f"{settings.LAB_LABEL}={check_lab_name(lab_id)}")
     return ",".join(terms)
 
 
 @dataclass
 class CleanupReport:
-    """What clean-up removed (``kind/namespace/name``), or why it did nothing."""
+    """What clean-up removed (``kind/namespace/name``)."""
 
     lab: str | None
     live: bool
     deleted: list[str] = field(default_factory=list)
-    note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,8 +83,6 @@ class CleanupReport:
     def __str__(self) -> str:
         if not self.live:
             return "offline: nothing was created in a cluster, so there is nothing to clean up."
-        if self.note:
-            return self.note
         which = f"lab {self.lab}" if self.lab else "every lab"
         if not self.deleted:
             return f"nothing left to clean up for {which} (selector {selector(self.lab)})"
@@ -98,7 +95,9 @@ class CleanupReport:
 def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
     """Delete what a lab created (``lab_name=None``: every lab), live; offline, say there is nothing.
 
-    Namespaces are deleted last; their deletion finishes in the background.
+    Namespaces are deleted last; their deletion finishes in the background. Live on a context that is
+    not a lab context (one nobody named explicitly), :class:`~kslab.errors.NotALabContext`: nothing is
+    deleted there unless you opt in with ``kslab.connect(context=...)`` or ``KSLAB_CONTEXT``.
     """
     if lab_name is not None:
         check_lab_name(lab_name)
@@ -107,8 +106,6 @@ def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
         closer()  # port-forwards the lab opened end with it (they would point at deleted pods)
     if not lab.live:
         return CleanupReport(lab_name, live=False)
-    if not lab.lab_context:
-        return CleanupReport(lab_name, live=True, note=(
-            f"context {lab.context} is not a lab context, so no lab created anything there; nothing to "
-            f"clean up (to clean it anyway, name it: kslab.connect(context={brief(lab.context)}))"))
+    # Clean-up deletes: on a context nobody opted in to, refuse as every other mutating path does.
+    lab.require_lab(f"cleaning up {f'lab {lab_name}' if lab_name else 'every lab'}")
     return CleanupReport(lab_name, live=True, deleted=lab.delete_lab(lab_name))

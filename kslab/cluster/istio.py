@@ -78,9 +78,7 @@ def probe_istiod(lab: Lab, namespace: str = NAMESPACE, name: str = ISTIOD) -> Is
         if err.status == 404:
             return Istiod(False, False, f"deployment {namespace}/{name} does not exist")
         if err.status == 403:
-            # The answer is "cannot tell"; the server's 403 sentence is about RBAC, not about Istio.
-            return Istiod(False, False, f"your identity may not read deployments in {namespace}",
-                          readable=False)
+            return Istiod(False, False, f"your identity may not read {namespace}", readable=False)
         raise
     available, detail = False, "no Available condition yet"
     for cond in (dep.status and dep.status.conditions) or []:
