@@ -120,6 +120,33 @@ def counted_attempts(home: Path) -> list[str]:
     return found
 
 
+#: The state directory a student has by default (kslab.settings.state_dir without KSLAB_HOME or
+#: XDG_STATE_HOME): stored outputs show paths there, not under the build's throw-away KSLAB_HOME.
+DEFAULT_HOME = "~/.local/state/kslab"
+BUILD_HOME_PREFIX = "kslab-nb-"
+
+
+def _show_default_home(nb: Any, home: str) -> None:
+    """Paths under the build's throw-away ``KSLAB_HOME`` read as under the default state directory, so the
+    stored notebook shows what a student will see (and a rebuild does not change every such path)."""
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            for shown in sorted({os.path.realpath(home), home}, key=len, reverse=True):  # /private/tmp before /tmp
+                value = value.replace(shown, DEFAULT_HOME)
+            return value
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = fix(out["text"])
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/"):
+                    out["data"][mime] = fix(value)
+
+
 def build(src: Path, *, timeout: int = 600) -> Path:
     """Convert, execute offline and store one notebook; returns the .ipynb path."""
     import nbformat
@@ -127,7 +154,7 @@ def build(src: Path, *, timeout: int = 600) -> Path:
 
     nb = convert(src)
     env_backup = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="kslab-nb-") as home:
+    with tempfile.TemporaryDirectory(prefix=BUILD_HOME_PREFIX) as home:
         os.environ.update({"KSLAB_MODE": "offline", "KSLAB_HOME": home})
         os.environ.pop("KSLAB_CONTEXT", None)
         try:
@@ -137,6 +164,7 @@ def build(src: Path, *, timeout: int = 600) -> Path:
             os.environ.clear()
             os.environ.update(env_backup)
         attempts = counted_attempts(Path(home))
+        _show_default_home(nb, home)
     problems = _clean_outputs(nb)
     if attempts:
         problems.append("Run All counted attempts for " + ", ".join(attempts) + ": an answer cell must start "
@@ -180,6 +208,8 @@ def check() -> list[str]:
                                 '(# %% tags=["nbval-check-output"])')
             if cell.cell_type == "code" and any(WIDGET_MIME in o.get("data", {}) for o in cell.outputs):
                 problems.append(f"{ipynb.name}: cell {i} stores a widget view")
+            if cell.cell_type == "code" and BUILD_HOME_PREFIX in json.dumps(cell.get("outputs", [])):
+                problems.append(f"{ipynb.name}: cell {i} shows the build's temporary KSLAB_HOME; rebuild it")
             if cell.cell_type == "code" and cell.source.strip() and cell.get("execution_count") is None:
                 problems.append(f"{ipynb.name}: cell {i} was not executed")
     return problems

@@ -233,6 +233,10 @@ WIDGET_FAILURES = ("Error displaying widget", "A Jupyter widget could not be dis
 BENIGN_STDERR = ("Matplotlib is building the font cache",)
 WIDGET_OUTPUT = ".jp-OutputArea-output:has(> .jupyter-widgets)"
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+#: The element that scrolls the open notebook.
+SCROLLER = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
+#: The tallest window a screenshot uses (Chromium's limit is a little higher; memory is the real bound).
+TALLEST = 16_000
 
 #: Before Run All: note every code cell whose prompt turns to ``[*]`` (queued or running) from now on,
 #: so the wait below knows each cell ran again (the stored notebook already shows ``[n]`` prompts).
@@ -437,23 +441,40 @@ class LabPage:
         }}""", [width, height])
 
     def screenshot_notebook(self, name: str, width: int = VIEWPORT["width"]) -> Path:
-        """The whole notebook, ``width`` pixels wide, as one tall picture: the viewport grows to fit it,
-        then goes back to the usual size."""
+        """The whole notebook, ``width`` pixels wide, as one tall picture. The window grows to fit it (up
+        to :data:`TALLEST` pixels); a longer notebook is photographed in slices, scrolled one window at a
+        time, and the slices are joined under the first one's menu and toolbar."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{name}-{width}.png"
         self.at_width(width)
-        height = self.page.evaluate(
-            "() => { const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
-            ".jp-WindowedPanel-outer'); return n ? n.scrollHeight : 0 }")
+        height = int(self.page.evaluate(f"() => (document.querySelector('{SCROLLER}') || {{}}).scrollHeight || 0"))
         try:
-            self.at_width(width, int(min(max(height + 150, 600), 16_000)))
-            self.page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer')"
-                               ".forEach(e => { e.scrollTop = 0 })")
-            self.wait_stable("() => [...document.querySelectorAll('.jp-WindowedPanel-outer')].map(e => e.scrollTop)")
-            self.page.screenshot(path=str(target))
+            self.at_width(width, int(min(max(height + 150, 600), TALLEST)))
+            box = self.page.evaluate(f"""() => {{ const s = document.querySelector('{SCROLLER}');
+                const r = s.getBoundingClientRect();
+                return {{top: Math.round(r.top), height: s.clientHeight, total: s.scrollHeight}}; }}""")
+            slices, offset = [], 0
+            while True:
+                self._scroll_notebook_to(offset)
+                shown = int(self.page.evaluate(f"() => document.querySelector('{SCROLLER}').scrollTop"))
+                clip = None if not slices else {"x": 0, "y": box["top"], "width": width, "height": box["height"]}
+                slices.append((shown, self.page.screenshot(clip=clip)))
+                if shown + box["height"] >= box["total"]:
+                    break
+                offset = shown + box["height"]
+            if len(slices) == 1:
+                target.write_bytes(slices[0][1])
+            else:
+                _join_slices(target, slices, top=box["top"], total=box["total"], width=width)
         finally:
+            self._scroll_notebook_to(0)
             self.at_width(VIEWPORT["width"])
         return target
+
+    def _scroll_notebook_to(self, offset: int) -> None:
+        """Scroll the notebook to ``offset`` (or as far as it goes) and wait until it stays there."""
+        self.page.evaluate(f"y => {{ document.querySelector('{SCROLLER}').scrollTop = y }}", offset)
+        self.wait_stable(f"() => document.querySelector('{SCROLLER}').scrollTop")
 
     def screenshot(self, locator: Any, name: str) -> Path:
         """One element (a widget, an output) as a picture."""
@@ -470,6 +491,22 @@ class LabPage:
             if tall:
                 self.at_width(VIEWPORT["width"])
         return target
+
+
+def _join_slices(target: Path, slices: list[tuple[int, bytes]], *, top: int, total: int, width: int) -> None:
+    """One picture from the first screenshot (menu, toolbar and the notebook's top) and the notebook
+    slices after it, each pasted at its scroll offset: the notebook from top to bottom."""
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415 - comes with matplotlib
+
+    with Image.open(io.BytesIO(slices[0][1])) as first:
+        whole = Image.new("RGB", (width, top + total), "white")
+        whole.paste(first.convert("RGB"), (0, 0))
+    for offset, png in slices[1:]:
+        with Image.open(io.BytesIO(png)) as part:
+            whole.paste(part.convert("RGB"), (0, top + offset))
+    whole.save(target)
 
 
 #: Every table in an output that is wider than the output area (it runs off the cell), and every
