@@ -36,8 +36,6 @@ def main() -> int:
     if os.environ.get("KSLAB_MODE", "").lower() != "live" or not os.environ.get("KSLAB_CONTEXT"):
         print("skipped: no live cluster configured (set KSLAB_MODE=live and KSLAB_CONTEXT=<context>)")
         return 0
-    from kubernetes import client
-
     import kslab
     from kslab.classroom.roster import numbered
     from kslab.cluster import classroom
@@ -48,7 +46,7 @@ def main() -> int:
     names = [s.name for s in numbered(STUDENTS)]
     seq_prefixes, par_prefix, bare_prefix = (f"kb{tag}s-", f"kb{tag}t-"), f"kb{tag}p-", f"kb{tag}n-"
     labels = {**lab.labels_for("bench")}
-    lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=hub, labels=labels)))
+    lab.create_namespace(hub, labels=labels)
     bare = [f"{bare_prefix}{n}" for n in names]
     try:
         with tempfile.TemporaryDirectory(prefix="kslab-bench-") as out:
@@ -57,7 +55,7 @@ def main() -> int:
             before = classroom.create(lab, few, prefix=seq_prefixes[0], workers=1, **common)
             start = time.perf_counter()
             for name in bare:
-                lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels)))
+                lab.create_namespace(name, labels=labels)
             bare_seconds = time.perf_counter() - start
             usage = resource.getrusage(resource.RUSAGE_SELF)
             par = classroom.create(lab, names, prefix=par_prefix, **common)
@@ -76,7 +74,7 @@ def main() -> int:
         classroom.delete(lab, names, prefix=par_prefix)
         for name in [*bare, hub]:
             try:
-                lab.core.delete_namespace(name)
+                lab.delete_namespace(name)
             except Exception:  # noqa: BLE001 - already gone
                 pass
 

@@ -52,18 +52,15 @@ def live_lab() -> Any:
 @pytest.fixture()
 def live_namespace(live_lab: Any, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh namespace for one live test, removed (with everything in it) afterwards."""
-    from kubernetes import client
-
     name = f"kslab-t-{uuid.uuid4().hex[:8]}"
     test_name = re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name)[:63].strip("-_.") or "test"
     labels = {**live_lab.labels_for("tests"), "kslab.dev/test": test_name}
-    live_lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name,
-                                                                                  labels=labels)))
+    live_lab.create_namespace(name, labels=labels)
     try:
         yield name
     finally:
         try:
-            live_lab.core.delete_namespace(name)
+            live_lab.delete_namespace(name)
         except Exception:  # noqa: BLE001 - already gone is fine
             pass
 

@@ -46,11 +46,14 @@ def test_hack_steps_fill_in_the_pod_and_say_where_each_is_typed() -> None:
     assert steps.copy_text(POD_SHELL).splitlines()[0] == "id"
 
 
-def test_html_block_has_a_copy_button_per_place_and_escapes_the_commands() -> None:
-    steps = Steps("t", [Command(("kubectl", "get", "pods")), Command(("echo", "<b>x</b>"), POD_SHELL)])
+def test_html_block_has_a_copy_button_per_command_and_escapes_the_commands() -> None:
+    steps = Steps("t", [Command(("vi", "f.yaml")), Command(("kubectl", "apply", "-f", "f.yaml"), note="<i>"),
+                        Command(("echo", "<b>x</b>"), POD_SHELL)])
     out = steps._repr_html_()
-    assert out.count('class="kslab-copy"') == 2 and "navigator.clipboard.writeText" in out
-    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
+    assert out.count('class="kslab-command"') == 2  # one block per place the commands are typed
+    assert out.count('class="kslab-copy"') == 3 == out.count('class="kslab-line"')  # one button per command
+    assert "navigator.clipboard.writeText(this.closest('.kslab-line')" in out
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out and "<small>&lt;i&gt;</small>" in out
 
 
 def test_offline_target_uses_placeholders_never_a_real_context() -> None:
@@ -88,6 +91,24 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_in_pod_wget_fetches_the_page_with_a_real_busybox(served: tuple[str, int, Path]) -> None:
+    """The last HTTP path (wget inside the pod) run with the busybox the webapp image is built from, where it
+    is installed: Debian's busybox 1.35 wget crashes with ``-T``, so the argv must work as it is."""
+    import shutil
+    import subprocess
+
+    from kslab.handson.page import WGET
+
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox is not installed here")
+    host, port, _ = served
+    argv = [busybox, *WGET[:-1], WGET[-1].replace(f"127.0.0.1:{3000}", f"{host}:{port}")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert "kslab webapp" in done.stdout
 
 
 def free_port() -> int:

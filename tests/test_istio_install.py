@@ -79,7 +79,7 @@ def test_install_waits_for_istiod_then_uninstall(live_lab: Any, live_namespace: 
     gone = istio.uninstall(live_lab, progress=lines.append, namespace=live_namespace)
     assert gone.changed and fake_tools.argvs(fake_istioctl, "istioctl")[-1] == \
         istio.uninstall_argv(str(live_lab.context))[1:]
-    ns = live_lab.core.list_namespace(field_selector=f"metadata.name={live_namespace}").items
+    ns = live_lab.list_namespaces(field_selector=f"metadata.name={live_namespace}")
     assert not ns or ns[0].metadata.deletion_timestamp is not None
     assert not istio.uninstall(live_lab, progress=lines.append, namespace=live_namespace).changed
 

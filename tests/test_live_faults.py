@@ -62,13 +62,13 @@ class FakeLab(Lab):
 
     def __init__(self, core: _Core, *, lab_context: bool = True) -> None:
         super().__init__(ModeChoice("live", "kind-kslab" if lab_context else "prod", lab_context, "test"))
-        self.__dict__["core"] = core
+        self.__dict__["_core"] = core
         self.__dict__["may_create_namespaces"] = True
         self.applied: list[Any] = []
         self.headers: list[str] = []
 
     @cached_property
-    def api(self) -> Any:  # never a real client
+    def _client(self) -> Any:  # never a real client
         raise AssertionError("no real client in these tests")
 
     def apply(self, objects: Any, *, lab: str, dry_run: bool = False) -> list[dict[str, Any]]:

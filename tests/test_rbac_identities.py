@@ -12,6 +12,8 @@ import yaml
 import kslab
 from kslab.cluster import identities
 from kslab.cluster.api_resources import catalog
+from kslab.cluster.lab import Lab
+from kslab.cluster.modes import ModeChoice
 from kslab.rbac import scenario
 
 
@@ -77,9 +79,10 @@ def fake_lab(*, ca_data: str | None = None, ca_file: str | None = None, configma
             raise type("NotFound", (Exception,), {"status": 404})()
         return SimpleNamespace(data={"ca.crt": configmap})
 
-    cfg = SimpleNamespace(ca_cert_data=ca_data, ssl_ca_cert=ca_file, verify_ssl=True)
-    return SimpleNamespace(api=SimpleNamespace(configuration=cfg), context="ctx",
-                           core=SimpleNamespace(read_namespaced_config_map=read_cm))
+    cfg = SimpleNamespace(host="https://127.0.0.1:6443", ca_cert_data=ca_data, ssl_ca_cert=ca_file, verify_ssl=True)
+    lab = Lab(ModeChoice("live", "ctx", True, "a test"), api_client=SimpleNamespace(configuration=cfg))
+    lab.__dict__["_core"] = SimpleNamespace(read_namespaced_config_map=read_cm)  # the CoreV1Api Lab's verbs call
+    return lab
 
 
 def test_ca_prefers_the_admin_kubeconfig_then_the_configmap(tmp_path: Path) -> None:

@@ -7,28 +7,10 @@ so; live it asks the API server (``/api/v1`` and the preferred version of every 
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from kslab.cluster.api_errors import api_call
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError
 from kslab.rbac.resources import ApiResource, ResourceCatalog, recorded
-
-
-def get_json(api: Any, path: str, *, method: str = "GET", query: tuple[tuple[str, str], ...] = (),
-             body: Any = None, timeout: float = 10) -> tuple[int, Any]:
-    """One raw HTTP request with the client's credentials; returns ``(status, decoded JSON or text)``."""
-    serialized = api.param_serialize(method, path, query_params=list(query),
-                                     header_params={"Accept": "application/json",
-                                                    "Content-Type": "application/json"},
-                                     body=body, auth_settings=["BearerToken"])
-    resp = api.call_api(*serialized, _request_timeout=timeout)
-    raw = resp.read() or b""
-    try:
-        return resp.status, json.loads(raw)
-    except ValueError:
-        return resp.status, raw.decode("utf-8", "replace")
 
 
 def discover(lab: Lab) -> ResourceCatalog:
@@ -37,7 +19,7 @@ def discover(lab: Lab) -> ResourceCatalog:
     found: list[ApiResource] = []
     with api_call("API discovery"):
         groups: list[tuple[str, str]] = [("", "/api/v1")]
-        status, data = get_json(lab.api, "/apis")
+        status, data = lab.raw("/apis")
         if status != 200:
             raise ApiError(f"API discovery: GET /apis answered {status}", status=status)
         for group in data.get("groups", []):
@@ -45,7 +27,7 @@ def discover(lab: Lab) -> ResourceCatalog:
             if preferred:
                 groups.append((group["name"], f"/apis/{preferred}"))
         for name, path in groups:
-            status, data = get_json(lab.api, path)
+            status, data = lab.raw(path)
             if status != 200:
                 continue  # an aggregated API that is down: skip it, as kubectl warns and goes on
             version = path.rsplit("/", 1)[1]

@@ -21,7 +21,6 @@ from typing import Any
 from kslab.classroom import progress as model
 from kslab.classroom.objects import NAMESPACE_PREFIX, namespace_for
 from kslab.classroom.roster import Student
-from kslab.cluster.api_errors import api_error, status_of
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError
 
@@ -49,33 +48,32 @@ def push(lab: Lab, records: Mapping[str, Mapping[str, Any]], *, student: str, na
     does not answer; the caller keeps the local store and tries again later.
     """
     lab.require_live("mirroring progress for the instructor")
-    core = lab.core
     for _ in range(max(1, attempts)):
         try:
-            current = core.read_namespaced_config_map(model.CONFIGMAP, namespace, _request_timeout=REQUEST_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 - sorted by status below
-            if status_of(exc) != 404:
-                raise api_error(exc, f"reading {namespace}/{model.CONFIGMAP}") from None
+            current = lab.read_config_map(namespace, model.CONFIGMAP, timeout=REQUEST_TIMEOUT)
+        except ApiError as err:
+            if err.status != 404:
+                raise
             merged = model.merge(records)
             try:
-                core.create_namespaced_config_map(namespace, _body(model.configmap(student, namespace, merged)),
-                                                  _request_timeout=REQUEST_TIMEOUT)
+                lab.create_config_map(namespace, _body(model.configmap(student, namespace, merged)),
+                                      timeout=REQUEST_TIMEOUT)
                 return merged
-            except Exception as exc2:  # noqa: BLE001
-                if status_of(exc2) == 409:  # another kernel created it first: read theirs and merge
+            except ApiError as err2:
+                if err2.status == 409:  # another kernel created it first: read theirs and merge
                     continue
-                raise api_error(exc2, f"creating {namespace}/{model.CONFIGMAP}") from None
+                raise
         merged = model.merge(model.decode(current.data), records)
         version = current.metadata.resource_version
         try:
-            core.replace_namespaced_config_map(
-                model.CONFIGMAP, namespace, _body(model.configmap(student, namespace, merged), version),
-                _request_timeout=REQUEST_TIMEOUT)
+            lab.replace_config_map(namespace, model.CONFIGMAP,
+                                   _body(model.configmap(student, namespace, merged), version),
+                                   timeout=REQUEST_TIMEOUT)
             return merged
-        except Exception as exc:  # noqa: BLE001
-            if status_of(exc) == 409:  # written meanwhile (resourceVersion moved): merge theirs too
+        except ApiError as err:
+            if err.status == 409:  # written meanwhile (resourceVersion moved): merge theirs too
                 continue
-            raise api_error(exc, f"writing {namespace}/{model.CONFIGMAP}") from None
+            raise
     raise ApiError(f"{namespace}/{model.CONFIGMAP} kept changing while it was written ({attempts} tries)",
                    hint="other kernels are writing at the same moment; the next check tries again")
 
@@ -88,24 +86,21 @@ def _read_all(lab: Lab) -> dict[str, Any] | None:
     """``{namespace: ConfigMap}`` of every mirror, in one request; None when listing is forbidden."""
     selector = f"app.kubernetes.io/component={model.COMPONENT},kslab.dev/lab=classroom"
     try:
-        items = lab.core.list_config_map_for_all_namespaces(label_selector=selector,
-                                                            _request_timeout=REQUEST_TIMEOUT).items
-    except Exception as exc:  # noqa: BLE001
-        if status_of(exc) == 403:
+        items = lab.list_config_maps(None, label_selector=selector, timeout=REQUEST_TIMEOUT)
+    except ApiError as err:
+        if err.status == 403:
             return None
-        raise api_error(exc, "listing the students' progress") from None
+        raise
     return {i.metadata.namespace: i for i in items if i.metadata.name == model.CONFIGMAP}
 
 
 def _read_one(lab: Lab, namespace: str) -> tuple[Any, str]:
     try:
-        return lab.core.read_namespaced_config_map(model.CONFIGMAP, namespace,
-                                                   _request_timeout=REQUEST_TIMEOUT), ""
-    except Exception as exc:  # noqa: BLE001
-        status = status_of(exc)
-        if status == 404:
+        return lab.read_config_map(namespace, model.CONFIGMAP, timeout=REQUEST_TIMEOUT), ""
+    except ApiError as err:
+        if err.status == 404:
             return None, ""
-        return None, str(api_error(exc, f"reading {namespace}/{model.CONFIGMAP}")).splitlines()[0][:200]
+        return None, str(err).splitlines()[0][:200]
 
 
 def read_class(lab: Lab, students: Sequence[Student | str], exercises: Mapping[str, str], *,

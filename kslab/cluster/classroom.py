@@ -31,7 +31,6 @@ from kslab.classroom import verify as proof
 from kslab.classroom.durations import describe as describe_duration
 from kslab.classroom.output import check_out_dir, kubeconfig_file
 from kslab.classroom.roster import Student
-from kslab.cluster.api_errors import api_call, api_error
 from kslab.cluster.cleanup import selector as lab_selector
 from kslab.cluster.lab import Lab
 from kslab.cluster.waiting import poll
@@ -64,21 +63,8 @@ def parallel(fn: Callable[[T], R], items: Iterable[T], workers: int = DEFAULT_WO
 
 
 def pooled(lab: Lab, workers: int) -> Lab:
-    """The same Lab with a connection pool as large as ``workers`` (the client keeps 5 per CPU by
-    default; threads beyond that would each open and drop a TLS connection)."""
-    import copy
-
-    from kubernetes import client
-
-    cfg = copy.deepcopy(lab.api.configuration)
-    if cfg.connection_pool_maxsize >= workers:
-        return lab
-    cfg.connection_pool_maxsize = workers
-    from kslab import settings
-    from kslab.cluster.client import PROBE_TIMEOUT, with_default_timeout
-
-    api = with_default_timeout(client.ApiClient(cfg), connect=PROBE_TIMEOUT, read=settings.request_timeout())
-    return Lab(lab.choice, api_client=api)
+    """The same Lab with a connection pool as large as ``workers`` (see :meth:`Lab.pooled`)."""
+    return lab.pooled(workers)
 
 
 def _names(students: Iterable[Student | str]) -> list[str]:
@@ -134,13 +120,12 @@ class CreateReport(TextView):
 def _warm_discovery(lab: Lab, objs: Sequence[dict[str, Any]]) -> None:
     # The dynamic client discovers each kind on first use; do it once here, not in eight threads at once.
     for api_version, kind in sorted({(o["apiVersion"], o["kind"]) for o in objs}):
-        lab.dynamic.resources.get(api_version=api_version, kind=kind)
+        lab.serves(api_version, kind)
 
 
 def _require_namespace(lab: Lab, name: str) -> None:
     try:
-        with api_call(f"reading namespace {name}"):
-            lab.core.read_namespace(name)
+        lab.read_namespace(name)
     except ApiError as err:
         if err.status == 404:
             raise InputError(f"namespace {name!r} (for the kubeconfig Secrets) does not exist",
@@ -158,11 +143,10 @@ def student_kubeconfig(lab: Lab, student: str, *, prefix: str, expiration_second
 
     ns = build.namespace_for(student, prefix)
     token, expires = lab.create_token(build.SERVICE_ACCOUNT, ns, expiration_seconds=expiration_seconds)
-    cfg = lab.api.configuration
-    doc = kubeconfig_dict(server=server or cfg.host, ca_pem=ca_pem, token=token,
+    conn = lab.connection
+    doc = kubeconfig_dict(server=server or conn.server, ca_pem=ca_pem, token=token,
                            context=build.STUDENT_CONTEXT, cluster=build.STUDENT_CONTEXT, user=student,
-                           namespace=ns, insecure=not cfg.verify_ssl,
-                           tls_server_name=getattr(cfg, "tls_server_name", None))
+                           namespace=ns, insecure=conn.insecure, tls_server_name=conn.tls_server_name)
     return yaml.safe_dump(doc, sort_keys=False), expires
 
 
@@ -237,10 +221,7 @@ def _expected_inside(student: str, prefix: str) -> set[tuple[str, str]]:
 
 def _list(lab: Lab, api_version: str, kind: str) -> list[Any]:
     """Every classroom object of a kind, in all namespaces (label-selected: one request)."""
-    try:
-        return list(lab.dynamic.resources.get(api_version=api_version, kind=kind).get(label_selector=SELECTOR).items)
-    except Exception as exc:  # noqa: BLE001
-        raise api_error(exc, f"listing classroom {kind}s") from None
+    return lab.list_objects(api_version, kind, label_selector=SELECTOR)
 
 
 def _label(item: Any, key: str) -> str:
@@ -343,9 +324,7 @@ class DeleteReport(TextView):
 
 def _delete(lab: Lab, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
     try:
-        with api_call(f"deleting {kind} {name}"):
-            lab.dynamic.resources.get(api_version=api_version, kind=kind).delete(
-                name=name, namespace=namespace, propagation_policy="Background")
+        lab.delete_object(api_version, kind, name, namespace=namespace)
         return True
     except ApiError as err:
         if err.status in (404, 409):  # gone meanwhile, or already being deleted

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab.audit.sources import ComponentInput, from_configz, from_pod
-from kslab.cluster.api_errors import api_call
 from kslab.errors import ApiError, InputError
 from kslab.text import clip
 
@@ -45,7 +44,7 @@ class Visible:
 
 
 def _pod_dict(lab: Lab, pod: Any) -> dict[str, Any]:
-    return lab.api.sanitize_for_serialization(pod)
+    return dict(lab.serialize(pod))
 
 
 def apiserver_input(lab: Lab, *, namespace: str = "kube-system") -> Visible:
@@ -107,10 +106,7 @@ def kubelet_input(lab: Lab, node: str | None = None) -> Visible:
     elif node not in {n.metadata.name for n in nodes}:
         return Visible(None, f"there is no node named {node!r}")
     try:
-        with api_call(f"reading /configz of node {node}"):
-            resp = lab.core.connect_get_node_proxy_with_path(node, "configz", _preload_content=False,
-                                                             _request_timeout=(5, 10))
-            payload = resp.data
+        payload = lab.node_proxy(node, "configz", timeout=(5, 10))
     except ApiError as err:
         if err.status is None:  # no HTTP answer at all (a timeout, a refused connection): a real failure
             raise

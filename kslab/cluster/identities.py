@@ -30,7 +30,6 @@ from typing import Any
 
 from kslab import settings
 from kslab.cluster.api_errors import api_call
-from kslab.cluster.api_resources import get_json
 from kslab.cluster.lab import Lab
 from kslab.cluster.waiting import poll
 from kslab.cluster.modes import ModeChoice
@@ -260,16 +259,11 @@ def cluster_ca(lab: Lab, namespace: str) -> tuple[bytes | None, str]:
     ``kube-root-ca.crt`` ConfigMap that the controller-manager publishes in every namespace;
     ``None`` when the kubeconfig relies on the system's trust store.
     """
-    cfg = lab.api.configuration
-    if getattr(cfg, "ca_cert_data", None):
-        data = cfg.ca_cert_data
-        return (data.encode() if isinstance(data, str) else data), \
-            f"the admin kubeconfig's cluster entry (context {lab.context})"
-    if cfg.ssl_ca_cert and Path(cfg.ssl_ca_cert).is_file():
-        return Path(cfg.ssl_ca_cert).read_bytes(), f"the admin kubeconfig's cluster entry (context {lab.context})"
+    ca = lab.connection.ca_pem
+    if ca:
+        return ca, f"the admin kubeconfig's cluster entry (context {lab.context})"
     try:
-        with api_call("reading ConfigMap kube-root-ca.crt"):
-            cm = lab.core.read_namespaced_config_map("kube-root-ca.crt", namespace)
+        cm = lab.read_config_map(namespace, "kube-root-ca.crt")
         if cm.data and cm.data.get("ca.crt"):
             return cm.data["ca.crt"].encode(), f"ConfigMap {namespace}/kube-root-ca.crt"
     except ApiError as err:  # absent without a controller-manager, or not ours to read: fall through
@@ -313,8 +307,9 @@ def kubeconfig_path(context: str | None, namespace: str, name: str) -> Path:
 
 
 
-def connect_as(kubeconfig: Path, context: str, *, describe: str = "") -> Lab:
-    """A Lab whose client uses this kubeconfig's credentials (not a lab context: read and probe only)."""
+def connect_as(kubeconfig: Path, context: str, *, describe: str = "", lab_context: bool = False) -> Lab:
+    """A Lab whose client uses this kubeconfig's credentials: not a lab context (read and probe only)
+    unless ``lab_context`` opts in, e.g. to send what the API server should refuse and see it refuse."""
     from kubernetes import client, config
 
     cfg = client.Configuration()
@@ -322,7 +317,7 @@ def connect_as(kubeconfig: Path, context: str, *, describe: str = "") -> Lab:
                             persist_config=False)
     cfg.retries = 1
     api = with_default_timeout(client.ApiClient(cfg), connect=PROBE_TIMEOUT, read=settings.request_timeout())
-    return Lab(ModeChoice("live", context, False, describe or f"with the credentials of {kubeconfig}"),
+    return Lab(ModeChoice("live", context, lab_context, describe or f"with the credentials of {kubeconfig}"),
                api_client=api)
 
 
@@ -344,19 +339,18 @@ def service_account_identity(lab: Lab, namespace: str | None = None,
                                       audiences=audiences)
     claims = decode_claims(token)
     ca_pem, ca_source = cluster_ca(lab, namespace)
-    cfg = lab.api.configuration
+    conn = lab.connection
     context = f"kslab-{namespace}-{name}"
-    doc = kubeconfig_dict(server=cfg.host, ca_pem=ca_pem, token=token, context=context,
+    doc = kubeconfig_dict(server=conn.server, ca_pem=ca_pem, token=token, context=context,
                            cluster=lab.context or "cluster", user=f"{name}@{namespace}",
-                           namespace=namespace, insecure=not cfg.verify_ssl,
-                           tls_server_name=getattr(cfg, "tls_server_name", None))
+                           namespace=namespace, insecure=conn.insecure, tls_server_name=conn.tls_server_name)
     import yaml
 
     write_private(target, yaml.safe_dump(doc, sort_keys=False))
     del doc, token  # the token lives on only in the 0600 file
     client = connect_as(target, context, describe=f"as {service_account_user(namespace, name)} "
                                                    f"(bound token, kubeconfig {target})")
-    return Identity(namespace, name, claims, True, target, context, cfg.host, ca_source, expires, client)
+    return Identity(namespace, name, claims, True, target, context, conn.server, ca_source, expires, client)
 
 
 # ---- asking the API server ----------------------------------------------------------------------
@@ -380,15 +374,7 @@ def review(lab: Lab, request: Request, user: UserInfo | None = None) -> Decision
 
 def whoami(lab: Lab) -> UserInfo | None:
     """Who the API server thinks this client is (SelfSubjectReview, Kubernetes 1.28+), if it can say."""
-    from kubernetes import client
-
-    try:
-        res = client.AuthenticationV1Api(lab.api).create_self_subject_review(
-            client.V1SelfSubjectReview())
-        info = res.status.user_info
-        return UserInfo(info.username or "", tuple(info.groups or ()))
-    except Exception:  # noqa: BLE001 - older servers lack the API; the caller says "you"
-        return None
+    return lab.self_subject_review()
 
 
 def observed_matrix(lab: Lab, *, namespace: str, user: UserInfo | None = None,
@@ -437,15 +423,12 @@ def live_policy(lab: Lab) -> Policy:
     Roles and RoleBindings of its kubeconfig's namespace — and the policy's ``scope`` says so, so
     every answer drawn from it is labelled.
     """
-    from kubernetes import client
-
     lab.require_live("reading the cluster's RBAC objects")
-    rbac = client.RbacAuthorizationV1Api(lab.api)
     # (kind, list it everywhere, list it in one namespace — None for cluster-scoped kinds)
-    listings = [("Role", rbac.list_role_for_all_namespaces, rbac.list_namespaced_role),
-                ("ClusterRole", rbac.list_cluster_role, None),
-                ("RoleBinding", rbac.list_role_binding_for_all_namespaces, rbac.list_namespaced_role_binding),
-                ("ClusterRoleBinding", rbac.list_cluster_role_binding, None)]
+    listings = [("Role", lab.list_roles, lab.list_roles),
+                ("ClusterRole", lab.list_cluster_roles, None),
+                ("RoleBinding", lab.list_role_bindings, lab.list_role_bindings),
+                ("ClusterRoleBinding", lab.list_cluster_role_bindings, None)]
     objs: list[dict[str, Any]] = []
     narrowed: list[str] = []  # kinds read only in the kubeconfig's namespace
     unread: list[str] = []  # kinds this identity may not list at all
@@ -460,7 +443,7 @@ def live_policy(lab: Lab) -> Policy:
             unread.append(f"{kind}s")
             continue
         for item in items:
-            obj = lab.api.sanitize_for_serialization(item)
+            obj = lab.serialize(item)
             obj.update({"kind": kind, "apiVersion": "rbac.authorization.k8s.io/v1"})
             objs.append(obj)
     # Stored objects were validated by the server and are already aggregated by its controller.
@@ -470,11 +453,11 @@ def live_policy(lab: Lab) -> Policy:
     return policy
 
 
-def _list_forbidden_as_none(list_fn: Callable[[], Any], doing: str) -> list[Any] | None:
+def _list_forbidden_as_none(list_fn: Callable[[], list[Any]], doing: str) -> list[Any] | None:
     """The listed items, or None when the API server forbids the listing (403)."""
     try:
         with api_call(doing):
-            return list(list_fn().items)
+            return list_fn()
     except ApiError as err:
         if err.status == 403:
             return None
@@ -567,8 +550,8 @@ def try_requests(identity: Identity, policy: Policy | None = None,
         status, message = None, ""
         if identity.client is not None:
             with api_call(f"{call.describe()} as {identity.user.name}"):
-                status, data = get_json(identity.client.api, call.path, method=call.method,
-                                        query=call.query, body=call.body)
+                status, data = identity.client.raw(call.path, method=call.method, query=call.query,
+                                                   body=call.body)
             if status >= 400 and isinstance(data, dict):
                 message = str(data.get("message", ""))
         results.append(ProbeResult(probe.action, call.describe(), predicted, status, message))
@@ -628,8 +611,7 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
         return LegacyTokenReport(False, secret, reason=lab.reason)
     namespace = namespace or lab_namespace(lab)
     lab.require_lab("creating a legacy service-account token Secret")
-    with api_call(f"reading ServiceAccount {namespace}/{name}"):
-        sa = lab.core.read_namespaced_service_account(name, namespace)
+    sa = lab.read_service_account(namespace, name)
     listed = [s.name for s in (sa.secrets or [])]
     lab.apply({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
                "metadata": {"name": secret, "namespace": namespace,
@@ -638,8 +620,7 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
     start = time.monotonic()
 
     def token_filled_in() -> tuple[str | None, str]:
-        with api_call(f"reading Secret {namespace}/{secret}"):
-            obj = lab.core.read_namespaced_secret(secret, namespace)
+        obj = lab.read_secret(namespace, secret)
         return (obj.data or {}).get("token") or None, "no token filled in yet"
 
     try:
@@ -650,7 +631,7 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
     finally:
         report.waited = time.monotonic() - start
         try:
-            lab.core.delete_namespaced_secret(secret, namespace)
+            lab.delete_secret(namespace, secret)
             report.deleted = True
         except Exception:  # noqa: BLE001 - reported in the text; clean-up catches it later
             report.deleted = False

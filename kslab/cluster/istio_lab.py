@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kslab.cluster import tools
-from kslab.cluster.api_errors import api_call, api_error
-from kslab.cluster.tools import ToolFailed
+from kslab.cluster import istio, tools
 from kslab.cluster.waiting import wait_until
 from kslab.cluster.lab import Lab
 from kslab.errors import ApiError, ToolMissing
@@ -50,90 +48,22 @@ LAB_MANIFESTS = ("namespace.yaml", "bookinfo.yaml", "destinationrule.yaml", "gat
 
 
 # ---- what is installed ---------------------------------------------------------------------------
-@dataclass
-class IstioStatus:
-    """istioctl on this machine; istiod and Istio's CRDs in the cluster; what to do next.
-
-    ``assumed`` says why istiod is taken to be there without being seen (the identity may not read
-    istio-system, and Istio's API is served), empty when it was seen or is known to be missing.
-    """
-
-    istioctl: str | None
-    istiod: str | None
-    crds: bool | None
-    mode: str
-    hints: list[str] = field(default_factory=list)
-    assumed: str = ""
-    crds_how: str = ""
-    #: False when this identity may not read istio-system (Istio is then the instructor's to install).
-    root_readable: bool = True
-
-    @property
-    def ready(self) -> bool:
-        return (bool(self.istiod) or bool(self.assumed)) and bool(self.crds)
-
-    def __str__(self) -> str:
-        istiod = self.istiod or (f"cannot tell — {self.assumed}" if self.assumed else
-                                 "unknown: offline" if self.mode == "offline" else
-                                 "not found" if self.root_readable else
-                                 "cannot tell — your identity may not read istio-system")
-        crds = "present" if self.crds else "unknown: offline" if self.crds is None else "missing"
-        lines = [f"istioctl: {self.istioctl or 'not installed'}", f"istiod:   {istiod}",
-                 f"Istio CRDs: {crds}{f' ({self.crds_how})' if self.crds_how else ''}"]
-        lines += [f"next: {h}" for h in self.hints]
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-
-def istioctl_version() -> str | None:
-    """The local istioctl's version, or None when it is not installed."""
-    if not tools.which("istioctl"):
-        return None
-    try:
-        done = tools.run(["istioctl", "version", "--remote=false", "-o", "json"], check=False, timeout=20)
-        return str(json.loads(done.stdout)["clientVersion"]["version"])
-    except (ToolFailed, ValueError, KeyError):
-        return "installed (version unreadable)"
-
-
 def _peer_authentication_served(lab: Lab) -> bool:
     """Whether the API server serves PeerAuthentications (API discovery: every identity may ask)."""
-    from kubernetes.dynamic.exceptions import ResourceNotFoundError
-
-    try:
-        lab.dynamic.resources.get(api_version="security.istio.io/v1", kind="PeerAuthentication")
-    except ResourceNotFoundError:
-        return False
-    except Exception as exc:  # noqa: BLE001
-        raise api_error(exc, "API discovery of security.istio.io") from None
-    return True
+    return lab.serves("security.istio.io/v1", "PeerAuthentication")
 
 
-def detect(lab: Lab) -> IstioStatus:
+def detect(lab: Lab) -> istio.IstioStatus:
     """Is Istio there? istioctl locally; live, istiod's deployment and the PeerAuthentication CRD.
 
     An identity that may not read istio-system or CRDs (a classroom student) cannot tell: it asks API
     discovery whether PeerAuthentications are served, and assumes istiod runs only if they are — and
     says that it assumed.
     """
-    status = IstioStatus(istioctl_version(), None, None, lab.mode)
+    status = istio.observe(lab, ROOT_NAMESPACE)  # istioctl, and istiod (a 404 is an answer, a 403 "cannot tell")
     if lab.live:
-        from kubernetes import client
-
         try:
-            with api_call("reading deployment istio-system/istiod"):
-                dep = client.AppsV1Api(lab.api).read_namespaced_deployment("istiod", ROOT_NAMESPACE)
-            image = dep.spec.template.spec.containers[0].image
-            status.istiod = f"{image.rsplit(':', 1)[-1]} ({dep.status.ready_replicas or 0} ready)"
-        except ApiError as err:  # a 404 is an answer, a 403 means "cannot tell"
-            if err.status not in (403, 404):
-                raise
-            status.root_readable = err.status != 403
-        try:
-            with api_call("reading Istio's CRDs"):
-                client.ApiextensionsV1Api(lab.api).read_custom_resource_definition(
-                    "peerauthentications.security.istio.io")
+            lab.read_custom_resource_definition("peerauthentications.security.istio.io")
             status.crds = True
         except ApiError as err:
             if err.status not in (403, 404):
@@ -145,7 +75,8 @@ def detect(lab: Lab) -> IstioStatus:
             status.assumed = ("your identity may not read istio-system; Istio's PeerAuthentication API is "
                               "served, so istiod is assumed to run there")
         if not status.ready:
-            status.hints.append(f"install Istio: {INSTALL_HINT}" if status.root_readable else
+            status.hints.append(f"wait for istiod: kubectl -n {ROOT_NAMESPACE} get pods" if status.installed else
+                                f"install Istio: {INSTALL_HINT}" if status.root_readable else
                                 "ask your instructor to install Istio (your identity may not read istio-system)")
     else:
         status.hints.append("offline: the lab validates the manifests and runs the local mesh instead")
@@ -164,6 +95,8 @@ def without_istio(lab: Lab) -> str | None:
     if not lab.live:
         return "offline"
     status = detect(lab)
+    if status.installed and not status.available:
+        return f"istiod on {lab.context} is not Available yet ({status.detail})"
     if not status.ready:
         how = "`kslab cluster istio install` adds it" if status.root_readable else "your instructor installs it"
         return f"no Istio on {lab.context} yet ({how})"
@@ -343,7 +276,7 @@ def verify(lab: Lab, app: str = "details", *, namespace: str | None = None) -> V
                             f"local mesh: {result.calls[0].responses[0]}")
     namespace = namespace or lab_namespaces(lab)[0]
     pod = lab.wait_for_pod(namespace, f"app={app}", timeout=60)
-    labels = lab.core.read_namespaced_pod(pod, namespace).metadata.labels or {}
+    labels = lab.read_pod(namespace, pod).metadata.labels or {}
     items, read = _peer_authentications(lab, namespace)
     items.sort(key=lambda pa: str((pa.get("metadata") or {}).get("creationTimestamp") or ""))  # oldest first
     mode, why = effective_mode(items, namespace, labels)
@@ -369,19 +302,14 @@ def verify(lab: Lab, app: str = "details", *, namespace: str | None = None) -> V
 def _peer_authentications(lab: Lab, namespace: str) -> tuple[list[dict[str, Any]], str]:
     """Every PeerAuthentication in the cluster — or, for an identity that may not list them cluster-wide,
     those of ``namespace`` — and a sentence saying which."""
-    from kubernetes import client
-
-    api = client.CustomObjectsApi(lab.api)
     try:
-        with api_call("listing PeerAuthentications"):
-            items = api.list_cluster_custom_object("security.istio.io", "v1", "peerauthentications")["items"]
-        return list(items), "PeerAuthentications read through the API"
+        items = lab.list_custom_objects("security.istio.io", "v1", "peerauthentications")
+        return items, "PeerAuthentications read through the API"
     except ApiError as err:
         if err.status != 403:
             raise
-    with api_call(f"listing PeerAuthentications in {namespace}"):
-        items = api.list_namespaced_custom_object("security.istio.io", "v1", namespace, "peerauthentications")["items"]
-    return list(items), (f"PeerAuthentications of namespace {namespace} only, read through the API (your identity "
+    items = lab.list_custom_objects("security.istio.io", "v1", "peerauthentications", namespace=namespace)
+    return items, (f"PeerAuthentications of namespace {namespace} only, read through the API (your identity "
                          f"may not list them cluster-wide: a mesh-wide one in {ROOT_NAMESPACE} is not seen)")
 
 
@@ -485,19 +413,17 @@ def capture_from_pod(lab: Lab, pod: str, *, out: str | Path, namespace: str = NA
     body = {"spec": {"ephemeralContainers": [capture_container(seconds=seconds, image=image, target=target,
                                                                port=port)]}}
     try:
-        lab.core.patch_namespaced_pod_ephemeralcontainers(pod, namespace, body)
-    except Exception as exc:  # noqa: BLE001
-        err = api_error(exc, f"adding the capture container to {namespace}/{pod}")
+        lab.patch_pod_ephemeral_containers(namespace, pod, body)
+    except ApiError as err:
         if err.status == 403:
             err.hint = ("Pod Security refused it: tcpdump needs CAP_NET_RAW (and root), which the "
                         "restricted level forbids — capture in a namespace enforcing baseline, or on the node")
-        raise err from None
+        raise
 
     unpullable: dict[str, float] = {}  # since when the image could not be pulled
 
     def capture_running() -> tuple[bool | None, str]:
-        with api_call(f"reading pod {namespace}/{pod}"):
-            statuses = lab.core.read_namespaced_pod(pod, namespace).status.ephemeral_container_statuses or []
+        statuses = lab.read_pod(namespace, pod).status.ephemeral_container_statuses or []
         state = next((s.state for s in statuses if s.name == CAPTURE_CONTAINER), None)
         if state is not None and state.running is not None:
             return True, "running"

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kslab.cluster.api_errors import api_call
 from kslab.errors import ApiError
 
 if TYPE_CHECKING:
@@ -82,17 +81,12 @@ def _job_pod(lab: Lab, namespace: str, name: str) -> dict[str, Any] | None:
     if not pods:
         return None
     newest = max(pods, key=lambda p: p.metadata.creation_timestamp)
-    return dict(lab.api.sanitize_for_serialization(newest))
+    return dict(lab.serialize(newest))
 
 
 def pod_log(lab: Lab, namespace: str, pod: str, *, container: str | None = None, timeout: float = 30.0) -> str:
     """A pod's log (at most :data:`MAX_LOG_BYTES`), through the API server."""
-    lab.require_live(f"reading the log of pod {namespace}/{pod}")
-    kwargs: dict[str, Any] = {"limit_bytes": MAX_LOG_BYTES, "_request_timeout": timeout}
-    if container:
-        kwargs["container"] = container
-    with api_call(f"reading the log of pod {namespace}/{pod}"):
-        return str(lab.core.read_namespaced_pod_log(pod, namespace, **kwargs))
+    return lab.read_pod_log(namespace, pod, container=container, limit_bytes=MAX_LOG_BYTES, timeout=timeout)
 
 
 def run_job(lab: Lab, job: Mapping[str, Any], *, lab_name: str, timeout: float = 300,
@@ -140,9 +134,7 @@ def _delete_previous(lab: Lab, namespace: str, name: str, timeout: float = 60) -
             return
         raise
     try:
-        with api_call(f"deleting Job {namespace}/{name}"):
-            jobs = lab.dynamic.resources.get(api_version="batch/v1", kind="Job")
-            jobs.delete(name=name, namespace=namespace, propagation_policy="Background")  # its pods go too
+        lab.delete_object("batch/v1", "Job", name, namespace=namespace)  # in the background: its pods go too
     except ApiError as err:
         if err.status != 404:
             raise

@@ -2,8 +2,16 @@
 
 A :class:`Lab` knows its mode (live or offline), its context and whether labs may change that
 context. Its methods are the only cluster I/O in kslab: apply, delete by label, wait, exec, tokens,
-access reviews. Guard rails live here: anything that creates or attacks calls
-:meth:`Lab.require_lab`, anything that needs a cluster calls :meth:`Lab.require_live`.
+access reviews, and verbs named as the Kubernetes client names them (``list_nodes``, ``read_pod``,
+``create_namespace``, ``list_config_maps`` …) that return the client's models (``V1Pod`` …), or dicts
+for kinds read through API discovery. Each request has a time limit (the client's default, see
+:func:`kslab.cluster.client.with_default_timeout`, or the call's own) and any failure becomes one
+:class:`~kslab.errors.ApiError` (:func:`~kslab.cluster.api_errors.api_call`). The client object is
+private to ``kslab/cluster/`` (``_client``, ``_core``, ``_apps``, ``_dynamic``): no verb hands it out.
+
+Guard rails live here: anything that creates or attacks calls :meth:`Lab.require_lab` (the progress
+mirror's ConfigMap writes, which a student's kernel makes, only :meth:`Lab.require_live`), anything
+that needs a cluster calls :meth:`Lab.require_live`.
 
 Offline, a Lab does no I/O at all; the labs use the same pure functions and label their results
 as *predicted*.
@@ -16,6 +24,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
@@ -23,6 +32,7 @@ from kslab.cluster.api_errors import api_call, api_error, status_of, warning_tex
 from kslab.cluster.modes import ModeChoice
 from kslab.course.cleanup import CLEANUP_KINDS
 from kslab.errors import ApiError, NotALabContext, OfflineOnly
+from kslab.rbac.model import UserInfo
 from kslab.rbac.tokens import Token
 from kslab.views.styles import GOOD, NEUTRAL
 
@@ -35,6 +45,17 @@ __all__ = ["CLEANUP_KINDS", "ExecResult", "Lab", "Token", "api_error"]
 NAMESPACE_DELETE_WAIT = 180.0
 
 
+def _timeout(seconds: float | tuple[float, float] | None) -> dict[str, Any]:
+    """The client's per-call timeout argument, when a call wants its own instead of the usual one.
+
+    >>> _timeout(None), _timeout(5), _timeout((3, 5))
+    ({}, {'_request_timeout': (5, 5)}, {'_request_timeout': (3, 5)})
+    """
+    if seconds is None:
+        return {}
+    return {"_request_timeout": seconds if isinstance(seconds, tuple) else (seconds, seconds)}
+
+
 @dataclass(frozen=True)
 class ExecResult:
     """What a command run in a container returned."""
@@ -42,6 +63,18 @@ class ExecResult:
     returncode: int
     stdout: str
     stderr: str
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where a Lab's client connects and what it trusts (never its credentials): what a kubeconfig made
+    for someone else on the same cluster needs."""
+
+    server: str
+    #: The CA the kubeconfig names (PEM), or None when it relies on the system's trust store.
+    ca_pem: bytes | None
+    insecure: bool = False
+    tls_server_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,10 +180,10 @@ class Lab:
                 hint=f"if {self.context!r} is a cluster you may break, opt in with "
                      f"KSLAB_CONTEXT={self.context} or kslab.connect(context={self.context!r})")
 
-    # ---- clients ----------------------------------------------------------------------------------
+    # ---- the client (only kslab/cluster/ reaches it; everything else calls the verbs below) ----------
     @property
-    def api(self) -> Any:
-        """The ApiClient for this context (live only)."""
+    def _client(self) -> Any:
+        """The ApiClient for this context (live only). Private: the labs use Lab's verbs."""
         self.require_live("talking to the API server")
         if self._api is None:
             from kslab.cluster.client import api_client_for
@@ -159,23 +192,89 @@ class Lab:
         return self._api
 
     @cached_property
-    def core(self) -> Any:
+    def _core(self) -> Any:
         from kubernetes import client
 
-        return client.CoreV1Api(self.api)
+        return client.CoreV1Api(self._client)
 
     @cached_property
-    def dynamic(self) -> Any:
+    def _apps(self) -> Any:
+        from kubernetes import client
+
+        return client.AppsV1Api(self._client)
+
+    @cached_property
+    def _dynamic(self) -> Any:
         from kubernetes.dynamic import DynamicClient
 
-        return DynamicClient(self.api)
+        return DynamicClient(self._client)
 
     def server_version(self) -> str:
         """The API server's version, e.g. ``v1.34.0``."""
         from kubernetes import client
 
         with api_call("reading the server version"):
-            return str(client.VersionApi(self.api).get_code().git_version)
+            return str(client.VersionApi(self._client).get_code().git_version)
+
+    @property
+    def connection(self) -> Connection:
+        """Where this Lab connects (server URL, the CA it trusts, TLS settings), without its credentials."""
+        cfg = self._client.configuration
+        ca: bytes | None = None
+        if getattr(cfg, "ca_cert_data", None):
+            data = cfg.ca_cert_data
+            ca = data.encode() if isinstance(data, str) else bytes(data)
+        elif cfg.ssl_ca_cert and Path(cfg.ssl_ca_cert).is_file():
+            ca = Path(cfg.ssl_ca_cert).read_bytes()
+        return Connection(str(cfg.host), ca, not cfg.verify_ssl, getattr(cfg, "tls_server_name", None))
+
+    def pooled(self, workers: int) -> Lab:
+        """This Lab with a connection pool as large as ``workers`` (the client keeps 5 per CPU by
+        default; threads beyond that would each open and drop a TLS connection); itself when it has one."""
+        import copy
+
+        from kubernetes import client
+
+        from kslab.cluster.client import PROBE_TIMEOUT, with_default_timeout
+
+        cfg = copy.deepcopy(self._client.configuration)
+        if cfg.connection_pool_maxsize >= workers:
+            return self
+        cfg.connection_pool_maxsize = workers
+        api = with_default_timeout(client.ApiClient(cfg), connect=PROBE_TIMEOUT, read=settings.request_timeout())
+        return Lab(self.choice, api_client=api)
+
+    def raw(self, path: str, *, method: str = "GET", query: tuple[tuple[str, str], ...] = (),
+            body: Any = None, timeout: float = 10) -> tuple[int, Any]:
+        """One HTTP request to the API server with this Lab's credentials (``kubectl get --raw PATH``);
+        returns ``(status, decoded JSON or text)`` — a refusal is an answer here, not an error."""
+        self.require_live(f"{method} {path}")
+        api = self._client
+        with api_call(f"{method} {path}"):
+            serialized = api.param_serialize(method, path, query_params=list(query),
+                                             header_params={"Accept": "application/json",
+                                                            "Content-Type": "application/json"},
+                                             body=body, auth_settings=["BearerToken"])
+            resp = api.call_api(*serialized, _request_timeout=timeout)
+            data = resp.read() or b""
+        try:
+            return resp.status, json.loads(data)
+        except ValueError:
+            return resp.status, data.decode("utf-8", "replace")
+
+    def self_subject_review(self) -> UserInfo | None:
+        """Who the API server thinks this Lab is (SelfSubjectReview, ``kubectl auth whoami``), or None
+        when it cannot say (servers before Kubernetes 1.28)."""
+        from kubernetes import client
+
+        self.require_live("asking who this identity is")
+        try:
+            with api_call("SelfSubjectReview"):
+                res = client.AuthenticationV1Api(self._client).create_self_subject_review(client.V1SelfSubjectReview())
+                info = res.status.user_info
+                return UserInfo(info.username or "", tuple(info.groups or ()))
+        except ApiError:  # older servers lack the API; the caller says "you"
+            return None
 
     # ---- reading the cluster ----------------------------------------------------------------------
     def list_nodes(self) -> list[Any]:
@@ -183,26 +282,46 @@ class Lab:
         not list them (a classroom student)."""
         self.require_live("listing nodes")
         with api_call("listing nodes"):
-            return list(self.core.list_node().items)
+            return list(self._core.list_node().items)
+
+    def node_proxy(self, node: str, path: str, *, timeout: float | tuple[float, float] | None = (5, 10)) -> bytes:
+        """What a node's kubelet answers at ``path`` through the API server's node proxy (``kubectl get
+        --raw /api/v1/nodes/NODE/proxy/PATH``), e.g. ``lab.node_proxy("kind-control-plane", "configz")``."""
+        self.require_live(f"reading /{path} of node {node}")
+        with api_call(f"reading /{path} of node {node}"):
+            resp = self._core.connect_get_node_proxy_with_path(node, path, _preload_content=False,
+                                                               **_timeout(timeout))
+            return bytes(resp.data)
 
     def list_pods(self, namespace: str, *, label_selector: str = "") -> list[Any]:
         """The pods of one namespace (``V1Pod``), optionally only those matching ``label_selector``."""
         self.require_live("listing pods")
         with api_call(f"listing pods in {namespace}"):
-            return list(self.core.list_namespaced_pod(namespace, label_selector=label_selector).items)
+            return list(self._core.list_namespaced_pod(namespace, label_selector=label_selector).items)
 
-    def list_secrets(self, namespace: str, *, label_selector: str = "") -> list[Any]:
-        """The secrets of one namespace (``V1Secret``); :class:`ApiError` with status 403 for an
-        identity that may not list them."""
-        self.require_live("listing secrets")
-        with api_call(f"listing secrets in {namespace}"):
-            return list(self.core.list_namespaced_secret(namespace, label_selector=label_selector).items)
+    def create_pod(self, namespace: str, body: Any) -> Any:
+        """Create a pod from a ``V1Pod`` or its manifest as a dict; returns it as stored (``V1Pod``)."""
+        self.require_lab("creating a pod")
+        with api_call(f"creating a pod in {namespace}"):
+            return self._core.create_namespaced_pod(namespace, body)
 
     def read_pod(self, namespace: str, name: str) -> Any:
         """One pod (``V1Pod``); :class:`ApiError` with status 404 when there is none."""
         self.require_live(f"reading pod {name}")
         with api_call(f"reading pod {namespace}/{name}"):
-            return self.core.read_namespaced_pod(name, namespace)
+            return self._core.read_namespaced_pod(name, namespace)
+
+    def read_pod_log(self, namespace: str, name: str, *, container: str | None = None,
+                     limit_bytes: int | None = None, timeout: float | tuple[float, float] | None = None) -> str:
+        """A pod's log (``kubectl logs``), at most ``limit_bytes`` of it."""
+        self.require_live(f"reading the log of pod {namespace}/{name}")
+        kwargs: dict[str, Any] = _timeout(timeout)
+        if container:
+            kwargs["container"] = container
+        if limit_bytes is not None:
+            kwargs["limit_bytes"] = limit_bytes
+        with api_call(f"reading the log of pod {namespace}/{name}"):
+            return str(self._core.read_namespaced_pod_log(name, namespace, **kwargs))
 
     def delete_pod(self, namespace: str, name: str, *, grace_period_seconds: int | None = None) -> None:
         """Delete one pod (``kubectl delete pod --grace-period``); its controller makes the next one."""
@@ -211,13 +330,263 @@ class Lab:
         if grace_period_seconds is not None:
             kwargs["grace_period_seconds"] = grace_period_seconds
         with api_call(f"deleting pod {namespace}/{name}"):
-            self.core.delete_namespaced_pod(name, namespace, **kwargs)
+            self._core.delete_namespaced_pod(name, namespace, **kwargs)
+
+    def patch_pod_ephemeral_containers(self, namespace: str, name: str, body: Mapping[str, Any]) -> Any:
+        """Add ephemeral containers to a running pod (its ``ephemeralcontainers`` subresource, what
+        ``kubectl debug`` patches); returns the pod (``V1Pod``)."""
+        self.require_lab("adding an ephemeral container")
+        with api_call(f"adding an ephemeral container to pod {namespace}/{name}"):
+            return self._core.patch_namespaced_pod_ephemeralcontainers(name, namespace, body)
+
+    # ---- namespaces -------------------------------------------------------------------------------
+    def create_namespace(self, name: str, *, labels: Mapping[str, str] | None = None) -> Any:
+        """Create a namespace with these labels; returns it (``V1Namespace``)."""
+        self.require_lab(f"creating namespace {name}")
+        body = {"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": name, "labels": dict(labels or {})}}
+        with api_call(f"creating namespace {name}"):
+            return self._core.create_namespace(body)
+
+    def read_namespace(self, name: str) -> Any:
+        """One namespace (``V1Namespace``); :class:`ApiError` with status 404 when there is none."""
+        self.require_live(f"reading namespace {name}")
+        with api_call(f"reading namespace {name}"):
+            return self._core.read_namespace(name)
+
+    def list_namespaces(self, *, label_selector: str = "", field_selector: str = "") -> list[Any]:
+        """The namespaces (``V1Namespace``) matching the selectors."""
+        self.require_live("listing namespaces")
+        with api_call("listing namespaces"):
+            return list(self._core.list_namespace(label_selector=label_selector,
+                                                  field_selector=field_selector).items)
+
+    def patch_namespace(self, name: str, patch: Mapping[str, Any]) -> Any:
+        """Apply a strategic-merge patch to a namespace (e.g. its Pod Security labels); returns it."""
+        self.require_lab(f"changing namespace {name}")
+        with api_call(f"changing namespace {name}"):
+            return self._core.patch_namespace(name, dict(patch))
+
+    def delete_namespace(self, name: str) -> None:
+        """Delete a namespace and everything in it (the API server finishes in the background)."""
+        self.require_lab(f"deleting namespace {name}")
+        with api_call(f"deleting namespace {name}"):
+            self._core.delete_namespace(name)
+
+    # ---- config maps, secrets, service accounts, quotas, deployments -------------------------------
+    def read_config_map(self, namespace: str, name: str, *, timeout: float | tuple[float, float] | None = None) -> Any:
+        """One ConfigMap (``V1ConfigMap``); ``timeout`` seconds instead of the usual request timeout."""
+        self.require_live(f"reading configmap {name}")
+        with api_call(f"reading configmap {namespace}/{name}"):
+            return self._core.read_namespaced_config_map(name, namespace, **_timeout(timeout))
+
+    def list_config_maps(self, namespace: str | None = None, *, label_selector: str = "",
+                         timeout: float | tuple[float, float] | None = None) -> list[Any]:
+        """The ConfigMaps (``V1ConfigMap``) of one namespace, or of all with ``namespace=None``."""
+        self.require_live("listing configmaps")
+        with api_call(f"listing configmaps in {namespace or 'every namespace'}"):
+            if namespace is None:
+                found = self._core.list_config_map_for_all_namespaces(label_selector=label_selector,
+                                                                      **_timeout(timeout))
+            else:
+                found = self._core.list_namespaced_config_map(namespace, label_selector=label_selector,
+                                                              **_timeout(timeout))
+            return list(found.items)
+
+    def create_config_map(self, namespace: str, body: Any, *, timeout: float | tuple[float, float] | None = None) -> Any:
+        """Create a ConfigMap (``V1ConfigMap`` or a dict); returns it as stored."""
+        self.require_live("creating a configmap")
+        with api_call(f"creating a configmap in {namespace}"):
+            return self._core.create_namespaced_config_map(namespace, body, **_timeout(timeout))
+
+    def replace_config_map(self, namespace: str, name: str, body: Any, *, timeout: float | tuple[float, float] | None = None) -> Any:
+        """Replace a ConfigMap (an update: 409 when its resourceVersion moved meanwhile)."""
+        self.require_live("writing a configmap")
+        with api_call(f"writing configmap {namespace}/{name}"):
+            return self._core.replace_namespaced_config_map(name, namespace, body, **_timeout(timeout))
+
+    def delete_config_map(self, namespace: str, name: str) -> None:
+        """Delete one ConfigMap."""
+        self.require_lab(f"deleting configmap {name}")
+        with api_call(f"deleting configmap {namespace}/{name}"):
+            self._core.delete_namespaced_config_map(name, namespace)
+
+    def list_secrets(self, namespace: str | None, *, label_selector: str = "") -> list[Any]:
+        """The secrets (``V1Secret``) of one namespace, or of all with ``namespace=None``;
+        :class:`ApiError` with status 403 for an identity that may not list them."""
+        self.require_live("listing secrets")
+        with api_call(f"listing secrets in {namespace or 'every namespace'}"):
+            if namespace is None:
+                return list(self._core.list_secret_for_all_namespaces(label_selector=label_selector).items)
+            return list(self._core.list_namespaced_secret(namespace, label_selector=label_selector).items)
+
+    def read_secret(self, namespace: str, name: str) -> Any:
+        """One secret (``V1Secret``; its data stays base64, shown nowhere by kslab)."""
+        self.require_live(f"reading secret {name}")
+        with api_call(f"reading secret {namespace}/{name}"):
+            return self._core.read_namespaced_secret(name, namespace)
+
+    def delete_secret(self, namespace: str, name: str) -> None:
+        """Delete one secret."""
+        self.require_lab(f"deleting secret {name}")
+        with api_call(f"deleting secret {namespace}/{name}"):
+            self._core.delete_namespaced_secret(name, namespace)
+
+    def read_service_account(self, namespace: str, name: str) -> Any:
+        """One service account (``V1ServiceAccount``)."""
+        self.require_live(f"reading serviceaccount {name}")
+        with api_call(f"reading serviceaccount {namespace}/{name}"):
+            return self._core.read_namespaced_service_account(name, namespace)
+
+    def create_service_account(self, namespace: str, body: Any) -> Any:
+        """Create a service account (``V1ServiceAccount`` or a dict); returns it as stored."""
+        self.require_lab("creating a serviceaccount")
+        with api_call(f"creating a serviceaccount in {namespace}"):
+            return self._core.create_namespaced_service_account(namespace, body)
+
+    def read_resource_quota(self, namespace: str, name: str) -> Any:
+        """One ResourceQuota (``V1ResourceQuota``)."""
+        self.require_live(f"reading resourcequota {name}")
+        with api_call(f"reading resourcequota {namespace}/{name}"):
+            return self._core.read_namespaced_resource_quota(name, namespace)
+
+    def read_deployment(self, namespace: str, name: str) -> Any:
+        """One Deployment (``V1Deployment``); :class:`ApiError` with status 404 when there is none."""
+        self.require_live(f"reading deployment {name}")
+        with api_call(f"reading deployment {namespace}/{name}"):
+            return self._apps.read_namespaced_deployment(name, namespace)
+
+    def list_replica_sets(self, namespace: str, *, label_selector: str = "") -> list[Any]:
+        """The ReplicaSets (``V1ReplicaSet``) of one namespace matching ``label_selector``."""
+        self.require_live("listing replicasets")
+        with api_call(f"listing replicasets in {namespace}"):
+            return list(self._apps.list_namespaced_replica_set(namespace, label_selector=label_selector).items)
+
+    def delete_deployment(self, namespace: str, name: str) -> None:
+        """Delete a Deployment; its ReplicaSets and pods follow in the background."""
+        self.require_lab(f"deleting deployment {name}")
+        with api_call(f"deleting deployment {namespace}/{name}"):
+            self._apps.delete_namespaced_deployment(name, namespace, propagation_policy="Background")
+
+    def delete_replica_set(self, namespace: str, name: str) -> None:
+        """Delete a ReplicaSet; its pods follow in the background."""
+        self.require_lab(f"deleting replicaset {name}")
+        with api_call(f"deleting replicaset {namespace}/{name}"):
+            self._apps.delete_namespaced_replica_set(name, namespace, propagation_policy="Background")
+
+    def read_custom_resource_definition(self, name: str) -> Any:
+        """One CRD (``V1CustomResourceDefinition``), e.g. ``peerauthentications.security.istio.io``."""
+        self.require_live(f"reading CRD {name}")
+        with api_call(f"reading CRD {name}"):
+            from kubernetes import client
+
+            return client.ApiextensionsV1Api(self._client).read_custom_resource_definition(name)
+
+    def list_custom_objects(self, group: str, version: str, plural: str, *,
+                            namespace: str | None = None) -> list[dict[str, Any]]:
+        """Custom objects (dicts, as the API server sends them) of one namespace, or of all with
+        ``namespace=None``; e.g. ``lab.list_custom_objects("security.istio.io", "v1", "peerauthentications")``."""
+        self.require_live(f"listing {plural}")
+        with api_call(f"listing {plural} in {namespace or 'every namespace'}"):
+            from kubernetes import client
+
+            api = client.CustomObjectsApi(self._client)
+            if namespace is None:
+                found = api.list_cluster_custom_object(group, version, plural)
+            else:
+                found = api.list_namespaced_custom_object(group, version, namespace, plural)
+            return list(found["items"])
+
+    def create_custom_object(self, group: str, version: str, plural: str, namespace: str,
+                             body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a custom object in a namespace; returns it as stored."""
+        self.require_lab(f"creating a {plural} object")
+        with api_call(f"creating a {plural} object in {namespace}"):
+            from kubernetes import client
+
+            return dict(client.CustomObjectsApi(self._client).create_namespaced_custom_object(
+                group, version, namespace, plural, dict(body)))
+
+    def serves(self, api_version: str, kind: str) -> bool:
+        """Whether the API server serves this kind (API discovery, which every identity may ask), e.g.
+        ``lab.serves("security.istio.io/v1", "PeerAuthentication")`` once Istio's CRDs are installed."""
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        self.require_live(f"API discovery of {api_version}")
+        with api_call(f"API discovery of {api_version}"):
+            try:
+                self._resource(api_version, kind)
+            except ResourceNotFoundError:
+                return False
+        return True
+
+    # ---- RBAC objects ----------------------------------------------------------------------------
+    @cached_property
+    def _rbac(self) -> Any:
+        from kubernetes import client
+
+        return client.RbacAuthorizationV1Api(self._client)
+
+    def list_roles(self, namespace: str | None = None) -> list[Any]:
+        """The Roles (``V1Role``) of one namespace, or of all with ``namespace=None``."""
+        self.require_live("listing roles")
+        with api_call(f"listing Roles in {namespace or 'every namespace'}"):
+            if namespace is None:
+                return list(self._rbac.list_role_for_all_namespaces().items)
+            return list(self._rbac.list_namespaced_role(namespace).items)
+
+    def list_role_bindings(self, namespace: str | None = None) -> list[Any]:
+        """The RoleBindings (``V1RoleBinding``) of one namespace, or of all with ``namespace=None``."""
+        self.require_live("listing rolebindings")
+        with api_call(f"listing RoleBindings in {namespace or 'every namespace'}"):
+            if namespace is None:
+                return list(self._rbac.list_role_binding_for_all_namespaces().items)
+            return list(self._rbac.list_namespaced_role_binding(namespace).items)
+
+    def list_cluster_roles(self) -> list[Any]:
+        """The ClusterRoles (``V1ClusterRole``)."""
+        self.require_live("listing clusterroles")
+        with api_call("listing ClusterRoles"):
+            return list(self._rbac.list_cluster_role().items)
+
+    def list_cluster_role_bindings(self) -> list[Any]:
+        """The ClusterRoleBindings (``V1ClusterRoleBinding``)."""
+        self.require_live("listing clusterrolebindings")
+        with api_call("listing ClusterRoleBindings"):
+            return list(self._rbac.list_cluster_role_binding().items)
+
+    # ---- any kind, through API discovery ------------------------------------------------------------
+    def list_objects(self, api_version: str, kind: str, *, namespace: str | None = None,
+                     label_selector: str = "") -> list[Any]:
+        """Objects of any kind (the dynamic client's, read as attributes: ``item.metadata.name``), in one
+        namespace or, with ``namespace=None``, in all."""
+        self.require_live(f"listing {kind}s")
+        with api_call(f"listing {kind}s in {namespace or 'every namespace'}"):
+            found = self._resource(api_version, kind).get(label_selector=label_selector, namespace=namespace)
+            return list(found.items)
+
+    def create(self, obj: Mapping[str, Any], *, namespace: str | None = None) -> dict[str, Any]:
+        """Create one object of any kind as it is (no lab labels: :meth:`apply` is the labs' way);
+        returns it as stored. In ``namespace`` for a namespaced kind."""
+        body = json.loads(json.dumps(obj))
+        self.require_lab(f"creating {body.get('kind')} {(body.get('metadata') or {}).get('name')!r}")
+        with api_call(f"creating {body.get('kind')} {(body.get('metadata') or {}).get('name')!r}"):
+            res = self._resource(body["apiVersion"], body["kind"])
+            created = res.create(body=body, namespace=namespace) if res.namespaced else res.create(body=body)
+            return dict(created.to_dict())
+
+    def delete_object(self, api_version: str, kind: str, name: str, *, namespace: str | None = None) -> None:
+        """Delete one object of any kind; what it owns goes in the background."""
+        self.require_lab(f"deleting {kind} {name}")
+        with api_call(f"deleting {kind} {name}"):
+            self._resource(api_version, kind).delete(name=name, namespace=namespace,
+                                                     propagation_policy="Background")
 
     def serialize(self, model: Any) -> Any:
         """A client model (``V1Pod``, ``V1SecurityContext`` ...) as the API's JSON: camelCase keys, unset
         fields left out, as ``kubectl get -o json`` shows it; e.g.
         ``lab.serialize(lab.read_pod("kslab-03", "webapp").spec.containers[0].security_context)``."""
-        return self.api.sanitize_for_serialization(model)
+        return self._client.sanitize_for_serialization(model)
 
     def read(self, api_version: str, kind: str, name: str, *, namespace: str | None = None) -> dict[str, Any]:
         """One object as the API server stores it, as a dict (``ApiError`` with status 404 when absent)."""
@@ -249,7 +618,7 @@ class Lab:
         return {**settings.MANAGED_BY, settings.LAB_LABEL: lab}
 
     def _resource(self, api_version: str, kind: str) -> Any:
-        return self.dynamic.resources.get(api_version=api_version, kind=kind)
+        return self._dynamic.resources.get(api_version=api_version, kind=kind)
 
     def apply(self, objects: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, lab: str,
               dry_run: bool = False) -> list[dict[str, Any]]:
@@ -286,7 +655,7 @@ class Lab:
         def gone() -> tuple[bool | None, str]:
             try:
                 with api_call(f"reading namespace {name}"):
-                    ns = self.core.read_namespace(name)
+                    ns = self._core.read_namespace(name)
             except ApiError as err:
                 if err.status in (403, 404):
                     return True, "gone"  # gone (or not ours to see): create it
@@ -393,13 +762,13 @@ class Lab:
             return pod.metadata.deletion_timestamp is None and \
                 any(c.type == "Ready" and c.status == "True" for c in conds)
 
-        pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector)
+        pods = self._core.list_namespaced_pod(namespace, label_selector=label_selector)
         for pod in pods.items:
             if ready(pod):
                 return str(pod.metadata.name)
         w = watch.Watch()
         try:
-            for event in w.stream(self.core.list_namespaced_pod, namespace,
+            for event in w.stream(self._core.list_namespaced_pod, namespace,
                                   label_selector=label_selector, timeout_seconds=timeout,
                                   _request_timeout=timeout + 5,
                                   resource_version=pods.metadata.resource_version):
@@ -472,7 +841,7 @@ class Lab:
         spec = client.V1TokenRequestSpec(audiences=audiences or [],
                                           expiration_seconds=expiration_seconds)
         with api_call(f"TokenRequest for {namespace}/{service_account}"):
-            res = self.core.create_namespaced_service_account_token(
+            res = self._core.create_namespaced_service_account_token(
                 service_account, namespace, client.AuthenticationV1TokenRequest(spec=spec))
         return Token(res.status.token), str(res.status.expiration_timestamp)
 
@@ -494,7 +863,7 @@ class Lab:
             attrs = {"resource_attributes": client.V1ResourceAttributes(
                 verb=verb, group=group, resource=resource, subresource=subresource or None,
                 name=name or None, namespace=namespace or None)}
-        authz = client.AuthorizationV1Api(self.api)
+        authz = client.AuthorizationV1Api(self._client)
         with api_call("access review"):
             if user is None and not groups:
                 res = authz.create_self_subject_access_review(

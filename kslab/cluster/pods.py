@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
-from kslab.cluster.api_errors import api_call
 from kslab.cluster.waiting import wait_until
 from kslab.errors import ApiError
 
@@ -59,8 +58,8 @@ def nodes_ready(lab: Lab) -> bool:
     """Whether any node is Ready (an API server without nodes can admit pods but never run them)."""
     lab.require_live("listing nodes")
     try:
-        nodes = lab.core.list_node().items
-    except Exception:  # noqa: BLE001 - not allowed to list nodes: assume pods can run
+        nodes = lab.list_nodes()
+    except ApiError:  # not allowed to list nodes: assume pods can run
         return True
     return any(c.type == "Ready" and c.status == "True" for n in nodes for c in (n.status.conditions or []))
 
@@ -69,19 +68,15 @@ def ensure_service_account(lab: Lab, namespace: str, name: str = "default") -> N
     """Create the namespace's ServiceAccount if missing (without a controller-manager nobody does,
     and pod admission refuses pods whose ServiceAccount does not exist). It may create, so only on a
     lab context."""
-    from kubernetes import client
-
     lab.require_lab(f"making sure ServiceAccount {namespace}/{name} exists")
     try:
-        with api_call(f"reading ServiceAccount {namespace}/{name}"):
-            lab.core.read_namespaced_service_account(name, namespace)
+        lab.read_service_account(namespace, name)
     except ApiError as err:
         if err.status != 404:
             raise
         try:
-            with api_call(f"creating ServiceAccount {namespace}/{name}"):
-                lab.core.create_namespaced_service_account(
-                    namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=name)))
+            lab.create_service_account(namespace, {"apiVersion": "v1", "kind": "ServiceAccount",
+                                                   "metadata": {"name": name}})
         except ApiError as err2:
             if err2.status != 409:  # made meanwhile by someone else: fine
                 raise
@@ -112,22 +107,19 @@ def _newest_pods(lab: Lab, namespace: str, deployment: Mapping[str, Any],
     Until the deployment controller has seen ``generation`` (the spec just applied), the revision
     annotation still names the previous ReplicaSet, whose pods must not be mistaken for the new ones.
     """
-    from kubernetes import client
-
-    apps = client.AppsV1Api(lab.api)
     revision_key = "deployment.kubernetes.io/revision"
     name = deployment["metadata"]["name"]
-    live = apps.read_namespaced_deployment(name, namespace)
+    live = lab.read_deployment(namespace, name)
     if (live.status.observed_generation or 0) < generation:
         return [], ""
     revision = (live.metadata.annotations or {}).get(revision_key)
-    newest = [rs for rs in apps.list_namespaced_replica_set(namespace, label_selector=_selector(deployment)).items
+    newest = [rs for rs in lab.list_replica_sets(namespace, label_selector=_selector(deployment))
               if revision and (rs.metadata.annotations or {}).get(revision_key) == revision
               and _owned_by(rs, "Deployment", {name})]
     refused = next((c.message or c.reason for rs in newest for c in (rs.status.conditions or [])
                     if c.type == "ReplicaFailure" and c.status == "True"), "")
     names = {rs.metadata.name for rs in newest}
-    pods = lab.core.list_namespaced_pod(namespace, label_selector=_selector(deployment)).items
+    pods = lab.list_pods(namespace, label_selector=_selector(deployment))
     return [p for p in pods if p.metadata.deletion_timestamp is None and _owned_by(p, "ReplicaSet", names)], refused
 
 
@@ -153,13 +145,9 @@ def _remove_previous(lab: Lab, namespace: str, deployment: Mapping[str, Any], la
     other labs (a classroom student's) may hold other pods with the same labels. A Deployment of that
     name that another lab (or a person) made is left alone, and this says so.
     """
-    from kubernetes import client
-
-    apps = client.AppsV1Api(lab.api)
     name = deployment["metadata"]["name"]
     try:
-        with api_call(f"reading Deployment {namespace}/{name}"):
-            previous = apps.read_namespaced_deployment(name, namespace)
+        previous = lab.read_deployment(namespace, name)
     except ApiError as err:
         if err.status != 404:
             raise
@@ -170,27 +158,24 @@ def _remove_previous(lab: Lab, namespace: str, deployment: Mapping[str, Any], la
         raise ApiError(f"namespace {namespace} already has a Deployment {name} made by {who}; lab {lab_name} "
                        "will not replace it", hint=(f"clean that lab up first: clean(lab, {made_by!r})" if made_by
                                                     else f"kubectl -n {namespace} delete deployment {name}"))
-    sets = {rs.metadata.name for rs in apps.list_namespaced_replica_set(namespace, label_selector=_selector(deployment)).items
+    sets = {rs.metadata.name for rs in lab.list_replica_sets(namespace, label_selector=_selector(deployment))
             if _owned_by(rs, "Deployment", {name})}
     old_pods = [pod.metadata.name for pod in
-                lab.core.list_namespaced_pod(namespace, label_selector=_selector(deployment)).items
+                lab.list_pods(namespace, label_selector=_selector(deployment))
                 if _owned_by(pod, "ReplicaSet", sets)]
     # Deployment, then its ReplicaSets explicitly, then their pods at once. Left to the garbage
     # collector, a ReplicaSet would replace a pod we delete (taking the hostPort again) in the moment
     # before it goes itself.
-    deletions = [(apps.delete_namespaced_deployment, name)] + \
-        [(apps.delete_namespaced_replica_set, rs) for rs in sorted(sets)]
+    deletions = [(lab.delete_deployment, name)] + [(lab.delete_replica_set, rs) for rs in sorted(sets)]
     for delete, obj_name in deletions:
         try:
-            with api_call(f"deleting {obj_name} in {namespace}"):
-                delete(obj_name, namespace, propagation_policy="Background")
+            delete(namespace, obj_name)
         except ApiError as err:
             if err.status != 404:
                 raise
     for pod_name in old_pods:
         try:
-            with api_call(f"deleting pod {namespace}/{pod_name}"):
-                lab.core.delete_namespaced_pod(pod_name, namespace, grace_period_seconds=0)
+            lab.delete_pod(namespace, pod_name, grace_period_seconds=0)
         except ApiError as err:
             if err.status != 404:
                 raise
@@ -308,8 +293,7 @@ def namespace_psa_labels(lab: Lab, namespace: str) -> tuple[dict[str, str], str]
     from kslab.manifests.namespace import psa_labels
 
     try:
-        with api_call(f"reading namespace {namespace}"):
-            labels = dict(lab.core.read_namespace(namespace).metadata.labels or {})
+        labels = dict(lab.read_namespace(namespace).metadata.labels or {})
     except ApiError as err:  # a 403 is an answer
         if err.status != 403:
             raise

@@ -1,7 +1,7 @@
 """Commands the student types, rendered for their cluster: argv lists shown with ``shlex.join``.
 
 kslab never runs these through a shell. They are data — a list of words — shown as a copyable block
-(HTML with a copy button in JupyterLab, plain text everywhere else) for the student to paste into a
+(HTML with a copy button per command in JupyterLab, plain text everywhere else) for the student to paste into a
 terminal. Where a step runs *inside* the pod's shell, the block says so.
 
 >>> block = Steps("Get a shell in the webapp's pod", [
@@ -98,7 +98,7 @@ class Steps:
         return out
 
     def copy_text(self, where: str | None = None) -> str:
-        """The commands typed in one place, one per line (what the copy button copies)."""
+        """The commands typed in one place, one per line (each line is what its copy button copies)."""
         return "\n".join(c.text for c in self.commands if where in (None, c.where))
 
     def __str__(self) -> str:
@@ -110,19 +110,25 @@ class Steps:
         return steps_html(self)
 
 
-_BUTTON = ("<button class=\"kslab-copy\" title=\"copy to the clipboard\" "
-           "onclick=\"navigator.clipboard.writeText(this.closest('.kslab-command').querySelector('pre').innerText)"
-           ".then(()=>{{this.textContent='copied'}})\">copy</button>")
+#: One copy button per command: a student pastes and runs one line at a time (a block of several would
+#: start ``vi`` or a port-forward and leave the rest waiting behind it).
+_BUTTON = ("<button class=\"kslab-copy\" title=\"copy this command to the clipboard\" "
+           "onclick=\"navigator.clipboard.writeText(this.closest('.kslab-line').querySelector('pre').innerText)"
+           ".then(()=>{this.textContent='copied'})\">copy</button>")
+
+
+def _line(cmd: Command) -> str:
+    note = (f'<div style="margin:0 0 2px 10px;color:#57606a"><small>{html.escape(cmd.note)}</small></div>'
+            if cmd.note else "")
+    return (f'<div class="kslab-line"><div style="display:flex;align-items:flex-start;gap:6px">'
+            f'<pre style="flex:1;background:#f6f8fa;padding:4px 8px;margin:2px 0;white-space:pre-wrap">'
+            f"{html.escape(cmd.text)}</pre>{_BUTTON}</div>{note}</div>")
 
 
 def _block(commands: Iterable[Command], where: str) -> str:
-    text = "\n".join(html.escape(c.text) for c in commands)
-    notes = "".join(f"<li>{html.escape(c.note)}: <code>{html.escape(c.text)}</code></li>"
-                    for c in commands if c.note)
+    lines = "".join(_line(c) for c in commands)
     return (f'<div class="kslab-command" data-where="{where}" style="margin:4px 0">'
-            f"<div><i>{html.escape(WHERE_TITLES[where])}</i> {_BUTTON.format()}</div>"
-            f'<pre style="background:#f6f8fa;padding:6px 8px;margin:2px 0;white-space:pre-wrap">{text}</pre>'
-            + (f'<ul style="margin:0">{notes}</ul>' if notes else "") + "</div>")
+            f"<div><i>{html.escape(WHERE_TITLES[where])}</i></div>{lines}</div>")
 
 
 def steps_html(steps: Steps) -> str:

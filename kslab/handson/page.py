@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 #: The most of a page kslab reads (the webapp's is a few hundred bytes).
 MAX_PAGE = 64 * 1024
 
-#: Inside the pod: the app's own HTTP port (busybox wget), then the file itself.
-WGET = ("wget", "-q", "-T", "5", "-O", "-", f"http://127.0.0.1:{PORT}/")
+#: Inside the pod: the app's own HTTP port (busybox wget), then the file itself. No ``-T``: Debian's
+#: busybox 1.35 wget crashes (SIGSEGV, exit 139) with it; the exec's own timeout bounds the wait.
+WGET = ("wget", "-q", "-O", "-", f"http://127.0.0.1:{PORT}/")
 CAT = ("cat", PAGE)
 
 

@@ -71,7 +71,7 @@ MAX_RECORD = 0x4000000
 CHUNK = 1 << 20
 #: A mapped file's pages behind the reader are given back to the kernel every this many bytes
 #: (they stay in the page cache; a view still held re-reads them from there).
-RELEASE = 16 << 20
+RELEASE = 4 << 20
 
 _PCAP_RECORD = {"<": struct.Struct("<IIII"), ">": struct.Struct(">IIII")}
 _BLOCK_HEAD = {"<": struct.Struct("<II"), ">": struct.Struct(">II")}
@@ -196,29 +196,34 @@ class CaptureReader:
         window = self._window
         buf, pos = self._buf, self._pos
         limit = window.limit(pos)
-        while True:
-            start = pos + 16
-            if start <= limit:
-                sec, frac, caplen, wirelen = unpack(buf, pos)
-                end = start + caplen
-                if end <= limit and caplen <= MAX_RECORD:
-                    self.packets += 1
-                    yield sec + frac * unit, link_type, buf[start:end] if views else bytes(buf[start:end]), wirelen
-                    pos = end
-                    continue
-                if caplen > MAX_RECORD:
-                    raise InputError(f"{self.name}: packet {self.packets + 1} claims {caplen} bytes; "
-                                     "the file is damaged", hint="capture again")
-                need = 16 + caplen
-            else:
-                need = 16
-            # The slow path: the end of the buffer (read more), of the file, or of a mapped stretch.
-            window.release(pos)
-            buf, pos = window.fill(buf, pos, need)
-            limit = window.limit(pos, need)
-            if limit - pos < need:
-                self.truncated = limit > pos
-                return
+        count = self.packets  # counted here, stored on the way out: an attribute write per packet costs
+        try:
+            while True:
+                start = pos + 16
+                if start <= limit:
+                    sec, frac, caplen, wirelen = unpack(buf, pos)
+                    end = start + caplen
+                    if end <= limit and caplen <= MAX_RECORD:
+                        count += 1
+                        yield sec + frac * unit, link_type, buf[start:end] if views else bytes(buf[start:end]), wirelen
+                        pos = end
+                        continue
+                    if caplen > MAX_RECORD:
+                        raise InputError(f"{self.name}: packet {count + 1} claims {caplen} bytes; "
+                                         "the file is damaged", hint="capture again")
+                    need = 16 + caplen
+                else:
+                    need = 16
+                # The slow path: the end of the buffer (read more), of the file, or of a mapped stretch.
+                self.packets = count
+                window.release(pos)
+                buf, pos = window.fill(buf, pos, need)
+                limit = window.limit(pos, need)
+                if limit - pos < need:
+                    self.truncated = limit > pos
+                    return
+        finally:
+            self.packets = count
 
     # ---- pcapng: blocks (type, total length, body, total length) -------------------------------------
     def _pcapng(self) -> Iterator[Packet]:

@@ -34,6 +34,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 #: no pop-up over the notebook).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
+    # the terminal's text in the page (its screen-reader rows), not only painted on a canvas: tests read it
+    "@jupyterlab/terminal-extension/plugin": {"screenReaderMode": True},
     # the course's own settings, as make lab, conda and Binder install them (tools/lab_settings.py)
     "@jupyterlab/apputils-extension/notification": json.loads(
         (REPO / "jupyter" / "lab" / "settings" / "overrides.json").read_text())["@jupyterlab/apputils-extension:notification"],

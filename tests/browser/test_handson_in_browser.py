@@ -1,8 +1,9 @@
 """One guided step in a real JupyterLab, as a student does it: notebook 03's hack by hand.
 
 After Run All (offline) the step shows the command for the pod in a copyable block; its copy button
-puts exactly that command on the clipboard; File > New > Terminal opens a terminal next to the
-notebook, as the README says; the "do it for me" cell says what it predicts, labelled; the exercise
+(one per command) puts exactly that command on the clipboard; File > New > Terminal opens a terminal next to the
+notebook, as the README says, and the copied command typed there runs (offline kubectl refuses the
+placeholder context); the "do it for me" cell says what it predicts, labelled; the exercise
 that reads the pod says it is not answered (nothing is counted). Screenshot:
 ``artifacts/screenshots/03-handson-step.png``.
 """
@@ -31,8 +32,9 @@ def test_03_guided_hack_step_copies_its_command_and_opens_a_terminal(lab: LabPag
     assert terminal_block.get_attribute("data-where") == "terminal"
     shown = terminal_block.locator("pre").inner_text().strip()
     assert shown == SHELL
-    pod_lines = blocks.nth(1).locator("pre").inner_text().strip().splitlines()
+    pod_lines = [t.strip() for t in blocks.nth(1).locator("pre").all_inner_texts()]
     assert pod_lines[0] == "id" and pod_lines[-2] == "/usr/local/bin/become-root id"
+    assert blocks.nth(1).locator("button.kslab-copy").count() == len(pod_lines)  # one per command
     lab.screenshot(steps, "03-handson-step")
 
     # the copy button copies exactly what the block shows
@@ -59,3 +61,17 @@ def test_03_guided_hack_step_copies_its_command_and_opens_a_terminal(lab: LabPag
     term.wait_for(state="visible", timeout=30_000)
     box = term.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100
+
+    # and the copied command, pasted there and run, is answered by the real kubectl (or the shell, where
+    # kubectl is not installed): offline the placeholder context does not exist, and kubectl says so
+    term.locator(".xterm-screen").click()
+    read = "() => (document.querySelector('.jp-Terminal .xterm-accessibility-tree') || {}).innerText || ''"
+    page.wait_for_function(f"() => ({read})().trim().length > 0", timeout=30_000)  # the shell's prompt
+    page.keyboard.type(SHELL)
+    page.keyboard.press("Enter")
+    answers = ('context "YOUR-CONTEXT" does not exist', "kubectl: command not found", "kubectl: not found")
+    page.wait_for_function(f"answers => answers.some(a => ({read})().replace(/\\u00a0/g, ' ').includes(a))",
+                           arg=list(answers), timeout=30_000)
+    screen = page.evaluate(read).replace("\u00a0", " ")
+    assert SHELL in screen  # what was pasted is what ran
+    lab.screenshot(term, "03-handson-terminal")

@@ -35,22 +35,19 @@ def test_live_apiserver_is_audited_or_clearly_not_visible(live_lab):
 def test_live_pod_spec_is_read_back_through_the_api(live_lab, live_namespace):
     """A pod carrying the bundled 2019 command line, created (never run) in a test namespace and read
     back from the API server: the audit of the live object equals the audit of the file."""
-    from kubernetes import client
-
     inp = read_apiserver(bundled("kube-apiserver-2019.yaml"))
-    body = client.V1Pod(
-        metadata=client.V1ObjectMeta(name="kube-apiserver-lookalike", labels={"component": "kube-apiserver"}),
-        spec=client.V1PodSpec(containers=[client.V1Container(
-            name="kube-apiserver", image="registry.invalid/kube-apiserver:never-pulled",
-            command=[inp.binary, *inp.argv])]))
-    live_lab.core.create_namespaced_pod(live_namespace, body)
+    body = {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "kube-apiserver-lookalike", "labels": {"component": "kube-apiserver"}},
+            "spec": {"containers": [{"name": "kube-apiserver", "image": "registry.invalid/kube-apiserver:never-pulled",
+                                     "command": [inp.binary, *inp.argv]}]}}
+    live_lab.create_pod(live_namespace, body)
     seen = apiserver_input(live_lab, namespace=live_namespace)
     assert seen.visible and seen.input.argv == inp.argv
     assert audit(seen.input).statuses() == audit(inp).statuses()
 
 
 def test_live_kubelet_configz_where_permitted(live_lab):
-    nodes = live_lab.core.list_node().items
+    nodes = live_lab.list_nodes()
     ready = [n for n in nodes if any(c.type == "Ready" and c.status == "True"
                                      for c in (n.status.conditions or []))]
     if not ready:

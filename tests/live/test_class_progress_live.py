@@ -113,7 +113,7 @@ def test_no_student_may_read_or_write_anothers_progress(room: Classroom) -> None
         class_progress.push(me, {"01.ports": {"passed": True, "attempts": 1}},
                             student=room.students[1], namespace=room.ns(1))
     with pytest.raises(Exception) as refused:
-        me.core.read_namespaced_config_map(model.CONFIGMAP, room.ns(2), _request_timeout=(3, 5))
+        me.read_config_map(room.ns(2), model.CONFIGMAP, timeout=(3, 5))
     assert getattr(refused.value, "status", None) == 403
     report = classroom.verify(room.lab, room.students, prefix=room.prefix)
     assert report.ok, report.text()
@@ -126,6 +126,5 @@ def test_z_deleting_the_classroom_deletes_the_progress(room: Classroom) -> None:
                     "has no namespace controller, so their ConfigMaps stay until it has one")
     view = view_of(room)
     assert [s.state for s in view.students] == [model.NOT_STARTED] * 3
-    left = room.lab.core.list_config_map_for_all_namespaces(
-        label_selector=f"app.kubernetes.io/component={model.COMPONENT}").items
+    left = room.lab.list_config_maps(None, label_selector=f"app.kubernetes.io/component={model.COMPONENT}")
     assert [c for c in left if c.metadata.namespace in {room.ns(i) for i in range(3)}] == []

@@ -9,7 +9,6 @@ without one that last check skips and says why.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
@@ -45,18 +44,16 @@ class Classroom:
     def kubeconfig(self, i: int) -> Path:
         return self.out / f"{self.students[i]}.kubeconfig"
 
-    def as_student(self, i: int) -> Any:
-        return connect_as(self.kubeconfig(i), build.STUDENT_CONTEXT)
+    def as_student(self, i: int, *, lab_context: bool = False) -> Any:
+        """Student ``i``'s identity; ``lab_context`` lets it send writes the API server is to refuse."""
+        return connect_as(self.kubeconfig(i), build.STUDENT_CONTEXT, lab_context=lab_context)
 
 
 @pytest.fixture(scope="module")
 def room(live_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Classroom]:
-    from kubernetes import client
-
     tag = uuid.uuid4().hex[:6]
     prefix, hub = f"kt{tag}-", f"kslab-t-hub-{tag}"
-    live_lab.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(
-        name=hub, labels={**live_lab.labels_for("tests"), "kslab.dev/test": "classroom-hub"})))
+    live_lab.create_namespace(hub, labels={**live_lab.labels_for("tests"), "kslab.dev/test": "classroom-hub"})
     students = [s.name for s in numbered(3)]
     out = tmp_path_factory.mktemp("kubeconfigs")
     try:
@@ -66,7 +63,7 @@ def room(live_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cl
     finally:
         classroom.delete(live_lab, students, prefix=prefix)
         try:
-            live_lab.core.delete_namespace(hub)
+            live_lab.delete_namespace(hub)
         except Exception:  # noqa: BLE001 - already gone is fine
             pass
 
@@ -80,7 +77,7 @@ def test_create_made_everything_and_status_sees_it(room: Classroom) -> None:
     assert [r["objects"] for r in st.rows] == ["8/8"] * 3
     assert [r["kubeconfig_secret"] for r in st.rows] == [
         f"{room.hub}/{build.secret_name(s, room.prefix)}" for s in room.students]
-    ns = room.lab.core.read_namespace(room.ns(0))
+    ns = room.lab.read_namespace(room.ns(0))
     assert ns.metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
     assert ns.metadata.labels["kslab.dev/student"] == room.students[0]
 
@@ -90,10 +87,10 @@ def test_create_again_changes_nothing(room: Classroom) -> None:
         found = {}
         for i in range(3):
             ns = room.ns(i)
-            found[ns] = room.lab.core.read_namespace(ns).metadata.resource_version
-            found[f"{ns}/rb"] = room.lab.dynamic.resources.get(api_version=build.RBAC_V1, kind="RoleBinding").get(
-                name=build.ROLE_BINDING, namespace=ns).metadata.resourceVersion
-            quota = room.lab.core.read_namespaced_resource_quota("kslab-quota", ns)
+            found[ns] = room.lab.read_namespace(ns).metadata.resource_version
+            found[f"{ns}/rb"] = room.lab.read(build.RBAC_V1, "RoleBinding", build.ROLE_BINDING,
+                                              namespace=ns)["metadata"]["resourceVersion"]
+            quota = room.lab.read_resource_quota(ns, "kslab-quota")
             found[f"{ns}/quota"] = quota.metadata.resource_version
         return found
 
@@ -114,7 +111,7 @@ def test_kubeconfigs_are_private_and_never_shown(room: Classroom) -> None:
         token = doc["users"][0]["user"]["token"]
         assert token not in room.created.text() and token not in str(room.created.as_dict())
         # The Secret for JupyterHub holds the same kubeconfig.
-        secret = room.lab.core.read_namespaced_secret(build.secret_name(student, room.prefix), room.hub)
+        secret = room.lab.read_secret(room.hub, build.secret_name(student, room.prefix))
         import base64
 
         assert base64.b64decode(secret.data[build.SECRET_KEY]).decode() == path.read_text()
@@ -140,15 +137,15 @@ def _status_of(call: Any) -> int:
 
 def test_real_requests_with_each_students_kubeconfig(room: Classroom) -> None:
     for i in range(3):
-        me = room.as_student(i)
+        me = room.as_student(i, lab_context=True)
         other = room.ns((i + 1) % 3)
-        assert _status_of(lambda: me.core.list_namespaced_pod(room.ns(i))) == 200
-        assert _status_of(lambda: me.core.list_namespaced_pod(other)) == 403
-        assert _status_of(lambda: me.core.list_namespaced_secret(other)) == 403
-        assert _status_of(lambda: me.core.list_node()) == 403
-        assert _status_of(lambda: me.core.list_namespace()) == 403
-        assert _status_of(lambda: me.core.list_namespaced_secret(room.hub)) == 403
-        assert _status_of(lambda: me.core.patch_namespace(
+        assert _status_of(lambda: me.list_pods(room.ns(i))) == 200
+        assert _status_of(lambda: me.list_pods(other)) == 403
+        assert _status_of(lambda: me.list_secrets(other)) == 403
+        assert _status_of(lambda: me.list_nodes()) == 403
+        assert _status_of(lambda: me.list_namespaces()) == 403
+        assert _status_of(lambda: me.list_secrets(room.hub)) == 403
+        assert _status_of(lambda: me.patch_namespace(
             room.ns(i), {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}})) == 403
 
 
@@ -162,13 +159,13 @@ def _pod(name: str, **security: Any) -> dict[str, Any]:
 
 
 def test_baseline_is_enforced_in_the_students_namespace(room: Classroom) -> None:
-    from kubernetes.client.exceptions import ApiException
+    from kslab.errors import ApiError
 
-    me = room.as_student(0)
-    with pytest.raises(ApiException) as err:
-        me.core.create_namespaced_pod(room.ns(0), _pod("privileged", privileged=True))
+    me = room.as_student(0, lab_context=True)
+    with pytest.raises(ApiError) as err:
+        me.create_pod(room.ns(0), _pod("privileged", privileged=True))
     assert err.value.status == 403
-    message = json.loads(err.value.body)["message"]
+    message = err.value.server_message
     assert 'violates PodSecurity "baseline:latest": privileged' in message
     # A pod that meets baseline is admitted (dry run: nothing stays), the quota satisfied by the LimitRange's
     # defaults, while the restricted violations come back only as warnings.
@@ -177,28 +174,21 @@ def test_baseline_is_enforced_in_the_students_namespace(room: Classroom) -> None
 
 
 def test_a_student_can_do_lab_04_in_their_namespace_but_not_escalate(room: Classroom) -> None:
-    from kubernetes import client
-
-    me = room.as_student(1)
+    me = room.as_student(1, lab_context=True)
     ns = room.ns(1)
-    rbac = client.RbacAuthorizationV1Api(me.api)
-    role = {"metadata": {"name": "pod-reader"},
+    rbac_v1 = {"apiVersion": "rbac.authorization.k8s.io/v1"}
+    role = {**rbac_v1, "kind": "Role", "metadata": {"name": "pod-reader"},
             "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]}
-    assert _status_of(lambda: rbac.create_namespaced_role(ns, role)) == 200
-    greedy = {"metadata": {"name": "ns-admin"},
+    assert _status_of(lambda: me.create(role, namespace=ns)) == 200
+    greedy = {**rbac_v1, "kind": "Role", "metadata": {"name": "ns-admin"},
               "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]}]}
-    assert _status_of(lambda: rbac.create_namespaced_role(ns, greedy)) == 403  # RBAC's escalation check
-    binding = {"metadata": {"name": "admin-here"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
-                                                                "kind": "ClusterRole", "name": "cluster-admin"},
+    assert _status_of(lambda: me.create(greedy, namespace=ns)) == 403  # RBAC's escalation check
+    binding = {**rbac_v1, "kind": "RoleBinding", "metadata": {"name": "admin-here"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
                "subjects": [{"kind": "ServiceAccount", "name": "student", "namespace": ns}]}
-    assert _status_of(lambda: rbac.create_namespaced_role_binding(ns, binding)) == 403
-    sa = client.CoreV1Api(me.api)
-    assert _status_of(lambda: sa.create_namespaced_service_account_token(
-        build.SERVICE_ACCOUNT, ns, client.AuthenticationV1TokenRequest(
-            spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600)))) == 200
-    assert _status_of(lambda: sa.create_namespaced_service_account_token(
-        build.SERVICE_ACCOUNT, room.ns(2), client.AuthenticationV1TokenRequest(
-            spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=600)))) == 403
+    assert _status_of(lambda: me.create(binding, namespace=ns)) == 403
+    assert _status_of(lambda: me.create_token(build.SERVICE_ACCOUNT, ns, expiration_seconds=600)) == 200
+    assert _status_of(lambda: me.create_token(build.SERVICE_ACCOUNT, room.ns(2), expiration_seconds=600)) == 403
 
 
 # ---- labs in a classroom: every read path works with a namespace-scoped kubeconfig -----------------
@@ -348,21 +338,20 @@ def test_a_student_cleans_up_in_their_namespace_and_keeps_their_access(room: Cla
     assert clean(me, None).deleted == []
     # Their own ServiceAccount and RoleBinding (the classroom's) are still there, and so is their access.
     admin = room.lab
-    assert admin.core.read_namespaced_service_account(build.SERVICE_ACCOUNT, ns).metadata.name == build.SERVICE_ACCOUNT
-    assert _status_of(lambda: me.core.list_namespaced_pod(ns)) == 200
+    assert admin.read_service_account(ns, build.SERVICE_ACCOUNT).metadata.name == build.SERVICE_ACCOUNT
+    assert _status_of(lambda: me.list_pods(ns)) == 200
     # The instructor's --all selects lab objects in a classroom namespace, never the classroom's own objects.
     admin.apply([_configmap("lab05-left", ns)], lab="05")
     try:
-        cms = admin.core.list_config_map_for_all_namespaces(label_selector=selector(None)).items
+        cms = admin.list_config_maps(None, label_selector=selector(None))
         assert f"{ns}/lab05-left" in {f"{c.metadata.namespace}/{c.metadata.name}" for c in cms}
         for kind in ("Namespace", "ServiceAccount", "RoleBinding", "ClusterRole", "NetworkPolicy", "ResourceQuota"):
-            res = admin.dynamic.resources.get(kind=kind, api_version=next(
-                o["apiVersion"] for o in build.classroom_objects(["x"]) if o["kind"] == kind))
-            found = [i.metadata.name for i in res.get(label_selector=selector(None)).items
+            api_version = next(o["apiVersion"] for o in build.classroom_objects(["x"]) if o["kind"] == kind)
+            found = [i.metadata.name for i in admin.list_objects(api_version, kind, label_selector=selector(None))
                      if i.metadata.labels.get(build.STUDENT_LABEL) in room.students or i.metadata.name == build.COURSE_ROLE]
             assert found == [], (kind, found)
     finally:
-        admin.core.delete_namespaced_config_map("lab05-left", ns)
+        admin.delete_config_map(ns, "lab05-left")
 
 
 def test_lab_04_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch,
@@ -394,7 +383,7 @@ def test_lab_04_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     finally:
         cleaned = identities.clean_up(me)
     assert f"ServiceAccount/{ns}/webapp" in cleaned.cluster.deleted
-    assert room.lab.core.read_namespaced_service_account(build.SERVICE_ACCOUNT, ns)  # the student's own stays
+    assert room.lab.read_service_account(ns, build.SERVICE_ACCOUNT)  # the student's own stays
 
 
 def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch,
@@ -420,7 +409,7 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     assert answer.observed.source == OBSERVED and not answer.observed.allowed
     assert 'violates PodSecurity "baseline:latest": hostPort' in answer.observed.message
     assert answer.enforced.startswith("enforce=baseline") and "kslab classroom create" in answer.enforced
-    assert admin.core.read_namespace(ns).metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert admin.read_namespace(ns).metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
 
     # Another lab's Deployment of the same name is not replaced.
     other = webapp_deployment(image=webapp_image)
@@ -431,7 +420,7 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     # A dry run of a Deployment of that name still answers (Pod Security only warns about workloads).
     workload = pods.admission(me, seed_deployment("all three"), psa_labels(enforce="restricted"))
     assert workload.observed.allowed and workload.predicted.allowed, str(workload)
-    admin.dynamic.resources.get(api_version="apps/v1", kind="Deployment").delete(name="webapp", namespace=ns)
+    admin.delete_object("apps/v1", "Deployment", "webapp", namespace=ns)
     if not pods.nodes_ready(admin):
         pytest.skip("no node is Ready: the hack needs a running pod")
     # A pod with the webapp's labels that is not the lab's must survive the lab's redeploys.
@@ -448,10 +437,10 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
         refused = hack.run(me, webapp_deployment({"privileged": True}, image=webapp_image), timeout=60)
         assert not refused.live  # nothing ran: the prediction, and why
         assert 'violates PodSecurity "baseline:latest": privileged' in refused.note, str(refused)
-        assert admin.core.read_namespaced_pod("bystander", ns).metadata.deletion_timestamp is None
+        assert admin.read_pod(ns, "bystander").metadata.deletion_timestamp is None
     finally:
         clean(me, "03")
-        admin.core.delete_namespaced_pod("bystander", ns, grace_period_seconds=0)
+        admin.delete_pod(ns, "bystander", grace_period_seconds=0)
 
 
 #: Just enough of Istio's PeerAuthentication CRD for the API server to serve the kind (no istiod).
@@ -466,8 +455,6 @@ PEER_AUTHENTICATION_CRD = {
 
 
 def test_lab_05_in_a_students_namespace(room: Classroom, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kubernetes import client
-
     from kslab.cluster import istio_lab
 
     me = student_lab(room, 1, monkeypatch)
@@ -482,8 +469,7 @@ def test_lab_05_in_a_students_namespace(room: Classroom, monkeypatch: pytest.Mon
         pytest.skip("Istio's CRDs are installed here without istiod: not this test's to remove")
     assert not status.ready and "ask your instructor" in status.hints[0]
     assert istio_lab.without_istio(me) == f"no Istio on {me.context} yet (your instructor installs it)"
-    ext = client.ApiextensionsV1Api(room.lab.api)
-    ext.create_custom_resource_definition(PEER_AUTHENTICATION_CRD)
+    room.lab.create(PEER_AUTHENTICATION_CRD)
     try:
         deadline = time.monotonic() + 30
         while not (status := istio_lab.detect(me)).crds and time.monotonic() < deadline:
@@ -502,23 +488,22 @@ def test_lab_05_in_a_students_namespace(room: Classroom, monkeypatch: pytest.Mon
         assert {o["kind"] for o in objs} == served
         assert all(me.apply(o, lab=istio_lab.LAB, dry_run=True) for o in objs)  # the course role may create each one
     finally:
-        ext.delete_custom_resource_definition(PEER_AUTHENTICATION_CRD["metadata"]["name"])
+        room.lab.delete_object("apiextensions.k8s.io/v1", "CustomResourceDefinition",
+                               PEER_AUTHENTICATION_CRD["metadata"]["name"])
 
 
 def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:
     lab = room.lab
     # Something else in the hub's namespace must survive: delete is by labels and names, not by namespace.
-    from kubernetes import client
-
-    lab.core.create_namespaced_config_map(room.hub, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="keep")))
+    lab.create_config_map(room.hub, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keep"}})
     report = classroom.delete(lab, room.students, prefix=room.prefix, wait=90)
     deleted = set(report.deleted)
     assert {f"Namespace/{room.ns(i)}" for i in range(3)} <= deleted
     assert {f"Secret/{room.hub}/{build.secret_name(s, room.prefix)}" for s in room.students} <= deleted
-    assert lab.core.read_namespaced_config_map("keep", room.hub).metadata.name == "keep"
+    assert lab.read_config_map(room.hub, "keep").metadata.name == "keep"
     again = classroom.delete(lab, room.students, prefix=room.prefix)
     assert again.deleted == []  # idempotent
-    left = [s for s in lab.core.list_secret_for_all_namespaces(label_selector=classroom.SELECTOR).items
+    left = [s for s in lab.list_secrets(None, label_selector=classroom.SELECTOR)
             if s.metadata.labels.get("kslab.dev/student") in room.students and s.metadata.namespace == room.hub]
     assert left == []
     if report.terminating:
@@ -529,12 +514,11 @@ def test_z_delete_removes_exactly_what_create_made(room: Classroom) -> None:
     # The service accounts went with their namespaces, and with them every token issued for them (the API
     # server caches a successful token check for ten seconds, so give it that long).
     deadline = time.monotonic() + 30
-    while (code := _status_of(lambda: room.as_student(0).core.list_namespaced_pod(room.ns(0)))) != 401:
+    while (code := _status_of(lambda: room.as_student(0).list_pods(room.ns(0)))) != 401:
         assert code == 403 and time.monotonic() < deadline, code
         time.sleep(2)
-    others = [n for n in lab.core.list_namespace(label_selector=classroom.SELECTOR).items
+    others = [n for n in lab.list_namespaces(label_selector=classroom.SELECTOR)
               if not n.metadata.deletion_timestamp]
-    role_left = _status_of(lambda: lab.dynamic.resources.get(api_version=build.RBAC_V1, kind="ClusterRole").get(
-        name=build.COURSE_ROLE)) == 200
+    role_left = _status_of(lambda: lab.read(build.RBAC_V1, "ClusterRole", build.COURSE_ROLE)) == 200
     assert role_left == bool(others)  # the course role goes with the last classroom
     assert os.path.exists(room.kubeconfig(0))  # files are the instructor's to remove; the token is dead

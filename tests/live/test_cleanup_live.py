@@ -49,17 +49,16 @@ def _objects(ns: str, extra_ns: str, cluster_role: str) -> list[dict[str, Any]]:
 
 def test_clean_removes_exactly_the_labs_objects_and_is_idempotent(live_lab: Any, live_namespace: str,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from kubernetes import client
+    from kslab.errors import ApiError
 
     suffix = uuid.uuid4().hex[:6]
     lab_name = f"cleanup-{suffix}"
     extra_ns, cluster_role = f"kslab-t-extra-{suffix}", f"kslab-t-cleanup-{suffix}"
-    core, rbac = live_lab.core, client.RbacAuthorizationV1Api(live_lab.api)
     try:
         live_lab.apply(_objects(live_namespace, extra_ns, cluster_role), lab=lab_name)
         # Not ours: an object without labels, and one that another lab made.
-        core.create_namespaced_config_map(live_namespace, client.V1ConfigMap(
-            metadata=client.V1ObjectMeta(name="made-by-hand")))
+        live_lab.create_config_map(live_namespace, {"apiVersion": "v1", "kind": "ConfigMap",
+                                                    "metadata": {"name": "made-by-hand"}})
         live_lab.apply({"apiVersion": "v1", "kind": "ConfigMap",
                         "metadata": {"name": "other-lab", "namespace": live_namespace}}, lab=f"other-{suffix}")
 
@@ -70,29 +69,31 @@ def test_clean_removes_exactly_the_labs_objects_and_is_idempotent(live_lab: Any,
             f"RoleBinding/{ns}/rb", f"Service/{ns}/svc", f"Pod/{ns}/p", f"Deployment/{ns}/d", f"Job/{ns}/j",
             f"NetworkPolicy/{ns}/np", f"ClusterRole/{cluster_role}", f"Namespace/{extra_ns}"])
 
-        remaining = {cm.metadata.name for cm in core.list_namespaced_config_map(ns).items}
+        remaining = {cm.metadata.name for cm in live_lab.list_config_maps(ns)}
         assert {"made-by-hand", "other-lab"} <= remaining and "cm" not in remaining
         # Pods go gracefully: a deleted pod is Terminating for its grace period, and the Deployment's
         # pods are removed by the garbage collector in the background. None may stay alive.
         deadline = time.monotonic() + 90
-        while (alive := [p.metadata.name for p in core.list_namespaced_pod(ns).items
+        while (alive := [p.metadata.name for p in live_lab.list_pods(ns)
                          if p.metadata.deletion_timestamp is None]) and time.monotonic() < deadline:
             time.sleep(1)
         assert not alive
-        assert not core.list_namespaced_service_account(ns, label_selector=f"kslab.dev/lab={lab_name}").items
-        assert not rbac.list_cluster_role(label_selector=f"kslab.dev/lab={lab_name}").items
+        assert not live_lab.list_objects("v1", "ServiceAccount", namespace=ns, label_selector=f"kslab.dev/lab={lab_name}")
+        assert not live_lab.list_objects("rbac.authorization.k8s.io/v1", "ClusterRole",
+                                         label_selector=f"kslab.dev/lab={lab_name}")
         # A namespace's deletion finishes in the background (never, without a controller-manager).
-        left = core.list_namespace(field_selector=f"metadata.name={extra_ns}").items
+        left = live_lab.list_namespaces(field_selector=f"metadata.name={extra_ns}")
         assert not left or left[0].metadata.deletion_timestamp is not None
 
         # Twice in a row: nothing left, no error — also through the command line.
         assert clean(live_lab, lab_name).deleted == []
         assert main(["cluster", "clean", lab_name, "--context", str(live_lab.context), "--json"]) == 0
         assert json.loads(capsys.readouterr().out) == {"lab": lab_name, "live": True, "deleted": [], "note": ""}
-        assert {"made-by-hand", "other-lab"} <= {cm.metadata.name for cm in core.list_namespaced_config_map(ns).items}
+        assert {"made-by-hand", "other-lab"} <= {cm.metadata.name for cm in live_lab.list_config_maps(ns)}
     finally:
-        for delete in (lambda: rbac.delete_cluster_role(cluster_role), lambda: core.delete_namespace(extra_ns)):
+        for delete in (lambda: live_lab.delete_object("rbac.authorization.k8s.io/v1", "ClusterRole", cluster_role),
+                       lambda: live_lab.delete_namespace(extra_ns)):
             try:
                 delete()
-            except client.ApiException:
+            except ApiError:
                 pass

@@ -6,20 +6,20 @@ created but need not run); tests that need Istio's CRDs skip when Istio is not i
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
 
 from kslab.cluster import istio_lab, pods
+from kslab.errors import ApiError
 from kslab.manifests.webapp import RESTRICTED_CONTEXT, webapp_pod
 
 pytestmark = pytest.mark.live
 
 
 def set_level(lab: Any, namespace: str, level: str) -> None:
-    lab.core.patch_namespace(namespace, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": level}}})
+    lab.patch_namespace(namespace, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": level}}})
     time.sleep(pods.NAMESPACE_SETTLE_SECONDS)  # admission reads namespaces from a cache
 
 
@@ -29,14 +29,10 @@ def add_capture_container(lab: Any, namespace: str, pod: str) -> tuple[int, str]
     body = {"spec": {"ephemeralContainers": [istio_lab.capture_container(target="webapp")]}}
     for _ in range(10):  # the namespace cache may still hold the old labels for a moment
         try:
-            lab.core.patch_namespaced_pod_ephemeralcontainers(pod, namespace, body)
+            lab.patch_pod_ephemeral_containers(namespace, pod, body)
             return 200, "accepted"
-        except Exception as exc:  # noqa: BLE001 - the status is the answer
-            status, body = getattr(exc, "status", 0), str(getattr(exc, "body", exc))
-            try:
-                message = json.loads(body)["message"]
-            except (ValueError, KeyError):
-                message = body
+        except ApiError as err:  # the status is the answer
+            status, message = err.status or 0, err.server_message or str(err)
             if status != 403 or "restricted" in message:
                 return status, message
             time.sleep(0.5)
@@ -60,7 +56,7 @@ def test_capture_container_is_refused_by_restricted_and_admitted_by_baseline(liv
     set_level(live_lab, live_namespace, "restricted")
     pod = webapp_pod(RESTRICTED_CONTEXT, name="target",
                      pod_security_context={"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}})
-    live_lab.core.create_namespaced_pod(live_namespace, pod)
+    live_lab.create_pod(live_namespace, pod)
     status, message = add_capture_container(live_lab, live_namespace, "target")
     assert status == 403 and "violates PodSecurity" in message
     predicted = istio_lab.capture_verdicts()["restricted"]
@@ -71,19 +67,15 @@ def test_capture_container_is_refused_by_restricted_and_admitted_by_baseline(liv
     assert istio_lab.capture_verdicts()["baseline"].allowed
     status, message = add_capture_container(live_lab, live_namespace, "target")
     assert status == 200, message
-    stored = live_lab.core.read_namespaced_pod("target", live_namespace).spec.ephemeral_containers
+    stored = live_lab.read_pod(live_namespace, "target").spec.ephemeral_containers
     assert [c.name for c in stored] == [istio_lab.CAPTURE_CONTAINER] and stored[0].target_container_name == "webapp"
 
 
 def test_effective_mode_from_the_cluster(live_lab: Any, live_namespace: str) -> None:
     if not istio_lab.detect(live_lab).crds:
         pytest.skip("Istio's CRDs are not installed in this cluster")
-    from kubernetes import client
-
     pa = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
           "metadata": {"name": "default", "namespace": live_namespace}, "spec": {"mtls": {"mode": "STRICT"}}}
-    client.CustomObjectsApi(live_lab.api).create_namespaced_custom_object(
-        "security.istio.io", "v1", live_namespace, "peerauthentications", pa)
-    items = client.CustomObjectsApi(live_lab.api).list_namespaced_custom_object(
-        "security.istio.io", "v1", live_namespace, "peerauthentications")["items"]
+    live_lab.create_custom_object("security.istio.io", "v1", "peerauthentications", live_namespace, pa)
+    items = live_lab.list_custom_objects("security.istio.io", "v1", "peerauthentications", namespace=live_namespace)
     assert istio_lab.effective_mode(items, live_namespace, {"app": "details"})[0] == "STRICT"

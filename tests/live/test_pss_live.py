@@ -22,7 +22,7 @@ pytestmark = pytest.mark.live
 
 
 def label(lab: Any, namespace: str, **labels: str) -> None:
-    lab.core.patch_namespace(namespace, {"metadata": {"labels": {
+    lab.patch_namespace(namespace, {"metadata": {"labels": {
         f"pod-security.kubernetes.io/{k.replace('_', '-')}": v for k, v in labels.items()}}})
     time.sleep(pods.NAMESPACE_SETTLE_SECONDS)  # admission reads namespaces from a cache
 

@@ -93,7 +93,7 @@ def test_token_expiry_is_configurable_and_the_token_works_only_as_the_service_ac
 
 
 def test_legacy_token_secret_is_reported_honestly(live_lab: Any, live_namespace: str) -> None:
-    from kubernetes.client.exceptions import ApiException
+    from kslab.errors import ApiError
 
     identities.set_up(live_lab, lab_objects(live_namespace))
     report = identities.legacy_token(live_lab, live_namespace, wait_seconds=10)
@@ -104,8 +104,8 @@ def test_legacy_token_secret_is_reported_honestly(live_lab: Any, live_namespace:
         assert report.claims.subject == f"system:serviceaccount:{live_namespace}:webapp"
     else:
         assert "not populated" in report.text()
-    with pytest.raises(ApiException) as err:
-        live_lab.core.read_namespaced_secret("webapp-legacy-token", live_namespace)
+    with pytest.raises(ApiError) as err:
+        live_lab.read_secret(live_namespace, "webapp-legacy-token")
     assert err.value.status == 404
 
 
@@ -280,7 +280,6 @@ def test_evaluator_agrees_with_subject_access_review(live_lab: Any, live_namespa
 
 def test_escalation_check_agrees_with_the_api_server(live_lab: Any, live_namespace: str) -> None:
     """A service account that may create Roles still cannot grant what it does not hold."""
-    from kslab.cluster.api_resources import get_json
     from kslab.rbac import Rule
     from kslab.rbac.escalation import may_grant
 
@@ -296,8 +295,8 @@ def test_escalation_check_agrees_with_the_api_server(live_lab: Any, live_namespa
                         ([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}], False)):
         predicted = may_grant(policy, ident.user, [Rule.from_dict(r) for r in rules], namespace=ns)
         body = scenario.role(ns, "made-by-webapp", rules)
-        status, data = get_json(ident.client.api, f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
-                                method="POST", query=(("dryRun", "All"),), body=body)
+        status, data = ident.client.raw(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+                                        method="POST", query=(("dryRun", "All"),), body=body)
         assert predicted.allowed is held and (status == 201) is held, (status, data)
         if not held:
             assert status == 403 and "attempting to grant RBAC permissions not currently held" in data["message"]
