@@ -432,11 +432,12 @@ class LabPage:
         return self.page.locator(WIDGET_OUTPUT)
 
     def at_width(self, width: int, height: int = VIEWPORT["height"]) -> None:
-        """Make the window ``width`` × ``height`` pixels and wait until the notebook has laid itself out
-        again: the window has that size and the notebook's size has stayed the same for a few frames."""
+        """Make the window ``width`` × ``height`` pixels and wait until the notebook (or, with another tab
+        in front, such as a terminal, the main area) has laid itself out again: the window has that size
+        and that element's size has stayed the same for a few frames."""
         self.page.set_viewport_size({"width": width, "height": height})
         self.wait_stable(f"""([w, h]) => {{
-            const n = document.querySelector('{NOTEBOOK}');
+            const n = document.querySelector('{NOTEBOOK}') || document.querySelector('#jp-main-dock-panel');
             const r = n && n.getBoundingClientRect();
             return window.innerWidth === w && window.innerHeight === h && r && r.width > 0
               ? [r.width, n.scrollHeight] : false;
