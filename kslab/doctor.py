@@ -102,10 +102,16 @@ class DoctorReport:
     def _kube_lines(self) -> list[str]:
         kube = self.kube
         lines = []
-        if kube.get("error"):
+        bad = kube.get("bad_file")
+        if bad:
+            lines.append(f"  kubeconfig {bad} {'is MALFORMED' if kube['malformed'] else 'CANNOT BE READ'}: "
+                         f"{kube['bad_file_problem']} (hint: {kube['hint']})")
+        elif kube.get("error"):
             lines.append(f"  kubeconfig: {kube['error']}")
-        lines.append(f"  kubeconfig files: {', '.join(kube['files']) or 'none'}")
-        lines.append(f"  contexts: {', '.join(kube['contexts']) or 'none'}"
+        files = [*kube["files"], *([f"{bad} (not used)"] if bad else [])]
+        lines.append(f"  kubeconfig files: {', '.join(files) or 'none'}")
+        contexts = ", ".join(kube["contexts"]) or ("unknown (the kubeconfig above is not used)" if bad else "none")
+        lines.append(f"  contexts: {contexts}"
                      + (f" (current: {kube['current_context']})" if kube.get("current_context") else ""))
         if kube.get("context"):
             reach = "answers" if kube.get("reachable") else f"does not answer ({kube.get('problem')})"
@@ -136,15 +142,26 @@ class DoctorReport:
 
 
 def _kube_status(probe_cluster: bool, env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    from kslab.cluster.kubeconfig import read_kubeconfig
+    from kslab.cluster.kubeconfig import KubeconfigError, read_kubeconfig
     from kslab.cluster.modes import choose
     from kslab.errors import KslabError
+    from kslab.text import printable
 
     kube: dict[str, Any] = {"files": [], "contexts": [], "current_context": None}
     try:
         info = read_kubeconfig(settings.kubeconfig_paths(env))
         kube.update(files=[str(f) for f in info.files], contexts=info.contexts,
                     current_context=info.current_context)
+    except KubeconfigError as exc:
+        # The file is there but unusable: say which and why, never "no kube context" (issue #15).
+        kube.update(error=exc.one_line(), bad_file=str(exc.path), malformed=exc.malformed, hint=exc.hint,
+                    bad_file_problem=printable(exc.message.removeprefix(f"{exc.path}: ").removeprefix("kubeconfig: "),
+                                      keep_newlines=False))
+        if settings.requested_mode(env).lower() != "offline":  # kslab.connect() reads it and stops
+            what = "is malformed" if exc.malformed else "cannot be read"
+            return kube, {"mode": "error", "context": None, "lab_context": False,
+                          "reason": f"kslab.connect() stops: your kubeconfig {exc.path} {what}"}
+        info = None
     except KslabError as exc:
         info = None
         kube["error"] = exc.one_line()
@@ -200,6 +217,13 @@ def next_steps(report: DoctorReport) -> list[str]:
         steps.append(f"install the missing packages ({', '.join(missing_pkgs)}): run `make lab` from the repo")
     if report.binder:
         steps.append("on Binder every notebook runs offline; for live labs run the course on your laptop")
+        return steps
+    bad = report.kube.get("bad_file")
+    if bad:
+        steps.append(f"{'fix' if report.kube['malformed'] else 'make readable'} your kubeconfig {bad}: "
+                     f"{report.kube['hint']}")
+    if report.mode["mode"] == "error" and bad:
+        steps.append("meanwhile every notebook runs offline with KSLAB_MODE=offline: `KSLAB_MODE=offline make lab`")
         return steps
     if report.mode["mode"] == "live":
         if not tools["istioctl"]["found"]:

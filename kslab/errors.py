@@ -15,6 +15,8 @@ notebook it shows as the message and the hint, not as a traceback (IPython calls
 
 from __future__ import annotations
 
+from typing import Any
+
 
 #: The longest message a one-line error shows: the messages quote input through
 #: :func:`kslab.text.brief`, and this is the backstop for any that does not.
@@ -109,6 +111,20 @@ _OS_HINTS = {
 }
 
 
+def file_error(path: object, exc: OSError) -> InputError:
+    """The one-line error for an OS error on the file ``path``: it always names the file, even when
+    the error came from a read (which, unlike ``open``, does not say which file it was reading).
+
+    >>> file_error("/proc/self/mem", OSError(5, "Input/output error")).one_line()
+    '/proc/self/mem: Input/output error (hint: check the path and that it is a regular file you may read)'
+    """
+    if exc.filename is None:
+        exc.filename = str(path)
+    error = from_exception(exc)
+    assert isinstance(error, InputError)  # an OSError always has one
+    return error
+
+
 def from_exception(exc: BaseException) -> KslabError | None:
     """The :class:`KslabError` that an error from reading a student's input stands for, or None.
 
@@ -158,3 +174,49 @@ def from_exception(exc: BaseException) -> KslabError | None:
         return InputError("the input holds an integer with more than 4,300 digits",
                           hint="no Kubernetes field takes a number that long: check the file")
     return None
+
+
+class NamedReader:
+    """A binary file whose read errors carry ``name``: ``open()`` puts the file's name in its
+    ``OSError``, a later ``read()`` does not (``[Errno 5] Input/output error`` on ``/proc/self/mem``, a
+    disk going away), and the one-line error must say which file failed. Otherwise the file itself.
+
+    >>> import io
+    >>> class Failing(io.RawIOBase):
+    ...     def readinto(self, b): raise OSError(5, "Input/output error")
+    >>> NamedReader(Failing(), "/proc/self/mem").read(4)
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 5] Input/output error: '/proc/self/mem'
+    """
+
+    def __init__(self, file: Any, name: str) -> None:
+        self.file, self.name = file, name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.file.read(size)
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = self.name
+            raise
+
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return self.file.readinto(buffer)
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = self.name
+            raise
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> NamedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.file, attr)

@@ -3,7 +3,7 @@ kubeconfigs, class rosters, the progress file, bounded messages and escaping, an
 argument paths. Each says what must hold for *any* input, and where a reference exists (``shlex``, a
 regex reader for short inputs, Python's ``int``) it must agree with it.
 
-In the suite each target runs a few deterministic examples (``derandomize``); ``python tools/fuzz.py``
+In the suite each target runs a few deterministic examples (``derandomize``); ``python tools/fuzz.py inputs``
 runs them for minutes with fresh seeds (``KSLAB_FUZZ_EXAMPLES`` examples per round).
 """
 

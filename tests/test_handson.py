@@ -134,6 +134,22 @@ def test_port_forward_carries_http_and_binds_loopback_only(served: tuple[str, in
         http_get(forward.url, timeout=2)
 
 
+def test_the_labs_clean_up_closes_its_port_forwards(served: tuple[str, int, Path]) -> None:
+    """The notebook's clean-up cell (clean(lab, "03")) ends the port-forwards the lab opened: the URL the
+    student was given stops answering."""
+    from kslab.cluster.cleanup import clean
+
+    host, port, _ = served
+    lab = kslab.connect(mode="offline")
+    forward = PortForward(lambda: socket.create_connection((host, port), timeout=5), describe="pod ns/webapp port 3000")
+    lab._forwards.append(forward)  # as Lab.port_forward records it
+    assert "kslab webapp" in http_get(forward.url)
+    clean(lab, "03")
+    assert forward.closed and lab._forwards == []
+    with pytest.raises(OSError):
+        http_get(forward.url, timeout=2)
+
+
 def test_port_forward_records_why_the_far_end_would_not_open() -> None:
     def refuse() -> Any:
         raise ConnectionRefusedError("kubelet said no")

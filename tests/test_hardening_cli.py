@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ FILE_COMMANDS = [
     ["audit", "kubelet", "{}"],
     ["audit", "import", "{}"],
     ["pcap", "summary", "{}"],
+    ["pcap", "view", "{}"],
+    ["modernize", "{}"],
     ["classroom", "create", "--roster", "{}"],
 ]
 
@@ -84,6 +87,15 @@ def test_a_directory_is_a_one_line_error(template: list[str], tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_argv(template, str(tmp_path))) == 2
     assert "directory" in _one_error_line(capsys)
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
+def test_a_read_error_names_the_file(template: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # /proc/self/mem opens, and its first read fails with EIO: an error open() did not see, whose
+    # OSError carries no file name of its own.
+    assert main(_argv(template, "/proc/self/mem")) == 2
+    assert "/proc/self/mem: Input/output error" in _one_error_line(capsys)
 
 
 @pytest.mark.parametrize("template", FILE_COMMANDS, ids=lambda t: " ".join(t[:2]))
@@ -186,7 +198,11 @@ def test_a_malformed_kubeconfig_is_reported_not_a_crash(name: str, tmp_path: Pat
     monkeypatch.delenv("KSLAB_MODE", raising=False)
     assert main(["doctor", "--no-probe"]) == 0
     out = capsys.readouterr().out
-    assert f"kubeconfig: {config}: kubeconfig" in out  # the doctor names the file and what is wrong
+    # The doctor says the file is malformed, names it and what is wrong, with the hint; never "no kube context".
+    assert f"kubeconfig {config} is MALFORMED: " in out and "(hint: fix the file" in out
+    assert f"Mode kslab will use: error — kslab.connect() stops: your kubeconfig {config} is malformed" in out
+    assert f"  - fix your kubeconfig {config}: fix the file" in out
+    assert "no kube context" not in out
     for argv in (["cluster", "check"], ["rbac", "can-i", "get", "pods", "--live"], ["cluster", "clean", "03"]):
         assert main(argv) == 2, argv
         assert str(config) in _one_error_line(capsys)
@@ -261,3 +277,68 @@ def test_standard_input_named_twice_is_bad_usage(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-m", "kslab", *argv], input="kind: Pod\n", capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "named 2 times" in done.stderr and "internal error" not in done.stderr
+
+
+def test_a_kubeconfig_that_cannot_be_read_is_named_with_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it would block until a writer came: it must be refused, not read
+    for config, why in ((tmp_path, "is not a regular file"), (fifo, "is not a regular file")):
+        monkeypatch.setenv("KUBECONFIG", str(config))
+        monkeypatch.delenv("KSLAB_MODE", raising=False)
+        assert main(["doctor", "--no-probe"]) == 0
+        out = capsys.readouterr().out
+        assert f"kubeconfig {config} CANNOT BE READ: kubeconfig {why}" in out
+        assert f"your kubeconfig {config} cannot be read" in out
+        assert main(["cluster", "check"]) == 2
+        assert f"{config}: kubeconfig {why}" in _one_error_line(capsys)
+
+
+LONG = "a" * 5000
+LONG_INPUTS = {
+    "pod.yaml": (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {LONG}}}\nspec:\n  containers:\n  - name: {LONG}\n"
+                 f"    image: {LONG}\n    securityContext: {{privileged: true}}\n"),
+    "cmdline.txt": f"kube-apiserver --audit-log-maxage={'9' * 5000} --anonymous-auth=true --x{LONG}=1\n",
+}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+@pytest.mark.parametrize("name", sorted(LONG_INPUTS))
+@pytest.mark.parametrize("template", [t for t in FILE_COMMANDS if t[0] != "classroom"], ids=lambda t: " ".join(t[:2]))
+def test_json_output_bounds_long_values_and_says_so(template: list[str], name: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from kslab.cli.output import JSON_VALUE_CHARS
+
+    path = tmp_path / name
+    path.write_text(LONG_INPUTS[name])
+    code = main([*_argv(template, str(path)), "--json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err
+    if code == 2:
+        return  # a one-line error (bounded: the tests above)
+    strings = list(_strings(json.loads(out)))  # still valid JSON
+    longest = max(strings, key=len, default="")
+    assert len(longest) <= JSON_VALUE_CHARS + 60, longest[:200]
+    assert "a" * 1200 not in out and "9" * 1200 not in out
+    if "a" * 1000 in out or "9" * 1000 in out:
+        assert "(shortened: " in out
+
+
+def test_a_target_version_with_a_5000_digit_minor_is_bad_usage_named_as_such(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+    assert main(["modernize", "--target-version", "v1." + "9" * 5000, str(pod)]) == 2
+    line = _one_error_line(capsys)
+    assert "unknown target version 'v1.999" in line and "(5003 chars)" in line  # not "the input holds an integer"

@@ -10,6 +10,7 @@ import kslab
 from kslab.cluster import cleanup
 from kslab.cluster.lab import Lab
 from kslab.cluster.modes import ModeChoice
+from kslab.errors import NotALabContext
 from kslab.exercises.nb00 import (EXERCISES, SITUATIONS, check_psa_default, check_read_only_port,
                                   check_three_ways, check_webapp_address)
 
@@ -47,7 +48,26 @@ def test_each_solution_passes_its_own_check() -> None:
         assert ex.checker(solution_answer(ex)).passed, ex.id
 
 
-def test_clean_on_a_context_that_is_not_a_lab_context_touches_nothing() -> None:
-    lab = Lab(ModeChoice("live", "prod", False, "context prod answered"))
-    report = cleanup.clean(lab, "03")  # no API call is made: this Lab has no client
-    assert report.deleted == [] and str(report).startswith("context prod is not a lab context")
+class _RecordingLab(Lab):
+    """A Lab that records what clean-up asked it to delete instead of calling an API server."""
+
+    asked: list[str | None]
+
+    def delete_lab(self, lab: str | None) -> list[str]:  # type: ignore[override]
+        self.asked = [*getattr(self, "asked", []), lab]
+        return [f"Namespace//kslab-{lab}"]
+
+
+def test_clean_refuses_a_context_that_is_not_a_lab_context_and_deletes_nothing() -> None:
+    lab = _RecordingLab(ModeChoice("live", "prod", False, "context prod answered"))
+    with pytest.raises(NotALabContext) as info:
+        cleanup.clean(lab, "03")
+    assert "cleaning up lab 03" in info.value.message and "'prod' is not a lab context" in info.value.message
+    assert "kslab.connect(context='prod')" in info.value.hint
+    assert getattr(lab, "asked", []) == []
+
+
+def test_clean_deletes_on_a_context_the_caller_opted_in_to() -> None:
+    lab = _RecordingLab(ModeChoice("live", "prod", True, "KSLAB_CONTEXT names it"))
+    report = cleanup.clean(lab, "03")
+    assert lab.asked == ["03"] and report.deleted == ["Namespace//kslab-03"]

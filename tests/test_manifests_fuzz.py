@@ -3,7 +3,7 @@ or a one-line :class:`~kslab.errors.InputError`, never another exception — and
 loader reads the same text, the documents are PyYAML's (the loader refuses more, never reads differently).
 
 In the suite each target runs a fixed set of examples (``derandomize``: the same every run).
-``tools/fuzz_suite.py yaml`` runs them longer, with fresh random examples.
+``python tools/fuzz.py yaml`` runs them for minutes, with fresh random examples.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 :class:`~kslab.errors.InputError`, never another exception.
 
 In the suite each target runs a fixed set of examples (``derandomize``: the same every run, so the
-suite stays deterministic). ``tools/fuzz_suite.py pcap`` runs them longer, with fresh random examples.
+suite stays deterministic). ``python tools/fuzz.py pcap`` runs them for minutes, with fresh random examples.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from kslab.errors import InputError, UsageError
+from kslab.errors import InputError, UsageError, file_error
 from kslab.text import brief, clip
 
 #: Longest student name: KubeSpawner's per-field limit for ``{username}`` (its "safe" slug scheme).
@@ -168,8 +168,10 @@ def read_roster(path: str | Path) -> list[Student]:
         text = data.decode("utf-8-sig")  # a BOM from a spreadsheet export is not a name
     except FileNotFoundError:
         raise InputError(f"{file}: no such roster file", hint="give a file with one student per line") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read it as text ({exc})", hint="save the roster as UTF-8 text") from None
+    except OSError as exc:
+        raise file_error(file, exc) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file}: not UTF-8 text (byte {exc.start})", hint="save the roster as UTF-8 text") from None
     return parse_roster(text, source=str(file), as_csv=True if file.suffix.lower() == ".csv" else None)
 
 

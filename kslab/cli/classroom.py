@@ -114,7 +114,7 @@ def _dry_run(args: argparse.Namespace, names: list[str]) -> int:
 
     objs = classroom_objects(names, prefix=args.prefix, psa_version=args.psa_version)
     if args.json:
-        emit_json({"apiVersion": "v1", "kind": "List", "items": objs})
+        emit_json({"apiVersion": "v1", "kind": "List", "items": objs}, whole=True)  # for kubectl apply -f -
         return 0
     hub = args.hub_namespace
     where = f" and Secrets {secret_name('<student>', args.prefix)} in {hub}" if hub else ""

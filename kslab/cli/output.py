@@ -11,8 +11,15 @@ from kslab.views.tables import format_table, wrap_cell
 __all__ = ["PrintableStream", "emit_json", "format_table", "wrap_cell"]
 
 
-def emit_json(data: Any, *, stream: TextIO | None = None) -> None:
-    """Write ``data`` as indented JSON (the ``--json`` output of every subcommand).
+#: Characters of one string ``--json`` shows whole: a 5,000-digit flag value or name quoted from the
+#: input is cut, as messages cut it (:data:`kslab.errors.MAX_LINE`), and says it was shortened.
+JSON_VALUE_CHARS = 1000
+
+
+def emit_json(data: Any, *, stream: TextIO | None = None, whole: bool = False) -> None:
+    """Write ``data`` as indented JSON (the ``--json`` output of every subcommand). Strings longer
+    than :data:`JSON_VALUE_CHARS` are cut, and say so (see :func:`bounded`); ``whole=True`` writes
+    output meant for another program (manifests for ``kubectl apply``) as it is.
 
     >>> emit_json({"allowed": True})
     {
@@ -20,8 +27,29 @@ def emit_json(data: Any, *, stream: TextIO | None = None) -> None:
     }
     """
     out = stream or sys.stdout
-    json.dump(data, out, indent=2, default=str)
+    json.dump(data if whole else bounded(data), out, indent=2, default=str)
     out.write("\n")
+
+
+def bounded(value: Any, *, limit: int = JSON_VALUE_CHARS) -> Any:
+    """``value`` with every string (keys too) longer than ``limit`` cut and marked as shortened.
+
+    >>> bounded({"observed": "--audit-log-maxage=" + "9" * 5000}, limit=24)
+    {'observed': '--audit-log-maxage=99999…(shortened: 5019 characters in all)'}
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):  # past ~4,300 digits json (str()) refuses an int: describe a long one
+        return value if value.bit_length() <= 3 * limit else f"an integer of about {int(value.bit_length() * 0.30103)} digits (shortened)"
+    if not isinstance(value, (str, dict, list, tuple)):
+        value = str(value)  # what json's default=str would write, bounded like any string
+    if isinstance(value, str):
+        return value if len(value) <= limit else f"{value[:limit]}…(shortened: {len(value)} characters in all)"
+    if isinstance(value, dict):
+        return {bounded(k, limit=limit): bounded(v, limit=limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [bounded(v, limit=limit) for v in value]
+    return value
 
 
 class PrintableStream:

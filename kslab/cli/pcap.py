@@ -12,6 +12,9 @@ import json
 import sys
 from typing import Any
 
+#: Lines of `kslab pcap summary` gathered before each write.
+WRITE_LINES = 4096
+
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("pcap", help="analyse a packet capture: what an eavesdropper sees",
@@ -46,12 +49,21 @@ def run_summary(args: argparse.Namespace) -> int:
         out.write("\n], " + json.dumps(rest)[1:] + "\n")
         return 0
     out.write(header_line(totals) + "\n")
+    # Written a few hundred flows at a time: one write per flow costs more than the flow's analysis
+    # on a capture of many small connections (the stream escapes every write, see PrintableStream).
+    pending: list[str] = []
     for flow in flows:
-        out.write("\n" + "\n".join(flow.lines()) + "\n")
+        pending.append("")
+        pending.extend(flow.lines())
         if args.leaks:
             for leak in flow.eavesdropper():
                 mark = "SEES  " if leak.visible else "hidden"
-                out.write(f"    {mark}  {leak.fact}: {leak.value}\n")
+                pending.append(f"    {mark}  {leak.fact}: {leak.value}")
+        if len(pending) > WRITE_LINES:
+            out.write("\n".join(pending) + "\n")
+            pending.clear()
+    if pending:
+        out.write("\n".join(pending) + "\n")
     out.write("\n" + footer_line(totals) + "\n")
     return 0
 

@@ -71,12 +71,11 @@ def selector(lab: str | None) -> str:
 
 @dataclass
 class CleanupReport:
-    """What clean-up removed (``kind/namespace/name``), or why it did nothing."""
+    """What clean-up removed (``kind/namespace/name``)."""
 
     lab: str | None
     live: bool
     deleted: list[str] = field(default_factory=list)
-    note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,8 +83,6 @@ class CleanupReport:
     def __str__(self) -> str:
         if not self.live:
             return "offline: nothing was created in a cluster, so there is nothing to clean up."
-        if self.note:
-            return self.note
         which = f"lab {self.lab}" if self.lab else "every lab"
         if not self.deleted:
             return f"nothing left to clean up for {which} (selector {selector(self.lab)})"
@@ -98,7 +95,9 @@ class CleanupReport:
 def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
     """Delete what a lab created (``lab_name=None``: every lab), live; offline, say there is nothing.
 
-    Namespaces are deleted last; their deletion finishes in the background.
+    Namespaces are deleted last; their deletion finishes in the background. Live on a context that is
+    not a lab context (one nobody named explicitly), :class:`~kslab.errors.NotALabContext`: nothing is
+    deleted there unless you opt in with ``kslab.connect(context=...)`` or ``KSLAB_CONTEXT``.
     """
     if lab_name is not None:
         check_lab_name(lab_name)
@@ -107,8 +106,6 @@ def clean(lab: Lab, lab_name: str | None) -> CleanupReport:
         closer()  # port-forwards the lab opened end with it (they would point at deleted pods)
     if not lab.live:
         return CleanupReport(lab_name, live=False)
-    if not lab.lab_context:
-        return CleanupReport(lab_name, live=True, note=(
-            f"context {lab.context} is not a lab context, so no lab created anything there; nothing to "
-            f"clean up (to clean it anyway, name it: kslab.connect(context={brief(lab.context)}))"))
+    # Clean-up deletes: on a context nobody opted in to, refuse as every other mutating path does.
+    lab.require_lab(f"cleaning up {f'lab {lab_name}' if lab_name else 'every lab'}")
     return CleanupReport(lab_name, live=True, deleted=lab.delete_lab(lab_name))

@@ -78,8 +78,7 @@ def probe_istiod(lab: Lab, namespace: str = NAMESPACE, name: str = ISTIOD) -> Is
         if err.status == 404:
             return Istiod(False, False, f"deployment {namespace}/{name} does not exist")
         if err.status == 403:
-            return Istiod(False, False, f"your identity may not read {namespace}: {err.server_message}",
-                          readable=False)
+            return Istiod(False, False, f"your identity may not read {namespace}", readable=False)
         raise
     available, detail = False, "no Available condition yet"
     for cond in (dep.status and dep.status.conditions) or []:

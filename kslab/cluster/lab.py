@@ -176,7 +176,7 @@ class Lab:
         self.require_live(what)
         if not self.lab_context:
             raise NotALabContext(
-                f"{what} creates or attacks things, and context {self.context!r} is not a lab context",
+                f"{what} creates, deletes or attacks things, and context {self.context!r} is not a lab context",
                 hint=f"if {self.context!r} is a cluster you may break, opt in with "
                      f"KSLAB_CONTEXT={self.context} or kslab.connect(context={self.context!r})")
 

@@ -11,6 +11,7 @@ the far end, so it can be exercised against any socket.
 
 from __future__ import annotations
 
+import functools
 import select
 import socket
 import threading
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 LOOPBACK = "127.0.0.1"
 #: Seconds a connection may sit idle before the forward closes it.
 IDLE_SECONDS = 60.0
+#: Seconds a silent API server may take to send the rest of a websocket frame it has begun: the
+#: stream's read timeout (an idle stream is the listener's business, see IDLE_SECONDS).
+READ_SECONDS = 30.0
 
 
 class PortForward:
@@ -170,25 +174,105 @@ def pump(a: Any, b: Any, *, idle: float, stop: threading.Event | None = None) ->
 
 
 def to_pod(lab: Lab, namespace: str, pod: str, port: int, *, timeout: float = 10.0) -> PortForward:
-    """A :class:`PortForward` from 127.0.0.1 to ``port`` of a pod, through the lab's API server."""
-    from kubernetes import client
-    from kubernetes.stream import portforward
+    """A :class:`PortForward` from 127.0.0.1 to ``port`` of a pod, through the lab's API server.
 
+    Each connection's websocket connects (TCP, TLS, upgrade) within ``timeout`` seconds and each read
+    waits at most :data:`READ_SECONDS`; a stream that fails either is closed, and so is the connection.
+    """
     from kslab.cluster.api_errors import api_error
     from kslab.cluster.client import api_client_for
 
     def open_remote() -> Any:
-        api = api_client_for(lab.context or "")  # portforward() swaps the client's request method
+        api = api_client_for(lab.context or "")
         try:
-            forward = portforward(client.CoreV1Api(api).connect_get_namespaced_pod_portforward,
-                                  pod, namespace, ports=str(port), _request_timeout=timeout)
+            forward = open_forward(api, namespace, pod, port, connect_timeout=timeout, read_timeout=READ_SECONDS)
         except Exception as exc:  # noqa: BLE001 - the stream's failures (HTTP or websocket) become one line
             raise api_error(exc, f"port-forward to pod {namespace}/{pod}") from None
         if not forward.connected:
+            forward.websocket.shutdown()
             raise ApiError(f"port-forward to pod {namespace}/{pod}: the API server closed the stream")
         return _ForwardSocket(forward, port)
 
     return PortForward(open_remote, describe=f"pod {namespace}/{pod} port {port}", timeout=timeout)
+
+
+def open_forward(api: Any, namespace: str, pod: str, port: int, *, connect_timeout: float,
+                 read_timeout: float) -> Any:
+    """The official client's port-forward stream (``kubernetes.stream.ws_client.PortForward``) to one
+    port, over a websocket that connects within ``connect_timeout`` and reads within ``read_timeout``
+    seconds — the client's own ``portforward()`` waits forever on both. On a failed connect the
+    socket is closed; a read that times out closes the stream (its local ends see end-of-file).
+    """
+    from kubernetes import client
+    from kubernetes.stream import ws_client
+    from kubernetes.stream.stream import _websocket_request
+
+    def call(configuration: Any, _method: str, url: str, **kwargs: Any) -> Any:
+        websocket = _connect(configuration, ws_client.get_websocket_url(url, kwargs.get("query_params")),
+                             kwargs.get("headers") or {}, connect_timeout)
+        websocket.settimeout(read_timeout)
+        return ws_client.PortForward(websocket, [port])
+
+    # The same call portforward() makes (the generated method, over a websocket), with our transport.
+    return _websocket_request(call, {"_preload_content": False},
+                              client.CoreV1Api(api).connect_get_namespaced_pod_portforward,
+                              pod, namespace, ports=str(port))
+
+
+def _connect(configuration: Any, url: str, headers: dict[str, str], timeout: float) -> Any:
+    """A websocket to ``url`` authenticated as the client configuration says, connected within
+    ``timeout`` seconds (closed and raised otherwise)."""
+    import ssl
+
+    from kubernetes.stream import ws_client
+
+    header = [f"authorization: {headers['authorization']}"] if "authorization" in headers else []
+    protocols = headers.get("sec-websocket-protocol", f"{ws_client.V5_CHANNEL_PROTOCOL},{ws_client.V4_CHANNEL_PROTOCOL}")
+    header.append(f"sec-websocket-protocol: {protocols}")
+    if url.startswith("wss://") and configuration.verify_ssl:
+        import certifi
+
+        tls: dict[str, Any] = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": configuration.ssl_ca_cert or certifi.where()}
+        if configuration.assert_hostname is not None:
+            tls["check_hostname"] = configuration.assert_hostname
+    else:
+        tls = {"cert_reqs": ssl.CERT_NONE}
+    for key, value in (("certfile", configuration.cert_file), ("keyfile", configuration.key_file),
+                       ("server_hostname", configuration.tls_server_name)):
+        if value:
+            tls[key] = value
+    options: dict[str, Any] = {"header": header, "timeout": timeout}
+    if configuration.proxy or configuration.proxy_headers:
+        options = ws_client.websocket_proxycare(options, configuration, url, headers)
+    websocket = _closing_websocket_class()(sslopt=tls, skip_utf8_validation=False)
+    try:
+        websocket.connect(url, **options)
+    except BaseException:
+        websocket.shutdown()  # a half-open socket to a silent server is not left behind
+        raise
+    return websocket
+
+
+@functools.cache
+def _closing_websocket_class() -> type:
+    from websocket import WebSocket, WebSocketConnectionClosedException, WebSocketTimeoutException
+
+    class ClosingWebSocket(WebSocket):
+        """A websocket whose failed read closes it: the client's port-forward thread then closes the
+        local ends (it handles a closed connection, not a timeout), instead of dying with them open."""
+
+        failure = ""
+
+        def recv_data_frame(self, control_frame: bool = False) -> Any:
+            try:
+                return super().recv_data_frame(control_frame)
+            except (WebSocketTimeoutException, OSError) as exc:
+                self.failure = f"no data from the API server in {self.gettimeout():.0f}s" \
+                    if isinstance(exc, WebSocketTimeoutException) else f"the stream failed ({exc})"
+                self.shutdown()
+                raise WebSocketConnectionClosedException(self.failure) from None
+
+    return ClosingWebSocket
 
 
 class _ForwardSocket:
@@ -209,11 +293,14 @@ class _ForwardSocket:
         self._sock.sendall(data)
 
     def error(self) -> str:
-        """What the kubelet said on the port's error channel (e.g. nothing listens there), or ''."""
-        return str(self._forward.error(self._port) or "")
+        """What the kubelet said on the port's error channel (e.g. nothing listens there), or why
+        the stream failed (a read timed out), or ''."""
+        said = str(self._forward.error(self._port) or "")
+        return said or str(getattr(self._forward.websocket, "failure", "") or "")
 
     def close(self) -> None:
-        try:
-            self._forward.close()
-        except Exception:  # noqa: BLE001 - already closed
-            pass
+        for end in (self._forward.close, self._forward.websocket.shutdown):
+            try:
+                end()
+            except Exception:  # noqa: BLE001 - already closed
+                pass

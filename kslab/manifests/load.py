@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from kslab.errors import InputError
+from kslab.errors import InputError, file_error
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class _Stream:
         except UnicodeDecodeError:
             raise InputError(f"{self.name}: not UTF-8 text", hint="give a YAML or JSON file") from None
         except OSError as exc:
-            raise InputError(f"{self.name}: cannot read ({exc.strerror or exc})", hint="check the file") from None
+            raise file_error(self.name, exc) from None
 
     def read_all(self) -> str:
         """The rest of the stream (the peeked chunk included) as one string."""
@@ -214,7 +214,7 @@ def _open(path: str | Path) -> tuple[IO[str], str]:
     except PermissionError:
         raise InputError(f"{path}: permission denied", hint="check the file's permissions") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot open ({exc.strerror or exc})", hint="check the path") from None
+        raise file_error(path, exc) from None
 
 
 #: Characters a file read whole may have (a component's configuration or command line, kube-bench's

@@ -19,6 +19,7 @@ from kslab.modernize import istio, pods, psp, shell, tokens, versions
 from kslab.modernize.context import DocContext
 from kslab.modernize.finding import RULES, Finding
 from kslab.modernize.report import FileResult, ModernDoc, Report, to_plain
+from kslab.text import brief
 
 #: The release ``latest`` means (the newest the course targets).
 LATEST_TARGET = 36
@@ -46,9 +47,9 @@ def parse_target(text: str | int | None) -> int:
     if isinstance(text, int):
         minor = text
     else:
-        match = re.fullmatch(r"v?1\.(\d+)(\.\d+)?", str(text).strip())
+        match = re.fullmatch(r"v?1\.(\d{1,4})(\.\d{1,4})?", str(text).strip())  # no 5,000-digit minor
         if not match:
-            raise UsageError(f"unknown target version {text!r}: must be latest or v1.N",
+            raise UsageError(f"unknown target version {brief(text)}: must be latest or v1.N",
                              hint=f"e.g. --target-version v1.{LATEST_TARGET}")
         minor = int(match.group(1))
     if not OLDEST_TARGET <= minor <= LATEST_TARGET + 1:

@@ -9,13 +9,16 @@ The layers, outermost first (each a small module you can read next to notebook 0
 ``layers``         link layers (Ethernet, VLAN, Linux cooked, loopback, raw IP, 802.11/radiotap), MPLS,
                    GRE, IPv4, IPv6, TCP; ``fragments``: IP fragments back into datagrams
 ``reassembly``     TCP sequence numbers: segments back into ordered byte streams
-``flows``          the per-packet loop: flows, bounded memory
+``flows``          the flow analyser: a sans-IO state machine, packets in, ``FlowEnded`` events out;
+                   per-flow phases keep bounded memory
 ``session``        one connection's bytes: protocol detection, routing to the parsers; ``prelude``:
                    where TLS or HTTP starts after clear text (STARTTLS, proxies, mid-stream)
 ``tls``/``http``   sans-IO parsers: bytes in, facts out (``tls_registry``: the TLS tables)
 ``certs``          certificates seen on the wire, read with ``cryptography`` (``der``: leniently)
-``facts``          per-flow facts as plain data; ``leaks``: the eavesdropper's checklist, as rules
-``summary``        the facts as text, and the entry points (``summarize``, ``iter_flows``)
+``facts``          per-flow facts and capture totals as plain data; ``leaks``: the eavesdropper's
+                   checklist, a table of rules
+``render``         the facts as text (what ``kslab pcap summary`` prints, the one-line rows)
+``summary``        the entry points (``summarize``, ``iter_flows``) and the side-by-side checklist
 ``view``           a ``tcpdump -A``-like view of one flow; ``entropy``: byte entropy and its plot
 ``write``          writing pcaps (the mesh demo's relay tap uses it)
 ``scapy_tools``    Scapy where it is worth it: dissecting one record, decrypting with a key log

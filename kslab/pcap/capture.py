@@ -45,9 +45,9 @@ import stat
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from kslab.errors import InputError
+from kslab.errors import InputError, NamedReader, file_error
 
 #: One packet as the reader yields it: (seconds since the epoch, link type, frame, length on the wire).
 #: The frame is ``bytes``, or a read-only ``memoryview`` when the reader was asked for views.
@@ -335,9 +335,13 @@ def open_capture(path: str | Path, *, views: bool = True) -> tuple[BinaryIO, Cap
         raise InputError(f"{p}: no such file", hint="check the path; bundled captures are listed by "
                          "kslab.pcap.bundled()") from None
     except OSError as exc:
-        raise InputError(f"{p}: cannot be read ({exc.strerror})", hint="check the file's permissions") from None
+        raise file_error(p, exc) from None
     try:
-        return stream, CaptureReader(stream, name=str(p), views=views)
+        named = cast(BinaryIO, NamedReader(stream, str(p)))  # a read error names the file too
+        return named, CaptureReader(named, name=str(p), views=views)
+    except OSError as exc:
+        stream.close()
+        raise file_error(p, exc) from None
     except BaseException:
         stream.close()
         raise

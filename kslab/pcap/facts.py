@@ -1,27 +1,55 @@
-"""The facts of a capture, flow by flow: plain data, rendered as text by :mod:`kslab.pcap.summary`
+"""The facts of a capture, flow by flow: plain data, rendered as text by :mod:`kslab.pcap.render`
 and as JSON by ``to_dict``.
 
-:func:`flow_summary` turns a finished :class:`~kslab.pcap.flows.Flow` (TCP counts, the session's
-parsers) into a :class:`FlowSummary`; :class:`TlsFacts` is what its TLS handshake showed in clear;
-what an eavesdropper learns from it is :mod:`kslab.pcap.leaks`.
+The flow analysis (:mod:`kslab.pcap.flows`) fills a :class:`FlowSummary` per TCP flow and the
+capture's :class:`Totals`; :class:`TlsFacts` is what a TLS handshake showed in clear; what an
+eavesdropper learns from a flow is :mod:`kslab.pcap.leaks`. Nothing here imports the analysis.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kslab.pcap.certs import CertFacts, cert_facts
-from kslab.pcap.entropy import shannon
 from kslab.pcap.http import HttpMessage
-from kslab.pcap.layers import endpoint
+from kslab.pcap.layers import link_name
 from kslab.pcap.leaks import Leak, eavesdropper
 from kslab.pcap.prelude import Prelude
 from kslab.pcap.text import printable
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
 from kslab.views.tables import Table
+
+
+class Totals:
+    """Capture-wide counts, complete once the flows have all been read."""
+
+    def __init__(self, name: str, fmt: str) -> None:
+        self.file = name
+        self.format = fmt
+        self.link_types: set[int] = set()
+        self.packets = 0
+        self.tcp_packets = 0
+        self.flows = 0
+        self.other: dict[str, int] = {}
+        self.truncated = False
+        self.late_packets = 0
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+
+    def count(self, what: str, n: int = 1) -> None:
+        """Count a packet that is not part of a TCP flow, by what it is (``UDP``, ``ARP`` ...)."""
+        self.other[what] = self.other.get(what, 0) + n
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format,
+                "link_types": [link_name(t) for t in sorted(self.link_types)], "packets": self.packets,
+                "tcp_packets": self.tcp_packets, "flow_count": self.flows,
+                "other_packets": dict(sorted(self.other.items())), "truncated": self.truncated}
 
 
 @dataclass
@@ -71,6 +99,12 @@ class TlsFacts:
                 "encrypted": self.encrypted, "notes": self.notes}
 
 
+@lru_cache(maxsize=256)
+def _names(name: Callable[[int], str], codes: tuple[int, ...]) -> tuple[str, ...]:
+    """Registry names of a ClientHello's list: one program's hellos repeat the same lists."""
+    return tuple(name(c) for c in codes)
+
+
 def tls_facts(conn: TlsConnection) -> TlsFacts:
     """Turn a parsed :class:`TlsConnection` into reportable facts."""
     ch, sh = conn.client_hello, conn.server_hello
@@ -88,8 +122,8 @@ def tls_facts(conn: TlsConnection) -> TlsFacts:
     return TlsFacts(
         version=conn.version, cipher=conn.cipher, sni=ch.sni if ch else None,
         alpn_offered=list(ch.alpn) if ch else [], alpn_selected=selected, alpn_selected_visible=visible,
-        versions_offered=[version_name(v) for v in ch.versions] if ch else [],
-        ciphers_offered=[cipher_name(c) for c in ch.cipher_suites] if ch else [],
+        versions_offered=list(_names(version_name, tuple(ch.versions))) if ch else [],
+        ciphers_offered=list(_names(cipher_name, tuple(ch.cipher_suites))) if ch else [],
         key_exchange_group=group_name(group) if group is not None else None,
         hello_retry=conn.hello_retry, certificate_request=conn.certificate_request,
         certificates={side: [cert_facts(der) for der in ders] for side, ders in conn.certificates.items()},
@@ -180,7 +214,7 @@ class FlowSummary:
 
     def lines(self) -> list[str]:
         """The flow as indented text lines (what ``kslab pcap summary`` prints)."""
-        from kslab.pcap.summary import render_flow  # the text view of this model
+        from kslab.pcap.render import render_flow  # the text view of this model
 
         return render_flow(self)
 
@@ -188,56 +222,11 @@ class FlowSummary:
         return "\n".join(self.lines())
 
 
-def flow_summary(flow: Any, *, entropy: bool = False) -> FlowSummary:
-    """Summarise a finished :class:`~kslab.pcap.flows.Flow`."""
-    streams = flow.streams
-    if flow.rst_by is not None:
-        ended = f"reset by the {('client', 'server')[flow.rst_by]}"
-    elif flow.fin[0] and flow.fin[1]:
-        ended = "closed (FIN both ways)"
-    elif flow.fin[0] or flow.fin[1]:
-        ended = f"half-closed by the {'client' if flow.fin[0] else 'server'}"
-    else:
-        ended = "still open at the end of the capture"
-    session = flow.session
-    protocol = session.protocol or ("no payload" if not any(flow.payload) else "other")
-    summary = FlowSummary(
-        id=flow.id, client=endpoint(*flow.client), server=endpoint(*flow.server), protocol=protocol,
-        start=flow.first_ts, duration=max(0.0, flow.last_ts - flow.first_ts),
-        packets=(flow.packets[0], flow.packets[1]), payload_bytes=(flow.payload[0], flow.payload[1]),
-        syn_seen=flow.syn_seen, direction_guessed=flow.guessed, ended=ended,
-        retransmitted=sum(s.retransmitted for s in streams), out_of_order=sum(s.out_of_order for s in streams),
-        missing=sum(s.missing for s in streams), trace=flow.trace)
-    inner = session.inner
-    http = session.http or (inner.http if inner is not None else None)
-    if http is not None:
-        req, resp = http
-        summary.requests, summary.responses = list(req.messages), list(resp.messages)
-        summary.http_counts = (req.count + (req._current is not None), resp.count + (resp._current is not None))
-        summary.http_problems = [f"{side}: {s.problem}" for side, s in (("client", req), ("server", resp))
-                                 if s.problem]
-        if session.http is not None and protocol != "HTTP":
-            summary.http_also = True
-    tls = session.tls or (inner.tls if inner is not None else None)
-    if tls is not None:
-        summary.tls = tls_facts(tls)
-    summary.prelude = session.prelude
-    summary.notes = list(session.notes) + (list(inner.notes) if inner is not None else [])
-    if inner is not None:
-        summary.tunnel = inner.protocol or "no payload"
-    if protocol == "other":
-        summary.excerpts = {side: bytes(b) for side, b in zip(("client", "server"), session.excerpt or ()) if b}
-    if entropy and flow.samples is not None:
-        summary.samples = {side: bytes(b) for side, b in zip(("client", "server"), flow.samples) if b}
-        summary.entropy = {side: round(shannon(b), 3) for side, b in summary.samples.items()}
-    return summary
-
-
 @dataclass
 class CaptureSummary:
     """A whole capture: its flows and capture-wide counts."""
 
-    totals: Any
+    totals: Totals
     flows: list[FlowSummary]
 
     def flow(self, fid: int) -> FlowSummary:
@@ -248,7 +237,7 @@ class CaptureSummary:
         raise KeyError(f"no flow {fid}; flows: {[f.id for f in self.flows]}")
 
     def to_dict(self) -> dict[str, Any]:
-        from kslab.pcap.summary import nothing_to_see
+        from kslab.pcap.render import nothing_to_see
 
         return {**self.totals.to_dict(), "flows": [f.to_dict() for f in self.flows],
                 "nothing_to_see": nothing_to_see(self.totals)}
@@ -257,7 +246,7 @@ class CaptureSummary:
         """One row per flow: the facts that matter most, as a :class:`~kslab.views.tables.Table` (HTML
         in a notebook; ``str()`` is aligned text, where ``wrap`` makes the long columns, what and
         identities, continue on more lines of at most that many characters)."""
-        from kslab.pcap.summary import flow_row
+        from kslab.pcap.render import flow_row
 
         long = {"what": wrap, "identities": wrap} if wrap else None
         return Table([flow_row(f) for f in self.flows],
@@ -265,7 +254,7 @@ class CaptureSummary:
                      blank_between=bool(wrap) and len(self.flows) > 1, abbreviate={"identities": 160})
 
     def __str__(self) -> str:
-        from kslab.pcap.summary import footer_line, header_line  # the text view of this model
+        from kslab.pcap.render import footer_line, header_line  # the text view of this model
 
         parts = [header_line(self.totals)]
         for f in self.flows:

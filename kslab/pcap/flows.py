@@ -1,15 +1,22 @@
-"""TCP flows from a capture: the loop that ties reader, decoder, reassembly and parsers together.
+"""TCP flows from a capture: a sans-IO state machine, packets in, typed events out.
 
-For each packet: :func:`~kslab.pcap.layers.decode` it (a few field unpacks), find its flow by
-the 4-tuple, count it, and pass its payload to that direction's :class:`~kslab.pcap.reassembly.Stream`.
-The streams hand ordered bytes to the flow's :class:`~kslab.pcap.session.Session`, which picks the
-protocol parser from the first bytes (:func:`detect`): TLS, HTTP/1.x or "other", or finds where TLS
-or HTTP starts after a clear-text prelude. No packet is dissected beyond its headers unless its
-bytes belong to a handshake or an HTTP header block.
+:class:`FlowTracker` is fed the capture's packets (from any iterable: it opens no file) and yields a
+:class:`FlowEnded` event, carrying the flow's :class:`~kslab.pcap.facts.FlowSummary`, as soon as a
+flow is over. For each packet it :func:`~kslab.pcap.layers.decode`\\ s the headers (a few field
+unpacks), finds the flow by the 4-tuple and hands the segment to that :class:`Flow`, whose
+:class:`Phase` says what it still keeps:
 
-Flows are yielded as soon as they are over (both FINs, or a RST, plus a short linger for the last
-ACKs), so memory holds only the flows still open: a capture of any length is read in bounded
-memory as long as the number of *simultaneous* connections is bounded.
+* ``QUIET``: no payload yet, only counters (most connections of a port scan or a connection pool
+  never leave this phase, so they cost no reassembly and no parser);
+* ``PARSING``: each direction's :class:`~kslab.pcap.reassembly.Stream` puts the bytes back in
+  order for the flow's :class:`~kslab.pcap.session.Session`, which picks the protocol parser from
+  the first bytes (:func:`detect`): TLS, HTTP/1.x or "other".
+
+No packet is dissected beyond its headers unless its bytes belong to a handshake or an HTTP header
+block. A flow is over after both FINs, or a RST, plus a short linger for the last ACKs; when its
+4-tuple starts a new connection; or at the end of the capture. Memory holds only the flows still
+open, so a capture of any length is read in bounded memory as long as the number of *simultaneous*
+connections is bounded. :class:`Analysis` is the I/O around it: it reads a file.
 
 >>> detect(b"\\x16\\x03\\x01\\x02\\x00", b""), detect(b"GET / HTTP/1.1\\r\\n", b""), detect(b"SSH-2.0-x", b"", final=True)
 ('TLS', 'HTTP', 'other')
@@ -19,70 +26,214 @@ from __future__ import annotations
 
 import gc
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from kslab.errors import InputError
 from kslab.pcap.capture import open_capture
+from kslab.pcap.entropy import shannon
+from kslab.pcap.facts import FlowSummary, Totals, tls_facts
 from kslab.pcap.fragments import Defragmenter
-from kslab.pcap.layers import ACK, FIN, RST, SYN, LINK_TYPES, Fragment, decode, link_decoder, link_name, raw_ip
+from kslab.pcap.layers import (ACK, FIN, LINK_TYPES, RST, SYN, Fragment, Frame, Segment, decode, endpoint, link_decoder,
+                               link_name, raw_ip)
 from kslab.pcap.reassembly import Stream
 from kslab.pcap.session import Session, detect
 
-__all__ = ["Analysis", "Flow", "Totals", "detect"]
+__all__ = ["Analysis", "Flow", "FlowEnded", "FlowTracker", "Phase", "Totals", "detect"]
 
 CLIENT, SERVER = 0, 1
 #: Seconds (capture time) a closed flow waits for its last ACKs before it is reported.
 LINGER = 2.0
-#: Bytes of each direction kept for the entropy estimate.
+#: Bytes of each direction kept for the entropy estimate: always the first ones, in stream order.
 SAMPLE = 1 << 16
 #: Closed 4-tuples remembered, so a stray late ACK does not start a phantom flow.
 TOMBSTONES = 1 << 16
+#: Addresses remembered to share one copy between flows (forgotten all at once past this many).
+ADDRESSES = 1 << 16
+
+#: A flow's key: (source address, source port, destination address, destination port).
+Key = tuple[bytes, int, bytes, int]
+#: (time, side, flags, seq, ack, payload) of a packet kept for a view of one flow (see kslab.pcap.view).
+TracePacket = tuple[float, int, int, int, int, bytes]
+
+
+class Phase(Enum):
+    """What a flow keeps while it is open (see the module docstring)."""
+
+    QUIET = "no payload yet"
+    PARSING = "parsing its payload"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEnded:
+    """A flow is over; ``why``: ``closed`` (FIN both ways or a RST, then the linger), ``reused`` (its
+    4-tuple opened a new connection) or ``end of capture``."""
+
+    summary: FlowSummary
+    why: str
 
 
 class Flow:
     """The state of one TCP connection while the capture is read (internal; see FlowSummary).
 
-    Nothing here points back at the flow (the streams call the session directly), so a finished flow
-    is freed at once by reference counting and the cycle collector has nothing to do.
+    Small on purpose (a capture may hold a hundred thousand open connections): the client's
+    4-tuple is the only copy of the endpoints, the counters share one list, and reassembly and
+    the session exist only once there is payload (:class:`Phase`). Nothing here points back at
+    the flow (the streams call the session directly), so a finished flow is freed at once by
+    reference counting and the cycle collector has nothing to do.
     """
 
-    __slots__ = ("id", "client", "server", "first_ts", "last_ts", "syn_seen", "guessed", "packets", "payload",
-                 "fin", "rst_by", "closed_at", "session", "samples", "trace", "streams")
+    __slots__ = ("id", "key", "first_ts", "last_ts", "syn_seen", "guessed", "phase", "counts", "fin", "rst_by",
+                 "closed_at", "isn_client", "isn_server", "entropy", "session", "samples", "trace", "streams")
 
-    def __init__(self, fid: int, client: tuple[bytes, int], server: tuple[bytes, int], ts: float,
-                 *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
+    def __init__(self, fid: int, key: Key, ts: float, *, syn_seen: bool, guessed: bool, entropy: bool) -> None:
         self.id = fid
-        self.client, self.server = client, server
+        self.key = key  # (client address, client port, server address, server port)
         self.first_ts = self.last_ts = ts
         self.syn_seen, self.guessed = syn_seen, guessed
-        self.packets = [0, 0]
-        self.payload = [0, 0]
-        self.fin = [False, False]
+        self.phase = Phase.QUIET
+        #: Packets from the client, from the server, then payload bytes from each.
+        self.counts = [0, 0, 0, 0]
+        self.fin = 0  # bit 0: the client sent a FIN, bit 1: the server did
         self.rst_by: int | None = None
         self.closed_at: float | None = None
-        session = self.session = Session(syn_seen=syn_seen)
-        #: Packets kept for a view of this flow (only for the flow being watched): see kslab.pcap.view.
-        self.trace: list[tuple[float, int, int, int, int, bytes]] | None = None
-        if entropy:
-            self.samples: tuple[bytearray, bytearray] | None = (bytearray(), bytearray())
-            deliver = partial(_sampled, self.samples, session.data)
+        #: The SYN's sequence number of each side, kept until the streams exist (QUIET flows have none).
+        self.isn_client: int | None = None
+        self.isn_server: int | None = None
+        self.entropy = entropy
+        self.session: Session | None = None
+        self.samples: tuple[bytearray, bytearray] | None = None
+        self.trace: list[TracePacket] | None = None
+        self.streams: tuple[Stream, Stream] | None = None
+
+    @property
+    def client(self) -> tuple[bytes, int]:
+        return self.key[0], self.key[1]
+
+    @property
+    def server(self) -> tuple[bytes, int]:
+        return self.key[2], self.key[3]
+
+    # ---- packets in ---------------------------------------------------------------------------
+    def packet(self, ts: float, side: int, flags: int, seq: int, payload: bytes, missing: int) -> bool:
+        """One segment from ``side``; True when it closes the flow (both FINs seen, or a RST)."""
+        counts = self.counts
+        counts[side] += 1
+        self.last_ts = ts
+        if flags & SYN:
+            if self.streams is not None:
+                self.streams[side].syn(seq)
+            elif side == CLIENT:
+                if self.isn_client is None:
+                    self.isn_client = seq
+            elif self.isn_server is None:
+                self.isn_server = seq
+            seq = (seq + 1) & 0xFFFFFFFF
+        if payload or missing:
+            counts[2 + side] += len(payload) + missing
+            streams = self.streams if self.streams is not None else self._start()
+            streams[side].segment(seq, payload, missing)
+        if flags & (FIN | RST):
+            if flags & RST:
+                if self.rst_by is None:
+                    self.rst_by = side
+            else:
+                self.fin |= 1 << side
+            if self.closed_at is None and (flags & RST or self.fin == 3):
+                self.closed_at = ts
+                return True
+        return False
+
+    def _start(self) -> tuple[Stream, Stream]:
+        """The first payload: QUIET -> PARSING, with reassembly and a session to parse it."""
+        # Without a sample to take, the session hands the bodies of encrypted records back to the streams,
+        # which pass over them by sequence number (no copy, no parser call): see Stream.skip.
+        session = self.session = Session(syn_seen=self.syn_seen, skips_outside=not self.entropy)
+        deliver: Callable[[int, bytes], int | None]
+        if self.entropy:
+            samples = self.samples = (bytearray(), bytearray())
+            deliver = partial(_sampled, samples, session.data)
         else:
-            self.samples = None
             deliver = session.data
-        lose = session.gap
-        self.streams = (Stream(deliver, lose, CLIENT), Stream(deliver, lose, SERVER))
+        streams = self.streams = (Stream(deliver, session.gap, CLIENT), Stream(deliver, session.gap, SERVER))
+        for stream, isn in zip(streams, (self.isn_client, self.isn_server)):  # the SYNs came before any payload
+            if isn is not None:
+                stream.syn(isn)
+        self.phase = Phase.PARSING
+        return streams
 
     def finish(self) -> None:
         """The flow is over (or the capture is): flush what reassembly held and close parsers."""
-        for stream in self.streams:
-            stream.finish()
-        self.session.finish()
+        if self.streams is not None:
+            for stream in self.streams:
+                stream.finish()
+        if self.session is not None:
+            self.session.finish()
+
+    # ---- facts out ----------------------------------------------------------------------------
+    def ended(self) -> str:
+        """How the connection ended, in words."""
+        if self.rst_by is not None:
+            return f"reset by the {('client', 'server')[self.rst_by]}"
+        if self.fin == 3:
+            return "closed (FIN both ways)"
+        if self.fin:
+            return f"half-closed by the {'client' if self.fin & 1 else 'server'}"
+        return "still open at the end of the capture"
+
+    def summary(self) -> FlowSummary:
+        """The facts of this (finished) flow."""
+        streams = self.streams or ()
+        session = self.session
+        protocol = (session.protocol if session is not None else None) or \
+            ("no payload" if not (self.counts[2] or self.counts[3]) else "other")
+        summary = FlowSummary(
+            id=self.id, client=_endpoint(self.key[0], self.key[1]), server=_endpoint(self.key[2], self.key[3]),
+            protocol=protocol,
+            start=self.first_ts, duration=max(0.0, self.last_ts - self.first_ts),
+            packets=(self.counts[0], self.counts[1]), payload_bytes=(self.counts[2], self.counts[3]),
+            syn_seen=self.syn_seen, direction_guessed=self.guessed, ended=self.ended(),
+            retransmitted=sum(s.retransmitted for s in streams), out_of_order=sum(s.out_of_order for s in streams),
+            missing=sum(s.missing for s in streams), trace=self.trace)
+        if session is None:
+            return summary
+        inner = session.inner
+        http = session.http or (inner.http if inner is not None else None)
+        if http is not None:
+            req, resp = http
+            summary.requests, summary.responses = list(req.messages), list(resp.messages)
+            summary.http_counts = (req.count + (req._current is not None), resp.count + (resp._current is not None))
+            summary.http_problems = [f"{side}: {s.problem}" for side, s in (("client", req), ("server", resp))
+                                     if s.problem]
+            if session.http is not None and protocol != "HTTP":
+                summary.http_also = True
+        tls = session.tls or (inner.tls if inner is not None else None)
+        if tls is not None:
+            summary.tls = tls_facts(tls)
+        summary.prelude = session.prelude
+        summary.notes = list(session.notes) + (list(inner.notes) if inner is not None else [])
+        if inner is not None:
+            summary.tunnel = inner.protocol or "no payload"
+        if protocol == "other":
+            summary.excerpts = {side: bytes(b) for side, b in zip(("client", "server"), session.excerpt or ()) if b}
+        if self.samples is not None:
+            summary.samples = {side: bytes(b) for side, b in zip(("client", "server"), self.samples) if b}
+            summary.entropy = {side: round(shannon(b), 3) for side, b in summary.samples.items()}
+        return summary
 
 
-def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], None], side: int,
+def _endpoint(address: bytes, port: int) -> str:
+    """:func:`~kslab.pcap.layers.endpoint`; an IPv4 one written directly (the ``ipaddress`` module takes
+    ten times as long, and a capture may end with a hundred thousand flows to name)."""
+    if len(address) == 4:
+        return f"{address[0]}.{address[1]}.{address[2]}.{address[3]}:{port}"
+    return endpoint(address, port)
+
+
+def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes], int | None], side: int,
              data: bytes) -> None:
     """Keep the first :data:`SAMPLE` bytes of a direction (for its entropy), then pass the bytes on."""
     sample = samples[side]
@@ -91,31 +242,154 @@ def _sampled(samples: tuple[bytearray, bytearray], deliver: Callable[[int, bytes
     deliver(side, data)
 
 
-class Totals:
-    """Capture-wide counts, complete once the flows have all been read."""
+class FlowTracker:
+    """The flows of a stream of packets (sans-IO: the packets come from any iterable).
 
-    def __init__(self, name: str, fmt: str) -> None:
-        self.file = name
-        self.format = fmt
-        self.link_types: set[int] = set()
-        self.packets = 0
-        self.tcp_packets = 0
-        self.flows = 0
-        self.other: dict[str, int] = {}
-        self.truncated = False
-        self.late_packets = 0
-        self.first_ts: float | None = None
-        self.last_ts: float | None = None
+    >>> from kslab.pcap.capture import open_capture
+    >>> from kslab.pcap import bundled
+    >>> fh, reader = open_capture(bundled("plaintext-http.pcap"))
+    >>> tracker = FlowTracker(Totals("plaintext-http.pcap", reader.format))
+    >>> events = [*tracker.feed(reader), *tracker.end()]
+    >>> fh.close()
+    >>> [(e.summary.id, e.summary.protocol, e.why) for e in events]
+    [(1, 'HTTP', 'end of capture')]
+    """
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "format": self.format,
-                "link_types": [link_name(t) for t in sorted(self.link_types)], "packets": self.packets,
-                "tcp_packets": self.tcp_packets, "flow_count": self.flows,
-                "other_packets": dict(sorted(self.other.items())), "truncated": self.truncated}
+    def __init__(self, totals: Totals, *, entropy: bool = False, watch: int | None = None,
+                 watch_limit: int = 200) -> None:
+        self.totals = totals
+        self.entropy = entropy
+        self.watch, self.watch_limit = watch, watch_limit
+        #: The client's 4-tuple -> its flow (a server's packet is looked up with its 4-tuple reversed: one
+        #: entry per flow, as a capture may hold a hundred thousand open ones).
+        self._table: dict[Key, Flow] = {}
+        self._closing: deque[Flow] = deque()
+        self._tombs: OrderedDict[Key, None] = OrderedDict()
+        self._decoders: dict[int, Callable[[Frame], tuple[int, int]]] = {}
+        self._defrag = Defragmenter()
+        self._next_id = 1
+        #: One bytes object per address for all the flows that name it (a server serves many).
+        self._addresses: dict[bytes, bytes] = {}
+
+    def feed(self, packets: Iterable[tuple[float, int, Frame, int]]) -> Iterator[FlowEnded]:
+        """Read ``(time, link type, frame, wire length)`` packets; yields each flow as it ends."""
+        table, closing, decoders, totals = self._table, self._closing, self._decoders, self.totals
+        for ts, link_type, frame, _wirelen in packets:
+            decoder = decoders.get(link_type) or self._decoder(link_type)
+            if decoder is None:
+                continue
+            decoded = decode(decoder, frame)
+            if isinstance(decoded, (str, Fragment)):
+                seg = self._not_a_segment(decoded, ts)
+                if seg is None:
+                    continue
+            else:
+                seg = decoded
+            src, sport, dst, dport, seq, ack, flags, payload, missing = seg
+            totals.tcp_packets += 1
+            key = (src, sport, dst, dport)
+            flow = table.get(key)
+            if flow is not None:
+                # A connection to itself (one address and port at both ends): its two 4-tuples are one, and
+                # its packets count as the server's (as when each direction had its own table entry).
+                side = SERVER if sport == dport and src == dst else CLIENT
+            else:
+                flow = table.get((dst, dport, src, sport))
+                side = SERVER
+            if flow is not None and flags & SYN and not flags & ACK and flow.closed_at is not None:
+                # The same 4-tuple reused by a new connection: report the old one first.
+                if flow in closing:
+                    closing.remove(flow)
+                yield self._retire(flow, "reused")
+                flow = None
+            if flow is None:
+                opened = self._open(key, ts, flags)
+                if opened is None:
+                    continue
+                flow, side = opened
+            if flow.trace is not None and len(flow.trace) < self.watch_limit:
+                flow.trace.append((ts, side, flags, seq, ack, payload))
+            if flow.packet(ts, side, flags, seq, payload, missing):
+                closing.append(flow)
+            while closing and ts - (closing[0].closed_at or ts) > LINGER:
+                yield self._retire(closing.popleft(), "closed")
+
+    def end(self) -> Iterator[FlowEnded]:
+        """The packets are over: the flows still open end here, in the order they started."""
+        defrag, other = self._defrag, self.totals.other
+        if defrag.reassembled:
+            other["IP datagrams reassembled from fragments"] = defrag.reassembled
+        if defrag.waiting or defrag.dropped:
+            other["fragmented IP datagrams never completed"] = defrag.waiting + defrag.dropped
+        for flow in list(self._table.values()):
+            yield self._retire(flow, "end of capture")
+
+    # ---- the steps of a packet -------------------------------------------------------------------
+    def _decoder(self, link_type: int) -> Callable[[Frame], tuple[int, int]] | None:
+        if link_type not in LINK_TYPES:
+            self.totals.count(f"link type {link_type}")
+            return None
+        decoder = self._decoders[link_type] = link_decoder(link_type)
+        return decoder
+
+    def _not_a_segment(self, what: Fragment | str, ts: float) -> Segment | None:
+        """Count what is not a TCP segment; a fragment may complete a datagram, decoded here."""
+        if isinstance(what, Fragment):
+            self.totals.count(f"IPv{what.key[0]} fragment")
+            whole = self._defrag.add(what, ts)
+            if whole is None:
+                return None
+            decoded = decode(raw_ip, whole)
+            if not isinstance(decoded, (str, Fragment)):
+                return decoded
+            what = decoded if isinstance(decoded, str) else "IP fragment inside a fragment"
+        self.totals.count(what)
+        return None
+
+    def _open(self, key: Key, ts: float, flags: int) -> tuple[Flow, int] | None:
+        """A 4-tuple not in the table: a new flow, or None for a late packet of a finished one."""
+        tombs = self._tombs
+        if key in tombs and not flags & SYN:
+            self.totals.late_packets += 1
+            return None
+        tombs.pop(key, None)
+        src, sport, dst, dport = key
+        addresses = self._addresses
+        if len(addresses) > ADDRESSES:
+            addresses.clear()
+        src = addresses.setdefault(src, src)
+        dst = addresses.setdefault(dst, dst)
+        if flags & SYN:
+            # The SYN's sender is the client; a SYN-ACK's sender is the server.
+            client_side, guessed = not flags & ACK, False
+        else:
+            # No handshake seen: guess that the lower port is the server's.
+            client_side, guessed = sport > dport or (sport == dport and src > dst), True
+        client_key = (src, sport, dst, dport) if client_side else (dst, dport, src, sport)
+        fid = self._next_id
+        self._next_id += 1
+        flow = Flow(fid, client_key, ts, syn_seen=bool(flags & SYN), guessed=guessed, entropy=self.entropy)
+        if fid == self.watch:
+            flow.trace = []
+        self.totals.flows += 1
+        self._table[client_key] = flow
+        return flow, CLIENT if client_side else SERVER
+
+    def _retire(self, flow: Flow, why: str) -> FlowEnded:
+        table, tombs = self._table, self._tombs
+        key = flow.key
+        if table.get(key) is flow:
+            del table[key]
+        tombs[key] = None
+        tombs[(key[2], key[3], key[0], key[1])] = None
+        while len(tombs) > TOMBSTONES:
+            tombs.popitem(last=False)
+        flow.finish()
+        return FlowEnded(flow.summary(), why)
 
 
 class Analysis:
-    """Read a capture and yield a :class:`~kslab.pcap.summary.FlowSummary` per TCP flow.
+    """Read a capture and yield a :class:`~kslab.pcap.facts.FlowSummary` per TCP flow.
 
     Iterate once; afterwards ``totals`` holds the capture-wide counts. ``entropy=True`` keeps
     the first 64 KiB of each direction to estimate its byte entropy.
@@ -128,7 +402,7 @@ class Analysis:
         self.watch, self.watch_limit = watch, watch_limit
         self._file, self._reader = open_capture(self.path)
         self.totals = Totals(str(self.path), self._reader.format)
-        self._flows: Iterator[Any] | None = None
+        self._flows: Iterator[FlowSummary] | None = None
         if self._reader.format == "pcap":  # one link type for the whole file, known now: check it early
             try:
                 link_decoder(next(iter(self._reader.link_types)), str(self.path))
@@ -137,13 +411,13 @@ class Analysis:
                 raise
         self.totals.link_types = self._reader.link_types  # known from the pcap header; pcapng adds as it reads
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[FlowSummary]:
         # One pass over the file: iterating again continues where the first iteration stopped.
         if self._flows is None:
             self._flows = self._stream()
         return self._flows
 
-    def _stream(self) -> Iterator[Any]:
+    def _stream(self) -> Iterator[FlowSummary]:
         # The loop makes no reference cycles (see Flow), so the cycle collector would only rescan the
         # open flows again and again (half the time on a capture of many never-closing connections):
         # it is paused until the capture is read (what the caller frees meanwhile is freed at once by
@@ -157,117 +431,15 @@ class Analysis:
                 gc.enable()
             self._file.close()
 
-    def _run(self) -> Iterator[Any]:
-        from kslab.pcap.summary import flow_summary
-
-        totals = self.totals
-        other = totals.other
-        table: dict[tuple[bytes, int, bytes, int], tuple[Flow, int]] = {}
-        closing: deque[Flow] = deque()
-        tombs: OrderedDict[tuple[bytes, int, bytes, int], None] = OrderedDict()
-        decoders: dict[int, Any] = {}
-        defrag = Defragmenter()
-        next_id = 1
-        ts = 0.0
-
-        def retire(flow: Flow) -> Any:
-            c, s = flow.client, flow.server
-            for key in ((c[0], c[1], s[0], s[1]), (s[0], s[1], c[0], c[1])):
-                if table.get(key, (None,))[0] is flow:
-                    del table[key]
-                tombs[key] = None
-            while len(tombs) > TOMBSTONES:
-                tombs.popitem(last=False)
-            flow.finish()
-            return flow_summary(flow, entropy=self.entropy)
-
-        for ts, link_type, frame, _wirelen in self._reader:
-            decoder = decoders.get(link_type)
-            if decoder is None:
-                if link_type not in LINK_TYPES:
-                    other[f"link type {link_type}"] = other.get(f"link type {link_type}", 0) + 1
-                    continue
-                decoder = decoders[link_type] = link_decoder(link_type)
-            seg = decode(decoder, frame)
-            if seg.__class__ is not tuple:  # not a TCP segment: a fragment, or the name of something else
-                if seg.__class__ is Fragment:
-                    name = f"IPv{seg[0][0]} fragment"  # type: ignore[index]
-                    other[name] = other.get(name, 0) + 1
-                    whole = defrag.add(seg, ts)  # type: ignore[arg-type]
-                    if whole is None:
-                        continue
-                    seg = decode(raw_ip, whole)
-                if seg.__class__ is str:
-                    other[seg] = other.get(seg, 0) + 1  # type: ignore[index]
-                    continue
-            src, sport, dst, dport, seq, ack, flags, payload, missing = seg  # type: ignore[misc]
-            totals.tcp_packets += 1
-            key = (src, sport, dst, dport)
-            entry = table.get(key)
-            if entry is not None and flags & SYN and not flags & ACK and entry[0].closed_at is not None:
-                # The same 4-tuple reused by a new connection: report the old one first.
-                old = entry[0]
-                if old in closing:
-                    closing.remove(old)
-                yield retire(old)
-                entry = None
-            if entry is None:
-                if key in tombs and not flags & SYN:
-                    totals.late_packets += 1
-                    continue
-                tombs.pop(key, None)
-                if flags & SYN:
-                    # The SYN's sender is the client; a SYN-ACK's sender is the server.
-                    client_side = not flags & ACK
-                    guessed = False
-                else:
-                    # No handshake seen: guess that the lower port is the server's.
-                    client_side = sport > dport or (sport == dport and src > dst)
-                    guessed = True
-                cl, sv = ((src, sport), (dst, dport)) if client_side else ((dst, dport), (src, sport))
-                flow = Flow(next_id, cl, sv, ts, syn_seen=bool(flags & SYN), guessed=guessed,
-                            entropy=self.entropy)
-                if next_id == self.watch:
-                    flow.trace = []
-                next_id += 1
-                totals.flows += 1
-                table[(cl[0], cl[1], sv[0], sv[1])] = (flow, CLIENT)
-                table[(sv[0], sv[1], cl[0], cl[1])] = (flow, SERVER)
-                side = CLIENT if client_side else SERVER
-            else:
-                flow, side = entry
-            flow.packets[side] += 1
-            flow.last_ts = ts
-            if flow.trace is not None and len(flow.trace) < self.watch_limit:
-                flow.trace.append((ts, side, flags, seq, ack, payload))
-            stream = flow.streams[side]
-            if flags & SYN:
-                stream.syn(seq)
-                seq = (seq + 1) & 0xFFFFFFFF
-            if payload or missing:
-                flow.payload[side] += len(payload) + missing
-                stream.segment(seq, payload, missing)
-            if flags & (FIN | RST):
-                if flags & RST:
-                    if flow.rst_by is None:
-                        flow.rst_by = side
-                else:
-                    flow.fin[side] = True
-                if flow.closed_at is None and (flags & RST or (flow.fin[0] and flow.fin[1])):
-                    flow.closed_at = ts
-                    closing.append(flow)
-            while closing and ts - (closing[0].closed_at or ts) > LINGER:
-                yield retire(closing.popleft())
-        totals.packets = self._reader.packets
-        totals.truncated = self._reader.truncated
-        if defrag.reassembled:
-            other["IP datagrams reassembled from fragments"] = defrag.reassembled
-        if defrag.waiting or defrag.dropped:
-            other["fragmented IP datagrams never completed"] = defrag.waiting + defrag.dropped
-        for flow, side in list(table.values()):
-            if side == CLIENT:
-                yield retire(flow)
-        if totals.packets and not totals.tcp_packets and all(k.startswith("link type") for k in other):
-            types = sorted(self._reader.link_types)
+    def _run(self) -> Iterator[FlowSummary]:
+        tracker = FlowTracker(self.totals, entropy=self.entropy, watch=self.watch, watch_limit=self.watch_limit)
+        for event in tracker.feed(self._reader):
+            yield event.summary
+        totals, reader = self.totals, self._reader
+        totals.packets, totals.truncated = reader.packets, reader.truncated
+        for event in tracker.end():
+            yield event.summary
+        if totals.packets and not totals.tcp_packets and all(k.startswith("link type") for k in totals.other):
+            types = sorted(reader.link_types)
             raise InputError(f"{self.path}: link type {types[0]} ({link_name(types[0])}) is not supported",
                              hint="capture on an Ethernet or loopback interface, or with tcpdump -i any")

@@ -44,11 +44,12 @@ class Stream:
     """
 
     __slots__ = ("deliver", "lose", "side", "next_seq", "_pos", "pending", "_heap", "pending_bytes",
-                 "retransmitted", "out_of_order", "missing")
+                 "retransmitted", "out_of_order", "missing", "skip")
 
-    def __init__(self, deliver: Callable[..., None], lose: Callable[..., None], side: int | None = None) -> None:
+    def __init__(self, deliver: Callable[..., int | None], lose: Callable[..., None], side: int | None = None) -> None:
         # Called with each run of in-order bytes, and with the number of bytes missing; with ``side``
         # first when one is given (one bound method serves both directions, no closure per stream).
+        # ``deliver`` may return a number of following bytes it does not need (see ``skip``).
         self.deliver = deliver
         self.lose = lose
         self.side = side
@@ -62,6 +63,9 @@ class Stream:
         self.retransmitted = 0
         self.out_of_order = 0
         self.missing = 0
+        #: Bytes still to pass over undelivered (the rest of an encrypted TLS record): counted by sequence
+        #: number only, never copied. A hole in them is still reported to ``lose``.
+        self.skip = 0
 
     def syn(self, seq: int) -> None:
         """The SYN's sequence number: data starts one after it (the SYN takes one number)."""
@@ -71,6 +75,14 @@ class Stream:
     def segment(self, seq: int, payload: bytes, missing: int = 0) -> None:
         """A segment's payload; ``missing`` bytes after it were cut off by the snap length."""
         if not payload and not missing:
+            return
+        skip = self.skip
+        if skip and seq == self.next_seq and not missing and len(payload) <= skip and not self.pending:
+            # Inside a record being skipped, in order: only the sequence numbers move.
+            n = len(payload)
+            self.skip = skip - n
+            self.next_seq = (seq + n) & MASK
+            self._pos += n
             return
         if self.next_seq is None:
             self.next_seq = seq
@@ -117,11 +129,18 @@ class Stream:
     def _take(self, payload: bytes, missing: int) -> None:
         n = len(payload) + missing
         side = self.side
-        if payload:
-            if side is None:
-                self.deliver(payload)
+        skip = self.skip
+        if skip and payload:
+            if skip >= len(payload):
+                self.skip = skip - len(payload)
+                payload = b""
             else:
-                self.deliver(side, payload)
+                self.skip = 0
+                payload = payload[skip:]
+        if payload:
+            more = self.deliver(payload) if side is None else self.deliver(side, payload)
+            if more:
+                self.skip = more
         if missing:
             self.missing += missing
             self._lost(missing)
@@ -129,6 +148,7 @@ class Stream:
         self._pos += n
 
     def _lost(self, n: int) -> None:
+        self.skip = 0  # the consumer has lost its place: it will not ask to skip what it no longer follows
         if self.side is None:
             self.lose(n)
         else:

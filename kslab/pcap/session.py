@@ -70,12 +70,15 @@ class Session:
     ``http`` (request and response streams), ``excerpt`` (for ``other``), ``prelude`` and ``inner``.
     """
 
-    __slots__ = ("syn_seen", "depth", "protocol", "tls", "http", "inner", "excerpt", "notes", "_early", "_waiting",
-                 "_scanned", "_pre", "_pre_len", "_switched")
+    __slots__ = ("syn_seen", "depth", "skips_outside", "protocol", "tls", "http", "inner", "excerpt", "notes",
+                 "_early", "_waiting", "_scanned", "_pre", "_pre_len", "_switched")
 
-    def __init__(self, *, syn_seen: bool, depth: int = 0) -> None:
+    def __init__(self, *, syn_seen: bool, depth: int = 0, skips_outside: bool = False) -> None:
         self.syn_seen = syn_seen
         self.depth = depth
+        #: :meth:`data` returns how many of a TLS side's next bytes it need not see (the rest of an
+        #: encrypted record), and the caller passes over them; otherwise the TLS parser skips them itself.
+        self.skips_outside = skips_outside
         self.protocol: str | None = None
         self.tls: TlsConnection | None = None
         self.http: tuple[HttpStream, HttpStream] | None = None
@@ -91,8 +94,9 @@ class Session:
         self._switched = False
 
     # ---- bytes in ------------------------------------------------------------------------------
-    def data(self, side: int, chunk: bytes) -> None:
-        """In-order bytes from one side (0 = client, 1 = server)."""
+    def data(self, side: int, chunk: bytes) -> int | None:
+        """In-order bytes from one side (0 = client, 1 = server). Returns how many bytes of this side that
+        follow the caller should pass over undelivered (None for none; always None unless ``skips_outside``)."""
         if self.protocol is None:
             if self._early is _NONE:
                 self._early = (bytearray(), bytearray())
@@ -103,6 +107,10 @@ class Session:
             self._look(side)
         else:
             self._route(side, chunk)
+        tls = self.tls
+        if tls is not None and self.skips_outside and self.http is None and self.inner is None:
+            return tls.take_skip(side) or None
+        return None
 
     def gap(self, side: int, nbytes: int) -> None:
         """Bytes of one side are missing from the capture."""
@@ -169,10 +177,12 @@ class Session:
             self._open_http()
         else:
             self.excerpt = (bytearray(), bytearray())
-        early, self._early = self._early, (bytearray(), bytearray())
+        early, self._early = self._early, _NONE  # kept only for a side whose start is still searched for
         for side in (CLIENT, SERVER):
             at = starts.get(side)
             if at is None:
+                if self._early is _NONE:
+                    self._early = (bytearray(), bytearray())
                 self._early[side].extend(early[side])
                 self._waiting[side] = True
                 self._look(side)

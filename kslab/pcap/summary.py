@@ -1,24 +1,25 @@
-"""Per-flow facts as text: what ``kslab pcap summary`` prints, the notebooks' tables, and the entry points.
+"""The entry points: a whole capture for a notebook, or its flows streamed, and the side-by-side checklist.
 
 :func:`summarize` reads a whole capture into a :class:`~kslab.pcap.facts.CaptureSummary` (for
 notebooks), :func:`iter_flows` streams the flows of a capture of any size (for the command line).
-The facts themselves are plain data in :mod:`kslab.pcap.facts`; what leaks to an eavesdropper is the
-table of rules in :mod:`kslab.pcap.leaks` (both re-exported here).
+The facts themselves are plain data in :mod:`kslab.pcap.facts`, shown as text by
+:mod:`kslab.pcap.render`; what leaks to an eavesdropper is the table of rules in
+:mod:`kslab.pcap.leaks` (all re-exported here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from kslab.pcap.facts import CaptureSummary, FlowSummary, TlsFacts, flow_summary, tls_facts
+from kslab.pcap.facts import CaptureSummary, FlowSummary, TlsFacts, Totals, tls_facts
 from kslab.pcap.leaks import LEAK_RULES, Leak
+from kslab.pcap.render import flow_row, footer_line, header_line, nothing_to_see, render_flow
 from kslab.pcap.text import human_bytes, printable
 from kslab.views.tables import Table
 
-__all__ = ["LEAK_RULES", "CaptureSummary", "FlowSummary", "Leak", "TlsFacts", "flow_row", "flow_summary",
-           "footer_line", "header_line", "human_bytes", "iter_flows", "nothing_to_see", "printable", "render_flow",
+__all__ = ["LEAK_RULES", "CaptureSummary", "FlowSummary", "Leak", "TlsFacts", "Totals", "flow_row", "footer_line",
+           "header_line", "human_bytes", "iter_flows", "nothing_to_see", "printable", "render_flow",
            "side_by_side", "summarize", "tls_facts"]
 
 
@@ -43,7 +44,7 @@ def side_by_side(flows: dict[str, FlowSummary], *, width: int = 27, fact_width: 
                  wrap={"fact": fact_width, **dict.fromkeys(columns, width)}, blank_between=True)
 
 
-def iter_flows(path: str | Path, *, entropy: bool = False) -> tuple[Any, Iterator[FlowSummary]]:
+def iter_flows(path: str | Path, *, entropy: bool = False) -> tuple[Totals, Iterator[FlowSummary]]:
     """Stream a capture: returns ``(totals, flows)``; ``totals`` is complete once ``flows`` is exhausted."""
     from kslab.pcap.flows import Analysis
 
@@ -63,132 +64,3 @@ def summarize(path: str | Path, *, entropy: bool = False) -> CaptureSummary:
     totals, flows = iter_flows(path, entropy=entropy)
     collected = sorted(flows, key=lambda f: f.id)
     return CaptureSummary(totals, collected)
-
-
-# ---- text --------------------------------------------------------------------------------------------
-def header_line(totals: Any) -> str:
-    kinds = ", ".join(sorted({_link(t) for t in totals.link_types}))
-    return f"capture {Path(totals.file).name}: {totals.format}" + (f", {kinds}" if kinds else "")
-
-
-def _link(t: int) -> str:
-    from kslab.pcap.layers import link_name
-
-    return link_name(t)
-
-
-def nothing_to_see(totals: Any) -> str | None:
-    """A sentence when there is no TCP flow to report, else None."""
-    if totals.packets == 0:
-        return "nothing to see: the capture holds no packets"
-    if totals.flows == 0:
-        other = ", ".join(f"{n} {k}" for k, n in sorted(totals.other.items())) or "nothing decodable"
-        return f"nothing to see: no TCP traffic in {totals.packets} packets ({other})"
-    return None
-
-
-def footer_line(totals: Any) -> str:
-    text = (f"{totals.packets} packets, {totals.tcp_packets} TCP in {totals.flows} flow"
-            f"{'s' if totals.flows != 1 else ''}")
-    if totals.format == "pcapng" and totals.link_types:
-        text += " (link types: " + ", ".join(sorted({_link(t) for t in totals.link_types})) + ")"
-    if totals.other:
-        text += "; also " + ", ".join(f"{n} {k}" for k, n in sorted(totals.other.items()))
-    if totals.truncated:
-        text += "; the file ends in the middle of a packet (capture interrupted?)"
-    empty = nothing_to_see(totals)
-    return f"{empty}\n{text}" if empty else text
-
-
-def flow_row(f: FlowSummary) -> dict[str, Any]:
-    """The one-line view of a flow (for tables)."""
-    if f.tls is not None:
-        t = f.tls
-        what = f"{t.version or 'TLS ?'} SNI={t.sni or '-'} ALPN={','.join(t.alpn_offered) or '-'}"
-        ids = t.identities
-        identities = " → ".join(", ".join(ids[s]) or "?" for s in ("client", "server")) \
-            if t.certificates_visible else "hidden" if t.encrypts_handshake else "-"
-    elif f.protocol == "HTTP":
-        req = f.requests[0] if f.requests else None
-        resp = f.responses[0] if f.responses else None
-        what = (f"{req.method} {req.target}" if req else "?") + (f" → {resp.status}" if resp else " → no response")
-        identities = "none (plaintext)"
-    else:
-        what, identities = f.protocol, "-"
-    return {"id": f.id, "client": f.client, "server": f.server, "protocol": f.protocol, "what": what,
-            "identities": identities}
-
-
-def render_flow(f: FlowSummary) -> list[str]:
-    """The indented text block for one flow."""
-    guessed = " (direction guessed: no SYN seen)" if f.direction_guessed else ""
-    lines = [f"flow {f.id}: {f.client} → {f.server}  {f.protocol}  "
-             f"{f.packets[0] + f.packets[1]} packets, {human_bytes(f.payload_bytes[0])} → / "
-             f"{human_bytes(f.payload_bytes[1])} ←, {f.ended}{guessed}"]
-    add = lines.append
-    if f.retransmitted or f.out_of_order or f.missing:
-        add(f"  TCP: {f.retransmitted} bytes retransmitted, {f.out_of_order} segments out of order, "
-            f"{f.missing} bytes missing")
-    if f.prelude is not None:
-        p = f.prelude
-        add(f"  before {p.then}: {p.name}, {p.client_bytes} bytes → / {p.server_bytes} bytes ← in clear")
-        lines.extend(f"    {line}" for line in p.lines(6))
-    if f.tunnel is not None:
-        add(f"  CONNECT tunnel carrying {f.tunnel}")
-    for n in f.notes:
-        add(f"  note: {n}")
-    if f.protocol == "HTTP" or f.http_also:
-        pairs = max(len(f.requests), len(f.responses))
-        for i in range(pairs):
-            if i < len(f.requests):
-                m = f.requests[i]
-                add(f"  → {m.start_line}" + (f"  (Host: {m.header('host')})" if m.header("host") else ""))
-                if m.body_length:
-                    add(f"    body: {m.body_text()[:200]}")
-            if i < len(f.responses):
-                m = f.responses[i]
-                ctype = m.header("content-type")
-                add(f"  ← {m.start_line}" + (f"  ({ctype}, {m.body_length} bytes)" if ctype else ""))
-                if m.body_length:
-                    add(f"    body: {m.body_text()[:200]}")
-            elif i < len(f.requests):
-                add(f"  ← no response ({f.ended})")
-        shown = max(len(f.requests), len(f.responses))
-        total = max(f.http_counts)
-        if total > shown:
-            add(f"  … {total - shown} more messages not shown")
-        for problem in f.http_problems:
-            add(f"  note: {problem}")
-    if f.tls is not None:
-        t = f.tls
-        add(f"  TLS: {t.version or 'no ServerHello seen'}" + (f", cipher {t.cipher}" if t.cipher else "")
-            + (f", key exchange {t.key_exchange_group}" if t.key_exchange_group else "")
-            + (" (after a HelloRetryRequest)" if t.hello_retry else ""))
-        add(f"  SNI: {t.sni or '(none)'}")
-        selected = (t.alpn_selected or "(none)") if t.alpn_selected_visible else \
-            ("hidden (encrypted in TLS 1.3)" if t.encrypts_handshake else "?")
-        add(f"  ALPN offered: {', '.join(t.alpn_offered) or '(none)'}; selected: {selected}")
-        add(f"  versions offered: {', '.join(t.versions_offered)}")
-        if t.certificate_request:
-            add("  the server asked for a client certificate (mutual TLS)")
-        if t.certificates_visible:
-            for side in ("server", "client"):
-                for i, cert in enumerate(t.certificates.get(side) or []):
-                    add(f"  {side} certificate {i + 1}: {cert.one_line()}")
-        elif t.encrypts_handshake:
-            add("  certificates: hidden (encrypted in TLS 1.3)")
-        elif t.version:
-            add("  certificates: none seen")
-        for a in t.alerts:
-            add(f"  alert {a}")
-        enc = t.encrypted
-        add(f"  encrypted: {enc['client']['records']} records ({human_bytes(enc['client']['bytes'])}) → / "
-            f"{enc['server']['records']} records ({human_bytes(enc['server']['bytes'])}) ←")
-        for n in t.notes:
-            add(f"  note: {n}")
-    if f.excerpts:
-        for side, data in f.excerpts.items():
-            add(f"  {side} bytes: {printable(data[:80])}")
-    if f.entropy:
-        add("  entropy: " + ", ".join(f"{side} {v:.2f} bits/byte" for side, v in f.entropy.items()))
-    return lines

@@ -43,6 +43,8 @@ MAX_HANDSHAKE = 1 << 18
 MAX_CERTS = 8
 MAX_EVENTS = 48
 MAX_ALERTS = 16
+#: The certificates of a connection that showed none (shared, never written to: see _certificates).
+_NO_CERTIFICATES: dict[str, list[bytes]] = {"client": [], "server": []}
 
 
 class _Cursor:
@@ -313,7 +315,7 @@ class TlsConnection:
         self.second_client_hello: ClientHello | None = None
         self.server_hello: ServerHello | None = None
         self.hello_retry = False
-        self.certificates: dict[str, list[bytes]] = {"client": [], "server": []}
+        self.certificates: dict[str, list[bytes]] = _NO_CERTIFICATES  # copied when one is seen
         self.certificate_request = False
         self.key_exchange_group: int | None = None
         self.alerts: list[tuple[str, str, bool]] = []  # (sender, name or "encrypted", clear?)
@@ -321,8 +323,10 @@ class TlsConnection:
         self.dirs = (Direction(), Direction())
         self.notes: list[str] = []
         self.record_version: int | None = None
-        self._buf = (bytearray(), bytearray())
-        self._hs = (bytearray(), bytearray())
+        # Bytes of an unfinished record and of an unfinished handshake message, per side; b"" when there
+        # are none (most of the time: a hundred thousand open connections keep no empty buffers).
+        self._buf: list[bytearray | bytes] = [b"", b""]
+        self._hs: list[bytearray | bytes] = [b"", b""]
         self._skip = [0, 0]
         self._lost = [False, False]
 
@@ -353,7 +357,23 @@ class TlsConnection:
             chunk = chunk[skip:]
             self._skip[side] = 0
         buf = self._buf[side]
-        buf += chunk
+        if isinstance(buf, bytearray):
+            buf += chunk
+        else:
+            buf = self._buf[side] = bytearray(chunk)
+        self._records(side, buf)
+        if not buf and self._buf[side] is buf:
+            self._buf[side] = b""
+
+    def take_skip(self, side: int) -> int:
+        """Hand over the rest of the encrypted record this side is in: the caller promises not to deliver
+        these bytes (TCP reassembly passes over them by sequence number, without copying them)."""
+        skip = self._skip[side]
+        self._skip[side] = 0
+        return skip
+
+    def _records(self, side: int, buf: bytearray) -> None:
+        """Split what ``buf`` holds into records, leaving an unfinished one in it."""
         direction = self.dirs[side]
         while len(buf) >= 5:
             if buf[0] & 0x80 and direction.records == 0:
@@ -410,28 +430,22 @@ class TlsConnection:
 
     def _lose(self, side: int, why: str) -> None:
         self._lost[side] = True
-        self._buf[side].clear()
+        buf = self._buf[side]
+        if isinstance(buf, bytearray):
+            buf.clear()
         self._note(f"{SIDES[side]} records not followed after {why}")
 
     # ---- records in clear -------------------------------------------------------------------
     def _record(self, side: int, ctype: int, body: bytes) -> None:
         if ctype == reg.HANDSHAKE:
             hs = self._hs[side]
-            hs += body
-            while len(hs) >= 4:
-                mlen = int.from_bytes(hs[1:4], "big")
-                if mlen > MAX_HANDSHAKE:
-                    self._lose(side, "an implausibly long handshake message")
-                    hs.clear()
-                    return
-                if len(hs) < 4 + mlen:
-                    break
-                mtype, msg = hs[0], bytes(hs[4:4 + mlen])
-                del hs[:4 + mlen]
-                self._handshake(side, mtype, msg)
-                if self.dirs[side].encrypted:
-                    hs.clear()  # what follows in this direction is ciphertext
-                    break
+            if isinstance(hs, bytearray):
+                hs += body
+            else:
+                hs = self._hs[side] = bytearray(body)
+            self._messages(side, hs)
+            if not hs and self._hs[side] is hs:
+                self._hs[side] = b""
         elif ctype == reg.CHANGE_CIPHER_SPEC:
             self.dirs[side].change_cipher_spec = True
             if self.server_hello is None or self.tls13:
@@ -451,6 +465,28 @@ class TlsConnection:
             self.dirs[side].encrypted_bytes += len(body)
             self._note("application data seen before the handshake finished (capture started late?)")
 
+    def _messages(self, side: int, hs: bytearray) -> None:
+        """Handle each whole handshake message ``hs`` holds, leaving an unfinished one in it."""
+        while len(hs) >= 4:
+            mlen = int.from_bytes(hs[1:4], "big")
+            if mlen > MAX_HANDSHAKE:
+                self._lose(side, "an implausibly long handshake message")
+                hs.clear()
+                return
+            if len(hs) < 4 + mlen:
+                break
+            mtype, msg = hs[0], bytes(hs[4:4 + mlen])
+            del hs[:4 + mlen]
+            self._handshake(side, mtype, msg)
+            if self.dirs[side].encrypted:
+                hs.clear()  # what follows in this direction is ciphertext
+                break
+
+    def _certificates(self, side: str, certs: list[bytes]) -> None:
+        if self.certificates is _NO_CERTIFICATES:
+            self.certificates = {"client": [], "server": []}
+        self.certificates[side] = certs
+
     def _sslv2(self, side: int, body: bytes) -> None:
         """An SSL 2.0 record: a CLIENT-HELLO (often the backwards-compatible hello of RFC 5246
         appendix E.2, offering TLS) or a SERVER-HELLO (the server chose SSL 2.0 itself)."""
@@ -464,11 +500,13 @@ class TlsConnection:
                 hello, cert = parse_sslv2_server_hello(body)
                 self.server_hello = hello
                 if cert:
-                    self.certificates["server"] = [cert]
+                    self._certificates("server", [cert])
                 self._note("the server chose SSL 2.0; its later records are not followed")
                 for s in (CLIENT, SERVER):
                     self._lost[s] = True
-                    self._buf[s].clear()
+                    buf = self._buf[s]
+                    if isinstance(buf, bytearray):
+                        buf.clear()
             else:
                 self._lose(side, "an SSL 2.0 record that is not a hello")
         except (ValueError, IndexError):
@@ -496,7 +534,7 @@ class TlsConnection:
                     self.dirs[CLIENT].encrypted = True
             elif mtype == reg.CERTIFICATE:
                 certs = parse_certificate_list(msg, tls13=self.tls13)
-                self.certificates[SIDES[side]] = certs[:MAX_CERTS]
+                self._certificates(SIDES[side], certs[:MAX_CERTS])
             elif mtype == reg.CERTIFICATE_REQUEST and side == SERVER:
                 self.certificate_request = True
             elif mtype == 12 and side == SERVER:
