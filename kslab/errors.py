@@ -44,8 +44,14 @@ class KslabError(Exception):
         return f"{text} (hint: {self.hint})" if self.hint else text
 
     def _render_traceback_(self) -> list[str]:
-        # IPython shows these lines instead of a traceback.
-        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self.message}", f"hint: {self.hint}"]
+        # IPython shows these lines instead of a traceback: the error's name in red (kslab.views.styles'
+        # "bad"; errors sit below views, so the code is spelled here), none with NO_COLOR set.
+        import os
+
+        name = type(self).__name__
+        if not os.environ.get("NO_COLOR"):
+            name = f"\x1b[31m{name}\x1b[0m"
+        return [f"{name}: {self.message}", f"hint: {self.hint}"]
 
 
 class UsageError(KslabError):

@@ -34,3 +34,28 @@ def test_ipython_shows_message_and_hint_not_a_traceback(capsys: pytest.CaptureFi
     assert result.error_in_exec is not None
     assert "lab 03 refuses context prod" in shown and "hint: name it" in shown
     assert "Traceback" not in shown and "File " not in shown
+
+
+def test_ipython_shows_the_name_in_red_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kslab.errors import UsageError
+
+    err = UsageError("no lab 'x'", hint="one of 00..05")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert err._render_traceback_() == ["\x1b[31mUsageError\x1b[0m: no lab 'x'", "hint: one of 00..05"]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert err._render_traceback_() == ["UsageError: no lab 'x'", "hint: one of 00..05"]
+
+
+def test_terminal_colours_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from kslab.views.styles import terminal_colours
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert terminal_colours(Tty()) and not terminal_colours(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not terminal_colours(Tty())

@@ -15,19 +15,14 @@ sys.path.insert(0, str(REPO / "tools"))
 import import_graph  # noqa: E402
 import pytest  # noqa: E402
 
-#: Circles still being untied (issue 18: the flow analyser). Remove an entry when it is gone; add none.
-KNOWN_CIRCLES = [{"kslab.pcap.facts", "kslab.pcap.flows", "kslab.pcap.summary"}]
-
 
 @pytest.fixture(scope="module")
 def graph() -> dict[str, set[str]]:
     return import_graph.graph()
 
 
-def test_no_new_import_circle(graph: dict[str, set[str]]) -> None:
-    circles = import_graph.cycles(graph)
-    new = [c for c in circles if not any(set(c) <= known for known in KNOWN_CIRCLES)]
-    assert new == []
+def test_no_import_circle(graph: dict[str, set[str]]) -> None:
+    assert import_graph.cycles(graph) == []
 
 
 def test_no_import_runs_up_a_layer(graph: dict[str, set[str]]) -> None:

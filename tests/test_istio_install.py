@@ -91,7 +91,7 @@ def test_wait_gives_up_with_the_deployments_own_words(live_lab: Any, live_namesp
                     "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "x"}},
                              "template": {"metadata": {"labels": {"app": "x"}},
                                           "spec": {"containers": [{"name": "c", "image": "registry.invalid/x:1"}]}}}},
-                   lab="istio-test")
+                   lab_id="istio-test")
     seen: list[str] = []
     with pytest.raises(ApiError) as info:
         istio.wait_available(live_lab, namespace=live_namespace, timeout=2, interval=0.5, progress=seen.append)

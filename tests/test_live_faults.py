@@ -71,8 +71,8 @@ class FakeLab(Lab):
     def _client(self) -> Any:  # never a real client
         raise AssertionError("no real client in these tests")
 
-    def apply(self, objects: Any, *, lab: str, dry_run: bool = False) -> list[dict[str, Any]]:
-        self.require_lab(f"lab {lab!r}")
+    def apply(self, objects: Any, *, lab_id: str, dry_run: bool = False) -> list[dict[str, Any]]:
+        self.require_lab(f"lab {lab_id!r}")
         self.applied.append(objects)
         return [dict(objects)]
 

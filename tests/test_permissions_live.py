@@ -47,7 +47,7 @@ def test_a_narrow_role_is_reported_exactly(live_lab: Any, live_namespace: str, t
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "lab03", "namespace": ns},
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "lab03"},
          "subjects": [{"kind": "ServiceAccount", "name": "student", "namespace": ns}]},
-    ], lab="permissions-test")
+    ], lab_id="permissions-test")
     token, _expiry = live_lab.create_token("student", ns, expiration_seconds=600)
     context = _kubeconfig_for_token(os.environ["KSLAB_CONTEXT"], token, tmp_path / "student.kubeconfig")
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "student.kubeconfig"))

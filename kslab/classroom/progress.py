@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from kslab import settings
+from kslab.views.styles import PASSED_BACKGROUND, TRIED_BACKGROUND, tint
 
 if TYPE_CHECKING:
     from kslab.views.tables import Table
@@ -235,20 +236,21 @@ class ClassProgress:
     #: Shown by ``repr`` and in a notebook: None for the per-lab summary, or one lab's exercises.
     shown_lab: str | None = None
 
-    def for_lab(self, lab: str) -> ClassProgress:
-        """The same view, one column per exercise of ``lab`` (``view.for_lab("03")`` in a notebook)."""
-        return replace(self, shown_lab=lab.zfill(2))
+    def for_lab(self, lab_id: str) -> ClassProgress:
+        """The same view, one column per exercise of lab ``lab_id`` (``view.for_lab("03")`` in a notebook)."""
+        return replace(self, shown_lab=lab_id.zfill(2))
 
     @property
     def labs(self) -> list[str]:
         return sorted({e.split(".", 1)[0] for e in self.exercises})
 
-    def of_lab(self, lab: str) -> list[str]:
-        return [e for e in self.exercises if e.startswith(f"{lab}.")]
+    def of_lab(self, lab_id: str) -> list[str]:
+        """The ids of lab ``lab_id``'s exercises."""
+        return [e for e in self.exercises if e.startswith(f"{lab_id}.")]
 
     def lab_completion(self, student: str) -> dict[str, str]:
         sp = next(s for s in self.students if s.student == student)
-        return {lab: f"{sp.passed(self.of_lab(lab))}/{len(self.of_lab(lab))}" for lab in self.labs}
+        return {lab_id: f"{sp.passed(self.of_lab(lab_id))}/{len(self.of_lab(lab_id))}" for lab_id in self.labs}
 
     def stuck(self, *, at_least: int = 1) -> list[Stuck]:
         """Exercises tried and not passed, the most students first (then the most attempts)."""
@@ -280,14 +282,14 @@ class ClassProgress:
             rows.append(row)
         return rows
 
-    def lab_rows(self, lab: str) -> list[dict[str, str]]:
-        """One row per student, one column per exercise of ``lab``."""
-        return [{"student": sp.student, **{e: cell(sp.records.get(e)) for e in self.of_lab(lab)}}
+    def lab_rows(self, lab_id: str) -> list[dict[str, str]]:
+        """One row per student, one column per exercise of lab ``lab_id``."""
+        return [{"student": sp.student, **{e: cell(sp.records.get(e)) for e in self.of_lab(lab_id)}}
                 for sp in self.students]
 
-    def table(self, lab: str | None = None) -> tuple[str, Table, str]:
-        """``(heading, table, notes)``: the class as the course's table, per lab (``lab=None``) or one
-        column per exercise of ``lab``, with the legend and who is stuck below it.
+    def table(self, lab_id: str | None = None) -> tuple[str, Table, str]:
+        """``(heading, table, notes)``: the class as the course's table, per lab (``lab_id=None``) or one
+        column per exercise of lab ``lab_id``, with the legend and who is stuck below it.
 
         Colour helps the eye find who is done and who is stuck; the words carry the meaning, so the
         table reads without colour (a terminal, GitHub, a screen reader).
@@ -296,7 +298,7 @@ class ClassProgress:
 
         head = (f"class progress on context {self.context}: {len(self.students)} student(s), "
                 f"{len(self.exercises)} exercises" + (f" (read {_short_time(self.read_at)})" if self.read_at else ""))
-        if lab is None:
+        if lab_id is None:
             columns = ["student", *self.labs, "total", "last"]
             headers = ["STUDENT", *(f"LAB {n}" for n in self.labs), "TOTAL", "LAST"]
             rows = self.summary_rows()
@@ -304,8 +306,8 @@ class ClassProgress:
                       'or view.for_lab("NN") in a notebook.')
             style = dict.fromkeys([*self.labs, "total"], _completion_style)
         else:
-            ids = self.of_lab(lab)
-            columns, headers, rows = ["student", *ids], ["STUDENT", *ids], self.lab_rows(lab)
+            ids = self.of_lab(lab_id)
+            columns, headers, rows = ["student", *ids], ["STUDENT", *ids], self.lab_rows(lab_id)
             legend = ("PASS n: passed after n attempts; try n: n attempts, not passed; hN: N hints; "
                       "S: solution seen; ·: not started.")
             style = dict.fromkeys(ids, _cell_style)
@@ -320,8 +322,8 @@ class ClassProgress:
             notes += ["", self.source]
         return head, Table(rows, columns, headers, style=style), "\n".join(notes)
 
-    def text(self, lab: str | None = None) -> str:
-        head, table, notes = self.table(lab or self.shown_lab)
+    def text(self, lab_id: str | None = None) -> str:
+        head, table, notes = self.table(lab_id or self.shown_lab)
         return f"{head}\n\n{table.text()}\n\n{notes}"
 
     def __repr__(self) -> str:
@@ -344,12 +346,12 @@ class ClassProgress:
 
 def _completion_style(value: Any) -> str:
     v = str(value)
-    return "background:#dafbe1" if _complete(v) else "background:#fff8c5" if _partial(v) else ""
+    return tint(PASSED_BACKGROUND) if _complete(v) else tint(TRIED_BACKGROUND) if _partial(v) else ""
 
 
 def _cell_style(value: Any) -> str:
     v = str(value)
-    return "background:#dafbe1" if v.startswith("PASS") else "background:#fff8c5" if v.startswith("try") else ""
+    return tint(PASSED_BACKGROUND) if v.startswith("PASS") else tint(TRIED_BACKGROUND) if v.startswith("try") else ""
 
 
 def _complete(value: str) -> bool:

@@ -8,9 +8,12 @@ Exit codes: 0 every scored check passes, 1 a scored check FAILs, 2 bad input or 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.audit.report import AuditReport
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -45,7 +48,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-def _live(target: str, node: str | None) -> Any:
+def _live(target: str, node: str | None) -> AuditReport:
     import kslab  # noqa: PLC0415
     from kslab.audit import audit  # noqa: PLC0415
     from kslab.cluster.components import apiserver_input, kubelet_input  # noqa: PLC0415

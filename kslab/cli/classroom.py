@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.cluster.lab import Lab
 
 ACTIONS = ("create", "status", "delete", "verify", "progress")
 #: ``progress --watch``: seconds between refreshes by default, and the most refreshes one run makes.
@@ -88,7 +91,7 @@ def _students(args: argparse.Namespace) -> list[Any] | None:
     return choose(args.students, args.roster)
 
 
-def _connect(args: argparse.Namespace) -> Any:
+def _connect(args: argparse.Namespace) -> Lab:
     import kslab
     from kslab.errors import UsageError
 
@@ -125,25 +128,26 @@ def _dry_run(args: argparse.Namespace, names: list[str]) -> int:
 
 
 def _colour(text: str) -> str:
-    """Green for passed, yellow for tried-not-passed, on a terminal only (https://no-color.org).
-    Escape codes take no room on screen, so the columns stay aligned; the words carry the meaning."""
+    """Passed in the terminal's "good" colour, tried-not-passed in its "warning" colour; the caller
+    colours only a terminal without NO_COLOR (:func:`kslab.views.styles.terminal_colours`)."""
     import re
 
-    green, yellow, off = "\x1b[32m", "\x1b[33m", "\x1b[0m"
-    text = re.sub(r"\bPASS \d+", lambda m: f"{green}{m.group(0)}{off}", text)
-    text = re.sub(r"\btry \d+", lambda m: f"{yellow}{m.group(0)}{off}", text)
-    return re.sub(r"^stuck .*$", lambda m: f"{yellow}{m.group(0)}{off}", text, flags=re.M)
+    from kslab.views.styles import terminal
+
+    text = re.sub(r"\bPASS \d+", lambda m: terminal(m.group(0), "good", enabled=True), text)
+    text = re.sub(r"\btry \d+", lambda m: terminal(m.group(0), "warning", enabled=True), text)
+    return re.sub(r"^stuck .*$", lambda m: terminal(m.group(0), "warning", enabled=True), text, flags=re.M)
 
 
 def _progress(args: argparse.Namespace, names: list[str]) -> int:
     import json
-    import os
     import time
 
     from kslab.cli.output import emit_json
     from kslab.errors import UsageError
     from kslab.exercises import NOTEBOOK_MODULES
     from kslab.exercises.mirror import class_progress
+    from kslab.views.styles import terminal_colours
 
     lab_id = args.lab.zfill(2) if args.lab else None
     if lab_id is not None and lab_id not in NOTEBOOK_MODULES:
@@ -152,7 +156,7 @@ def _progress(args: argparse.Namespace, names: list[str]) -> int:
         raise UsageError("--interval must be at least 1 second", hint=f"the default is {WATCH_INTERVAL:g}")
     lab = _connect(args)
     clear = args.watch and not args.json and sys.stdout.isatty()
-    colour = not args.json and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    colour = not args.json and terminal_colours(sys.stdout)
     try:
         for n in range(WATCH_MAX if args.watch else 1):
             if n:

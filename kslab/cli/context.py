@@ -9,9 +9,12 @@ the kubeconfig's current context (that may be a production cluster).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kslab import settings
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.cluster.lab import Lab
 
 
 def context_for(given: str | None, *, env: Mapping[str, str] | None = None) -> str:
@@ -19,7 +22,7 @@ def context_for(given: str | None, *, env: Mapping[str, str] | None = None) -> s
     return given or settings.requested_context(env) or settings.LAB_CONTEXT
 
 
-def live_lab(given: str | None, command: str) -> Any:
+def live_lab(given: str | None, command: str) -> Lab:
     """A live :class:`~kslab.cluster.lab.Lab` on :func:`context_for`; a one-line error saying how to
     name another context when that one is not in the kubeconfig or does not answer."""
     from kslab.cluster.connect import connect

@@ -60,15 +60,6 @@ def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> 
                "violations": [v.as_dict() for v in verdict.violations]}
 
 
-def judge_documents(paths: list[str], level: str, version: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Rows ``{file, kind, name, allowed, violations}`` for every pod in the files, and notes on the rest."""
-    notes: list[str] = []
-    rows = list(judgements(paths, level, version, notes))
-    if not rows:
-        notes.append("no Pods or pod templates found")
-    return rows, notes
-
-
 def run(args: argparse.Namespace) -> int:
     from kslab.cli.output import emit_json
 

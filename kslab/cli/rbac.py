@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.cluster.lab import Lab
+    from kslab.rbac import Decision, Policy, Request, UserInfo
 
 
 def _policy_args(p: argparse.ArgumentParser, *, identity: bool = True) -> None:
@@ -95,7 +99,7 @@ def _source(args: argparse.Namespace, *, both_ok: bool = False) -> None:
         raise UsageError("-f and --live both given", hint="files are evaluated offline; --live asks the cluster")
 
 
-def _load(args: argparse.Namespace) -> Any:
+def _load(args: argparse.Namespace) -> Policy:
     from kslab.rbac import Policy
 
     policy = Policy.from_files(args.files)
@@ -119,7 +123,7 @@ def _identity(args: argparse.Namespace, *, required: bool) -> Any:
     return impersonate(args.as_user, args.as_groups)
 
 
-def _lab(args: argparse.Namespace) -> Any:
+def _lab(args: argparse.Namespace) -> Lab:
     from kslab.cli.context import live_lab
 
     return live_lab(args.context, f"kslab rbac {args.rbac_command}")
@@ -170,7 +174,7 @@ def _can_i(args: argparse.Namespace) -> int:
     return 0 if decision.allowed else 1
 
 
-def _live_decision(args: argparse.Namespace, user: Any, request: Any) -> Any:
+def _live_decision(args: argparse.Namespace, user: UserInfo | None, request: Request) -> Decision:
     from kslab.cluster.identities import review
 
     return review(_lab(args), request, user)

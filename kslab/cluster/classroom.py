@@ -179,7 +179,7 @@ def create(lab: Lab, students: Sequence[Student | str], *, prefix: str = build.N
         return result
 
     def apply(obj: dict[str, Any]) -> None:
-        lab.apply(obj, lab=build.LAB)
+        lab.apply(obj, lab_id=build.LAB)
 
     kinds = [role, *per_student[0], {"apiVersion": "v1", "kind": "Secret"}]
     phase("discovery", lambda: _warm_discovery(lab, kinds))

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 _LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
 
 
-def check_lab_name(lab: str) -> str:
-    """The lab name, if it can be a label value; InputError otherwise.
+def check_lab_name(lab_id: str) -> str:
+    """The lab id, if it can be a label value; InputError otherwise.
 
     >>> check_lab_name("05")
     '05'
@@ -43,13 +43,13 @@ def check_lab_name(lab: str) -> str:
     ...
     kslab.errors.InputError: 'lab 5' cannot be a lab name: it is not a valid label value
     """
-    if not _LABEL_VALUE.match(lab):
-        raise InputError(f"{brief(lab)} cannot be a lab name: it is not a valid label value",
+    if not _LABEL_VALUE.match(lab_id):
+        raise InputError(f"{brief(lab_id)} cannot be a lab name: it is not a valid label value",
                          hint="use letters, digits, '-', '_' or '.', at most 63 characters, e.g. 03")
-    return lab
+    return lab_id
 
 
-def selector(lab: str | None) -> str:
+def selector(lab_id: str | None) -> str:
     """The label selector clean-up deletes by.
 
     ``None`` means every lab's objects — but never a classroom's (its namespaces, the students'
@@ -62,10 +62,10 @@ def selector(lab: str | None) -> str:
     from kslab.classroom.objects import LAB as CLASSROOM
 
     terms = [f"{k}={v}" for k, v in settings.MANAGED_BY.items()]
-    if lab is None:
+    if lab_id is None:
         terms += [settings.LAB_LABEL, f"{settings.LAB_LABEL}!={CLASSROOM}"]
     else:
-        terms.append(f"{settings.LAB_LABEL}={check_lab_name(lab)}")
+        terms.append(f"{settings.LAB_LABEL}={check_lab_name(lab_id)}")
     return ",".join(terms)
 
 

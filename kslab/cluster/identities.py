@@ -116,7 +116,7 @@ def set_up(lab: Lab, objects: list[dict[str, Any]] | None = None) -> SetUp:
         objects = [o for o in objects if o["kind"] != "Namespace"]
         note = (f"in your namespace {namespace}: your identity may not create namespaces, so the lab's "
                 "Namespace is not applied (yours keeps the Pod Security labels your instructor set)")
-    stored = lab.apply(objects, lab=LAB)
+    stored = lab.apply(objects, lab_id=LAB)
     applied = [f"{o['kind']}/{(o['metadata'].get('namespace') or '') + '/' if o['metadata'].get('namespace') else ''}"
                f"{o['metadata']['name']}" for o in stored]
     return SetUp(objects, applied, live=True, note=note)
@@ -160,7 +160,7 @@ def deploy_webapp(lab: Lab, namespace: str | None = None, *, wait_seconds: int =
                         ("no violations" if verdict.allowed else verdict.message()), False, reason=lab.reason)
     lab.require_lab("deploying the webapp")
     try:
-        lab.apply(deployment, lab=LAB)
+        lab.apply(deployment, lab_id=LAB)
     except ApiError as err:
         return Deployed(namespace, False, err.message, True)
     result = Deployed(namespace, True, "stored by the API server", True)
@@ -615,7 +615,7 @@ def legacy_token(lab: Lab, namespace: str | None = None, name: str = scenario.SE
     listed = [s.name for s in (sa.secrets or [])]
     lab.apply({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
                "metadata": {"name": secret, "namespace": namespace,
-                            "annotations": {"kubernetes.io/service-account.name": name}}}, lab=LAB)
+                            "annotations": {"kubernetes.io/service-account.name": name}}}, lab_id=LAB)
     report = LegacyTokenReport(True, f"{namespace}/{secret}", listed)
     start = time.monotonic()
 

@@ -210,7 +210,7 @@ def enable_mtls(lab: Lab, policy: str = "STRICT", *, wait_seconds: int = 180) ->
                               f"pods ask for their sidecar with the label {INJECT_LABEL}, the plaintext "
                               "client refuses one")
     for obj in objects:
-        lab.apply(obj, lab=LAB)
+        lab.apply(obj, lab_id=LAB)
         meta = obj["metadata"]
         setup.applied.append(f"{obj['kind']} {meta.get('namespace', '') + '/' if meta.get('namespace') else ''}"
                              f"{meta['name']}")

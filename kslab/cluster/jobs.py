@@ -100,7 +100,7 @@ def run_job(lab: Lab, job: Mapping[str, Any], *, lab_name: str, timeout: float =
     lab.require_lab(f"running Job {job['metadata']['name']}")
     name, namespace = str(job["metadata"]["name"]), str(job["metadata"]["namespace"])
     _delete_previous(lab, namespace, name)
-    lab.apply(job, lab=lab_name)
+    lab.apply(job, lab_id=lab_name)
     start = time.monotonic()
     stuck_since: float | None = None
     pod: dict[str, Any] | None = None

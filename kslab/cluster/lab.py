@@ -613,23 +613,23 @@ class Lab:
 
     # ---- objects --------------------------------------------------------------------------------
     @staticmethod
-    def labels_for(lab: str) -> dict[str, str]:
-        """The labels every object a lab creates carries (clean-up deletes by them)."""
-        return {**settings.MANAGED_BY, settings.LAB_LABEL: lab}
+    def labels_for(lab_id: str) -> dict[str, str]:
+        """The labels every object lab ``lab_id`` creates carries (clean-up deletes by them)."""
+        return {**settings.MANAGED_BY, settings.LAB_LABEL: lab_id}
 
     def _resource(self, api_version: str, kind: str) -> Any:
         return self._dynamic.resources.get(api_version=api_version, kind=kind)
 
-    def apply(self, objects: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, lab: str,
+    def apply(self, objects: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, lab_id: str,
               dry_run: bool = False) -> list[dict[str, Any]]:
-        """Server-side apply objects, labelled as this lab's; returns the objects as stored."""
-        self.require_lab(f"lab {lab!r}")
+        """Server-side apply objects, labelled as lab ``lab_id``'s; returns the objects as stored."""
+        self.require_lab(f"lab {lab_id!r}")
         items = [objects] if isinstance(objects, Mapping) else list(objects)
         applied = []
         for obj in items:
             body = json.loads(json.dumps(obj))  # a deep copy we may label
             meta = body.setdefault("metadata", {})
-            meta["labels"] = {**(meta.get("labels") or {}), **self.labels_for(lab)}
+            meta["labels"] = {**(meta.get("labels") or {}), **self.labels_for(lab_id)}
             what = f"applying {body.get('kind')} {meta.get('name')!r}"
             if body.get("kind") == "Namespace" and not dry_run:
                 self._wait_namespace_gone_if_terminating(str(meta.get("name")))
@@ -696,10 +696,10 @@ class Lab:
         values = headers.getlist("Warning") if hasattr(headers, "getlist") else []
         return DryRun(True, "admitted", warning_texts(values))
 
-    def delete_lab(self, lab: str | None, *, namespaces_only: bool = False) -> list[str]:
-        """Delete everything carrying this lab's labels (idempotent); returns what was deleted.
+    def delete_lab(self, lab_id: str | None, *, namespaces_only: bool = False) -> list[str]:
+        """Delete everything carrying lab ``lab_id``'s labels (idempotent); returns what was deleted.
 
-        ``lab=None`` deletes what every lab created (all objects labelled managed-by kslab), except a
+        ``lab_id=None`` deletes what every lab created (all objects labelled managed-by kslab), except a
         classroom's own objects (``kslab classroom delete`` removes those). An identity that may not
         list across namespaces (a classroom student) cleans up in its context's namespace.
         Objects already being deleted (a Terminating namespace) are left to finish, not counted.
@@ -708,13 +708,13 @@ class Lab:
 
         from kslab.cluster.cleanup import selector as cleanup_selector
 
-        self.require_lab(f"cleaning up lab {lab!r}" if lab else "cleaning up every lab")
-        selector = cleanup_selector(lab)
+        self.require_lab(f"cleaning up lab {lab_id!r}" if lab_id else "cleaning up every lab")
+        selector = cleanup_selector(lab_id)
         deleted = []
         kinds = [k for k in CLEANUP_KINDS if k[1] == "Namespace"] if namespaces_only else CLEANUP_KINDS
         for api_version, kind, namespaced in kinds:
             try:
-                with api_call(f"listing {kind}s of lab {lab!r}"):
+                with api_call(f"listing {kind}s of lab {lab_id!r}"):
                     try:
                         res = self._resource(api_version, kind)
                     except ResourceNotFoundError:

@@ -87,7 +87,7 @@ def lab_namespace(lab: Lab, namespace: str, *, lab_name: str, enforce: str | Non
     """Create (or relabel) a lab namespace with Pod Security labels, and its default ServiceAccount."""
     from kslab.manifests.namespace import psa_namespace
 
-    lab.apply(psa_namespace(namespace, enforce=enforce, warn=warn, version=version), lab=lab_name)
+    lab.apply(psa_namespace(namespace, enforce=enforce, warn=warn, version=version), lab_id=lab_name)
     ensure_service_account(lab, namespace)
 
 
@@ -219,7 +219,7 @@ def deploy_and_wait(lab: Lab, obj: Mapping[str, Any], *, namespace: str, lab_nam
                     "kslab's to relabel, and Pod Security baseline forbids host ports; the hack needs none.")
         ensure_service_account(lab, namespace)
     _remove_previous(lab, namespace, body, lab_name)
-    applied = lab.apply(body, lab=lab_name)[0]
+    applied = lab.apply(body, lab_id=lab_name)[0]
     generation = int((applied.get("metadata") or {}).get("generation") or 0)
 
     def started() -> tuple[Started | None, str]:
@@ -351,7 +351,7 @@ def admission(lab: Lab, obj: Mapping[str, Any], labels: Mapping[str, str], *, na
         return InYourNamespace(_describe_labels(labels), predicted, namespace, f"{_describe_labels(own)}; {where}",
                                _observed(seen))
     lab.apply({"apiVersion": "v1", "kind": "Namespace",
-               "metadata": {"name": namespace, "labels": dict(labels)}}, lab=lab_name)
+               "metadata": {"name": namespace, "labels": dict(labels)}}, lab_id=lab_name)
     # Pod Security reads namespaces from the API server's cache: give it a moment to see new labels.
     time.sleep(NAMESPACE_SETTLE_SECONDS)
     return _observed(_dry_run(lab, obj, namespace=namespace))

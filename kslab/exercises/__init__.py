@@ -30,6 +30,7 @@ from kslab.exercises.model import CheckResult, Exercise, Shown, SolutionText, is
 from kslab.exercises.progress import ProgressStore
 from kslab.exercises.progress import _count  # noqa: PLC2701 - one rule for counts read back from the file
 from kslab.text import brief
+from kslab.views.styles import CSS_BORDER, CSS_MUTED_TEXT
 
 if TYPE_CHECKING:
     from kslab.views.tables import Table
@@ -111,12 +112,12 @@ class ExerciseSession:
     def _repr_html_(self) -> str:
         ex = self.exercise
         form = (f'<div><b>Answer with:</b> {html.escape(ex.answer_form)}</div>' if ex.answer_form else "")
-        return (f'<div class="kslab-exercise" style="border:1px solid #d0d7de;border-radius:6px;'
+        return (f'<div class="kslab-exercise" style="border:1px solid {CSS_BORDER};border-radius:6px;'
                 f'padding:6px 10px;max-width:100%">'
                 f'<div><b>Exercise {html.escape(ex.id)} — {html.escape(ex.title)}</b> '
                 f'<i>({html.escape(self._state())})</i></div>'
                 f'<div class="kslab-question" style="margin:4px 0">{html.escape(ex.task)}</div>{form}'
-                f'<div style="color:#57606a">Check it in the next cell: <code>ex.check(answer)</code>. '
+                f'<div style="color:{CSS_MUTED_TEXT}">Check it in the next cell: <code>ex.check(answer)</code>. '
                 f'Stuck? <code>ex.hint()</code> ({_hints(ex)}), then <code>ex.solution()</code>.'
                 f'</div></div>')
 

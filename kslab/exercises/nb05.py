@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.errors import KslabError
 from kslab.exercises.model import CheckResult, Exercise
 from kslab.mesh import conventions as conv
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.pcap import CaptureSummary
 
 
 def _failing_on_bad_answers(checker: Callable[[Any], CheckResult]) -> Callable[[Any], CheckResult]:
@@ -26,7 +29,7 @@ def _failing_on_bad_answers(checker: Callable[[Any], CheckResult]) -> Callable[[
     return check
 
 
-def _capture(name: str) -> Any:
+def _capture(name: str) -> CaptureSummary:
     from kslab.pcap import bundled, summarize
 
     return summarize(bundled(name))

@@ -22,6 +22,7 @@ import html
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from kslab.views.styles import CSS_ACCENT, CSS_CODE_BACKGROUND, CSS_MUTED_TEXT
 
 #: Where a command is typed.
 TERMINAL = "terminal"
@@ -118,10 +119,10 @@ _BUTTON = ("<button class=\"kslab-copy\" title=\"copy this command to the clipbo
 
 
 def _line(cmd: Command) -> str:
-    note = (f'<div style="margin:0 0 2px 10px;color:#57606a"><small>{html.escape(cmd.note)}</small></div>'
+    note = (f'<div style="margin:0 0 2px 10px;color:{CSS_MUTED_TEXT}"><small>{html.escape(cmd.note)}</small></div>'
             if cmd.note else "")
     return (f'<div class="kslab-line"><div style="display:flex;align-items:flex-start;gap:6px">'
-            f'<pre style="flex:1;background:#f6f8fa;padding:4px 8px;margin:2px 0;white-space:pre-wrap">'
+            f'<pre style="flex:1;background:{CSS_CODE_BACKGROUND};padding:4px 8px;margin:2px 0;white-space:pre-wrap">'
             f"{html.escape(cmd.text)}</pre>{_BUTTON}</div>{note}</div>")
 
 
@@ -141,5 +142,5 @@ def steps_html(steps: Steps) -> str:
             groups.append((cmd.where, [cmd]))
     body = "".join(_block(cmds, where) for where, cmds in groups)
     notes = "".join(f"<div>{html.escape(n)}</div>" for n in steps.notes)
-    return (f'<div class="kslab-steps" style="border-left:4px solid #0969da;padding:2px 8px">'
+    return (f'<div class="kslab-steps" style="border-left:4px solid {CSS_ACCENT};padding:2px 8px">'
             f"<b>{html.escape(steps.title)}</b>{body}{notes}</div>")

@@ -170,7 +170,7 @@ def run_kube_bench(lab: Lab, *, out: str | Path | None = None, namespace: str = 
                                    f"the course's kind cluster ({settings.LAB_CONTEXT}), not {lab.context}")
     ns_obj, job = kube_bench_objects(namespace=namespace, node_name=node_name)
     if namespace == NAMESPACE:
-        lab.apply(ns_obj, lab=LAB)
+        lab.apply(ns_obj, lab_id=LAB)
     else:  # a namespace of the caller's: made to admit kube-bench (hostPID, hostPath) the same way
         pods.lab_namespace(lab, namespace, lab_name=LAB, enforce="privileged", warn="baseline")
     pods.ensure_service_account(lab, namespace)

@@ -173,7 +173,7 @@ def _node_port(lab: Lab, namespace: str, lab_name: str = LAB) -> tuple[str, str]
     if lab.context != settings.LAB_CONTEXT:
         return "", ""
     try:
-        lab.apply(webapp_service(namespace=namespace, node_port=NODE_PORT), lab=lab_name)
+        lab.apply(webapp_service(namespace=namespace, node_port=NODE_PORT), lab_id=lab_name)
     except ApiError as err:  # e.g. 30080 already taken by another namespace's Service
         return "", f"no NodePort ({err.server_message or err}); kslab uses a port-forward instead"
     return NODE_PORT_URL, ""

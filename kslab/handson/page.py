@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kslab.hack import PAGE
 from kslab.manifests.webapp import PORT
+from kslab.views.styles import CSS_BORDER, PAGE_BACKGROUND
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -66,7 +67,7 @@ class Page:
         tried = "".join(f"<div><small>not via {html.escape(t)}</small></div>" for t in self.tried)
         # The page is the attacker's to write: shown in a sandboxed frame (no scripts, no forms).
         frame = (f'<iframe sandbox="" srcdoc="{html.escape(self.body, quote=True)}" '
-                 'style="width:100%;height:11em;border:1px solid #d0d7de;background:white"></iframe>')
+                 f'style="width:100%;height:11em;border:1px solid {CSS_BORDER};background:{PAGE_BACKGROUND}"></iframe>')
         return (f'<div class="kslab-page"><div>{html.escape(self.how)}{link}</div>{tried}{frame}'
                 f"<details><summary>source</summary><pre>{html.escape(self.body)}</pre></details></div>")
 

@@ -286,5 +286,5 @@ def do_it_for_me(lab: Lab, path: str | Path | None = None, *, namespace: str | N
     namespace = namespace or lab.namespace_for(pods.HACK_NAMESPACE)
     body = solution_manifest()
     body["metadata"]["namespace"] = namespace
-    lab.apply(body, lab=LAB)
+    lab.apply(body, lab_id=LAB)
     return Done(target, backup, f"applied Deployment {namespace}/{NAME} (server-side apply, labelled {settings.LAB_LABEL}={LAB})")

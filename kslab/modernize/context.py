@@ -97,14 +97,3 @@ def containers(spec: MutableMapping[str, Any]) -> list[MutableMapping[str, Any]]
         if isinstance(items, list):
             out += [c for c in items if isinstance(c, MutableMapping)]
     return out
-
-
-def version_text(minor: int) -> str:
-    return f"v1.{minor}"
-
-
-def parse_minor(text: str | None) -> int | None:
-    """``v1.25`` -> 25, ``Istio 1.6`` / ``kubectl 1.31`` -> None (not a Kubernetes API release)."""
-    if not text or not text.startswith("v1."):
-        return None
-    return int(text[3:])

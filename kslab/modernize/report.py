@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kslab.modernize.finding import Finding
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.modernize.view import Summary
 
 
 @dataclass
@@ -94,7 +97,7 @@ class Report:
         return [to_plain(o) for r in self.files for d in r.documents
                 for o in ([d.obj] if d.obj is not None else []) + d.added]
 
-    def summary(self) -> Any:
+    def summary(self) -> Summary:
         """One row per rule met, for a notebook's "then vs now" cell (:class:`~kslab.modernize.view.Summary`)."""
         from kslab.modernize.view import Summary  # noqa: PLC0415
 

@@ -17,7 +17,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kslab.views.styles import DIFF_BORDER, NO_BACKGROUND, YES_BACKGROUND
+from kslab.views.styles import DIFF_BORDER, NO_BACKGROUND, YES_BACKGROUND, tint
 from kslab.views.text import TextView
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def matrix_html(matrix: AccessMatrix, *, highlight: set[tuple[str, str]] | None 
         for verb in matrix.verbs:
             cell = matrix.cells[(res, verb)]
             word = "yes" if cell.allowed else "no"
-            style = f"background:{YES_BACKGROUND if cell.allowed else NO_BACKGROUND};text-align:center;padding:2px 6px"
+            style = f"{tint(YES_BACKGROUND if cell.allowed else NO_BACKGROUND)};text-align:center;padding:2px 6px"
             mark = ""
             if (res, verb) in highlight:
                 style += f";border:{DIFF_BORDER}"

@@ -14,20 +14,24 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only: the command line imports lazily
+    from kslab.sandbox.hack import Observation
+    from kslab.sandbox.host import Availability
 
 __all__ = ["available", "observe"]
 
 
-def available(*, probe: bool = True) -> Any:
+def available(*, probe: bool = True) -> Availability:
     """Whether the sandbox can run here (an :class:`~kslab.sandbox.host.Availability` with the reason)."""
     from kslab.sandbox.host import check
 
     return check(probe=probe)
 
 
-def observe(obj: Mapping[str, Any], commands: Any, container: str | None = None) -> Any:
+def observe(obj: Mapping[str, Any], commands: Sequence[Sequence[str]], container: str | None = None) -> Observation:
     """Run commands in the pod's container in the sandbox (an :class:`~kslab.sandbox.hack.Observation`);
     :func:`kslab.hack.sandboxed` runs the hack's steps with it."""
     from kslab.sandbox.hack import observe as run

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from kslab.views.styles import CSS_MUTED_TEXT, CSS_ROW_RULE
+
 
 def format_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
                  headers: Sequence[str] | None = None, *, wrap: Mapping[str, int] | None = None,
@@ -163,14 +165,14 @@ class Table:
         """The HTML form: a left-aligned table that wraps inside its cells and never exceeds its column."""
         import html  # noqa: PLC0415
 
-        head = "".join(f'<th style="{_CELL_STYLE};border-bottom:1px solid #d0d7de">{html.escape(h)}</th>'
+        head = "".join(f'<th style="{_CELL_STYLE};border-bottom:{CSS_ROW_RULE}">{html.escape(h)}</th>'
                        for h in self.headers)
         body = []
         for row in self.rows:
             cls = f' class="{html.escape(self.row_class(row))}"' if self.row_class else ""
             body.append(f"<tr{cls}>" + "".join(self._cell(c, row.get(c)) for c in self.columns) + "</tr>")
         title = f'<div style="margin:2px 0"><b>{html.escape(self.title)}</b></div>' if self.title else ""
-        note = f'<div style="margin:2px 0;color:#57606a">{html.escape(self.note)}</div>' if self.note else ""
+        note = f'<div style="margin:2px 0;color:{CSS_MUTED_TEXT}">{html.escape(self.note)}</div>' if self.note else ""
         # tex2jax_ignore/mathjax_ignore: JupyterLab typesets $...$ as maths; a shell's $(...) is not
         return (f'<div class="kslab-table {_NO_MATHS}" style="max-width:100%">{title}'
                 '<table style="table-layout:auto;border-collapse:collapse;margin:0;max-width:100%">'

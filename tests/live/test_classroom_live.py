@@ -329,8 +329,8 @@ def test_a_student_cleans_up_in_their_namespace_and_keeps_their_access(room: Cla
 
     me = student_lab(room, 2, monkeypatch)
     ns = room.ns(2)
-    me.apply([_configmap("lab03-left", ns)], lab="03")
-    me.apply([_configmap("lab04-left", ns)], lab="04")
+    me.apply([_configmap("lab03-left", ns)], lab_id="03")
+    me.apply([_configmap("lab04-left", ns)], lab_id="04")
     one = clean(me, "03")  # listing across namespaces is 403: it lists in the student's namespace instead
     assert one.deleted == [f"ConfigMap/{ns}/lab03-left"], one
     every = clean(me, None)  # `kslab cluster clean --all` as the student
@@ -341,7 +341,7 @@ def test_a_student_cleans_up_in_their_namespace_and_keeps_their_access(room: Cla
     assert admin.read_service_account(ns, build.SERVICE_ACCOUNT).metadata.name == build.SERVICE_ACCOUNT
     assert _status_of(lambda: me.list_pods(ns)) == 200
     # The instructor's --all selects lab objects in a classroom namespace, never the classroom's own objects.
-    admin.apply([_configmap("lab05-left", ns)], lab="05")
+    admin.apply([_configmap("lab05-left", ns)], lab_id="05")
     try:
         cms = admin.list_config_maps(None, label_selector=selector(None))
         assert f"{ns}/lab05-left" in {f"{c.metadata.namespace}/{c.metadata.name}" for c in cms}
@@ -414,7 +414,7 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     # Another lab's Deployment of the same name is not replaced.
     other = webapp_deployment(image=webapp_image)
     other["metadata"]["namespace"] = ns
-    admin.apply(other, lab="04")
+    admin.apply(other, lab_id="04")
     with pytest.raises(ApiError, match="already has a Deployment webapp made by lab 04"):
         hack.run(me, seed_deployment("as deployed", image=webapp_image), timeout=30)
     # A dry run of a Deployment of that name still answers (Pod Security only warns about workloads).
@@ -426,7 +426,7 @@ def test_lab_03_runs_in_a_students_namespace(room: Classroom, monkeypatch: pytes
     # A pod with the webapp's labels that is not the lab's must survive the lab's redeploys.
     bystander = webapp_pod(image=webapp_image, name="bystander")
     bystander["metadata"]["namespace"] = ns
-    admin.apply(bystander, lab="tests")
+    admin.apply(bystander, lab_id="tests")
     try:
         report = hack.run(me, seed_deployment("as deployed", image=webapp_image), timeout=120)
         assert report.live and not report.disagreements, str(report)
@@ -479,14 +479,14 @@ def test_lab_05_in_a_students_namespace(room: Classroom, monkeypatch: pytest.Mon
         assert status.crds_how.startswith("from API discovery")
         pa = {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
               "metadata": {"name": "default", "namespace": ns}, "spec": {"mtls": {"mode": "STRICT"}}}
-        me.apply(pa, lab=istio_lab.LAB)
+        me.apply(pa, lab_id=istio_lab.LAB)
         items, read = istio_lab._peer_authentications(me, ns)  # cluster-wide is 403: their namespace's, labelled
         assert [i["metadata"]["name"] for i in items] == ["default"] and "only" in read
         assert istio_lab.effective_mode(items, ns, {"app": "details"})[0] == "STRICT"
         served = {"ServiceAccount", "Service", "Deployment", "Pod", "PeerAuthentication"}  # not Istio's routing kinds
         objs = [o for o in istio_lab.into_namespace(istio_lab.lab_objects(), ns) if o["kind"] in served]
         assert {o["kind"] for o in objs} == served
-        assert all(me.apply(o, lab=istio_lab.LAB, dry_run=True) for o in objs)  # the course role may create each one
+        assert all(me.apply(o, lab_id=istio_lab.LAB, dry_run=True) for o in objs)  # the course role may create each one
     finally:
         room.lab.delete_object("apiextensions.k8s.io/v1", "CustomResourceDefinition",
                                PEER_AUTHENTICATION_CRD["metadata"]["name"])

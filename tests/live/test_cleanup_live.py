@@ -55,12 +55,12 @@ def test_clean_removes_exactly_the_labs_objects_and_is_idempotent(live_lab: Any,
     lab_name = f"cleanup-{suffix}"
     extra_ns, cluster_role = f"kslab-t-extra-{suffix}", f"kslab-t-cleanup-{suffix}"
     try:
-        live_lab.apply(_objects(live_namespace, extra_ns, cluster_role), lab=lab_name)
+        live_lab.apply(_objects(live_namespace, extra_ns, cluster_role), lab_id=lab_name)
         # Not ours: an object without labels, and one that another lab made.
         live_lab.create_config_map(live_namespace, {"apiVersion": "v1", "kind": "ConfigMap",
                                                     "metadata": {"name": "made-by-hand"}})
         live_lab.apply({"apiVersion": "v1", "kind": "ConfigMap",
-                        "metadata": {"name": "other-lab", "namespace": live_namespace}}, lab=f"other-{suffix}")
+                        "metadata": {"name": "other-lab", "namespace": live_namespace}}, lab_id=f"other-{suffix}")
 
         report = clean(live_lab, lab_name)
         ns = live_namespace

@@ -137,7 +137,7 @@ def test_deploy_restricted_passes_only_for_the_right_reasons(live_lab: Any, live
     # The starter, applied as the student would (kubectl apply -f: the same object).
     body = restricted.manifest()
     body["metadata"]["namespace"] = live_namespace
-    live_lab.apply(body, lab="tests")
+    live_lab.apply(body, lab_id="tests")
     bad = restricted.judge(path, live_lab, namespace=live_namespace)
     parts = {name: ok for name, ok, _ in bad.parts}
     assert not bad.passed and bad.observed
@@ -156,7 +156,7 @@ def test_deploy_restricted_passes_only_for_the_right_reasons(live_lab: Any, live
     broken = restricted.solution_manifest()
     broken["metadata"]["namespace"] = live_namespace
     broken["spec"]["template"]["spec"]["containers"][0]["securityContext"]["allowPrivilegeEscalation"] = True
-    live_lab.apply(broken, lab="tests")
+    live_lab.apply(broken, lab_id="tests")
     again = restricted.judge(path, live_lab, namespace=live_namespace)
     parts = {name: ok for name, ok, _ in again.parts}
     assert not again.passed and parts["Pod Security restricted"] is False

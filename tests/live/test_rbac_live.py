@@ -249,7 +249,7 @@ def test_evaluator_agrees_with_subject_access_review(live_lab: Any, live_namespa
     objs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns[1]}},
             *_policy_objects(rnd, tag, ns)]
     Policy.from_objects(objs)  # the generator only makes objects the API server accepts
-    live_lab.apply(objs, lab=tag)
+    live_lab.apply(objs, lab_id=tag)
     try:
         # Let the aggregation controller (if the cluster has one) settle before reading the policy.
         deadline = time.monotonic() + 10
