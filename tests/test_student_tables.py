@@ -203,3 +203,20 @@ def test_no_stored_notebook_output_is_a_text_only_table() -> None:
                         found.append(f"{path.name} cell {index}: {''.join(cell['source'])[:60]!r}")
                         break
     assert not found, found
+
+
+def test_observed_hack_report_shows_the_disagreement_in_its_html_too() -> None:
+    from kslab.manifests.webapp import seed_deployment
+
+    predicted = hack.predict(seed_deployment("runAsUser"))
+    observed = [hack.StepOutcome(False, "uid=1000(webapp)"), hack.StepOutcome(True, "ok"),  # the model said no
+                hack.StepOutcome(True, "ok"), hack.StepOutcome(True, "uid=0(root)")]
+    report = hack.HackReport(tuple(hack.StepRow(r.step, r.predicted, o) for r, o in zip(predicted.rows, observed)),
+                             predicted.context, observed_from="pod x")
+    html = report._repr_html_()
+    heads, rows = _html_table(html)
+    assert heads == ["step", "predicted", "hack works?", "observed", "agree", "why"]
+    assert rows[1][:5] == ["edit the served page", "Permission denied", "no", "ok", "NO ≠"]
+    assert "DISAGREEMENT on edit the served page" in html
+    assert re.search(r'<td style="[^"]*font-weight:bold">NO ≠</td>', html)  # coloured, and the words say it
+    _text_columns(str(report), "step", "predicted", "hack works?", "observed", "agree", "why")

@@ -16,7 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -149,23 +149,49 @@ def start_server(tmp: Path, *, timeout: float = 90) -> JupyterServer:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # CI and containers are root
     log = tmp / "jupyterlab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(argv, env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
     server = JupyterServer(f"http://127.0.0.1:{port}", token, proc, log)
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{server.log_tail()}")
+    listening = _copy_output(proc, log, f"http://127.0.0.1:{port}/")
+    if not listening.wait(timeout) or proc.poll() is not None:
+        state = f"exited with {proc.returncode}" if proc.poll() is not None else f"did not start in {timeout} s"
+        stop_server(server)
+        raise RuntimeError(f"JupyterLab {state}:\n{server.log_tail()}")
+    # The URL is logged just before the server's event loop starts, and binding the port is that loop's
+    # first task: the first requests may be refused. Between tries the wait is on the server process, so
+    # a server that exits ends it at once; it ends when /api/status answers.
+    for attempt in range(100):
         try:
-            server.api("GET", "/api/status", timeout=2)
+            server.api("GET", "/api/status", timeout=10)
             return server
-        except (urllib.error.URLError, OSError):
-            if time.monotonic() > deadline:
-                stop_server(server)
-                raise RuntimeError(f"JupyterLab did not answer /api/status in {timeout} s:\n"
-                                   f"{server.log_tail()}") from None
-            time.sleep(0.25)
+        except (urllib.error.URLError, OSError) as exc:
+            try:
+                proc.wait(timeout=0.02 * (attempt + 1))
+            except subprocess.TimeoutExpired:
+                continue
+            stop_server(server)
+            raise RuntimeError(f"JupyterLab exited with {proc.returncode} ({exc}):\n{server.log_tail()}") from None
+    stop_server(server)
+    raise RuntimeError(f"JupyterLab logged its URL but /api/status never answered:\n{server.log_tail()}")
+
+
+def _copy_output(proc: subprocess.Popen[bytes], log: Path, address: str) -> threading.Event:
+    """Copy the server's output into ``log`` (a thread, for as long as the server runs); the event is set
+    once the server has said it listens at ``address`` — or has ended, so a waiter never hangs."""
+    said = threading.Event()
+
+    def copy() -> None:
+        assert proc.stdout is not None
+        with log.open("wb") as out:
+            for line in proc.stdout:
+                out.write(line)
+                out.flush()
+                if address.encode() in line:
+                    said.set()
+        said.set()  # the output ended: the server exited
+
+    threading.Thread(target=copy, name="jupyterlab-log", daemon=True).start()
+    return said
 
 
 def stop_server(server: JupyterServer) -> None:
@@ -208,6 +234,58 @@ WIDGET_FAILURES = ("Error displaying widget", "A Jupyter widget could not be dis
 #: stderr a fresh machine may print once and that is no fault of the notebook.
 BENIGN_STDERR = ("Matplotlib is building the font cache",)
 WIDGET_OUTPUT = ".jp-OutputArea-output:has(> .jupyter-widgets)"
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+#: The element that scrolls the open notebook.
+SCROLLER = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
+#: The tallest window a screenshot uses (Chromium's limit is a little higher; memory is the real bound).
+TALLEST = 16_000
+
+#: Before Run All: note every code cell whose prompt turns to ``[*]`` (queued or running) from now on,
+#: so the wait below knows each cell ran again (the stored notebook already shows ``[n]`` prompts).
+_WATCH_RUN_JS = f"""
+key => {{
+  const notebook = document.querySelector('{NOTEBOOK}');
+  const seen = new WeakSet();
+  const busy = cell => {{
+    const prompt = cell && cell.querySelector('.jp-InputArea-prompt');
+    if (prompt && prompt.textContent.includes('*')) seen.add(cell);
+  }};
+  const observer = new MutationObserver(records => records.forEach(r => {{
+    const node = r.target.nodeType === Node.ELEMENT_NODE ? r.target : r.target.parentElement;
+    busy(node && node.closest('.jp-Cell'));
+  }}));
+  observer.observe(notebook, {{subtree: true, childList: true, characterData: true}});
+  (window.__kslabRuns = window.__kslabRuns || {{}})[key] = {{seen, observer}};
+}}
+"""
+#: True once every code cell with source has shown ``[*]`` since the watch began and now shows ``[n]``,
+#: and the status bar says the kernel is idle.
+_RAN_JS = f"""
+key => {{
+  const run = window.__kslabRuns[key];
+  const pending = [...document.querySelectorAll('{NOTEBOOK} .jp-Cell.jp-CodeCell')].filter(cell => {{
+    const source = (cell.querySelector('.jp-InputArea-editor .cm-content') || {{}}).innerText || '';
+    const prompt = (cell.querySelector('.jp-InputArea-prompt') || {{}}).textContent || '';
+    return source.trim() && !(run.seen.has(cell) && /\\[\\d+\\]/.test(prompt));
+  }});
+  const bar = document.querySelector('#jp-main-statusbar');
+  if (pending.length || !bar || !/\\bIdle\\b/.test(bar.innerText)) return false;
+  run.observer.disconnect();
+  return true;
+}}
+"""
+#: What must have finished before the page is read: fonts, every picture in an output, every widget view
+#: (no "Loading widget..." placeholder); then the notebook's size, which must stay put for some frames.
+_RENDERED_JS = f"""
+() => {{
+  if (document.fonts.status !== 'loaded') return false;
+  const outputs = [...document.querySelectorAll('{NOTEBOOK} .jp-OutputArea-output')];
+  if (outputs.some(o => [...o.querySelectorAll('img')].some(img => !img.complete))) return false;
+  if (outputs.some(o => o.innerText.includes('Loading widget...'))) return false;
+  const n = document.querySelector('{NOTEBOOK}');
+  return n ? [n.scrollHeight, n.getBoundingClientRect().width] : false;
+}}
+"""
 
 _CELLS_JS = """
 () => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')]
@@ -283,13 +361,16 @@ class LabPage:
         self.wait_kernel_idle()
 
     def wait_kernel_idle(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        status = self.page.locator("#jp-main-statusbar")
-        while time.monotonic() < deadline:
-            if self.server.kernel_state(str(self.path)) == "idle" and "Idle" in status.inner_text():
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"{self.path}: kernel not idle after {timeout} s")
+        """Wait until the status bar says the notebook's kernel is idle (it is started and connected)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
+
+        try:
+            self.page.wait_for_function(
+                "() => /\\bIdle\\b/.test((document.querySelector('#jp-main-statusbar') || {}).innerText || '')",
+                polling=100, timeout=timeout * 1000)
+        except PlaywrightTimeout:
+            raise AssertionError(f"{self.path}: kernel not idle after {timeout} s (server says "
+                                 f"{self.server.kernel_state(str(self.path))!r})") from None
 
     def close(self) -> None:
         """Shut the kernels down (the next ``open`` resets the workspace)."""
@@ -304,30 +385,44 @@ class LabPage:
             ".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$"))).click()
 
     def run_all(self, timeout: float = 240) -> list[CellView]:
-        """Run → Run All Cells; wait until every code cell has run and the kernel is idle again."""
-        self.menu("Run", "Run All Cells")
-        deadline = time.monotonic() + timeout
-        while True:
-            cells = self.cells()
-            pending = [c.index for c in cells if c.type == "code" and c.source.strip() and not c.ran]
-            if not pending and self.server.kernel_state(str(self.path)) == "idle":
-                self.settle()
-                return self.cells()
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.path}: Run All did not finish in {timeout} s; "
-                                     f"cells still waiting: {pending}")
-            time.sleep(0.5)
-
-    def settle(self) -> None:
-        """Let widget views, images and fonts finish rendering."""
+        """Run → Run All Cells; wait until every code cell has run again and the kernel is idle, then
+        until the outputs have rendered (see :meth:`settle`)."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
 
-        try:  # images and widget code are fetched over HTTP; JupyterLab's own polling may never pause
-            self.page.wait_for_load_state("networkidle", timeout=5_000)
+        key = secrets.token_hex(4)
+        self.page.evaluate(_WATCH_RUN_JS, key)
+        self.menu("Run", "Run All Cells")
+        try:
+            self.page.wait_for_function(_RAN_JS, arg=key, polling=200, timeout=timeout * 1000)
+        except PlaywrightTimeout:
+            pending = [c.index for c in self.cells() if c.type == "code" and c.source.strip() and not c.ran]
+            raise AssertionError(f"{self.path}: Run All did not finish in {timeout} s; cells not shown as "
+                                 f"run: {pending}") from None
+        self.settle()
+        return self.cells()
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait until fonts, pictures and widget views have rendered and the notebook's size has stayed
+        the same for a few frames. A view that never renders is not waited for beyond ``timeout``: the
+        tests' reading of the page then says what is missing."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
+
+        try:
+            self.wait_stable(_RENDERED_JS, timeout=timeout)
         except PlaywrightTimeout:
             pass
-        self.page.evaluate("() => document.fonts.ready.then(() => true)")
-        self.page.wait_for_timeout(300)
+
+    def wait_stable(self, probe: str, arg: Any = None, *, frames: int = 3, timeout: float = 30) -> None:
+        """Wait until the page function ``probe(arg)`` gives a value other than ``false`` that stays the
+        same for ``frames`` animation frames in a row (layout has settled on it)."""
+        key = secrets.token_hex(4)
+        self.page.wait_for_function(f"""([key, arg]) => {{
+            const value = JSON.stringify(({probe})(arg));
+            const seen = (window.__kslabStable = window.__kslabStable || {{}});
+            if (seen[key] && seen[key].value === value) seen[key].frames += 1;
+            else seen[key] = {{value, frames: 0}};
+            return value !== 'false' && seen[key].frames >= {frames};
+        }}""", arg=[key, arg], polling="raf", timeout=timeout * 1000)
 
     def cells(self) -> list[CellView]:
         return [CellView(**c) for c in self.page.evaluate(_CELLS_JS)]
@@ -336,38 +431,53 @@ class LabPage:
         """The outputs that are live widget views, in notebook order."""
         return self.page.locator(WIDGET_OUTPUT)
 
-    def at_width(self, width: int) -> None:
-        """Make the window ``width`` pixels wide (the height stays) and wait until the notebook has laid
-        itself out again: its width has followed and stayed the same for two animation frames."""
-        self.page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
-        self.page.wait_for_function(
-            """w => new Promise(done => {
-                 const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
-                 const before = n ? n.getBoundingClientRect().width : -1;
-                 requestAnimationFrame(() => requestAnimationFrame(() => {
-                   const after = n ? n.getBoundingClientRect().width : -2;
-                   done(window.innerWidth === w && before === after && after > 0);
-                 }));
-               })""", arg=width)
+    def at_width(self, width: int, height: int = VIEWPORT["height"]) -> None:
+        """Make the window ``width`` × ``height`` pixels and wait until the notebook (or, with another tab
+        in front, such as a terminal, the main area) has laid itself out again: the window has that size
+        and that element's size has stayed the same for a few frames."""
+        self.page.set_viewport_size({"width": width, "height": height})
+        self.wait_stable(f"""([w, h]) => {{
+            const n = document.querySelector('{NOTEBOOK}') || document.querySelector('#jp-main-dock-panel');
+            const r = n && n.getBoundingClientRect();
+            return window.innerWidth === w && window.innerHeight === h && r && r.width > 0
+              ? [r.width, n.scrollHeight] : false;
+        }}""", [width, height])
 
     def screenshot_notebook(self, name: str, width: int = VIEWPORT["width"]) -> Path:
-        """The whole notebook, ``width`` pixels wide, as one tall picture: the viewport grows to fit it,
-        then goes back to the usual size."""
+        """The whole notebook, ``width`` pixels wide, as one tall picture. The window grows to fit it (up
+        to :data:`TALLEST` pixels); a longer notebook is photographed in slices, scrolled one window at a
+        time, and the slices are joined under the first one's menu and toolbar."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{name}-{width}.png"
         self.at_width(width)
-        height = self.page.evaluate(
-            "() => { const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) "
-            ".jp-WindowedPanel-outer'); return n ? n.scrollHeight : 0 }")
-        self.page.set_viewport_size({"width": width, "height": int(min(max(height + 150, 600), 16_000))})
+        height = int(self.page.evaluate(f"() => (document.querySelector('{SCROLLER}') || {{}}).scrollHeight || 0"))
         try:
-            self.page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer')"
-                               ".forEach(e => { e.scrollTop = 0 })")
-            self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-            self.page.screenshot(path=str(target))
+            self.at_width(width, int(min(max(height + 150, 600), TALLEST)))
+            box = self.page.evaluate(f"""() => {{ const s = document.querySelector('{SCROLLER}');
+                const r = s.getBoundingClientRect();
+                return {{top: Math.round(r.top), height: s.clientHeight, total: s.scrollHeight}}; }}""")
+            slices, offset = [], 0
+            while True:
+                self._scroll_notebook_to(offset)
+                shown = int(self.page.evaluate(f"() => document.querySelector('{SCROLLER}').scrollTop"))
+                clip = None if not slices else {"x": 0, "y": box["top"], "width": width, "height": box["height"]}
+                slices.append((shown, self.page.screenshot(clip=clip)))
+                if shown + box["height"] >= box["total"]:
+                    break
+                offset = shown + box["height"]
+            if len(slices) == 1:
+                target.write_bytes(slices[0][1])
+            else:
+                _join_slices(target, slices, top=box["top"], total=box["total"], width=width)
         finally:
+            self._scroll_notebook_to(0)
             self.at_width(VIEWPORT["width"])
         return target
+
+    def _scroll_notebook_to(self, offset: int) -> None:
+        """Scroll the notebook to ``offset`` (or as far as it goes) and wait until it stays there."""
+        self.page.evaluate(f"y => {{ document.querySelector('{SCROLLER}').scrollTop = y }}", offset)
+        self.wait_stable(f"() => document.querySelector('{SCROLLER}').scrollTop")
 
     def screenshot(self, locator: Any, name: str) -> Path:
         """One element (a widget, an output) as a picture."""
@@ -376,16 +486,30 @@ class LabPage:
         height = float(locator.evaluate("e => e.getBoundingClientRect().height"))
         tall = height > VIEWPORT["height"] - 200  # inside JupyterLab's scroller: grow the window to fit it
         if tall:
-            self.page.set_viewport_size({"width": VIEWPORT["width"], "height": int(min(height + 300, 16_000))})
+            self.at_width(VIEWPORT["width"], int(min(height + 300, 16_000)))
         try:
-            locator.evaluate("e => e.scrollIntoView({block: 'center'})")
-            self.page.wait_for_timeout(300 if tall else 150)
+            # Playwright scrolls the element into view and waits until it is visible and stable
             locator.screenshot(path=str(target))
         finally:
             if tall:
-                self.page.set_viewport_size(VIEWPORT)
-                self.page.wait_for_timeout(200)
+                self.at_width(VIEWPORT["width"])
         return target
+
+
+def _join_slices(target: Path, slices: list[tuple[int, bytes]], *, top: int, total: int, width: int) -> None:
+    """One picture from the first screenshot (menu, toolbar and the notebook's top) and the notebook
+    slices after it, each pasted at its scroll offset: the notebook from top to bottom."""
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415 - comes with matplotlib
+
+    with Image.open(io.BytesIO(slices[0][1])) as first:
+        whole = Image.new("RGB", (width, top + total), "white")
+        whole.paste(first.convert("RGB"), (0, 0))
+    for offset, png in slices[1:]:
+        with Image.open(io.BytesIO(png)) as part:
+            whole.paste(part.convert("RGB"), (0, top + offset))
+    whole.save(target)
 
 
 #: Every table in an output that is wider than the output area (it runs off the cell), and every

@@ -10,7 +10,6 @@ Kubernetes field or flag names); views by stable CSS classes where the widget gi
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -47,18 +46,17 @@ def cut_off(root: Any) -> list[str]:
     return list(root.evaluate(_CUT_OFF_JS))
 
 
-def eventually(check: Any, page: Any, timeout: float = 15) -> None:
-    """Run ``check`` (which asserts) until it passes: the kernel answers a toggle asynchronously, and one
-    toggle may update several views. After ``timeout`` seconds its last failure is raised."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            check()
-            return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            page.wait_for_timeout(150)
+def wait_until_shown(page: Any, root: Any, shows: str, want: Any, timeout: float = 30) -> None:
+    """Wait until the page function ``shows(root, want)`` is true: the kernel answers a toggle
+    asynchronously, and one toggle may redraw several views, so the test waits for the state it then
+    asserts (``want``: what kslab computes for the new settings), never for a fixed time."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"([root, want]) => ({shows})(root, want)", arg=[root.element_handle(), want],
+                               polling=100, timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        pass  # the assertions that follow say what the view shows instead
 
 
 # --- notebook 03: the security-context explorer ---------------------------------------------------------
@@ -94,6 +92,31 @@ class SecurityContextView:
         """``step -> (predicted, outcome)`` from the hack table as shown."""
         return {row[0]: (row[1], row[2]) for row in self.hack_rows()}
 
+#: The security-context view shows these hack rows, verdicts and (distinct, sorted) violation messages.
+_SC_SHOWS = r"""(root, want) => {
+  const hack = [...root.querySelectorAll('.kslab-hack table tbody tr')]
+    .map(r => [...r.querySelectorAll('td')].map(td => td.innerText.trim()));
+  const text = (root.querySelector('.kslab-verdicts') || {}).innerText || '';
+  const verdicts = [...text.matchAll(/^(baseline|restricted):\S+: (PASS|FAIL)/gm)].map(m => m[1] + '=' + m[2]);
+  const violations = [...new Set([...root.querySelectorAll('.kslab-verdicts li')].map(li => li.innerText.trim()))].sort();
+  return JSON.stringify([hack, verdicts, violations]) === JSON.stringify(want);
+}"""
+
+
+def _sc_want(expected: Any) -> list[Any]:
+    from kslab.widgets.security_context import hack_rows
+
+    return [[list(row) for row in hack_rows(expected.hack)],
+            [f"{v.level}={'PASS' if v.allowed else 'FAIL'}" for v in (expected.baseline, expected.restricted)],
+            sorted({v.message for verdict in (expected.baseline, expected.restricted) for v in verdict.violations})]
+
+
+def _shows_soon(view: SecurityContextView, expected: Any) -> None:
+    """Wait until the view shows ``expected`` (kslab's result for the new choices), then assert it."""
+    wait_until_shown(view.root.page, view.root, _SC_SHOWS, _sc_want(expected))
+    _assert_shows(view, expected)
+
+
 def _expected(**choices: Any) -> Any:
     from kslab.widgets.security_context import Choices, explore
 
@@ -117,7 +140,6 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     lab.ensure_run(notebook("03"))
     lab.touched()
     view = SecurityContextView(lab)
-    page = lab.page
     lab.screenshot(view.root, "03-security-context-1-default")
 
     # the default: root, writable, escalation allowed — baseline passes, restricted does not, the hack works
@@ -136,8 +158,7 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     # tick readOnlyRootFilesystem and set allowPrivilegeEscalation to false
     view.control("checkbox", "readOnlyRootFilesystem: true").check()
     view.control("combobox", "allowPrivilegeEscalation").select_option(label="false")
-    eventually(lambda: _assert_shows(view, _expected(read_only_root_filesystem=True,
-                                                     allow_privilege_escalation=False)), page)
+    _shows_soon(view, _expected(read_only_root_filesystem=True, allow_privilege_escalation=False))
     lab.screenshot(view.root, "03-security-context-2-readonly-noescalation")
     verdicts = view.verdicts.inner_text()
     assert "allowPrivilegeEscalation != false" not in verdicts  # that violation is gone …
@@ -153,14 +174,14 @@ def test_03_security_context_widget_responds(lab: LabPage) -> None:
     view.control("checkbox", "seccompProfile: RuntimeDefault").check()
     hardened = {"run_as_user": 1000, "run_as_non_root": True, "read_only_root_filesystem": True,
                 "allow_privilege_escalation": False, "drop_all": True, "seccomp_runtime_default": True}
-    eventually(lambda: _assert_shows(view, _expected(**hardened)), page)
+    _shows_soon(view, _expected(**hardened))
     assert _verdicts(view.verdicts.inner_text()) == {"baseline": "PASS", "restricted": "PASS"}
     assert all(outcome == "stopped" for _, outcome in view.outcomes().values()), view.hack_rows()
     lab.screenshot(view.root, "03-security-context-3-restricted")
 
     # and privileged: baseline fails now
     view.control("checkbox", "privileged: true").check()
-    eventually(lambda: _assert_shows(view, _expected(**hardened, privileged=True)), page)
+    _shows_soon(view, _expected(**hardened, privileged=True))
     assert _verdicts(view.verdicts.inner_text()) == {"baseline": "FAIL", "restricted": "FAIL"}
     lab.screenshot(view.root, "03-security-context-4-privileged")
 
@@ -172,6 +193,20 @@ def _audit_rows(table: Any) -> dict[str, str]:
     cells = table.locator("tr").evaluate_all(
         "rows => rows.map(r => [...r.querySelectorAll('td')].map(td => td.innerText.trim()))")
     return {c[0]: c[1] for c in cells if len(c) >= 2}
+
+
+#: The flag explorer shows these ``[check id, status]`` rows (sorted) and this summary line.
+_FLAGS_SHOWS = r"""(root, want) => {
+  const table = [...root.querySelectorAll('table')].find(t => /status/i.test(t.innerText));
+  if (!table) return false;
+  const rows = {};
+  for (const r of table.querySelectorAll('tr')) {
+    const cells = [...r.querySelectorAll('td')].map(td => td.innerText.trim());
+    if (cells.length >= 2) rows[cells[0]] = cells[1];
+  }
+  const shown = Object.keys(rows).sort().map(k => [k, rows[k]]);
+  return JSON.stringify(shown) === JSON.stringify(want[0]) && root.innerText.split(/\s+/).join(' ').includes(want[1]);
+}"""
 
 
 def test_02_apiserver_flags_widget_changes_the_audit(lab: LabPage) -> None:
@@ -204,12 +239,15 @@ def test_02_apiserver_flags_widget_changes_the_audit(lab: LabPage) -> None:
 
     def shows(choices: Any) -> None:
         expected = explore(choices)
-        assert _audit_rows(table) == {r.id: r.status for r in expected.report.rows}
+        want = {r.id: r.status for r in expected.report.rows}
+        wait_until_shown(lab.page, root, _FLAGS_SHOWS,
+                         [sorted([k, v] for k, v in want.items()), " ".join(words(expected.report.summary()))])
+        assert _audit_rows(table) == want
         assert words(summary.inner_text()) == words(expected.report.summary())
 
     root.get_by_role("combobox", name="--profiling", exact=True).select_option(label="false")
     root.get_by_role("combobox", name="--anonymous-auth", exact=True).select_option(label="false")
-    eventually(lambda: shows(FlagChoices(profiling=False, anonymous_auth=False)), lab.page)
+    shows(FlagChoices(profiling=False, anonymous_auth=False))
     lab.screenshot(root, "02-apiserver-flags-2-profiling-anonymous-off")
     shown = _audit_rows(table)
     assert shown["1.2.15"] == "PASS" and shown["1.2.1"] == "PASS"
@@ -218,7 +256,7 @@ def test_02_apiserver_flags_widget_changes_the_audit(lab: LabPage) -> None:
     # 2019's insecure port: the audit explains it is gone ("then vs now"), a row that was not there
     assert not any("insecure-port" in check for check in shown)
     root.get_by_role("checkbox", name="--insecure-port=8080 (as in 2019)", exact=True).check()
-    eventually(lambda: shows(FlagChoices(profiling=False, anonymous_auth=False, insecure_port=True)), lab.page)
+    shows(FlagChoices(profiling=False, anonymous_auth=False, insecure_port=True))
     assert _audit_rows(table).get("then-vs-now: --insecure-port") == "INFO"
     lab.screenshot(root, "02-apiserver-flags-3-insecure-port")
 
@@ -241,8 +279,25 @@ def _expected_matrix(user: Any, namespace: str) -> dict[str, list[str]]:
     return {r: ["yes" if m.cells[(r, v)].allowed else "no" for v in m.verbs] for r in m.resources}
 
 
+#: The access-matrix explorer names this identity and namespace and shows these ``[resource, cells]`` rows.
+_MATRIX_SHOWS = r"""(root, want) => {
+  const text = root.innerText;
+  if (!want[1].every(needle => text.includes(needle))) return false;
+  const rows = {};
+  [...root.querySelectorAll('table tr')].slice(1).forEach(r => {
+    const cells = [...r.querySelectorAll('th, td')].map(c => c.innerText.trim());
+    if (cells.length) rows[cells[0]] = cells.slice(1);
+  });
+  return JSON.stringify(Object.keys(rows).sort().map(k => [k, rows[k]])) === JSON.stringify(want[0]);
+}"""
+
+
 def _shows(root: Any, user: Any, namespace: str) -> None:
+    """Wait until the explorer shows ``user`` in ``namespace``, then assert exactly that matrix."""
     name = getattr(user, "name", user)  # a UserInfo, or a plain user name
+    want = _expected_matrix(user, namespace)
+    wait_until_shown(root.page, root, _MATRIX_SHOWS,
+                     [sorted([k, v] for k, v in want.items()), [f'user "{name}"', f'in namespace "{namespace}"']])
     assert f'user "{name}"' in root.inner_text() and f'in namespace "{namespace}"' in root.inner_text()
     assert _matrix(root) == _expected_matrix(user, namespace)
 
@@ -265,13 +320,13 @@ def test_04_matrix_explorer_follows_identity_and_namespace(lab: LabPage) -> None
     identity = root.get_by_role("combobox", name="Identity", exact=True)
     identity.select_option(label="alice (a person)")
     alice = impersonate("alice", ["developers"])
-    eventually(lambda: _shows(root, alice, scenario.NAMESPACE), lab.page)
+    _shows(root, alice, scenario.NAMESPACE)
     assert all(cell == "no" for row in _matrix(root).values() for cell in row)
     lab.screenshot(root, "04-matrix-explorer-2-alice")
 
     identity.select_option(label="webapp (service account)")
     root.get_by_role("combobox", name="Namespace", exact=True).select_option(label="default")
-    eventually(lambda: _shows(root, webapp, "default"), lab.page)
+    _shows(root, webapp, "default")
     assert _matrix(root)["pods"][:3] == ["no", "no", "no"]  # the Role is bound in its own namespace only
     lab.screenshot(root, "04-matrix-explorer-3-other-namespace")
 
