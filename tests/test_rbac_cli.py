@@ -152,3 +152,11 @@ def test_who_can(policy_file: Path) -> None:
     assert proc.returncode == 0 and "devs" in proc.stdout and "ClusterRoleBinding" in proc.stdout
     proc = kslab("who-can", "delete", "secrets", "-n", "webapp-rbac", "-f", str(policy_file), "--json")
     assert proc.returncode == 1 and json.loads(proc.stdout)["subjects"] == []
+
+
+def test_matrix_from_files_beside_the_server_needs_as(policy_file: Path) -> None:
+    # The file cannot know who "me" is: refused before any cluster is asked (no context exists here).
+    proc = kslab("matrix", "-f", str(policy_file), "--live", "--context", "no-such-context")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "a prediction from files there is no 'me'" in proc.stderr and "--as" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2 and "Traceback" not in proc.stderr

@@ -108,7 +108,7 @@ def _load(args: argparse.Namespace) -> Policy:
     return policy
 
 
-def _identity(args: argparse.Namespace, *, required: bool) -> Any:
+def _identity(args: argparse.Namespace, *, required: bool) -> UserInfo | None:
     """The user asked about (with the groups the API server would add), or None for yourself."""
     from kslab.errors import UsageError
     from kslab.rbac import impersonate
@@ -117,7 +117,9 @@ def _identity(args: argparse.Namespace, *, required: bool) -> Any:
         if args.as_groups:
             raise UsageError("--as-group needs --as", hint="kubectl and the API server refuse groups without a user")
         if required:
-            raise UsageError("offline there is no 'me': say whom to ask about with --as",
+            # Only the API server knows who "me" is; a policy file does not, even beside --live.
+            where = "a prediction from files" if args.live else "offline"
+            raise UsageError(f"{where} there is no 'me': say whom to ask about with --as",
                              hint="e.g. --as system:serviceaccount:NAMESPACE:NAME, or --as alice --as-group devs")
         return None
     return impersonate(args.as_user, args.as_groups)
@@ -162,6 +164,7 @@ def _can_i(args: argparse.Namespace) -> int:
     if args.live:
         decision = _live_decision(args, user, request)
     else:
+        assert user is not None  # _identity required --as offline
         policy = _load(args)
         _warn_scope(request)
         decision = policy.authorize(user, request)
@@ -190,9 +193,10 @@ def _matrix(args: argparse.Namespace) -> int:
     verbs = [v for v in (args.verbs or "").split(",") if v] or list(DEFAULT_VERBS)
     resources = [r for r in (args.resources or "").split(",") if r] or list(DEFAULT_RESOURCES)
     namespace = _namespace(args)
-    user = _identity(args, required=not args.live)
+    user = _identity(args, required=not args.live or bool(args.files))
     predicted = observed = None
     if args.files:
+        assert user is not None  # _identity required --as for a prediction
         predicted = predict_matrix(_load(args), user, namespace=namespace, verbs=verbs, resources=resources)
     if args.live:
         from kslab.cluster.identities import observed_matrix
