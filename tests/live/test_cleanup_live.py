@@ -88,7 +88,7 @@ def test_clean_removes_exactly_the_labs_objects_and_is_idempotent(live_lab: Any,
         # Twice in a row: nothing left, no error — also through the command line.
         assert clean(live_lab, lab_name).deleted == []
         assert main(["cluster", "clean", lab_name, "--context", str(live_lab.context), "--json"]) == 0
-        assert json.loads(capsys.readouterr().out) == {"lab": lab_name, "live": True, "deleted": [], "note": ""}
+        assert json.loads(capsys.readouterr().out) == {"lab": lab_name, "live": True, "deleted": []}
         assert {"made-by-hand", "other-lab"} <= {cm.metadata.name for cm in live_lab.list_config_maps(ns)}
     finally:
         for delete in (lambda: live_lab.delete_object("rbac.authorization.k8s.io/v1", "ClusterRole", cluster_role),
