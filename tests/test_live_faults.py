@@ -198,3 +198,17 @@ def test_a_relative_kslab_home_inside_a_git_work_tree_never_gets_a_kubeconfig(
     assert not (repo / "notebooks" / "state").exists() and not (repo / "sa.kubeconfig").exists()
     monkeypatch.setenv("KSLAB_HOME", str(tmp_path / "outside"))
     assert kubeconfig_path("kind-kslab", "kslab-04", "webapp").parent == tmp_path / "outside" / "kubeconfigs"
+
+
+class _RefusingPods(_Core):
+    def list_namespaced_pod(self, namespace: str, **_: Any) -> Any:
+        self.calls.append(f"list pods {namespace}")
+        raise _refusal(403, 'pods is forbidden: User "alice" cannot list resource "pods"')
+
+
+def test_waiting_for_a_pod_turns_a_refusal_into_one_kslab_error() -> None:
+    lab = FakeLab(_RefusingPods())
+    with pytest.raises(ApiError) as err:
+        lab.wait_for_pod("kslab-03", "app=webapp", timeout=5)
+    assert err.value.status == 403 and "listing pods 'app=webapp' in kslab-03" in str(err.value)
+    assert "cannot list resource" in err.value.server_message

@@ -765,18 +765,21 @@ class Lab:
             return pod.metadata.deletion_timestamp is None and \
                 any(c.type == "Ready" and c.status == "True" for c in conds)
 
-        pods = self._core.list_namespaced_pod(namespace, label_selector=label_selector)
+        with api_call(f"listing pods {label_selector!r} in {namespace}"):
+            pods = self._core.list_namespaced_pod(namespace, label_selector=label_selector)
         for pod in pods.items:
             if ready(pod):
                 return str(pod.metadata.name)
         w = watch.Watch()
         try:
-            for event in w.stream(self._core.list_namespaced_pod, namespace,
-                                  label_selector=label_selector, timeout_seconds=timeout,
-                                  _request_timeout=timeout + 5,
-                                  resource_version=pods.metadata.resource_version):
-                if ready(event["object"]):
-                    return str(event["object"].metadata.name)
+            # The server ends the watch after timeout_seconds; the client's read timeout bounds a stall.
+            with api_call(f"watching pods {label_selector!r} in {namespace}"):
+                for event in w.stream(self._core.list_namespaced_pod, namespace,
+                                      label_selector=label_selector, timeout_seconds=timeout,
+                                      _request_timeout=timeout + 5,
+                                      resource_version=pods.metadata.resource_version):
+                    if ready(event["object"]):
+                        return str(event["object"].metadata.name)
         finally:
             w.stop()
         raise ApiError(f"no pod matching {label_selector!r} in {namespace} became Ready in {timeout}s",
