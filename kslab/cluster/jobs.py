@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kslab.cluster.waiting import poll, wait_until
 from kslab.errors import ApiError
 
 if TYPE_CHECKING:
@@ -101,51 +102,46 @@ def run_job(lab: Lab, job: Mapping[str, Any], *, lab_name: str, timeout: float =
     name, namespace = str(job["metadata"]["name"]), str(job["metadata"]["namespace"])
     _delete_previous(lab, namespace, name)
     lab.apply(job, lab_id=lab_name)
-    start = time.monotonic()
-    stuck_since: float | None = None
-    pod: dict[str, Any] | None = None
-    state = "no pod yet"
-    while time.monotonic() - start < timeout:
+    stuck_since: list[float] = []  # when the pod was first seen stuck, while it stays stuck
+
+    def check() -> tuple[JobRun | None, str]:
         finished, succeeded = _finished(lab.read("batch/v1", "Job", name, namespace=namespace))
         pod = _job_pod(lab, namespace, name)
         pod_name = str(((pod or {}).get("metadata") or {}).get("name") or "")
         if finished:
             log = pod_log(lab, namespace, pod_name) if pod_name else ""
-            return JobRun(name, namespace, pod_name, True, succeeded, log)
+            return JobRun(name, namespace, pod_name, True, succeeded, log), "finished"
         why = pod_stuck(pod) if pod else ""
-        if why:
-            stuck_since = stuck_since if stuck_since is not None else time.monotonic()
-            if time.monotonic() - stuck_since >= stuck_grace:
-                return JobRun(name, namespace, pod_name, False, False, "", stuck=why)
-            state = why
-        else:
-            stuck_since = None
-            state = f"pod {pod_name} is {(pod.get('status') or {}).get('phase')}" if pod else "no pod yet"
-        time.sleep(interval)
-    return JobRun(name, namespace, "", False, False, "", reason=f"not finished after {timeout:.0f}s ({state})")
+        if not why:
+            stuck_since.clear()
+            return None, f"pod {pod_name} is {(pod.get('status') or {}).get('phase')}" if pod else "no pod yet"
+        stuck_since[:] = stuck_since or [time.monotonic()]
+        if time.monotonic() - stuck_since[0] >= stuck_grace:
+            return JobRun(name, namespace, pod_name, False, False, "", stuck=why), why
+        return None, why
+
+    waited = poll(check, timeout=timeout, interval=interval)
+    return waited.value or JobRun(name, namespace, "", False, False, "",
+                                  reason=f"not finished after {timeout:.0f}s ({waited.state})")
 
 
 def _delete_previous(lab: Lab, namespace: str, name: str, timeout: float = 60) -> None:
     """Delete an earlier run's Job (and its pods) and wait until it is gone."""
     try:
-        lab.read("batch/v1", "Job", name, namespace=namespace)
+        lab.delete_object("batch/v1", "Job", name, namespace=namespace)  # in the background: its pods go too
     except ApiError as err:
         if err.status == 404:
             return
         raise
-    try:
-        lab.delete_object("batch/v1", "Job", name, namespace=namespace)  # in the background: its pods go too
-    except ApiError as err:
-        if err.status != 404:
-            raise
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def gone() -> tuple[bool | None, str]:
         try:
             lab.read("batch/v1", "Job", name, namespace=namespace)
         except ApiError as err:
             if err.status == 404:
-                return
+                return True, "deleted"
             raise
-        time.sleep(1)
-    raise ApiError(f"the previous Job {namespace}/{name} was not deleted after {timeout:.0f}s",
-                   hint=f"kubectl -n {namespace} delete job {name}")
+        return None, "still being deleted"
+
+    wait_until(gone, timeout=timeout, interval=1, what=f"the previous Job {namespace}/{name} was not deleted",
+               hint=f"kubectl -n {namespace} delete job {name}")
