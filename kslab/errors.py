@@ -200,18 +200,16 @@ class NamedReader:
         self.file, self.name = file, name
 
     def read(self, size: int = -1) -> bytes:
-        try:
-            return self.file.read(size)
-        except OSError as exc:
-            if exc.filename is None:
-                exc.filename = self.name
-            raise
+        return self._named(self.file.read, size)
 
     def readinto(self, buffer: Any) -> int | None:
+        return self._named(self.file.readinto, buffer)
+
+    def _named(self, call: Any, arg: Any) -> Any:
         try:
-            return self.file.readinto(buffer)
+            return call(arg)
         except OSError as exc:
-            if exc.filename is None:
+            if exc.filename is None:  # the OS said what went wrong, not to which file
                 exc.filename = self.name
             raise
 

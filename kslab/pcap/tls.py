@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kslab.pcap import tls_registry as reg
@@ -286,6 +286,23 @@ def _server_key_exchange_group(body: bytes) -> int | None:
     return None
 
 
+def _buffered(bufs: list[bytearray | bytes], side: int, data: bytes,
+              parse: Callable[[int, bytearray], None]) -> None:
+    """Append ``data`` to one side's buffer and let ``parse`` take what is whole from its front.
+
+    A buffer exists only while something is unfinished (an empty side holds ``b""``), so thousands of
+    idle flows keep no bytearray each.
+    """
+    buf = bufs[side]
+    if isinstance(buf, bytearray):
+        buf += data
+    else:
+        buf = bufs[side] = bytearray(data)
+    parse(side, buf)
+    if not buf and bufs[side] is buf:
+        bufs[side] = b""
+
+
 @dataclass(slots=True)
 class Direction:
     """Record counts and sizes of one direction; encrypted records are known by their size only."""
@@ -356,14 +373,7 @@ class TlsConnection:
                 return
             chunk = chunk[skip:]
             self._skip[side] = 0
-        buf = self._buf[side]
-        if isinstance(buf, bytearray):
-            buf += chunk
-        else:
-            buf = self._buf[side] = bytearray(chunk)
-        self._records(side, buf)
-        if not buf and self._buf[side] is buf:
-            self._buf[side] = b""
+        _buffered(self._buf, side, chunk, self._records)
 
     def take_skip(self, side: int) -> int:
         """Hand over the rest of the encrypted record this side is in: the caller promises not to deliver
@@ -438,14 +448,7 @@ class TlsConnection:
     # ---- records in clear -------------------------------------------------------------------
     def _record(self, side: int, ctype: int, body: bytes) -> None:
         if ctype == reg.HANDSHAKE:
-            hs = self._hs[side]
-            if isinstance(hs, bytearray):
-                hs += body
-            else:
-                hs = self._hs[side] = bytearray(body)
-            self._messages(side, hs)
-            if not hs and self._hs[side] is hs:
-                self._hs[side] = b""
+            _buffered(self._hs, side, body, self._messages)
         elif ctype == reg.CHANGE_CIPHER_SPEC:
             self.dirs[side].change_cipher_spec = True
             if self.server_hello is None or self.tls13:
