@@ -52,7 +52,7 @@ class Totals:
                 "other_packets": dict(sorted(self.other.items())), "truncated": self.truncated}
 
 
-@dataclass
+@dataclass(slots=True)
 class TlsFacts:
     """The TLS facts of one flow (what the handshake showed in clear, and encrypted sizes)."""
 
@@ -132,7 +132,7 @@ def tls_facts(conn: TlsConnection) -> TlsFacts:
         encrypted=encrypted, notes=list(conn.notes))
 
 
-@dataclass
+@dataclass(slots=True)
 class FlowSummary:
     """Everything the analysis knows about one TCP flow."""
 

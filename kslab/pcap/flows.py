@@ -27,10 +27,10 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from kslab.errors import InputError
 from kslab.pcap.capture import open_capture
@@ -67,10 +67,9 @@ class Phase(Enum):
     PARSING = "parsing its payload"
 
 
-@dataclass(frozen=True, slots=True)
-class FlowEnded:
+class FlowEnded(NamedTuple):
     """A flow is over; ``why``: ``closed`` (FIN both ways or a RST, then the linger), ``reused`` (its
-    4-tuple opened a new connection) or ``end of capture``."""
+    4-tuple opened a new connection) or ``end of capture``. (A named tuple: one is made per flow.)"""
 
     summary: FlowSummary
     why: str
@@ -186,18 +185,26 @@ class Flow:
 
     def summary(self) -> FlowSummary:
         """The facts of this (finished) flow."""
-        streams = self.streams or ()
+        counts, key = self.counts, self.key
+        streams = self.streams
+        if streams is None:  # QUIET to the end: no payload, so no reassembly and no session
+            return FlowSummary(
+                self.id, _endpoint(key[0], key[1]), _endpoint(key[2], key[3]), "no payload", self.first_ts,
+                max(0.0, self.last_ts - self.first_ts), (counts[0], counts[1]), (0, 0), self.syn_seen, self.guessed,
+                self.ended(), 0, 0, 0, trace=self.trace)
         session = self.session
+        client, server = streams
         protocol = (session.protocol if session is not None else None) or \
-            ("no payload" if not (self.counts[2] or self.counts[3]) else "other")
+            ("no payload" if not (counts[2] or counts[3]) else "other")
         summary = FlowSummary(
-            id=self.id, client=_endpoint(self.key[0], self.key[1]), server=_endpoint(self.key[2], self.key[3]),
+            id=self.id, client=_endpoint(key[0], key[1]), server=_endpoint(key[2], key[3]),
             protocol=protocol,
             start=self.first_ts, duration=max(0.0, self.last_ts - self.first_ts),
-            packets=(self.counts[0], self.counts[1]), payload_bytes=(self.counts[2], self.counts[3]),
+            packets=(counts[0], counts[1]), payload_bytes=(counts[2], counts[3]),
             syn_seen=self.syn_seen, direction_guessed=self.guessed, ended=self.ended(),
-            retransmitted=sum(s.retransmitted for s in streams), out_of_order=sum(s.out_of_order for s in streams),
-            missing=sum(s.missing for s in streams), trace=self.trace)
+            retransmitted=client.retransmitted + server.retransmitted,
+            out_of_order=client.out_of_order + server.out_of_order, missing=client.missing + server.missing,
+            trace=self.trace)
         if session is None:
             return summary
         inner = session.inner
@@ -321,8 +328,12 @@ class FlowTracker:
             other["IP datagrams reassembled from fragments"] = defrag.reassembled
         if defrag.waiting or defrag.dropped:
             other["fragmented IP datagrams never completed"] = defrag.waiting + defrag.dropped
-        for flow in list(self._table.values()):
-            yield self._retire(flow, "end of capture")
+        # Nothing comes after: no tombstones to leave, and each flow is let go as soon as it is reported.
+        flows, self._table = deque(self._table.values()), {}
+        while flows:
+            flow = flows.popleft()
+            flow.finish()
+            yield FlowEnded(flow.summary(), "end of capture")
 
     # ---- the steps of a packet -------------------------------------------------------------------
     def _decoder(self, link_type: int) -> Callable[[Frame], tuple[int, int]] | None:

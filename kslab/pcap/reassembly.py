@@ -74,15 +74,27 @@ class Stream:
 
     def segment(self, seq: int, payload: bytes, missing: int = 0) -> None:
         """A segment's payload; ``missing`` bytes after it were cut off by the snap length."""
-        if not payload and not missing:
-            return
-        skip = self.skip
-        if skip and seq == self.next_seq and not missing and len(payload) <= skip and not self.pending:
-            # Inside a record being skipped, in order: only the sequence numbers move.
+        if seq == self.next_seq and not missing and not self.pending:
+            # In order with nothing held (most segments): deliver it here. Inside a record being
+            # skipped only the sequence numbers move.
             n = len(payload)
-            self.skip = skip - n
+            if not n:
+                return
             self.next_seq = (seq + n) & MASK
             self._pos += n
+            skip = self.skip
+            if skip:
+                if n <= skip:
+                    self.skip = skip - n
+                    return
+                self.skip = 0
+                payload = payload[skip:]
+            side = self.side
+            more = self.deliver(payload) if side is None else self.deliver(side, payload)
+            if more:
+                self.skip = more
+            return
+        if not payload and not missing:
             return
         if self.next_seq is None:
             self.next_seq = seq

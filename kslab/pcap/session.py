@@ -71,7 +71,7 @@ class Session:
     """
 
     __slots__ = ("syn_seen", "depth", "skips_outside", "protocol", "tls", "http", "inner", "excerpt", "notes",
-                 "_early", "_waiting", "_scanned", "_pre", "_pre_len", "_switched")
+                 "_early", "_waiting", "_scanned", "_pre", "_pre_len", "_switched", "_only_tls")
 
     def __init__(self, *, syn_seen: bool, depth: int = 0, skips_outside: bool = False) -> None:
         self.syn_seen = syn_seen
@@ -92,11 +92,18 @@ class Session:
         self._pre: tuple[bytearray, bytearray] | None = None
         self._pre_len = [0, 0]
         self._switched = False
+        #: TLS is all that is left to follow (both sides started, no HTTP, no tunnel, the server has sent
+        #: a record so it cannot turn out to answer in plain HTTP): bytes go straight to the TLS parser.
+        self._only_tls = False
 
     # ---- bytes in ------------------------------------------------------------------------------
     def data(self, side: int, chunk: bytes) -> int | None:
         """In-order bytes from one side (0 = client, 1 = server). Returns how many bytes of this side that
         follow the caller should pass over undelivered (None for none; always None unless ``skips_outside``)."""
+        tls = self.tls
+        if self._only_tls and tls is not None:  # the common case once a handshake is under way
+            tls.data(side, chunk)
+            return (tls.take_skip(side) or None) if self.skips_outside else None
         if self.protocol is None:
             if self._early is _NONE:
                 self._early = (bytearray(), bytearray())
@@ -108,8 +115,11 @@ class Session:
         else:
             self._route(side, chunk)
         tls = self.tls
-        if tls is not None and self.skips_outside and self.http is None and self.inner is None:
-            return tls.take_skip(side) or None
+        if tls is not None and self.http is None and self.inner is None:
+            if tls.dirs[SERVER].records and not self._waiting[CLIENT] and not self._waiting[SERVER]:
+                self._only_tls = True
+            if self.skips_outside:
+                return tls.take_skip(side) or None
         return None
 
     def gap(self, side: int, nbytes: int) -> None:

@@ -9,6 +9,8 @@ def human_bytes(n: int) -> str:
     >>> human_bytes(512), human_bytes(2048), human_bytes(5 * 1024 ** 3)
     ('512 B', '2.0 KiB', '5.0 GiB')
     """
+    if n < 1024:
+        return f"{n} B"
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":

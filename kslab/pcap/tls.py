@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kslab.pcap import tls_registry as reg
@@ -101,37 +101,66 @@ def _u16_list(data: bytes) -> tuple[int, ...]:
     return struct.unpack(f"!{len(data) // 2}H", data[:len(data) // 2 * 2])
 
 
-def iter_extensions(cur: _Cursor) -> Iterator[tuple[int, bytes]]:
-    """(type, data) of each extension in an extensions block (RFC 8446 section 4.2)."""
-    if cur.left() == 0:  # extensions are optional in TLS 1.2 hellos
-        return
-    block = cur.vec(2)
-    pos, size = 0, len(block)
-    while pos < size:
-        if pos + 4 > size:
-            raise ValueError("truncated extension")
-        end = pos + 4 + (block[pos + 2] << 8 | block[pos + 3])
-        if end > size:
-            raise ValueError("truncated extension")
-        yield block[pos] << 8 | block[pos + 1], block[pos + 4:end]
-        pos = end
+def _truncated() -> ValueError:
+    return ValueError("truncated structure")
+
+
+def _extensions_block(body: bytes, pos: int) -> tuple[int, int]:
+    """Where an extensions block (RFC 8446 section 4.2) at ``pos`` holds its extensions: (start, stop);
+    an empty span when the message ends first (extensions are optional in TLS 1.2 hellos)."""
+    end = len(body)
+    if pos >= end:
+        return end, end
+    if pos + 2 > end:
+        raise _truncated()
+    stop = pos + 2 + (body[pos] << 8 | body[pos + 1])
+    if stop > end:
+        raise _truncated()
+    return pos + 2, stop
 
 
 def _alpn(data: bytes) -> list[str]:
-    cur = _Cursor(_Cursor(data).vec(2))
-    names = []
-    while cur.left():
-        names.append(cur.vec(1).decode("ascii", "replace"))
+    """The protocol names of an ALPN extension (RFC 7301 section 3.1)."""
+    end = len(data)
+    if end < 2:
+        raise _truncated()
+    stop = 2 + (data[0] << 8 | data[1])
+    if stop > end:
+        raise _truncated()
+    names, pos = [], 2
+    while pos < stop:
+        at = pos + 1
+        pos = at + data[pos]
+        if pos > stop:
+            raise _truncated()
+        names.append(data[at:pos].decode("ascii", "replace"))
     return names
 
 
 def _sni(data: bytes) -> str | None:
-    cur = _Cursor(_Cursor(data).vec(2))
-    while cur.left():
-        name_type, name = cur.u8(), cur.vec(2)
-        if name_type == 0:  # host_name (RFC 6066 section 3)
-            return name.decode("ascii", "replace")
+    """The host name of a server_name extension (RFC 6066 section 3), None when it names none."""
+    end = len(data)
+    if end < 2:
+        raise _truncated()
+    stop = 2 + (data[0] << 8 | data[1])
+    if stop > end:
+        raise _truncated()
+    pos = 2
+    while pos < stop:
+        if pos + 3 > stop:
+            raise _truncated()
+        name_type, at = data[pos], pos + 3
+        pos = at + (data[pos + 1] << 8 | data[pos + 2])
+        if pos > stop:
+            raise _truncated()
+        if name_type == 0:  # host_name
+            return data[at:pos].decode("ascii", "replace")
     return None
+
+
+#: The ClientHello extensions whose contents are read (the others are only listed by type).
+_CLIENT_HELLO_READS = frozenset({reg.EXT_SERVER_NAME, reg.EXT_ALPN, reg.EXT_SUPPORTED_VERSIONS, reg.EXT_SUPPORTED_GROUPS,
+                                 reg.EXT_KEY_SHARE, reg.EXT_PRE_SHARED_KEY, reg.EXT_ECH})
 
 
 @dataclass(slots=True)
@@ -166,18 +195,40 @@ class ServerHello:
 def parse_client_hello(body: bytes) -> ClientHello:
     """Parse a ClientHello message body (RFC 8446 section 4.1.2).
 
-    Raises ValueError on a malformed message.
+    Raises ValueError on a malformed message. Read by offsets, one slice per extension it reads
+    (a server handshaking with thousands of clients reads thousands of these).
     """
-    cur = _Cursor(body)
-    hello = ClientHello(legacy_version=cur.u16())
-    cur.take(32)      # random
-    cur.vec(1)        # legacy_session_id
-    hello.cipher_suites = _u16_list(cur.vec(2))
-    cur.vec(1)        # legacy_compression_methods
-    for etype, data in iter_extensions(cur):
-        hello.extensions.append(etype)
-        if etype == reg.EXT_SERVER_NAME and data:
-            hello.sni = _sni(data)
+    end = len(body)
+    if end < 35:  # legacy_version, random, the legacy_session_id's length
+        raise _truncated()
+    pos = 35 + body[34]  # past legacy_session_id
+    if pos + 2 > end:
+        raise _truncated()
+    start = pos + 2
+    pos = start + (body[pos] << 8 | body[pos + 1])
+    if pos >= end:  # the cipher suites, then legacy_compression_methods' length
+        raise _truncated()
+    hello = ClientHello(legacy_version=body[0] << 8 | body[1], cipher_suites=_u16_list(body[start:pos]))
+    pos += 1 + body[pos]
+    if pos > end:
+        raise _truncated()
+    pos, stop = _extensions_block(body, pos)
+    extensions = hello.extensions
+    while pos < stop:
+        if pos + 4 > stop:
+            raise ValueError("truncated extension")
+        etype = body[pos] << 8 | body[pos + 1]
+        at = pos + 4
+        pos = at + (body[pos + 2] << 8 | body[pos + 3])
+        if pos > stop:
+            raise ValueError("truncated extension")
+        extensions.append(etype)
+        if etype not in _CLIENT_HELLO_READS:
+            continue
+        data = body[at:pos]
+        if etype == reg.EXT_SERVER_NAME:
+            if data:
+                hello.sni = _sni(data)
         elif etype == reg.EXT_ALPN:
             hello.alpn = _alpn(data)
         elif etype == reg.EXT_SUPPORTED_VERSIONS:
@@ -204,25 +255,42 @@ def parse_server_hello(body: bytes) -> ServerHello:
     TLS 1.3 drafts up to 21 sent their version in the first field and had neither a session id
     echo nor a compression method; later drafts and RFC 8446 use the TLS 1.2 layout.
     """
-    cur = _Cursor(body)
-    legacy = cur.u16()
-    random = cur.take(32)
+    end = len(body)
+    if end < 34:  # legacy_version, random
+        raise _truncated()
+    legacy = body[0] << 8 | body[1]
     draft = reg.TLS13_DRAFT < legacy <= reg.TLS13_DRAFT + reg.LAST_OLD_SERVER_HELLO_DRAFT
+    pos = 34
     if not draft:
-        cur.vec(1)  # legacy_session_id_echo
-    hello = ServerHello(legacy_version=legacy, version=legacy, cipher_suite=cur.u16(),
-                        hello_retry=random == reg.HELLO_RETRY_RANDOM)
+        if pos >= end:
+            raise _truncated()
+        pos += 1 + body[pos]  # legacy_session_id_echo
+    if pos + 2 > end:
+        raise _truncated()
+    hello = ServerHello(legacy_version=legacy, version=legacy, cipher_suite=body[pos] << 8 | body[pos + 1],
+                        hello_retry=body[2:34] == reg.HELLO_RETRY_RANDOM)
+    pos += 2
     if not draft:
-        cur.u8()    # legacy_compression_method
-    for etype, data in iter_extensions(cur):
+        if pos >= end:
+            raise _truncated()
+        pos += 1  # legacy_compression_method
+    pos, stop = _extensions_block(body, pos)
+    while pos < stop:
+        if pos + 4 > stop:
+            raise ValueError("truncated extension")
+        etype = body[pos] << 8 | body[pos + 1]
+        at = pos + 4
+        pos = at + (body[pos + 2] << 8 | body[pos + 3])
+        if pos > stop:
+            raise ValueError("truncated extension")
         hello.extensions.append(etype)
-        if etype == reg.EXT_SUPPORTED_VERSIONS and len(data) >= 2:
-            hello.version = int.from_bytes(data[:2], "big")
+        if etype == reg.EXT_SUPPORTED_VERSIONS and pos - at >= 2:
+            hello.version = body[at] << 8 | body[at + 1]
         elif etype == reg.EXT_ALPN:
-            names = _alpn(data)
+            names = _alpn(body[at:pos])
             hello.alpn = names[0] if names else None
-        elif etype == reg.EXT_KEY_SHARE and len(data) >= 2:
-            hello.key_share_group = int.from_bytes(data[:2], "big")
+        elif etype == reg.EXT_KEY_SHARE and pos - at >= 2:
+            hello.key_share_group = body[at] << 8 | body[at + 1]
     return hello
 
 
@@ -373,7 +441,20 @@ class TlsConnection:
                 return
             chunk = chunk[skip:]
             self._skip[side] = 0
-        _buffered(self._buf, side, chunk, self._records)
+        # Records are read where they lie, in the chunk itself; only an unfinished one is kept (the
+        # next chunk is appended to it), so a record that comes whole in one segment is never copied.
+        held = self._buf[side]
+        data: bytes | bytearray = chunk
+        if isinstance(held, bytearray) and held:
+            held += chunk
+            data = held
+        used = self._records(side, data)
+        if used >= len(data) or self._lost[side]:
+            self._buf[side] = b""
+        elif data is held and isinstance(held, bytearray):  # the held bytes: drop what was used
+            del held[:used]
+        else:
+            self._buf[side] = bytearray(data[used:])
 
     def take_skip(self, side: int) -> int:
         """Hand over the rest of the encrypted record this side is in: the caller promises not to deliver
@@ -382,35 +463,40 @@ class TlsConnection:
         self._skip[side] = 0
         return skip
 
-    def _records(self, side: int, buf: bytearray) -> None:
-        """Split what ``buf`` holds into records, leaving an unfinished one in it."""
+    def _records(self, side: int, data: bytes | bytearray) -> int:
+        """Handle the whole records ``data`` holds; returns how many of its bytes were used (the rest is
+        the start of an unfinished record). An encrypted record is counted from its header alone: the
+        part of its body past ``data`` is left to :attr:`_skip`."""
         direction = self.dirs[side]
-        while len(buf) >= 5:
-            if buf[0] & 0x80 and direction.records == 0:
+        pos, end = 0, len(data)
+        while end - pos >= 5:
+            first = data[pos]
+            if first & 0x80 and direction.records == 0:
                 # An SSL 2.0 record header (2 bytes, top bit set): an SSLv2-format hello.
-                whole = 2 + (((buf[0] & 0x7F) << 8) | buf[1])
-                if len(buf) < whole:
-                    return
-                body = bytes(buf[2:whole])
-                del buf[:whole]
+                whole = pos + 2 + (((first & 0x7F) << 8) | data[pos + 1])
+                if end < whole:
+                    return pos
+                body = bytes(data[pos + 2:whole])
+                pos = whole
                 direction.records += 1
                 self._sslv2(side, body)
                 if self._lost[side]:
-                    return
+                    return end
                 continue
-            ctype, major, length = buf[0], buf[1], (buf[3] << 8) | buf[4]
-            if ctype not in reg.CONTENT_TYPES or major != 3 or length > reg.MAX_RECORD:
+            major, length = data[pos + 1], (data[pos + 3] << 8) | data[pos + 4]
+            if first not in reg.CONTENT_TYPES or major != 3 or length > reg.MAX_RECORD:
                 self._lose(side, "bytes that are not a TLS record header")
-                return
-            if not direction.encrypted and len(buf) < 5 + length:
-                return  # a record in clear: wait for all of it (at most MAX_RECORD bytes)
+                return end
+            whole = pos + 5 + length
+            if not direction.encrypted and end < whole:
+                return pos  # a record in clear: wait for all of it (at most MAX_RECORD bytes)
             if self.record_version is None:
-                self.record_version = (major << 8) | buf[2]
+                self.record_version = (major << 8) | data[pos + 2]
             direction.records += 1
             if len(direction.sizes) < KEEP_SIZES:
                 direction.sizes.append(length)
             if direction.encrypted:
-                if ctype == reg.CHANGE_CIPHER_SPEC:
+                if first == reg.CHANGE_CIPHER_SPEC:
                     # TLS 1.3 still sends a clear one for middleboxes (RFC 8446 appendix D.4).
                     self._event(side, "change_cipher_spec (compatibility)")
                     direction.change_cipher_spec = True
@@ -418,21 +504,21 @@ class TlsConnection:
                     # Sizes only: the body is ciphertext, so skip it without buffering.
                     direction.encrypted_records += 1
                     direction.encrypted_bytes += length
-                    if ctype == reg.ALERT and len(self.alerts) < MAX_ALERTS:
+                    if first == reg.ALERT and len(self.alerts) < MAX_ALERTS:
                         self.alerts.append((SIDES[side], "encrypted alert", False))
-                    elif ctype == reg.HANDSHAKE:
+                    elif first == reg.HANDSHAKE:
                         self._event(side, "encrypted handshake record")
-                whole = 5 + length
-                if len(buf) >= whole:
-                    del buf[:whole]
-                else:
-                    self._skip[side] = whole - len(buf)
-                    buf.clear()
-                    return
+                if whole > end:
+                    self._skip[side] = whole - end
+                    return end
+                pos = whole
                 continue
-            body = bytes(buf[5:5 + length])
-            del buf[:5 + length]
-            self._record(side, ctype, body)
+            body = bytes(data[pos + 5:whole])
+            pos = whole
+            self._record(side, first, body)
+            if self._lost[side]:
+                return end
+        return pos
 
     def gap(self, side: int, nbytes: int) -> None:
         """Bytes of one side are missing from the capture: record boundaries are lost from here."""
