@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from kslab.text import clip_name
+
 #: Stand-in for an absent (nil) object, so checks can chain ``.get`` without None tests.
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -84,7 +86,7 @@ def pluralize(singular: str, plural: str, count: int) -> str:
 
 def join_quote(items: Sequence[str]) -> str:
     """``"a", "b"`` — how the API server lists names in a violation."""
-    return '"' + '", "'.join(items) + '"' if items else ""
+    return '"' + '", "'.join(clip_name(item) for item in items) + '"' if items else ""
 
 
 def containers_phrase(names: Sequence[str]) -> str:
