@@ -60,6 +60,21 @@ def clip(text: str, *, limit: int = BRIEF_CHARS) -> str:
     return shown if len(text) <= limit else f"{shown}… ({len(text)} chars)"
 
 
+#: The longest name a Kubernetes object can have (a DNS subdomain). Only a broken or hostile file has
+#: longer names; :func:`clip_name` cuts those so that one name cannot fill a screen.
+NAME_CHARS = 253
+
+
+def clip_name(name: str) -> str:
+    """A name as shown to the student: unchanged up to :data:`NAME_CHARS` characters (every valid
+    Kubernetes name, so the API server's wording is kept), else cut with its length said.
+
+    >>> clip_name("webapp"), clip_name("x" * 300)[-20:]
+    ('webapp', 'xxxxxxx… (300 chars)')
+    """
+    return name if len(name) <= NAME_CHARS else clip(name, limit=NAME_CHARS)
+
+
 def _brief(value: Any, limit: int, depth: int, *, top: bool = False) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)

@@ -342,3 +342,41 @@ def test_a_target_version_with_a_5000_digit_minor_is_bad_usage_named_as_such(tmp
     assert main(["modernize", "--target-version", "v1." + "9" * 5000, str(pod)]) == 2
     line = _one_error_line(capsys)
     assert "unknown target version 'v1.999" in line and "(5003 chars)" in line  # not "the input holds an integer"
+
+
+LONG_RBAC = f"""apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: reader}}
+rules: [{{apiGroups: [""], resources: [pods], verbs: [get]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: readers}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}}
+subjects:
+- {{kind: User, name: u{LONG}, apiGroup: rbac.authorization.k8s.io}}
+- {{kind: Group, name: g{LONG}, apiGroup: rbac.authorization.k8s.io}}
+- {{kind: ServiceAccount, name: webapp, namespace: web}}  # validated, as the API server does
+"""
+
+
+@pytest.mark.parametrize("argv", [
+    ["pss", "{pod}"],
+    ["rbac", "who-can", "get", "pods", "-f", "{rbac}"],
+    ["rbac", "can-i", "get", "pods", "--explain", "--as", f"u{LONG}", "-f", "{rbac}"],
+    ["rbac", "can-i", "delete", "pods", "--explain", "--as", f"u{LONG}", "--as-group", f"g{LONG}", "-f", "{rbac}"],
+    ["rbac", "matrix", "--as", f"u{LONG}", "-f", "{rbac}"],
+], ids=lambda argv: " ".join(argv[:2]))
+def test_text_output_cuts_names_no_kubernetes_object_could_have(argv: list[str], tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from kslab.text import NAME_CHARS
+
+    (tmp_path / "pod.yaml").write_text(LONG_INPUTS["pod.yaml"])
+    (tmp_path / "rbac.yaml").write_text(LONG_RBAC)
+    code = main([a.format(pod=tmp_path / "pod.yaml", rbac=tmp_path / "rbac.yaml") for a in argv])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    assert "a" * (NAME_CHARS + 1) not in out + err  # no name shown whole ...
+    assert "(5001 chars)" in out or "(5000 chars)" in out  # ... and the cut one says how long it was
+    # A line holds a few cut names at most, never a whole 5,000-character one.
+    assert max(len(line) for line in (out + err).splitlines()) < 4 * (NAME_CHARS + 60)

@@ -93,6 +93,8 @@ def test_a_server_that_stalls_after_version_fails_within_the_timeout(argv: list[
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"kslab {argv[0]}: error: "), err
     assert "timed out" in lines[0].lower(), lines[0]
+    # The hint names the setting with the value in force, so the student knows what to raise.
+    assert "KSLAB_REQUEST_TIMEOUT=1 s" in lines[0], lines[0]
     assert "internal error" not in lines[0]
     assert any(r.startswith("GET /version") for r in stalling_cluster)  # the probe got its answer: this was live mode
     assert len(stalling_cluster) > 1  # and a real request was sent, and timed out
@@ -105,3 +107,17 @@ def test_the_request_timeout_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.request_timeout() == 7.5
     monkeypatch.setenv("KSLAB_REQUEST_TIMEOUT", "forever")
     assert settings.request_timeout() == settings.DEFAULT_REQUEST_TIMEOUT
+
+
+def test_a_timeout_wrapped_by_the_client_retries_still_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError
+
+    from kslab.cluster.api_errors import api_error
+
+    monkeypatch.setenv("KSLAB_REQUEST_TIMEOUT", "4.5")
+    wrapped = MaxRetryError(None, "/api/v1/pods", reason=ConnectTimeoutError("connect timed out"))  # type: ignore[arg-type]
+    assert "KSLAB_REQUEST_TIMEOUT=4.5 s" in api_error(wrapped, "listing pods").one_line()
+    # A refused or reset connection is not a timeout: raising the setting would not help, so it is not named.
+    refused = MaxRetryError(None, "/api/v1/pods", reason=ProtocolError("Connection reset by peer"))  # type: ignore[arg-type]
+    assert "KSLAB_REQUEST_TIMEOUT" not in api_error(refused, "listing pods").one_line()
+    assert "KSLAB_REQUEST_TIMEOUT" not in api_error(ConnectionRefusedError("refused"), "listing pods").one_line()

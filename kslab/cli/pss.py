@@ -38,7 +38,7 @@ def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> 
     from kslab.manifests.load import iter_objects
     from kslab.pss import NOT_A_POD, evaluate, parse_level, parse_version
     from kslab.pss.workloads import pod_parts
-    from kslab.text import brief
+    from kslab.text import brief, clip_name
 
     level, version_ = parse_level(level), parse_version(version)  # bad options fail before reading files
     for doc in iter_objects(paths, notes):
@@ -52,7 +52,7 @@ def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> 
             raise InputError(f"{doc.source}: line {doc.line}: {doc.kind} {brief(doc.name)}: {err.message}",
                              hint=err.hint) from None
         if parts is None:
-            notes.append(f"{doc.source}: line {doc.line}: {doc.kind} {doc.name or '(unnamed)'} skipped: "
+            notes.append(f"{doc.source}: line {doc.line}: {clip_name(doc.kind)} {clip_name(doc.name or '(unnamed)')} skipped: "
                          f"{NOT_A_POD}")
             continue
         verdict = evaluate(doc.obj, level, version_)
@@ -62,6 +62,7 @@ def judgements(paths: list[str], level: str, version: str, notes: list[str]) -> 
 
 def run(args: argparse.Namespace) -> int:
     from kslab.cli.output import emit_json
+    from kslab.text import clip_name
 
     notes: list[str] = []
     rows = judgements(args.files, args.level, args.version, notes)
@@ -76,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
             allowed += row["allowed"]
             n = len(row["violations"])
             verdict = "PASS" if row["allowed"] else f"FAIL ({n} violation{'s' if n != 1 else ''})"
-            lines = [f"{row['file']}: {row['kind']} {row['name'] or '(unnamed)'}: {verdict} at {policy}"]
+            name = clip_name(row["name"]) if row["name"] else "(unnamed)"
+            lines = [f"{row['file']}: {row['kind']} {name}: {verdict} at {policy}"]
             lines += [f"  - {violation['message']}" for violation in row["violations"]]
             sys.stdout.write("\n".join(lines) + "\n")  # one write per pod: output is escaped per write
     if not count:

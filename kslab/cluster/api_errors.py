@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from kslab.errors import ApiError, KslabError
+from kslab.settings import request_timeout
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -48,8 +49,32 @@ def api_error(exc: BaseException, doing: str) -> ApiError:
              403: "your identity is not allowed to do this (RBAC or admission said no)",
              404: "it does not exist (yet)", 409: "it already exists or changed meanwhile"}
     said = f"{status} {message}" if status is not None else message
-    return ApiError(f"{doing}: {said}".strip(), status=status, reason=reason,
-                    hint=hints.get(status or 0), server_message=message)
+    hint = hints.get(status or 0) or (_timeout_hint() if status is None and _is_timeout(exc) else None)
+    return ApiError(f"{doing}: {said}".strip(), status=status, reason=reason, hint=hint, server_message=message)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """Whether a failure was a request running out of time: the socket's ``TimeoutError`` or urllib3's
+    read/connect timeouts, raised directly or as the ``reason`` of its retry error. By class name, so
+    this module needs no urllib3 import to say so."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the client wraps a timeout at most a few levels deep
+        if seen is None:
+            return False
+        if isinstance(seen, TimeoutError) or any(c.__name__ in _TIMEOUT_CLASSES for c in type(seen).__mro__):
+            return True
+        reason = getattr(seen, "reason", None)
+        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
+    return False
+
+
+_TIMEOUT_CLASSES = frozenset({"ReadTimeoutError", "ConnectTimeoutError", "TimeoutError"})
+
+
+def _timeout_hint() -> str:
+    return (f"the API server did not answer within KSLAB_REQUEST_TIMEOUT={request_timeout():g} s; "
+            "check the cluster is up (`kslab doctor`), or allow a slow one more time, "
+            "e.g. KSLAB_REQUEST_TIMEOUT=120")
 
 
 @contextmanager

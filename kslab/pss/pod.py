@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from kslab.text import NAME_CHARS, clip_name
+
 #: Stand-in for an absent (nil) object, so checks can chain ``.get`` without None tests.
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -84,7 +86,12 @@ def pluralize(singular: str, plural: str, count: int) -> str:
 
 def join_quote(items: Sequence[str]) -> str:
     """``"a", "b"`` — how the API server lists names in a violation."""
-    return '"' + '", "'.join(items) + '"' if items else ""
+    if not items:
+        return ""
+    joined = '", "'.join(items)
+    if len(joined) > NAME_CHARS:  # some name may be longer than any valid one: cut those (rare, so checked late)
+        joined = '", "'.join(clip_name(item) for item in items)
+    return f'"{joined}"'
 
 
 def containers_phrase(names: Sequence[str]) -> str:

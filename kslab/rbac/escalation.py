@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from kslab.rbac.covers import covers
 from kslab.rbac.model import RBAC_GROUP, Request, Rule, UserInfo
 from kslab.rbac.policy import Policy
-from kslab.text import brief
+from kslab.text import brief, clip_name
 from kslab.views.text import TextView
 
 MASTERS = "system:masters"
@@ -32,7 +32,7 @@ MASTERS = "system:masters"
 
 def go_quoted(values: Sequence[str]) -> str:
     """A list of strings as Go's ``%q`` prints it: ``["a" "b"]``."""
-    return "[" + " ".join(f'"{v}"' for v in values) + "]"
+    return "[" + " ".join(f'"{clip_name(v)}"' for v in values) + "]"
 
 
 def compact_string(rule: Rule) -> str:
@@ -90,5 +90,5 @@ def may_grant(policy: Policy, user: UserInfo, rules: Sequence[Rule], *, namespac
     if ok:
         return GrantCheck(True, "the user already holds every permission the role grants")
     missing = sorted(compact_string(r) for r in compact_rules(uncovered))
-    return GrantCheck(False, f'user "{user.name}" (groups={go_quoted(user.groups)}) is attempting to grant '
+    return GrantCheck(False, f'user "{clip_name(user.name)}" (groups={go_quoted(user.groups)}) is attempting to grant '
                              "RBAC permissions not currently held:", missing)

@@ -29,6 +29,7 @@ from kslab.rbac.model import RBAC_GROUP, Binding, Request, Role, Subject, UserIn
 from kslab.rbac.policy import Policy, _user
 from kslab.rbac.resources import ResourceCatalog, recorded
 from kslab.rbac.subjects import ALL_SERVICE_ACCOUNTS, AUTHENTICATED, UNAUTHENTICATED
+from kslab.text import clip_name
 from kslab.views.tables import Table, format_table, html_block
 from kslab.views.text import TextView
 
@@ -192,7 +193,7 @@ class WhoCan(TextView):
 
     def table(self) -> Table:
         """One row per subject: kind, name, namespace, the binding and role that grant it, its meaning."""
-        return Table([{"kind": r.kind, "name": r.name, "namespace": r.namespace or "",
+        return Table([{"kind": r.kind, "name": clip_name(r.name), "namespace": clip_name(r.namespace or ""),
                        "via": f"{r.binding} → {r.role} (rule {r.rule})",
                        "meaning": r.meaning} for r in self.rows],
                      ["kind", "name", "namespace", "via", "meaning"], wrap={"via": 50})

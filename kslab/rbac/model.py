@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from kslab.errors import InputError
-from kslab.text import brief
+from kslab.text import brief, clip_name
 
 #: The API group of every RBAC object (roleRef.apiGroup, User/Group subjects).
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -136,8 +136,8 @@ class Subject:
     def describe(self, binding_namespace: str = "") -> str:
         """The subject as the API server names it in its reasons, e.g. ``ServiceAccount "sa/ns"``."""
         if self.kind == "ServiceAccount":
-            return f'{self.kind} "{self.name}/{self.namespace or binding_namespace}"'
-        return f'{self.kind} "{self.name}"'
+            return f'{self.kind} "{clip_name(self.name)}/{clip_name(self.namespace or binding_namespace)}"'
+        return f'{self.kind} "{clip_name(self.name)}"'
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,8 @@ class Role:
         return "Role" if self.namespace else "ClusterRole"
 
     def describe(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f'{self.kind} "{where}{self.name}"'
+        where = f"{clip_name(self.namespace)}/" if self.namespace else ""
+        return f'{self.kind} "{where}{clip_name(self.name)}"'
 
 
 @dataclass(frozen=True)
@@ -185,8 +185,9 @@ class Binding:
 
     def describe(self, subject: Subject | None = None) -> str:
         """The API server's wording: ``RoleBinding "name/ns" of Role "r" to User "u"``."""
-        ident = f"{self.name}/{self.namespace}" if self.namespace else self.name
-        text = f'{self.kind} "{ident}" of {self.role_ref.kind} "{self.role_ref.name}"'
+        name = clip_name(self.name)
+        ident = f"{name}/{clip_name(self.namespace)}" if self.namespace else name
+        text = f'{self.kind} "{ident}" of {self.role_ref.kind} "{clip_name(self.role_ref.name)}"'
         return f"{text} to {subject.describe(self.namespace)}" if subject else text
 
 
@@ -224,13 +225,13 @@ class Request:
     def describe(self) -> str:
         """The request in the wording of the API server's RBAC log lines."""
         if not self.is_resource:
-            return f'"{self.verb}" nonResourceURL "{self.path}"'
-        text = f'"{self.verb}" resource "{self.resource}'
-        text += f".{self.group}" if self.group else ""
-        text += f"/{self.subresource}" if self.subresource else ""
+            return f'"{clip_name(self.verb)}" nonResourceURL "{clip_name(self.path or "")}"'
+        text = f'"{clip_name(self.verb)}" resource "{clip_name(self.resource)}'
+        text += f".{clip_name(self.group)}" if self.group else ""
+        text += f"/{clip_name(self.subresource)}" if self.subresource else ""
         text += '"'
-        text += f' named "{self.name}"' if self.name else ""
-        scope = f'in namespace "{self.namespace}"' if self.namespace else "cluster-wide"
+        text += f' named "{clip_name(self.name)}"' if self.name else ""
+        scope = f'in namespace "{clip_name(self.namespace)}"' if self.namespace else "cluster-wide"
         return f"{text} {scope}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -254,5 +255,5 @@ class UserInfo:
     assumed: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        groups = ", ".join(f'"{g}"' for g in self.groups) or "none"
-        return f'user "{self.name}" (groups: {groups})'
+        groups = ", ".join(f'"{clip_name(g)}"' for g in self.groups) or "none"
+        return f'user "{clip_name(self.name)}" (groups: {groups})'

@@ -43,7 +43,7 @@ from kslab.rbac.matching import rule_allows, why_not
 from kslab.rbac.model import Binding, Request, Role, Rule, Subject, UserInfo
 from kslab.rbac.policy_index import PolicyIndex
 from kslab.rbac.subjects import applies_to, describe_assumed, impersonate
-from kslab.text import brief
+from kslab.text import brief, clip_name
 from kslab.views.styles import BAD, GOOD
 
 #: How many non-matching rules an explanation lists per role before summarising.
@@ -371,9 +371,9 @@ def _user(user: UserInfo | str, groups: Sequence[str]) -> UserInfo:
 
 def _subject_line(subject: Subject, binding: Binding, user: UserInfo) -> str:
     if subject.kind == "Group":
-        return f'the binding names group "{subject.name}", and {user.describe()} is in it'
+        return f'the binding names group "{clip_name(subject.name)}", and {user.describe()} is in it'
     if subject.kind == "ServiceAccount":
         ns = subject.namespace or binding.namespace
         defaulted = "" if subject.namespace else " (namespace defaulted to the RoleBinding's)"
-        return f"the binding names service account {ns}/{subject.name}{defaulted}, which is user {brief(user.name)}"
-    return f'the binding names user "{subject.name}"'
+        return f"the binding names service account {clip_name(ns)}/{clip_name(subject.name)}{defaulted}, which is user {brief(user.name)}"
+    return f'the binding names user "{clip_name(subject.name)}"'

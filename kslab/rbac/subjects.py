@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from kslab.errors import UsageError
 from kslab.rbac.model import Subject, UserInfo
+from kslab.text import clip_name
 
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
 ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"
@@ -130,10 +131,10 @@ def describe_assumed(user: UserInfo) -> str:
     """A sentence naming the groups that were added, or "" if none were."""
     if not user.assumed:
         return ""
-    names = ", ".join(user.assumed)
+    names = ", ".join(clip_name(g) for g in user.assumed)
     why = ("a service account's token carries them" if split_service_account_user(user.name)
            else "the API server adds it to every authenticated user")
     if user.name == ANONYMOUS:
         why = "the API server adds it to the anonymous user"
     return (f"Assumed groups {names}: not given, but added as the API server does when "
-            f"{user.name} authenticates or is impersonated with --as ({why}).")
+            f"{clip_name(user.name)} authenticates or is impersonated with --as ({why}).")
