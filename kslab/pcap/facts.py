@@ -19,6 +19,7 @@ from kslab.pcap.http import HttpMessage
 from kslab.pcap.layers import link_name
 from kslab.pcap.leaks import Leak, eavesdropper
 from kslab.pcap.prelude import Prelude
+from kslab.pcap.render import flow_row, footer_line, header_line, nothing_to_see, render_flow  # the text view
 from kslab.pcap.text import printable
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
@@ -108,17 +109,13 @@ def _names(name: Callable[[int], str], codes: tuple[int, ...]) -> tuple[str, ...
 def tls_facts(conn: TlsConnection) -> TlsFacts:
     """Turn a parsed :class:`TlsConnection` into reportable facts."""
     ch, sh = conn.client_hello, conn.server_hello
-    tls13 = conn.tls13
-    if sh is None:
+    if sh is None or conn.tls13:  # TLS 1.3 selects ALPN in EncryptedExtensions (RFC 8446 section 4.3.1)
         selected, visible = None, False
-    elif tls13:
-        selected, visible = None, False  # in EncryptedExtensions (RFC 8446 section 4.3.1)
     else:
         selected, visible = sh.alpn, True
     group = conn.key_exchange_group if conn.key_exchange_group is not None else (sh.key_share_group if sh else None)
-    encrypted = {side: {"records": d.encrypted_records, "bytes": d.encrypted_bytes,
-                        "first_record_sizes": d.sizes}
-                 for side, d in zip(("client", "server"), conn.dirs)}
+    client, server = conn.dirs
+    certificates = conn.certificates
     return TlsFacts(
         version=conn.version, cipher=conn.cipher, sni=ch.sni if ch else None,
         alpn_offered=list(ch.alpn) if ch else [], alpn_selected=selected, alpn_selected_visible=visible,
@@ -126,10 +123,15 @@ def tls_facts(conn: TlsConnection) -> TlsFacts:
         ciphers_offered=list(_names(cipher_name, tuple(ch.cipher_suites))) if ch else [],
         key_exchange_group=group_name(group) if group is not None else None,
         hello_retry=conn.hello_retry, certificate_request=conn.certificate_request,
-        certificates={side: [cert_facts(der) for der in ders] for side, ders in conn.certificates.items()},
-        alerts=[f"{who}: {name}" for who, name, _ in conn.alerts[:16]],
+        certificates={side: [cert_facts(der) for der in ders] for side, ders in certificates.items()}
+        if any(certificates.values()) else {"client": [], "server": []},
+        alerts=[f"{who}: {name}" for who, name, _ in conn.alerts[:16]] if conn.alerts else [],
         handshake=[f"{who}: {what}" for who, what in conn.events],
-        encrypted=encrypted, notes=list(conn.notes))
+        encrypted={"client": {"records": client.encrypted_records, "bytes": client.encrypted_bytes,
+                              "first_record_sizes": client.sizes},
+                   "server": {"records": server.encrypted_records, "bytes": server.encrypted_bytes,
+                              "first_record_sizes": server.sizes}},
+        notes=list(conn.notes))
 
 
 @dataclass(slots=True)
@@ -214,8 +216,6 @@ class FlowSummary:
 
     def lines(self) -> list[str]:
         """The flow as indented text lines (what ``kslab pcap summary`` prints)."""
-        from kslab.pcap.render import render_flow  # the text view of this model
-
         return render_flow(self)
 
     def __str__(self) -> str:
@@ -237,8 +237,6 @@ class CaptureSummary:
         raise KeyError(f"no flow {fid}; flows: {[f.id for f in self.flows]}")
 
     def to_dict(self) -> dict[str, Any]:
-        from kslab.pcap.render import nothing_to_see
-
         return {**self.totals.to_dict(), "flows": [f.to_dict() for f in self.flows],
                 "nothing_to_see": nothing_to_see(self.totals)}
 
@@ -246,16 +244,12 @@ class CaptureSummary:
         """One row per flow: the facts that matter most, as a :class:`~kslab.views.tables.Table` (HTML
         in a notebook; ``str()`` is aligned text, where ``wrap`` makes the long columns, what and
         identities, continue on more lines of at most that many characters)."""
-        from kslab.pcap.render import flow_row
-
         long = {"what": wrap, "identities": wrap} if wrap else None
         return Table([flow_row(f) for f in self.flows],
                      ["id", "client", "server", "protocol", "what", "identities"], wrap=long,
                      blank_between=bool(wrap) and len(self.flows) > 1, abbreviate={"identities": 160})
 
     def __str__(self) -> str:
-        from kslab.pcap.render import footer_line, header_line  # the text view of this model
-
         parts = [header_line(self.totals)]
         for f in self.flows:
             parts.append("")

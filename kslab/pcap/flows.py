@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from kslab.errors import InputError
 from kslab.pcap.capture import open_capture
@@ -280,46 +280,60 @@ class FlowTracker:
 
     def feed(self, packets: Iterable[tuple[float, int, Frame, int]]) -> Iterator[FlowEnded]:
         """Read ``(time, link type, frame, wire length)`` packets; yields each flow as it ends."""
-        table, closing, decoders, totals = self._table, self._closing, self._decoders, self.totals
-        for ts, link_type, frame, _wirelen in packets:
-            decoder = decoders.get(link_type) or self._decoder(link_type)
-            if decoder is None:
-                continue
-            decoded = decode(decoder, frame)
-            if isinstance(decoded, (str, Fragment)):
-                seg = self._not_a_segment(decoded, ts)
-                if seg is None:
+        table, closing, totals = self._table, self._closing, self.totals
+        # Per packet, so kept in locals: the last link type's decoder (a file rarely has two), the TCP
+        # packet count (written back whenever the caller gets control), whether a flow is watched.
+        link, decoder = -1, None
+        tcp = totals.tcp_packets
+        watching, watch_limit = self.watch is not None, self.watch_limit
+        try:
+            for ts, link_type, frame, _wirelen in packets:
+                if link_type != link:
+                    link, decoder = link_type, self._decoders.get(link_type) or self._decoder(link_type)
+                if decoder is None:
+                    link = -1  # each such packet is counted by _decoder
                     continue
-            else:
-                seg = decoded
-            src, sport, dst, dport, seq, ack, flags, payload, missing = seg
-            totals.tcp_packets += 1
-            key = (src, sport, dst, dport)
-            flow = table.get(key)
-            if flow is not None:
-                # A connection to itself (one address and port at both ends): its two 4-tuples are one, and
-                # its packets count as the server's (as when each direction had its own table entry).
-                side = SERVER if sport == dport and src == dst else CLIENT
-            else:
-                flow = table.get((dst, dport, src, sport))
-                side = SERVER
-            if flow is not None and flags & SYN and not flags & ACK and flow.closed_at is not None:
-                # The same 4-tuple reused by a new connection: report the old one first.
-                if flow in closing:
-                    closing.remove(flow)
-                yield self._retire(flow, "reused")
-                flow = None
-            if flow is None:
-                opened = self._open(key, ts, flags)
-                if opened is None:
-                    continue
-                flow, side = opened
-            if flow.trace is not None and len(flow.trace) < self.watch_limit:
-                flow.trace.append((ts, side, flags, seq, ack, payload))
-            if flow.packet(ts, side, flags, seq, payload, missing):
-                closing.append(flow)
-            while closing and ts - (closing[0].closed_at or ts) > LINGER:
-                yield self._retire(closing.popleft(), "closed")
+                decoded = decode(decoder, frame)
+                if type(decoded) is tuple:  # a Segment; else a name (str) or a Fragment (a named tuple)
+                    seg = cast(Segment, decoded)
+                else:
+                    whole = self._not_a_segment(cast("Fragment | str", decoded), ts)
+                    if whole is None:
+                        continue
+                    seg = whole
+                src, sport, dst, dport, seq, ack, flags, payload, missing = seg
+                tcp += 1
+                key = (src, sport, dst, dport)
+                flow = table.get(key)
+                if flow is not None:
+                    # A connection to itself (one address and port at both ends): its two 4-tuples are one,
+                    # and its packets count as the server's (as when each direction had its own table entry).
+                    side = SERVER if sport == dport and src == dst else CLIENT
+                else:
+                    flow = table.get((dst, dport, src, sport))
+                    side = SERVER
+                if flow is not None and flags & SYN and not flags & ACK and flow.closed_at is not None:
+                    # The same 4-tuple reused by a new connection: report the old one first.
+                    if flow in closing:
+                        closing.remove(flow)
+                    totals.tcp_packets = tcp
+                    yield self._retire(flow, "reused")
+                    flow = None
+                if flow is None:
+                    opened = self._open(key, ts, flags)
+                    if opened is None:
+                        continue
+                    flow, side = opened
+                if watching and flow.trace is not None and len(flow.trace) < watch_limit:
+                    flow.trace.append((ts, side, flags, seq, ack, payload))
+                if flow.packet(ts, side, flags, seq, payload, missing):
+                    closing.append(flow)
+                if closing and ts - (closing[0].closed_at or ts) > LINGER:
+                    totals.tcp_packets = tcp
+                    while closing and ts - (closing[0].closed_at or ts) > LINGER:
+                        yield self._retire(closing.popleft(), "closed")
+        finally:
+            totals.tcp_packets = tcp
 
     def end(self) -> Iterator[FlowEnded]:
         """The packets are over: the flows still open end here, in the order they started."""
@@ -360,10 +374,11 @@ class FlowTracker:
     def _open(self, key: Key, ts: float, flags: int) -> tuple[Flow, int] | None:
         """A 4-tuple not in the table: a new flow, or None for a late packet of a finished one."""
         tombs = self._tombs
-        if key in tombs and not flags & SYN:
-            self.totals.late_packets += 1
-            return None
-        tombs.pop(key, None)
+        if key in tombs:
+            if not flags & SYN:
+                self.totals.late_packets += 1
+                return None
+            del tombs[key]
         src, sport, dst, dport = key
         addresses = self._addresses
         if len(addresses) > ADDRESSES:

@@ -117,8 +117,9 @@ def render_flow(f: FlowSummary) -> list[str]:
             + (f", key exchange {t.key_exchange_group}" if t.key_exchange_group else "")
             + (" (after a HelloRetryRequest)" if t.hello_retry else ""))
         add(f"  SNI: {t.sni or '(none)'}")
+        tls13 = t.encrypts_handshake
         selected = (t.alpn_selected or "(none)") if t.alpn_selected_visible else \
-            ("hidden (encrypted in TLS 1.3)" if t.encrypts_handshake else "?")
+            ("hidden (encrypted in TLS 1.3)" if tls13 else "?")
         add(f"  ALPN offered: {', '.join(t.alpn_offered) or '(none)'}; selected: {selected}")
         add(f"  versions offered: {', '.join(t.versions_offered)}")
         if t.certificate_request:
@@ -127,7 +128,7 @@ def render_flow(f: FlowSummary) -> list[str]:
             for side in ("server", "client"):
                 for i, cert in enumerate(t.certificates.get(side) or []):
                     add(f"  {side} certificate {i + 1}: {cert.one_line()}")
-        elif t.encrypts_handshake:
+        elif tls13:
             add("  certificates: hidden (encrypted in TLS 1.3)")
         elif t.version:
             add("  certificates: none seen")

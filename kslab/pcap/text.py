@@ -10,13 +10,12 @@ def human_bytes(n: int) -> str:
     ('512 B', '2.0 KiB', '5.0 GiB')
     """
     if n < 1024:
-        return f"{n} B"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
+        return f"{int(n)} B"
+    if n < 1 << 20:
+        return f"{n / 1024:.1f} KiB"
+    if n < 1 << 30:
+        return f"{n / (1 << 20):.1f} MiB"
+    return f"{n / (1 << 30):.1f} GiB"
 
 
 def printable(data: bytes) -> str:
