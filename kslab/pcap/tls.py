@@ -225,21 +225,32 @@ def parse_client_hello(body: bytes) -> ClientHello:
         extensions.append(etype)
         if etype not in _CLIENT_HELLO_READS:
             continue
-        data = body[at:pos]
         if etype == reg.EXT_SERVER_NAME:
-            if data:
-                hello.sni = _sni(data)
+            if pos > at:
+                hello.sni = _sni(body[at:pos])
         elif etype == reg.EXT_ALPN:
-            hello.alpn = _alpn(data)
-        elif etype == reg.EXT_SUPPORTED_VERSIONS:
-            hello.versions = _u16_list(_Cursor(data).vec(1))
-        elif etype == reg.EXT_SUPPORTED_GROUPS:
-            hello.groups = _u16_list(_Cursor(data).vec(2))
-        elif etype == reg.EXT_KEY_SHARE:
-            shares = _Cursor(_Cursor(data).vec(2))
-            while shares.left():
-                hello.key_share_groups.append(shares.u16())
-                shares.vec(2)
+            hello.alpn = _alpn(body[at:pos])
+        elif etype == reg.EXT_SUPPORTED_VERSIONS:  # a vector with a 1-byte length
+            if at >= pos or at + 1 + body[at] > pos:
+                raise _truncated()
+            hello.versions = _u16_list(body[at + 1:at + 1 + body[at]])
+        elif etype == reg.EXT_SUPPORTED_GROUPS or etype == reg.EXT_KEY_SHARE:  # a vector with a 2-byte length
+            if at + 2 > pos:
+                raise _truncated()
+            start, stop_at = at + 2, at + 2 + (body[at] << 8 | body[at + 1])
+            if stop_at > pos:
+                raise _truncated()
+            if etype == reg.EXT_SUPPORTED_GROUPS:
+                hello.groups = _u16_list(body[start:stop_at])
+                continue
+            shares = hello.key_share_groups  # KeyShareEntry: a group, then a key with a 2-byte length
+            while start < stop_at:
+                if start + 4 > stop_at:
+                    raise _truncated()
+                shares.append(body[start] << 8 | body[start + 1])
+                start += 4 + (body[start + 2] << 8 | body[start + 3])
+                if start > stop_at:
+                    raise _truncated()
         elif etype == reg.EXT_PRE_SHARED_KEY:
             hello.psk_offered = True
         elif etype == reg.EXT_ECH:
