@@ -3,13 +3,14 @@
 The reader is the outermost layer of the analysis: it knows file formats, nothing about
 protocols. It yields ``(timestamp, link_type, frame, wire_length)`` one packet at a time.
 
-A regular file is mapped into memory (``mmap``) and each frame is a :class:`memoryview` of the
-mapping, so no packet is copied or concatenated on its way to the decoder; the pages already read
-are handed back to the kernel as the reader moves on, so resident memory stays flat however big
-the file is. A pipe or any other stream is read in blocks of 1 MiB into a buffer that only grows
-to hold one packet (at most 64 MiB); frames are views of it too, and a buffer is never overwritten,
-so a view stays valid as long as it is kept. :class:`CaptureReader` built on a stream yields
-``bytes`` unless asked for views; :func:`open_capture` (the analysis) asks for views.
+The capture is read in blocks of 1 MiB (a regular file, a pipe or any other stream alike) into a
+buffer that only grows to hold one packet (at most 64 MiB); each frame is a :class:`memoryview` of
+it, so no packet is copied or concatenated on its way to the decoder, and a buffer is never
+overwritten, so a view stays valid as long as it is kept (a block is freed when no view of it is
+left, so resident memory stays flat however big the file is). A file is not mapped (``mmap``): when
+another program truncates a mapped file, touching the pages it no longer has kills the reader with
+SIGBUS, while a read just ends where the file now ends. :class:`CaptureReader` yields ``bytes``
+unless asked for views; :func:`open_capture` (the analysis) asks for views.
 
 File formats (the magic numbers are the first four bytes):
 
@@ -39,9 +40,6 @@ last whole packet and reported as truncated; a file that is not a capture at all
 
 from __future__ import annotations
 
-import mmap
-import os
-import stat
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,9 +67,6 @@ MIN_BLOCK = {PCAPNG_SHB: 28, BLOCK_IDB: 20, BLOCK_SPB: 16, BLOCK_EPB: 32, BLOCK_
 #: No real frame or block is longer (64 MiB): a longer one means a damaged file, not a big read.
 MAX_RECORD = 0x4000000
 CHUNK = 1 << 20
-#: A mapped file's pages behind the reader are given back to the kernel every this many bytes
-#: (they stay in the page cache; a view still held re-reads them from there).
-RELEASE = 4 << 20
 
 _PCAP_RECORD = {"<": struct.Struct("<IIII"), ">": struct.Struct(">IIII")}
 _BLOCK_HEAD = {"<": struct.Struct("<II"), ">": struct.Struct(">II")}
@@ -81,36 +76,18 @@ _U32 = {"<": struct.Struct("<I"), ">": struct.Struct(">I")}
 
 
 class _Window:
-    """The capture's bytes as one read-only buffer and a way to get more of them.
-
-    A mapped file is one buffer from the start; a stream's buffer is replaced by a new one that
-    starts with the unread rest of the old (never resized or overwritten, so views of it stay valid).
-    """
+    """The capture's bytes as one read-only buffer and a way to get more of them: a buffer is replaced by
+    a new one that starts with the unread rest of the old (never resized or overwritten, so views of it
+    stay valid)."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
-        self.map: mmap.mmap | None = None
-        self.released = 0  # a mapped file's pages before this offset were given back
         self.buf = memoryview(b"")
-        self.start = 0  # where the capture starts in a mapped file (the stream's position)
-        try:
-            fd = stream.fileno()
-            info = os.fstat(fd)
-            if stat.S_ISREG(info.st_mode) and info.st_size > stream.tell():
-                self.start = stream.tell()
-                self.map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-        except (AttributeError, OSError, ValueError, OverflowError):  # io.UnsupportedOperation is both
-            self.map = None  # not a file (a pipe, an in-memory stream) or not mappable: read it in blocks
-        if self.map is not None:
-            if hasattr(self.map, "madvise"):
-                self.map.madvise(mmap.MADV_SEQUENTIAL)
-            self.buf = memoryview(self.map).toreadonly()
-            self.released = self.start - self.start % mmap.PAGESIZE
 
     def fill(self, buf: memoryview, pos: int, need: int) -> tuple[memoryview, int]:
         """A buffer holding at least ``need`` bytes from ``pos`` if the capture has them
         (fewer at its end), and the new position of ``pos`` in it."""
-        if self.map is not None or len(buf) - pos >= need:
+        if len(buf) - pos >= need:
             return buf, pos
         rest = len(buf) - pos
         new = bytearray(rest + max(CHUNK, need - rest))
@@ -131,19 +108,6 @@ class _Window:
         self.buf = view[:have].toreadonly()
         return self.buf, 0
 
-    def release(self, pos: int) -> None:
-        """A mapped file: the pages before ``pos`` are read; let the kernel take them back."""
-        upto = pos - pos % mmap.PAGESIZE
-        if self.map is not None and upto > self.released and hasattr(self.map, "madvise"):
-            self.map.madvise(mmap.MADV_DONTNEED, self.released, upto - self.released)
-            self.released = upto
-
-    def limit(self, pos: int, need: int = 0) -> int:
-        """How far the hot loop may read before calling :meth:`fill` and :meth:`release` again."""
-        if self.map is None:
-            return len(self.buf)
-        return min(len(self.buf), pos + max(RELEASE, need))
-
 
 class CaptureReader:
     """Iterate over the packets of a pcap or pcapng stream (see the module docstring).
@@ -161,7 +125,7 @@ class CaptureReader:
         self.truncated = False
         self.link_types: set[int] = set()
         self._window = window = _Window(stream)
-        buf, pos = window.fill(window.buf, window.start, 24)
+        buf, pos = window.fill(window.buf, 0, 24)
         head = bytes(buf[pos:pos + 4])
         if len(head) == 0:
             raise InputError(f"{name}: the file is empty",
@@ -195,7 +159,7 @@ class CaptureReader:
         unpack = _PCAP_RECORD[self._order].unpack_from
         window = self._window
         buf, pos = self._buf, self._pos
-        limit = window.limit(pos)
+        limit = len(buf)
         count = self.packets  # counted here, stored on the way out: an attribute write per packet costs
         try:
             while True:
@@ -214,11 +178,10 @@ class CaptureReader:
                     need = 16 + caplen
                 else:
                     need = 16
-                # The slow path: the end of the buffer (read more), of the file, or of a mapped stretch.
+                # The slow path: the end of the buffer (read more) or of the file.
                 self.packets = count
-                window.release(pos)
                 buf, pos = window.fill(buf, pos, need)
-                limit = window.limit(pos, need)
+                limit = len(buf)
                 if limit - pos < need:
                     self.truncated = limit > pos
                     return
@@ -234,12 +197,11 @@ class CaptureReader:
         views = self.views
         window = self._window
         buf, pos = self._buf, self._pos
-        limit = window.limit(pos)
+        limit = len(buf)
         while True:
             if pos + 12 > limit:
-                window.release(pos)
                 buf, pos = window.fill(buf, pos, 12)
-                limit = window.limit(pos)
+                limit = len(buf)
                 if limit - pos < 8:
                     self.truncated = limit > pos
                     return
@@ -266,9 +228,8 @@ class CaptureReader:
                 raise InputError(f"{self.name}: pcapng {what} of impossible length {length}",
                                  hint="the file is damaged; capture again")
             if pos + length > limit:
-                window.release(pos)
                 buf, pos = window.fill(buf, pos, length)
-                limit = window.limit(pos, length)
+                limit = len(buf)
                 if limit - pos < length:
                     self.truncated = True
                     return
@@ -319,7 +280,7 @@ def _interface(body: bytes | memoryview, order: str) -> tuple[int, float, int]:
 
 def open_capture(path: str | Path, *, views: bool = True) -> tuple[BinaryIO, CaptureReader]:
     """Open a capture file for streaming; returns the open file (close it) and its reader, whose
-    frames are ``memoryview`` s of the file (``views=False``: ``bytes``).
+    frames are ``memoryview`` s of the blocks it reads (``views=False``: ``bytes``).
 
     >>> open_capture("/nonexistent.pcap")
     Traceback (most recent call last):
