@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from kslab.errors import InputError
 from kslab.pcap.capture import open_capture
@@ -286,6 +286,8 @@ class FlowTracker:
         link, decoder = -1, None
         tcp = totals.tcp_packets
         watching, watch_limit = self.watch is not None, self.watch_limit
+        # When the oldest closing flow closed (None: none is closing), checked against LINGER per packet.
+        head = closing[0].closed_at if closing else None
         try:
             for ts, link_type, frame, _wirelen in packets:
                 if link_type != link:
@@ -295,9 +297,9 @@ class FlowTracker:
                     continue
                 decoded = decode(decoder, frame)
                 if type(decoded) is tuple:  # a Segment; else a name (str) or a Fragment (a named tuple)
-                    seg = cast(Segment, decoded)
+                    seg: Segment = decoded  # type: ignore[assignment]  # (typing.cast is a call per packet)
                 else:
-                    whole = self._not_a_segment(cast("Fragment | str", decoded), ts)
+                    whole = self._not_a_segment(decoded, ts)  # type: ignore[arg-type]
                     if whole is None:
                         continue
                     seg = whole
@@ -316,6 +318,7 @@ class FlowTracker:
                     # The same 4-tuple reused by a new connection: report the old one first.
                     if flow in closing:
                         closing.remove(flow)
+                        head = closing[0].closed_at if closing else None
                     totals.tcp_packets = tcp
                     yield self._retire(flow, "reused")
                     flow = None
@@ -328,10 +331,13 @@ class FlowTracker:
                     flow.trace.append((ts, side, flags, seq, ack, payload))
                 if flow.packet(ts, side, flags, seq, payload, missing):
                     closing.append(flow)
-                if closing and ts - (closing[0].closed_at or ts) > LINGER:
+                    if head is None:
+                        head = flow.closed_at
+                if head is not None and ts - (head or ts) > LINGER:
                     totals.tcp_packets = tcp
                     while closing and ts - (closing[0].closed_at or ts) > LINGER:
                         yield self._retire(closing.popleft(), "closed")
+                    head = closing[0].closed_at if closing else None
         finally:
             totals.tcp_packets = tcp
 

@@ -102,8 +102,10 @@ class Session:
         follow the caller should pass over undelivered (None for none; always None unless ``skips_outside``)."""
         tls = self.tls
         if self._only_tls and tls is not None:  # the common case once a handshake is under way
+            if self.skips_outside:
+                return tls.follow(side, chunk)
             tls.data(side, chunk)
-            return (tls.take_skip(side) or None) if self.skips_outside else None
+            return None
         if self.protocol is None:
             if self._early is _NONE:
                 self._early = (bytearray(), bytearray())

@@ -43,6 +43,10 @@ MAX_HANDSHAKE = 1 << 18
 MAX_CERTS = 8
 MAX_EVENTS = 48
 MAX_ALERTS = 16
+#: An extension's type and length (RFC 8446 section 4.2).
+_EXTENSION_HEADER = struct.Struct("!HH").unpack_from
+#: A record header (RFC 8446 section 5.1): content type, version (major, minor), length.
+_RECORD_HEADER = struct.Struct("!BBBH").unpack_from
 #: The certificates of a connection that showed none (shared, never written to: see _certificates).
 _NO_CERTIFICATES: dict[str, list[bytes]] = {"client": [], "server": []}
 
@@ -217,9 +221,9 @@ def parse_client_hello(body: bytes) -> ClientHello:
     while pos < stop:
         if pos + 4 > stop:
             raise ValueError("truncated extension")
-        etype = body[pos] << 8 | body[pos + 1]
+        etype, size = _EXTENSION_HEADER(body, pos)
         at = pos + 4
-        pos = at + (body[pos + 2] << 8 | body[pos + 3])
+        pos = at + size
         if pos > stop:
             raise ValueError("truncated extension")
         extensions.append(etype)
@@ -289,9 +293,9 @@ def parse_server_hello(body: bytes) -> ServerHello:
     while pos < stop:
         if pos + 4 > stop:
             raise ValueError("truncated extension")
-        etype = body[pos] << 8 | body[pos + 1]
+        etype, size = _EXTENSION_HEADER(body, pos)
         at = pos + 4
-        pos = at + (body[pos + 2] << 8 | body[pos + 3])
+        pos = at + size
         if pos > stop:
             raise ValueError("truncated extension")
         hello.extensions.append(etype)
@@ -365,23 +369,6 @@ def _server_key_exchange_group(body: bytes) -> int | None:
     return None
 
 
-def _buffered(bufs: list[bytearray | bytes], side: int, data: bytes,
-              parse: Callable[[int, bytearray], None]) -> None:
-    """Append ``data`` to one side's buffer and let ``parse`` take what is whole from its front.
-
-    A buffer exists only while something is unfinished (an empty side holds ``b""``), so thousands of
-    idle flows keep no bytearray each.
-    """
-    buf = bufs[side]
-    if isinstance(buf, bytearray):
-        buf += data
-    else:
-        buf = bufs[side] = bytearray(data)
-    parse(side, buf)
-    if not buf and bufs[side] is buf:
-        bufs[side] = b""
-
-
 @dataclass(slots=True)
 class Direction:
     """Record counts and sizes of one direction; encrypted records are known by their size only."""
@@ -452,20 +439,42 @@ class TlsConnection:
                 return
             chunk = chunk[skip:]
             self._skip[side] = 0
-        # Records are read where they lie, in the chunk itself; only an unfinished one is kept (the
-        # next chunk is appended to it), so a record that comes whole in one segment is never copied.
-        held = self._buf[side]
+        if self._buf[side]:
+            self._whole(self._buf, side, chunk, self._records)
+            return
+        # Nothing held (the usual case): the records are read in the chunk itself, only an unfinished one kept.
+        used = self._records(side, chunk)
+        if used < len(chunk) and not self._lost[side]:
+            self._buf[side] = bytearray(chunk[used:])
+
+    def follow(self, side: int, chunk: bytes) -> int | None:
+        """:meth:`data`, then :meth:`take_skip`: for a caller that passes over the rest of an encrypted
+        record itself (None when there is none)."""
+        self.data(side, chunk)
+        skip = self._skip[side]
+        if not skip:
+            return None
+        self._skip[side] = 0
+        return skip
+
+    def _whole(self, bufs: list[bytearray | bytes], side: int, chunk: bytes,
+               parse: Callable[[int, bytes | bytearray], int]) -> None:
+        """Let ``parse`` take the whole records (or handshake messages) of ``chunk``, after what ``bufs``
+        holds of this side, and keep the unfinished rest. They are read where they lie, in the chunk
+        itself, so one that comes whole is never copied; a side's buffer exists only while something is
+        unfinished (``b""`` otherwise: a hundred thousand open connections keep no empty buffers)."""
+        held = bufs[side]
         data: bytes | bytearray = chunk
         if isinstance(held, bytearray) and held:
             held += chunk
             data = held
-        used = self._records(side, data)
+        used = parse(side, data)
         if used >= len(data) or self._lost[side]:
-            self._buf[side] = b""
+            bufs[side] = b""
         elif data is held and isinstance(held, bytearray):  # the held bytes: drop what was used
             del held[:used]
         else:
-            self._buf[side] = bytearray(data[used:])
+            bufs[side] = bytearray(data[used:])
 
     def take_skip(self, side: int) -> int:
         """Hand over the rest of the encrypted record this side is in: the caller promises not to deliver
@@ -481,10 +490,10 @@ class TlsConnection:
         direction = self.dirs[side]
         pos, end = 0, len(data)
         while end - pos >= 5:
-            first = data[pos]
+            first, major, minor, length = _RECORD_HEADER(data, pos)
             if first & 0x80 and direction.records == 0:
                 # An SSL 2.0 record header (2 bytes, top bit set): an SSLv2-format hello.
-                whole = pos + 2 + (((first & 0x7F) << 8) | data[pos + 1])
+                whole = pos + 2 + (((first & 0x7F) << 8) | major)
                 if end < whole:
                     return pos
                 body = bytes(data[pos + 2:whole])
@@ -494,7 +503,6 @@ class TlsConnection:
                 if self._lost[side]:
                     return end
                 continue
-            major, length = data[pos + 1], (data[pos + 3] << 8) | data[pos + 4]
             if first not in reg.CONTENT_TYPES or major != 3 or length > reg.MAX_RECORD:
                 self._lose(side, "bytes that are not a TLS record header")
                 return end
@@ -502,7 +510,7 @@ class TlsConnection:
             if not direction.encrypted and end < whole:
                 return pos  # a record in clear: wait for all of it (at most MAX_RECORD bytes)
             if self.record_version is None:
-                self.record_version = (major << 8) | data[pos + 2]
+                self.record_version = (major << 8) | minor
             direction.records += 1
             if len(direction.sizes) < KEEP_SIZES:
                 direction.sizes.append(length)
@@ -545,7 +553,7 @@ class TlsConnection:
     # ---- records in clear -------------------------------------------------------------------
     def _record(self, side: int, ctype: int, body: bytes) -> None:
         if ctype == reg.HANDSHAKE:
-            _buffered(self._hs, side, body, self._messages)
+            self._whole(self._hs, side, body, self._messages)
         elif ctype == reg.CHANGE_CIPHER_SPEC:
             self.dirs[side].change_cipher_spec = True
             if self.server_hello is None or self.tls13:
@@ -565,22 +573,24 @@ class TlsConnection:
             self.dirs[side].encrypted_bytes += len(body)
             self._note("application data seen before the handshake finished (capture started late?)")
 
-    def _messages(self, side: int, hs: bytearray) -> None:
-        """Handle each whole handshake message ``hs`` holds, leaving an unfinished one in it."""
-        while len(hs) >= 4:
-            mlen = int.from_bytes(hs[1:4], "big")
-            if mlen > MAX_HANDSHAKE:
+    def _messages(self, side: int, data: bytes | bytearray) -> int:
+        """Handle each whole handshake message ``data`` holds; returns how many of its bytes were used
+        (the rest is the start of an unfinished message; all of them once this side is encrypted, as
+        what follows is ciphertext)."""
+        pos, end = 0, len(data)
+        while end - pos >= 4:
+            whole = pos + 4 + (data[pos + 1] << 16 | data[pos + 2] << 8 | data[pos + 3])
+            if whole - pos - 4 > MAX_HANDSHAKE:
                 self._lose(side, "an implausibly long handshake message")
-                hs.clear()
-                return
-            if len(hs) < 4 + mlen:
+                return end
+            if end < whole:
                 break
-            mtype, msg = hs[0], bytes(hs[4:4 + mlen])
-            del hs[:4 + mlen]
+            mtype, msg = data[pos], bytes(data[pos + 4:whole])
+            pos = whole
             self._handshake(side, mtype, msg)
             if self.dirs[side].encrypted:
-                hs.clear()  # what follows in this direction is ciphertext
-                break
+                return end
+        return pos
 
     def _certificates(self, side: str, certs: list[bytes]) -> None:
         if self.certificates is _NO_CERTIFICATES:
