@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kslab.pcap import tls_registry as reg
@@ -109,18 +109,27 @@ def _truncated() -> ValueError:
     return ValueError("truncated structure")
 
 
-def _extensions_block(body: bytes, pos: int) -> tuple[int, int]:
-    """Where an extensions block (RFC 8446 section 4.2) at ``pos`` holds its extensions: (start, stop);
-    an empty span when the message ends first (extensions are optional in TLS 1.2 hellos)."""
+def _extensions(body: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    """The extensions of the block (RFC 8446 section 4.2) at ``pos``: ``(type, start, stop)`` of each one's
+    data in ``body``. None when the message ends first (extensions are optional in TLS 1.2 hellos)."""
     end = len(body)
     if pos >= end:
-        return end, end
+        return
     if pos + 2 > end:
         raise _truncated()
     stop = pos + 2 + (body[pos] << 8 | body[pos + 1])
     if stop > end:
         raise _truncated()
-    return pos + 2, stop
+    pos += 2
+    while pos < stop:
+        if pos + 4 > stop:
+            raise ValueError("truncated extension")
+        etype, size = _EXTENSION_HEADER(body, pos)
+        at = pos + 4
+        pos = at + size
+        if pos > stop:
+            raise ValueError("truncated extension")
+        yield etype, at, pos
 
 
 def _alpn(data: bytes) -> list[str]:
@@ -216,33 +225,25 @@ def parse_client_hello(body: bytes) -> ClientHello:
     pos += 1 + body[pos]
     if pos > end:
         raise _truncated()
-    pos, stop = _extensions_block(body, pos)
     extensions = hello.extensions
-    while pos < stop:
-        if pos + 4 > stop:
-            raise ValueError("truncated extension")
-        etype, size = _EXTENSION_HEADER(body, pos)
-        at = pos + 4
-        pos = at + size
-        if pos > stop:
-            raise ValueError("truncated extension")
+    for etype, at, to in _extensions(body, pos):
         extensions.append(etype)
         if etype not in _CLIENT_HELLO_READS:
             continue
         if etype == reg.EXT_SERVER_NAME:
-            if pos > at:
-                hello.sni = _sni(body[at:pos])
+            if to > at:
+                hello.sni = _sni(body[at:to])
         elif etype == reg.EXT_ALPN:
-            hello.alpn = _alpn(body[at:pos])
+            hello.alpn = _alpn(body[at:to])
         elif etype == reg.EXT_SUPPORTED_VERSIONS:  # a vector with a 1-byte length
-            if at >= pos or at + 1 + body[at] > pos:
+            if at >= to or at + 1 + body[at] > to:
                 raise _truncated()
             hello.versions = _u16_list(body[at + 1:at + 1 + body[at]])
         elif etype == reg.EXT_SUPPORTED_GROUPS or etype == reg.EXT_KEY_SHARE:  # a vector with a 2-byte length
-            if at + 2 > pos:
+            if at + 2 > to:
                 raise _truncated()
             start, stop_at = at + 2, at + 2 + (body[at] << 8 | body[at + 1])
-            if stop_at > pos:
+            if stop_at > to:
                 raise _truncated()
             if etype == reg.EXT_SUPPORTED_GROUPS:
                 hello.groups = _u16_list(body[start:stop_at])
@@ -289,22 +290,14 @@ def parse_server_hello(body: bytes) -> ServerHello:
         if pos >= end:
             raise _truncated()
         pos += 1  # legacy_compression_method
-    pos, stop = _extensions_block(body, pos)
-    while pos < stop:
-        if pos + 4 > stop:
-            raise ValueError("truncated extension")
-        etype, size = _EXTENSION_HEADER(body, pos)
-        at = pos + 4
-        pos = at + size
-        if pos > stop:
-            raise ValueError("truncated extension")
+    for etype, at, to in _extensions(body, pos):
         hello.extensions.append(etype)
-        if etype == reg.EXT_SUPPORTED_VERSIONS and pos - at >= 2:
+        if etype == reg.EXT_SUPPORTED_VERSIONS and to - at >= 2:
             hello.version = body[at] << 8 | body[at + 1]
         elif etype == reg.EXT_ALPN:
-            names = _alpn(body[at:pos])
+            names = _alpn(body[at:to])
             hello.alpn = names[0] if names else None
-        elif etype == reg.EXT_KEY_SHARE and pos - at >= 2:
+        elif etype == reg.EXT_KEY_SHARE and to - at >= 2:
             hello.key_share_group = body[at] << 8 | body[at + 1]
     return hello
 
