@@ -41,6 +41,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _measure import compiled_env
+
 RUNS = 2
 WIRE_PORT = 9080
 TARGETS = {"a": 0.35, "b": 0.5, "c": 0.2}
@@ -134,12 +136,6 @@ def make_bulk(path: Path, packets: int, connections: int = 8) -> int:
 CHILD_ENV: dict[str, str] | None = None
 
 
-def child_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-    return env
-
-
 def measure(argv: list[str]) -> tuple[float, float, int]:
     """(CPU seconds, wall seconds, peak RSS in KiB) of one process, its output discarded."""
     import time
@@ -209,7 +205,7 @@ def main() -> int:
     scale = 10 if args.quick else 1
     tmp = Path(tempfile.mkdtemp(prefix="kslab-bench-pcap-"))
     global CHILD_ENV
-    CHILD_ENV = child_env(tmp)
+    CHILD_ENV = compiled_env(tmp)
     ok = True
     try:
         from kslab.pcap import bundled
