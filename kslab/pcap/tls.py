@@ -109,18 +109,24 @@ def _truncated() -> ValueError:
     return ValueError("truncated structure")
 
 
+def _vector16(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    """Where a vector with a 2-byte length at ``pos`` holds its contents: ``(start, stop)``; a vector that
+    runs past ``end`` is refused (RFC 8446 section 3.4's variable-length vectors)."""
+    if pos + 2 > end:
+        raise _truncated()
+    stop = pos + 2 + (data[pos] << 8 | data[pos + 1])
+    if stop > end:
+        raise _truncated()
+    return pos + 2, stop
+
+
 def _extensions(body: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
     """The extensions of the block (RFC 8446 section 4.2) at ``pos``: ``(type, start, stop)`` of each one's
     data in ``body``. None when the message ends first (extensions are optional in TLS 1.2 hellos)."""
     end = len(body)
     if pos >= end:
         return
-    if pos + 2 > end:
-        raise _truncated()
-    stop = pos + 2 + (body[pos] << 8 | body[pos + 1])
-    if stop > end:
-        raise _truncated()
-    pos += 2
+    pos, stop = _vector16(body, pos, end)
     while pos < stop:
         if pos + 4 > stop:
             raise ValueError("truncated extension")
@@ -134,13 +140,8 @@ def _extensions(body: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
 
 def _alpn(data: bytes) -> list[str]:
     """The protocol names of an ALPN extension (RFC 7301 section 3.1)."""
-    end = len(data)
-    if end < 2:
-        raise _truncated()
-    stop = 2 + (data[0] << 8 | data[1])
-    if stop > end:
-        raise _truncated()
-    names, pos = [], 2
+    pos, stop = _vector16(data, 0, len(data))
+    names = []
     while pos < stop:
         at = pos + 1
         pos = at + data[pos]
@@ -152,13 +153,7 @@ def _alpn(data: bytes) -> list[str]:
 
 def _sni(data: bytes) -> str | None:
     """The host name of a server_name extension (RFC 6066 section 3), None when it names none."""
-    end = len(data)
-    if end < 2:
-        raise _truncated()
-    stop = 2 + (data[0] << 8 | data[1])
-    if stop > end:
-        raise _truncated()
-    pos = 2
+    pos, stop = _vector16(data, 0, len(data))
     while pos < stop:
         if pos + 3 > stop:
             raise _truncated()
@@ -240,11 +235,7 @@ def parse_client_hello(body: bytes) -> ClientHello:
                 raise _truncated()
             hello.versions = _u16_list(body[at + 1:at + 1 + body[at]])
         elif etype == reg.EXT_SUPPORTED_GROUPS or etype == reg.EXT_KEY_SHARE:  # a vector with a 2-byte length
-            if at + 2 > to:
-                raise _truncated()
-            start, stop_at = at + 2, at + 2 + (body[at] << 8 | body[at + 1])
-            if stop_at > to:
-                raise _truncated()
+            start, stop_at = _vector16(body, at, to)
             if etype == reg.EXT_SUPPORTED_GROUPS:
                 hello.groups = _u16_list(body[start:stop_at])
                 continue
