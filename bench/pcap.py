@@ -41,7 +41,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _measure import compiled_env
+from _measure import child, compiled_env
 
 RUNS = 2
 WIRE_PORT = 9080
@@ -136,22 +136,10 @@ def make_bulk(path: Path, packets: int, connections: int = 8) -> int:
 CHILD_ENV: dict[str, str] | None = None
 
 
-def measure(argv: list[str]) -> tuple[float, float, int]:
-    """(CPU seconds, wall seconds, peak RSS in KiB) of one process, its output discarded."""
-    import time
-
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=CHILD_ENV)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(argv)}")
-    return usage.ru_utime + usage.ru_stime, wall, int(usage.ru_maxrss)
-
-
-def best(argv: list[str]) -> tuple[float, float, int]:
-    runs = [measure(argv) for _ in range(RUNS)]
-    return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
+def best(argv: list[str]) -> tuple[float, float, float]:
+    """(CPU seconds, wall seconds) of the cheapest of RUNS runs, and the highest peak RSS (MB) of any."""
+    runs = [child(argv, env=CHILD_ENV)[0] for _ in range(RUNS)]
+    return min(r.cpu for r in runs), min(r.wall for r in runs), max(r.peak_mb for r in runs)
 
 
 #: Run in a child: read and decode every packet of a capture, print the CPU seconds that took.
@@ -210,7 +198,7 @@ def main() -> int:
     try:
         from kslab.pcap import bundled
 
-        measure(kslab_argv(bundled("mtls-tls13.pcap")))  # untimed: fills the bytecode cache
+        child(kslab_argv(bundled("mtls-tls13.pcap")), env=CHILD_ENV)  # untimed: fills the bytecode cache
         shapes = {
             "a": ("(a) 20,000 handshakes" if scale == 1 else "(a) 2,000 handshakes", tmp / "a.pcap",
                   lambda p: make_handshakes(p, 20_000 // scale)),
@@ -235,7 +223,7 @@ def main() -> int:
             t_cpu, _t_wall, _ = best(tshark_argv(path))
             reader = read_and_decode(path)
             ratio = k_cpu / t_cpu
-            rss[key] = k_rss / 1024
+            rss[key] = k_rss
             target = TARGETS.get(key)
             met = target is None or ratio <= target
             if key == "b" and rss[key] > RSS_LIMIT_MB:

@@ -68,6 +68,7 @@ def _is_timeout(exc: BaseException) -> bool:
     return False
 
 
+#: urllib3's timeout classes ("TimeoutError" is its own base class, not the builtin one).
 _TIMEOUT_CLASSES = frozenset({"ReadTimeoutError", "ConnectTimeoutError", "TimeoutError"})
 
 

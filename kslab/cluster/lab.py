@@ -1,18 +1,19 @@
 """The one interface between the labs and a cluster.
 
 A :class:`Lab` knows its mode (live or offline), its context and whether labs may change that
-context. Its methods are the only cluster I/O in kslab: what a lab does as a whole lives here (apply
-labelled objects, dry runs, delete by label, the component configurations); the verbs named as the
-Kubernetes client names them (``list_nodes``, ``read_pod``, ``create_namespace``, ``list_config_maps`` …),
-which return the client's models (``V1Pod`` …) or dicts, live in :mod:`kslab.cluster.verbs`, one module
-per part of the API, and the mode, guard rails and client in :mod:`kslab.cluster.lab_base`. Each request has a time limit (the client's default, see
-:func:`kslab.cluster.client.with_default_timeout`, or the call's own) and any failure becomes one
-:class:`~kslab.errors.ApiError` (:func:`~kslab.cluster.api_errors.api_call`). The client object is
-private to ``kslab/cluster/`` (``_client``, ``_core``, ``_apps``, ``_dynamic``): no verb hands it out.
+context. Its methods are the only cluster I/O in kslab. What a lab does as a whole lives here (apply
+labelled objects, dry runs, delete by label, port-forwards, the component configurations); the verbs
+named as the Kubernetes client names them (``list_nodes``, ``read_pod``, ``create_namespace`` …), which
+return the client's models (``V1Pod`` …) or dicts, live in :mod:`kslab.cluster.verbs`, one module per
+part of the API; the mode, the guard rails and the client in :mod:`kslab.cluster.lab_base`. Each
+request has a time limit (the client's default, see :func:`kslab.cluster.client.with_default_timeout`,
+or the call's own) and any failure becomes one :class:`~kslab.errors.ApiError`
+(:func:`~kslab.cluster.api_errors.api_call`). The client object is private to ``kslab/cluster/``
+(``_client``, ``_core``, ``_apps``, ``_dynamic``): no verb hands it out.
 
-Guard rails live here: anything that creates or attacks calls :meth:`Lab.require_lab` (the progress
-mirror's ConfigMap writes, which a student's kernel makes, only :meth:`Lab.require_live`), anything
-that needs a cluster calls :meth:`Lab.require_live`.
+Guard rails: anything that creates or attacks calls :meth:`Lab.require_lab` (the progress mirror's
+ConfigMap writes, which a student's kernel makes, only :meth:`Lab.require_live`), anything that needs
+a cluster calls :meth:`Lab.require_live`.
 
 Offline, a Lab does no I/O at all; the labs use the same pure functions and label their results
 as *predicted*.
@@ -30,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from kslab import settings
 from kslab.cluster.api_errors import api_call, api_error, status_of, warning_texts
-from kslab.cluster.lab_base import LabBase
 from kslab.cluster.verbs.any_kind import AnyKindVerbs
 from kslab.cluster.verbs.apps import AppsVerbs
 from kslab.cluster.verbs.auth import AuthVerbs
@@ -46,7 +46,7 @@ from kslab.views.styles import GOOD, NEUTRAL
 if TYPE_CHECKING:
     from kslab.cluster.components import Visible
 
-__all__ = ["CLEANUP_KINDS", "ExecResult", "Lab", "LabBase", "Token", "api_error"]
+__all__ = ["CLEANUP_KINDS", "ExecResult", "Lab", "Token", "api_error"]
 
 #: Seconds to wait for a namespace that an earlier clean-up is still deleting.
 NAMESPACE_DELETE_WAIT = 180.0
@@ -218,8 +218,7 @@ class Lab(CoreVerbs, PodVerbs, AppsVerbs, RbacVerbs, CustomVerbs, AnyKindVerbs, 
 
         def gone() -> tuple[bool | None, str]:
             try:
-                with api_call(f"reading namespace {name}"):
-                    ns = self._core.read_namespace(name)
+                ns = self.read_namespace(name)
             except ApiError as err:
                 if err.status in (403, 404):
                     return True, "gone"  # gone (or not ours to see): create it

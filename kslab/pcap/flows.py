@@ -186,14 +186,13 @@ class Flow:
     def summary(self) -> FlowSummary:
         """The facts of this (finished) flow."""
         counts, key = self.counts, self.key
-        streams = self.streams
+        streams, session = self.streams, self.session
         if streams is None:  # QUIET to the end: no payload, so no reassembly and no session
-            return FlowSummary(
-                self.id, _endpoint(key[0], key[1]), _endpoint(key[2], key[3]), "no payload", self.first_ts,
-                max(0.0, self.last_ts - self.first_ts), (counts[0], counts[1]), (0, 0), self.syn_seen, self.guessed,
-                self.ended(), 0, 0, 0, trace=self.trace)
-        session = self.session
-        client, server = streams
+            retransmitted = out_of_order = missing = 0
+        else:
+            client, server = streams
+            retransmitted = client.retransmitted + server.retransmitted
+            out_of_order, missing = client.out_of_order + server.out_of_order, client.missing + server.missing
         protocol = (session.protocol if session is not None else None) or \
             ("no payload" if not (counts[2] or counts[3]) else "other")
         summary = FlowSummary(
@@ -202,9 +201,7 @@ class Flow:
             start=self.first_ts, duration=max(0.0, self.last_ts - self.first_ts),
             packets=(counts[0], counts[1]), payload_bytes=(counts[2], counts[3]),
             syn_seen=self.syn_seen, direction_guessed=self.guessed, ended=self.ended(),
-            retransmitted=client.retransmitted + server.retransmitted,
-            out_of_order=client.out_of_order + server.out_of_order, missing=client.missing + server.missing,
-            trace=self.trace)
+            retransmitted=retransmitted, out_of_order=out_of_order, missing=missing, trace=self.trace)
         if session is None:
             return summary
         inner = session.inner
