@@ -1,7 +1,8 @@
 """Reading capture files as a stream of packets: classic pcap and pcapng, never loaded whole.
 
 The reader is the outermost layer of the analysis: it knows file formats, nothing about
-protocols. It yields ``(timestamp, link_type, frame, wire_length)`` one packet at a time.
+protocols. It yields ``(timestamp, link_type, frame, wire_length)`` one packet at a time (the flow
+analysis takes each frame where it lies in the block read instead: :meth:`CaptureReader.in_place`).
 
 The capture is read in blocks of 1 MiB (a regular file, a pipe or any other stream alike) into a
 buffer that only grows to hold one packet (at most 64 MiB); each frame is a :class:`memoryview` of
@@ -50,6 +51,9 @@ from kslab.errors import InputError, NamedReader, file_error
 #: One packet as the reader yields it: (seconds since the epoch, link type, frame, length on the wire).
 #: The frame is ``bytes``, or a read-only ``memoryview`` when the reader was asked for views.
 Packet = tuple[float, int, bytes | memoryview, int]
+#: One packet where it lies (:meth:`CaptureReader.in_place`): (seconds, link type, block, start, end); the
+#: frame is ``block[start:end]``.
+InPlace = tuple[float, int, memoryview, int, int]
 
 PCAP_MAGIC = {
     b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),  # microsecond timestamps
@@ -151,10 +155,25 @@ class CaptureReader:
         self._buf = buf
 
     def __iter__(self) -> Iterator[Packet]:
-        return self._pcap() if self.format == "pcap" else self._pcapng()
+        return cast(Iterator[Packet], self._pcap() if self.format == "pcap" else self._pcapng())
+
+    def in_place(self) -> Iterator[InPlace]:
+        """Each packet as ``(timestamp, link_type, block, start, end)``: its frame is ``block[start:end]``,
+        handed over where it lies in the block read, with no view or copy made of it (the flow analysis
+        decodes the headers there, see :func:`kslab.pcap.layers.decode_at`). A block is never
+        overwritten, so the frame stays valid as long as the block is kept.
+
+        >>> import io, struct
+        >>> header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+        >>> cap = CaptureReader(io.BytesIO(header + struct.pack("<IIII", 1, 0, 3, 3) + b"abc"))
+        >>> [(ts, link, bytes(block[start:end])) for ts, link, block, start, end in cap.in_place()]
+        [(1.0, 1, b'abc')]
+        """
+        return cast(Iterator[InPlace], self._pcap(in_place=True) if self.format == "pcap"
+                    else self._pcapng(in_place=True))
 
     # ---- classic pcap: a 24-byte file header, then (16-byte record header + frame) ----------------
-    def _pcap(self) -> Iterator[Packet]:
+    def _pcap(self, in_place: bool = False) -> Iterator[Packet | InPlace]:
         unit, link_type, views = self._unit, self._link_type, self.views
         unpack = _PCAP_RECORD[self._order].unpack_from
         window = self._window
@@ -169,7 +188,10 @@ class CaptureReader:
                     end = start + caplen
                     if end <= limit and caplen <= MAX_RECORD:
                         count += 1
-                        yield sec + frac * unit, link_type, buf[start:end] if views else bytes(buf[start:end]), wirelen
+                        if in_place:
+                            yield sec + frac * unit, link_type, buf, start, end
+                        else:
+                            yield sec + frac * unit, link_type, buf[start:end] if views else bytes(buf[start:end]), wirelen
                         pos = end
                         continue
                     if caplen > MAX_RECORD:
@@ -189,7 +211,7 @@ class CaptureReader:
             self.packets = count
 
     # ---- pcapng: blocks (type, total length, body, total length) -------------------------------------
-    def _pcapng(self) -> Iterator[Packet]:
+    def _pcapng(self, in_place: bool = False) -> Iterator[Packet | InPlace]:
         order = "<"
         head, u32 = _BLOCK_HEAD[order].unpack_from, _U32[order].unpack_from
         epb, obsolete = _EPB[order].unpack_from, _OBSOLETE_PB[order].unpack_from
@@ -244,9 +266,13 @@ class CaptureReader:
                     raise InputError(f"{self.name}: packet on undeclared interface {iface}",
                                      hint="the file is damaged; capture again")
                 link_type, tick, _snap = interfaces[iface]
-                frame = buf[body + 20:min(body + 20 + caplen, end)]
                 self.packets += 1
-                yield ((hi << 32) | lo) * tick, link_type, frame if views else bytes(frame), wirelen
+                start, stop = body + 20, min(body + 20 + caplen, end)
+                if in_place:
+                    yield ((hi << 32) | lo) * tick, link_type, buf, start, stop
+                else:
+                    frame = buf[start:stop]
+                    yield ((hi << 32) | lo) * tick, link_type, frame if views else bytes(frame), wirelen
             elif btype == BLOCK_IDB:
                 interfaces.append(_interface(buf[body:end], order))
                 self.link_types.add(interfaces[-1][0])
@@ -257,9 +283,12 @@ class CaptureReader:
                 link_type, _tick, snap = interfaces[0]
                 wirelen = u32(buf, body)[0]
                 caplen = min(wirelen, snap or wirelen, end - body - 4)
-                frame = buf[body + 4:body + 4 + caplen]
                 self.packets += 1
-                yield 0.0, link_type, frame if views else bytes(frame), wirelen
+                if in_place:
+                    yield 0.0, link_type, buf, body + 4, body + 4 + caplen
+                else:
+                    frame = buf[body + 4:body + 4 + caplen]
+                    yield 0.0, link_type, frame if views else bytes(frame), wirelen
 
 
 def _interface(body: bytes | memoryview, order: str) -> tuple[int, float, int]:

@@ -1,6 +1,7 @@
 """TCP flows from a capture: a sans-IO state machine, packets in, typed events out.
 
-:class:`FlowTracker` is fed the capture's packets (from any iterable: it opens no file) and yields a
+:class:`FlowTracker` is fed the capture's packets (from any iterable: it opens no file; each frame
+where it lies, as :meth:`~kslab.pcap.capture.CaptureReader.in_place` gives them) and yields a
 :class:`FlowEnded` event, carrying the flow's :class:`~kslab.pcap.facts.FlowSummary`, as soon as a
 flow is over. For each packet it :func:`~kslab.pcap.layers.decode`\\ s the headers (a few field
 unpacks), finds the flow by the 4-tuple and hands the segment to that :class:`Flow`, whose
@@ -37,8 +38,8 @@ from kslab.pcap.capture import open_capture
 from kslab.pcap.entropy import shannon
 from kslab.pcap.facts import FlowSummary, Totals, tls_facts
 from kslab.pcap.fragments import Defragmenter
-from kslab.pcap.layers import (ACK, FIN, LINK_TYPES, RST, SYN, Fragment, Frame, Segment, decode, endpoint, link_decoder,
-                               link_name, raw_ip)
+from kslab.pcap.layers import (ACK, FIN, LINK_TYPES, RST, SYN, Fragment, Frame, Segment, decode, decode_at, endpoint,
+                               link_decoder, link_name, raw_ip)
 from kslab.pcap.reassembly import Stream
 from kslab.pcap.session import Session, detect
 
@@ -253,7 +254,7 @@ class FlowTracker:
     >>> from kslab.pcap import bundled
     >>> fh, reader = open_capture(bundled("plaintext-http.pcap"))
     >>> tracker = FlowTracker(Totals("plaintext-http.pcap", reader.format))
-    >>> events = [*tracker.feed(reader), *tracker.end()]
+    >>> events = [*tracker.feed(reader.in_place()), *tracker.end()]
     >>> fh.close()
     >>> [(e.summary.id, e.summary.protocol, e.why) for e in events]
     [(1, 'HTTP', 'end of capture')]
@@ -275,8 +276,9 @@ class FlowTracker:
         #: One bytes object per address for all the flows that name it (a server serves many).
         self._addresses: dict[bytes, bytes] = {}
 
-    def feed(self, packets: Iterable[tuple[float, int, Frame, int]]) -> Iterator[FlowEnded]:
-        """Read ``(time, link type, frame, wire length)`` packets; yields each flow as it ends."""
+    def feed(self, packets: Iterable[tuple[float, int, Frame, int, int]]) -> Iterator[FlowEnded]:
+        """Read ``(time, link type, block, start, end)`` packets (the frame is ``block[start:end]``); yields
+        each flow as it ends. (A frame of its own is ``(time, link type, frame, 0, len(frame))``.)"""
         table, closing, totals = self._table, self._closing, self.totals
         # Per packet, so kept in locals: the last link type's decoder (a file rarely has two), the TCP
         # packet count (written back whenever the caller gets control), whether a flow is watched.
@@ -286,13 +288,13 @@ class FlowTracker:
         # When the oldest closing flow closed (None: none is closing), checked against LINGER per packet.
         head = closing[0].closed_at if closing else None
         try:
-            for ts, link_type, frame, _wirelen in packets:
+            for ts, link_type, block, start, end in packets:
                 if link_type != link:
                     link, decoder = link_type, self._decoders.get(link_type) or self._decoder(link_type)
                 if decoder is None:
                     link = -1  # each such packet is counted by _decoder
                     continue
-                decoded = decode(decoder, frame)
+                decoded = decode_at(decoder, block, start, end)
                 if type(decoded) is tuple:  # a Segment; else a name (str) or a Fragment (a named tuple)
                     seg: Segment = decoded  # type: ignore[assignment]  # (typing.cast is a call per packet)
                 else:
@@ -462,7 +464,7 @@ class Analysis:
 
     def _run(self) -> Iterator[FlowSummary]:
         tracker = FlowTracker(self.totals, entropy=self.entropy, watch=self.watch, watch_limit=self.watch_limit)
-        for event in tracker.feed(self._reader):
+        for event in tracker.feed(self._reader.in_place()):
             yield event.summary
         totals, reader = self.totals, self._reader
         totals.packets, totals.truncated = reader.packets, reader.truncated

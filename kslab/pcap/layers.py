@@ -1,8 +1,8 @@
 """From a captured frame to a TCP segment: link layers, IPv4, IPv6 and TCP headers, as tables.
 
-:func:`decode` is the hot path of the analysis: it runs once per packet, so it unpacks only the
-header fields the flow analysis needs and never builds objects (Scapy would take ~100 µs per
-packet; this takes about one). It follows VLAN tags, MPLS labels, GRE and IP-in-IP tunnels to the TCP
+:func:`decode` is the hot path of the analysis (as :func:`decode_at`, on a frame where it lies in the
+reader's block): it runs once per packet, so it unpacks only the header fields the flow analysis
+needs and never builds objects (Scapy would take ~100 µs per packet; this takes about one). It follows VLAN tags, MPLS labels, GRE and IP-in-IP tunnels to the TCP
 inside, hands IP fragments to :mod:`kslab.pcap.fragments`, and names what it does not follow (UDP,
 ARP ...), so the summary can say what else was in the capture.
 
@@ -216,9 +216,9 @@ def decode(link: Callable[..., tuple[int, int]], frame: Frame) -> Segment | Frag
     """One frame -> a TCP :data:`Segment`, a :class:`Fragment` to reassemble, or a short name for
     what it is instead. Tunnels (GRE, IP in IP, MPLS) are followed to the TCP inside.
 
-    The frame may be a ``memoryview`` of the capture (the reader's zero-copy frames): headers are
-    unpacked in place, and only what is handed on is copied out as ``bytes`` (the addresses, a
-    non-empty payload, a fragment's data), so nothing handed on keeps the capture's buffer alive.
+    The frame may be a ``memoryview`` of the capture: headers are unpacked in place, and only what is
+    handed on is copied out as ``bytes`` (the addresses, a non-empty payload, a fragment's data), so
+    nothing handed on keeps the capture's buffer alive.
 
     >>> frame = bytes(12) + b"\\x08\\x06" + bytes(28)
     >>> decode(_ethernet, frame)
@@ -226,29 +226,45 @@ def decode(link: Callable[..., tuple[int, int]], frame: Frame) -> Segment | Frag
     >>> decode(_ethernet, memoryview(frame))
     'ARP'
     """
+    return decode_at(link, frame, 0, len(frame))
+
+
+def decode_at(link: Callable[..., tuple[int, int]], block: Frame, start: int, end: int) -> Segment | Fragment | str:
+    """:func:`decode` of the frame ``block[start:end]``, read where it lies in the reader's block: the
+    analysis calls this once per packet, and making a view of each frame would cost a quarter of
+    reading it.
+
+    >>> block = b"junk" + bytes(12) + b"\\x08\\x06" + bytes(28) + b"junk"
+    >>> decode_at(_ethernet, block, 4, len(block) - 4)
+    'ARP'
+    """
     try:
         # The fast path: TCP in IPv4 without options or fragments, most of any capture, unpacked in one
         # call (with the Ethernet header too when that is the link). Anything else takes the general path.
-        if link is _ethernet and len(frame) >= 48:
-            etype, vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags = _FAST_ETH4.unpack_from(frame)
-            pos = 14
+        # Offsets (pos, ip_end, data_at) are in ``frame``: the block itself on Ethernet, else the frame.
+        if link is _ethernet and end - start >= 48:
+            etype, vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags = \
+                _FAST_ETH4.unpack_from(block, start)
+            frame, pos = block, start + 14
         else:
+            frame = block if start == 0 and end == len(block) else block[start:end]
+            start, end = 0, end - start
             etype, pos = link(frame)
             vihl = 0
-            if etype == ETH_IPV4 and len(frame) >= pos + 34:
+            if etype == ETH_IPV4 and end >= pos + 34:
                 vihl, total, frag, proto, src, dst, sport, dport, seq, ack, off, flags = _FAST4.unpack_from(frame, pos)
         if vihl == 0x45 and etype == ETH_IPV4 and proto == 6 and not frag & 0x3FFF:
-            end = pos + total if total else len(frame)
+            ip_end = pos + total if total else end
             data_at = pos + 20 + (off >> 4) * 4
-            stop = end if end < len(frame) else len(frame)
+            stop = ip_end if ip_end < end else end
             if stop > data_at:
-                return src, sport, dst, dport, seq, ack, flags, bytes(frame[data_at:stop]), end - stop
-            if end < data_at:
+                return src, sport, dst, dport, seq, ack, flags, bytes(frame[data_at:stop]), ip_end - stop
+            if ip_end < data_at:
                 return "malformed TCP"
-            return src, sport, dst, dport, seq, ack, flags, b"", end - data_at
+            return src, sport, dst, dport, seq, ack, flags, b"", ip_end - data_at
     except (struct.error, IndexError):
         return "truncated"
-    return _decode(link, frame)
+    return _decode(link, frame if start == 0 and end == len(frame) else frame[start:end])
 
 
 def _decode(link: Callable[..., tuple[int, int]], frame: Frame) -> Segment | Fragment | str:

@@ -434,6 +434,30 @@ class TlsConnection:
     def follow(self, side: int, chunk: bytes) -> int | None:
         """:meth:`data`, then :meth:`take_skip`: for a caller that passes over the rest of an encrypted
         record itself (None when there is none)."""
+        direction = self.dirs[side]
+        if direction.encrypted and not self._buf[side] and not self._skip[side] and not self._lost[side] \
+                and self.record_version is not None:
+            # Application data in an encrypted direction, nearly all of a long connection: only its record
+            # headers are read, here in one loop; whatever else comes is left to the general reader.
+            pos, end = 0, len(chunk)
+            sizes = direction.sizes
+            count = size = 0
+            while end - pos >= 5:
+                ctype, major, _minor, length = _RECORD_HEADER(chunk, pos)
+                if ctype != reg.APPLICATION_DATA or major != 3 or length > reg.MAX_RECORD:
+                    break
+                count += 1
+                size += length
+                if len(sizes) < KEEP_SIZES:
+                    sizes.append(length)
+                pos += 5 + length
+            if count:
+                direction.records += count
+                direction.encrypted_records += count
+                direction.encrypted_bytes += size
+                if pos >= end:
+                    return pos - end or None  # the rest of the last record, passed over by the caller
+                chunk = chunk[pos:]
         self.data(side, chunk)
         skip = self._skip[side]
         if not skip:
