@@ -12,12 +12,15 @@ so each looks like the mesh demo's relay tap at a size the demo would take hours
   (c/4) the same shape a quarter as long: peak memory must not grow with the capture.
 
 Measured for each, in the same run: CPU time (user + system, from ``os.wait4``) and peak RSS of
-``kslab pcap summary F > /dev/null``, best of RUNS, against tshark reading the same file for the same
-fact (``tshark -r F -d tcp.port==9080,tls -Y tls.handshake.type==1 -T fields -e tls.handshake.extensions_server_name``);
-the ratio kslab/tshark; the CPU time of reading and decoding alone (:mod:`kslab.pcap.capture` and
-:func:`kslab.pcap.layers.decode`, in a child, best of RUNS) and its share of kslab's; the load average
-(1 minute) when each capture was measured, as other work on the machine slows both. Only ratios
-measured in the same run are compared; wall time is shown, not judged.
+``kslab pcap summary F > /dev/null`` against tshark reading the same file for the same fact
+(``tshark -r F -d tcp.port==9080,tls -Y tls.handshake.type==1 -T fields -e tls.handshake.extensions_server_name``),
+RUNS times each, taking turns (kslab, tshark, kslab, tshark ...), so a spell of other work on this shared
+machine slows both rather than one; the ratio of the cheapest kslab run to the cheapest tshark run is
+judged, and the range of the ratios of each kslab run to the tshark run after it is shown (``pairs``)
+to say how steady the measurement was. Also the CPU time of reading and decoding alone
+(:meth:`kslab.pcap.capture.CaptureReader.in_place` and :func:`kslab.pcap.layers.decode_at`, in a child,
+best of RUNS) and its share of kslab's, and the load average (1 minute) when each capture was measured.
+Only ratios measured in the same run are compared; wall time is shown, not judged.
 
 kslab runs from compiled bytecode, as an installed package does: its children get a bytecode cache in
 the temporary directory (``PYTHONPYCACHEPREFIX``), filled by one untimed run before any measurement, so
@@ -41,9 +44,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _measure import child, compiled_env
+from _measure import Cost, child, compiled_env
 
-RUNS = 2
+RUNS = 3
 WIRE_PORT = 9080
 TARGETS = {"a": 0.35, "b": 0.5, "c": 0.2}
 RSS_LIMIT_MB = 200
@@ -136,28 +139,31 @@ def make_bulk(path: Path, packets: int, connections: int = 8) -> int:
 CHILD_ENV: dict[str, str] | None = None
 
 
-def best(argv: list[str]) -> tuple[float, float, float]:
-    """(CPU seconds, wall seconds) of the cheapest of RUNS runs, and the highest peak RSS (MB) of any."""
-    runs = [child(argv, env=CHILD_ENV)[0] for _ in range(RUNS)]
-    return min(r.cpu for r in runs), min(r.wall for r in runs), max(r.peak_mb for r in runs)
+def taking_turns(ours: list[str], reference: list[str]) -> tuple[list[Cost], list[Cost]]:
+    """RUNS runs of each command, alternating (ours first): their costs, in order."""
+    mine, theirs = [], []
+    for _ in range(RUNS):
+        mine.append(child(ours, env=CHILD_ENV)[0])
+        theirs.append(child(reference, env=CHILD_ENV)[0])
+    return mine, theirs
 
 
 #: Run in a child: read and decode every packet of a capture, print the CPU seconds that took.
 READ_AND_DECODE = """
 import resource, sys
 from kslab.pcap.capture import open_capture
-from kslab.pcap.layers import LINK_TYPES, decode
+from kslab.pcap.layers import LINK_TYPES, decode_at
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 start = cpu()
 stream, reader = open_capture(sys.argv[1])
 decoders = {}
-for _ts, link, frame, _wire in reader:
+for _ts, link, block, begin, end in reader.in_place():
     decoder = decoders.get(link)
     if decoder is None:
         decoder = decoders[link] = LINK_TYPES[link][1]
-    decode(decoder, frame)
+    decode_at(decoder, block, begin, end)
 print(cpu() - start)
 """
 
@@ -215,12 +221,15 @@ def main() -> int:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
               "kslab runs from compiled bytecode (cached in the temporary directory)")
         print(f"{'capture':<27}{'packets':>10}{'MB':>7}{'kslab CPU s':>12}{'tshark CPU s':>13}{'ratio':>7}"
-              f"{'target':>7}{'kslab RSS MB':>13}{'read+decode s':>14}{'share':>6}{'kslab wall s':>13}{'load':>6}")
+              f"{'pairs':>11}{'target':>7}{'kslab RSS MB':>13}{'read+decode s':>14}{'share':>6}{'kslab wall s':>13}"
+              f"{'load':>6}")
         rss = {}
         for key, (name, path, make) in shapes.items():
             packets = make(path)
-            k_cpu, k_wall, k_rss = best(kslab_argv(path))
-            t_cpu, _t_wall, _ = best(tshark_argv(path))
+            mine, theirs = taking_turns(kslab_argv(path), tshark_argv(path))
+            k_cpu, k_wall, k_rss = min(c.cpu for c in mine), min(c.wall for c in mine), max(c.peak_mb for c in mine)
+            t_cpu = min(c.cpu for c in theirs)
+            pairs = [k.cpu / t.cpu for k, t in zip(mine, theirs)]
             reader = read_and_decode(path)
             ratio = k_cpu / t_cpu
             rss[key] = k_rss
@@ -230,7 +239,7 @@ def main() -> int:
                 met = False
             ok = ok and met
             print(f"{name:<27}{packets:>10,}{path.stat().st_size / 1e6:>7.0f}{k_cpu:>12.2f}{t_cpu:>13.2f}"
-                  f"{ratio:>7.2f}{(f'{target:.2f}' if target else '-'):>7}{rss[key]:>13.1f}{reader:>14.2f}"
+                  f"{ratio:>7.2f}{f'{min(pairs):.2f}-{max(pairs):.2f}':>11}{(f'{target:.2f}' if target else '-'):>7}{rss[key]:>13.1f}{reader:>14.2f}"
                   f"{reader / k_cpu:>6.0%}{k_wall:>13.2f}{os.getloadavg()[0]:>6.2f}{'' if met else '  NOT met'}")
             path.unlink()
         if "c" in rss and "c4" in rss:
