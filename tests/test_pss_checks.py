@@ -196,6 +196,23 @@ def test_pod_apparmor_annotation_is_synced_to_the_field_on_create() -> None:
     assert raw.startswith("forbidden AppArmor profile (annotation must not set")
 
 
+def test_apparmor_sync_touches_only_the_annotated_containers() -> None:
+    # Each container gets the profile of the annotation with its own name, in every container list;
+    # a field already set wins, and a profile equal to the pod's is not copied down.
+    prefix = "container.apparmor.security.beta.kubernetes.io/"
+    obj = pod(c("plain"), c("app"), c("own", securityContext={"appArmorProfile": {"type": "RuntimeDefault"}}),
+              init=(c("init"),), ephemeral=(c("debug"),),
+              annotations={prefix + "app": "unconfined", prefix + "init": "unconfined", prefix + "own": "unconfined",
+                           prefix + "debug": "unconfined", prefix + "gone": "unconfined"})
+    bad = ", ".join(f'"{prefix}{name}="unconfined""' for name in ("app", "debug", "gone", "init", "own"))
+    assert messages(obj, "baseline") == [
+        'forbidden AppArmor profiles (containers "init", "app", "debug" and annotations must not set AppArmor '
+        f'profile type to "Unconfined", {bad})']
+    same_as_pod = pod(c("app"), securityContext={"appArmorProfile": {"type": "Unconfined"}},
+                      annotations={prefix + "app": "unconfined"})
+    assert messages(same_as_pod, "baseline")[0].startswith("forbidden AppArmor profiles (pod and annotation must")
+
+
 def test_seccomp_annotations_before_1_19() -> None:
     obj = pod(c("a"), c("b"), c("c"), annotations={
         "seccomp.security.alpha.kubernetes.io/pod": "unconfined",

@@ -145,11 +145,13 @@ def evaluate(obj: Mapping[str, Any], level: str = "restricted", version: str | V
     :class:`~kslab.errors.UsageError` for an unknown level or version.
     """
     policy, minor = _policy(level, version, emulation_version)
-    if not isinstance(obj, Mapping):
+    # ``type(...) is dict`` first: loaded YAML is dicts, and the Mapping ABC check costs more than a check does.
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         raise InputError(f"expected a Kubernetes object (a mapping), got {type(obj).__name__}",
                          hint="give a Pod or a workload such as a Deployment")
     kind = str(obj.get("kind") or "")
-    name = str((obj.get("metadata") or {}).get("name") or "") if isinstance(obj.get("metadata"), Mapping) else ""
+    meta = obj.get("metadata")
+    name = str(meta.get("name") or "") if type(meta) is dict or isinstance(meta, Mapping) else ""
     try:
         parts = pod_parts(obj)
         if parts is None:

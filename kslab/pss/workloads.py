@@ -69,7 +69,7 @@ def _mapping(node: Any, where: str) -> Mapping[str, Any]:
     something else there (``spec: {template: hello}``), as the API server refuses such an object."""
     if not node:
         return EMPTY
-    if not isinstance(node, Mapping):
+    if type(node) is not dict and not isinstance(node, Mapping):  # dict first: the ABC check is the slow one
         from kslab.errors import InputError  # noqa: PLC0415 - only on bad input
         from kslab.text import brief  # noqa: PLC0415
 
