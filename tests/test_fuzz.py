@@ -247,6 +247,8 @@ def test_fuzz_printable_leaves_nothing_a_terminal_acts_on(text: str) -> None:
     shown.encode("utf-8")  # no lone surrogate survives
     if not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]", text):
         assert shown == text  # ordinary text (any script, tabs, newlines) is left as it is
+    one_line = printable(text, keep_newlines=False)
+    assert not re.search("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]", one_line)
     assert len(clip(text, limit=10)) <= 10 * 6 + 20
 
 
