@@ -384,6 +384,22 @@ def test_wrong_field_types_are_one_line_input_errors(spec: dict) -> None:
         evaluate({"kind": "Pod", "metadata": {"name": "bad"}, "spec": spec})
 
 
+def test_a_container_that_is_not_a_mapping_fails_where_a_check_reads_it() -> None:
+    # Container contexts are looked up once per pod; a malformed container must still be reported as
+    # the checks meet it: after the pod-level context the first check reads, and not at all when no check runs.
+    def error(spec: dict, level: str = "baseline") -> str:
+        with pytest.raises(InputError) as caught:
+            evaluate({"kind": "Pod", "metadata": {"name": "bad"}, "spec": spec}, level)
+        return str(caught.value)
+
+    assert "(AttributeError: 'list' object has no attribute 'get')" in error(
+        {"securityContext": ["x"], "containers": ["web"]})
+    assert "(AttributeError: 'list' object has no attribute 'get')" in error(
+        {"containers": [{"name": "a", "securityContext": {"appArmorProfile": ["x"]}}, 5]}, "restricted")
+    assert "(AttributeError: 'str' object has no attribute 'get')" in error({"containers": [{"name": "a"}, "web"]})
+    assert evaluate({"kind": "Pod", "spec": {"containers": ["web"]}}, "privileged").allowed
+
+
 def test_levels_and_versions() -> None:
     assert evaluate(pod(c("a", securityContext={"privileged": True})), "privileged").allowed
     with pytest.raises(UsageError):

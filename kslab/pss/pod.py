@@ -6,18 +6,17 @@ init containers, then containers, then ephemeral containers — so no check repe
 every container-level check covers all three kinds.
 
 >>> pod = PodView.of({"name": "x"}, {"initContainers": [{"name": "init"}], "containers": [{"name": "app"}]})
->>> [c["name"] for c in pod.containers]
-['init', 'app']
+>>> [c["name"] for c in pod.containers], [name for name, context in pod.contexts]
+(['init', 'app'], ['init', 'app'])
 >>> pluralize("container", "containers", 2), join_quote(["a", "b"])
 ('containers', '"a", "b"')
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from kslab.text import NAME_CHARS, clip_name
 
@@ -38,42 +37,88 @@ def visit_containers(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
-class PodView:
-    """The pod (or pod template) a check judges: ``metadata``, ``spec`` and the visited ``containers``."""
+def named_contexts(containers: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    """``(name, securityContext)`` of each container, the context empty when unset.
+
+    Most checks read one field of every container's security context and name the containers that
+    fail; looking both up once per pod, not once per check, is most of what makes evaluation cheap.
+
+    >>> named_contexts(({"name": "a", "securityContext": {"privileged": True}}, {"name": "b"}))
+    (('a', {'privileged': True}), ('b', mappingproxy({})))
+    """
+    try:
+        return tuple([(str(c.get("name") or ""), c.get("securityContext") or EMPTY) for c in containers])
+    except AttributeError:
+        return tuple(map(_named_context, containers))  # some container is not a mapping (rare: bad input)
+
+
+def _named_context(container: Any) -> tuple[str, Mapping[str, Any]]:
+    if isinstance(container, Mapping):
+        return str(container.get("name") or ""), container.get("securityContext") or EMPTY
+    return "", _Unreadable(container)
+
+
+class _Unreadable(Mapping[str, Any]):
+    """The security context of a container that is not a mapping (``containers: [web]``).
+
+    Reading it fails as reading the container itself does, when a check first reads it — so the
+    one-line error names the same field as it would if every check looked the context up itself.
+    """
+
+    __slots__ = ("_container",)
+
+    def __init__(self, container: Any) -> None:
+        self._container = container
+
+    def _context(self) -> Mapping[str, Any]:
+        return self._container.get("securityContext") or EMPTY
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._context().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._context()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._context())
+
+    def __len__(self) -> int:
+        return len(self._context())
+
+
+class PodView(NamedTuple):
+    """The pod (or pod template) a check judges, and what many checks read, looked up once.
+
+    ``containers`` are the visited containers as written, ``contexts`` their ``(name,
+    securityContext)``, in the same order (see :func:`named_contexts`). A named tuple, not a
+    dataclass: one is built per evaluation, and a frozen dataclass costs a call per field to build.
+    """
 
     metadata: Mapping[str, Any]
     spec: Mapping[str, Any]
     containers: tuple[Mapping[str, Any], ...]
+    contexts: tuple[tuple[str, Mapping[str, Any]], ...]
+    #: ``spec.securityContext`` (empty when unset).
+    security_context: Mapping[str, Any]
+    #: ``spec.hostUsers: false`` explicitly (unset or true keeps the host's user namespace).
+    user_namespace: bool
 
     @classmethod
     def of(cls, metadata: Mapping[str, Any] | None, spec: Mapping[str, Any] | None) -> PodView:
         spec = spec or EMPTY
-        return cls(metadata or EMPTY, spec, visit_containers(spec))
+        containers = visit_containers(spec)
+        return cls(metadata or EMPTY, spec, containers, named_contexts(containers),
+                   spec.get("securityContext") or EMPTY, spec.get("hostUsers") is False)
 
+    # Looked up when a check asks, not up front: a malformed value there fails only the checks that read it.
     @property
     def annotations(self) -> Mapping[str, Any]:
         return self.metadata.get("annotations") or EMPTY
 
     @property
-    def security_context(self) -> Mapping[str, Any]:
-        """``spec.securityContext`` (empty when unset)."""
-        return self.spec.get("securityContext") or EMPTY
-
-    @property
     def windows(self) -> bool:
         """``spec.os.name == windows``: the pod declares it runs on Windows nodes."""
         return (self.spec.get("os") or EMPTY).get("name") == "windows"
-
-    @property
-    def user_namespace(self) -> bool:
-        """``spec.hostUsers: false`` explicitly (unset or true keeps the host's user namespace)."""
-        return self.spec.get("hostUsers") is False
-
-
-def security_context(container: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A container's ``securityContext`` (empty when unset)."""
-    return container.get("securityContext") or EMPTY
 
 
 def name_of(container: Mapping[str, Any]) -> str:
@@ -114,19 +159,21 @@ def forbidden_profile_setters(pod: PodView, field: str,
     Used for the seccomp and AppArmor profiles, whose fields exist at pod and container level alike.
     """
     values: set[str] = set()
-
-    def bad(context: Mapping[str, Any]) -> bool:
+    pod_bad = False
+    containers: list[str] = []
+    # The pod's context first (it has no name), then each container's, as the API server lists them.
+    for name, context in ((None, pod.security_context), *pod.contexts):
         profile = context.get(field)
         if profile is None:
-            return False
+            continue
         kind = str((profile or EMPTY).get("type") or "")
         if kind in allowed:
-            return False
+            continue
         values.add(kind)
-        return True
-
-    pod_bad = bad(pod.security_context)
-    containers = [name_of(c) for c in pod.containers if bad(security_context(c))]
+        if name is None:
+            pod_bad = True
+        else:
+            containers.append(name)
     return pod_bad, containers, values
 
 

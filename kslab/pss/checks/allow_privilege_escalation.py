@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import RESTRICTED
-from kslab.pss.pod import PodView, containers_phrase, name_of, security_context
+from kslab.pss.pod import PodView, containers_phrase
 
 
 def run_1_8(pod: PodView) -> Forbidden | None:
-    bad = [name_of(c) for c in pod.containers if security_context(c).get("allowPrivilegeEscalation") is not False]
+    bad = [name for name, context in pod.contexts if context.get("allowPrivilegeEscalation") is not False]
     if not bad:
         return None
     return Forbidden("allowPrivilegeEscalation != false",

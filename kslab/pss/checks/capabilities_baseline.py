@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import PodView, containers_phrase, join_quote, name_of, security_context
+from kslab.pss.pod import PodView, containers_phrase, join_quote
 
 ID = "capabilities_baseline"
 DEFAULT_CAPABILITIES = frozenset({
@@ -20,11 +20,13 @@ DEFAULT_CAPABILITIES = frozenset({
 def run_1_0(pod: PodView) -> Forbidden | None:
     bad_containers = []
     extra: set[str] = set()
-    for c in pod.containers:
-        added = [str(cap) for cap in (security_context(c).get("capabilities") or {}).get("add") or ()]
-        forbidden = [cap for cap in added if cap not in DEFAULT_CAPABILITIES]
+    for name, context in pod.contexts:
+        added = (context.get("capabilities") or {}).get("add")
+        if not added:
+            continue
+        forbidden = [cap for cap in map(str, added) if cap not in DEFAULT_CAPABILITIES]
         if forbidden:
-            bad_containers.append(name_of(c))
+            bad_containers.append(name)
             extra.update(forbidden)
     if not bad_containers:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.checks.capabilities_baseline import ID as BASELINE_ID
 from kslab.pss.levels import RESTRICTED
-from kslab.pss.pod import PodView, containers_phrase, join_quote, name_of, security_context
+from kslab.pss.pod import PodView, containers_phrase, join_quote
 
 MUST_DROP = "ALL"
 MAY_ADD = frozenset({"NET_BIND_SERVICE"})
@@ -19,16 +19,19 @@ MAY_ADD = frozenset({"NET_BIND_SERVICE"})
 def run_1_22(pod: PodView) -> Forbidden | None:
     missing_drop, adding = [], []
     extra: set[str] = set()
-    for c in pod.containers:
-        caps = security_context(c).get("capabilities")
+    for name, context in pod.contexts:
+        caps = context.get("capabilities")
         if caps is None:
-            missing_drop.append(name_of(c))
+            missing_drop.append(name)
             continue
         if MUST_DROP not in (caps.get("drop") or ()):
-            missing_drop.append(name_of(c))
-        forbidden = [str(cap) for cap in caps.get("add") or () if cap not in MAY_ADD]
+            missing_drop.append(name)
+        added = caps.get("add")
+        if not added:
+            continue
+        forbidden = [str(cap) for cap in added if cap not in MAY_ADD]
         if forbidden:
-            adding.append(name_of(c))
+            adding.append(name)
             extra.update(forbidden)
     details = []
     if missing_drop:

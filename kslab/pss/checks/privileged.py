@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import PodView, containers_phrase, name_of, security_context
+from kslab.pss.pod import PodView, containers_phrase
 
 
 def run_1_0(pod: PodView) -> Forbidden | None:
-    bad = [name_of(c) for c in pod.containers if security_context(c).get("privileged") is True]
+    bad = [name for name, context in pod.contexts if context.get("privileged") is True]
     if not bad:
         return None
     return Forbidden("privileged", f"{containers_phrase(bad)} must not set securityContext.privileged=true")

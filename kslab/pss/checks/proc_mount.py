@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import PodView, containers_phrase, join_quote, name_of, security_context
+from kslab.pss.pod import PodView, containers_phrase, join_quote
 
 ID = "procMount"
 ALLOWED = "Default"
@@ -18,10 +18,10 @@ ALLOWED = "Default"
 def run_1_0(pod: PodView) -> Forbidden | None:
     bad_containers = []
     kinds: set[str] = set()
-    for c in pod.containers:
-        value = security_context(c).get("procMount")
+    for name, context in pod.contexts:
+        value = context.get("procMount")
         if value is not None and value != ALLOWED:
-            bad_containers.append(name_of(c))
+            bad_containers.append(name)
             kinds.add(str(value))
     if not bad_containers:
         return None

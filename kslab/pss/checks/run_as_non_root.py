@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import RESTRICTED
-from kslab.pss.pod import PodView, containers_phrase, name_of, security_context, setters_phrase
+from kslab.pss.pod import PodView, containers_phrase, setters_phrase
 
 
 def run_1_0(pod: PodView) -> Forbidden | None:
     pod_value = pod.security_context.get("runAsNonRoot")
     explicit, implicit = [], []
-    for c in pod.containers:
-        value = security_context(c).get("runAsNonRoot")
+    for name, context in pod.contexts:
+        value = context.get("runAsNonRoot")
         if value is None:
             if pod_value is not True:
-                implicit.append(name_of(c))
+                implicit.append(name)
         elif value is not True:
-            explicit.append(name_of(c))
+            explicit.append(name)
     pod_bad = pod_value is not None and pod_value is not True
     if pod_bad or explicit:
         return Forbidden("runAsNonRoot != true",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import RESTRICTED
-from kslab.pss.pod import PodView, name_of, security_context, setters_phrase
+from kslab.pss.pod import PodView, setters_phrase
 
 
 def _is_root(value: object) -> bool:
@@ -18,7 +18,7 @@ def _is_root(value: object) -> bool:
 
 def run_1_23(pod: PodView) -> Forbidden | None:
     pod_bad = _is_root(pod.security_context.get("runAsUser"))
-    bad = [name_of(c) for c in pod.containers if _is_root(security_context(c).get("runAsUser"))]
+    bad = [name for name, context in pod.contexts if _is_root(context.get("runAsUser"))]
     if not (pod_bad or bad):
         return None
     return Forbidden("runAsUser=0", f"{setters_phrase(pod_bad, bad)} must not set runAsUser=0")

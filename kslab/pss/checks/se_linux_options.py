@@ -12,7 +12,7 @@ from typing import Any
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import PodView, join_quote, name_of, pluralize, security_context, setters_phrase
+from kslab.pss.pod import PodView, join_quote, pluralize, setters_phrase
 
 ALLOWED_TYPES = {
     0: frozenset({"", "container_t", "container_init_t", "container_kvm_t"}),
@@ -39,8 +39,7 @@ def _judge(pod: PodView, allowed_types: frozenset[str]) -> Forbidden | None:
         return ok
 
     pod_bad = not valid(pod.security_context.get("seLinuxOptions"))
-    bad_containers = [name_of(c) for c in pod.containers
-                      if not valid(security_context(c).get("seLinuxOptions"))]
+    bad_containers = [name for name, context in pod.contexts if not valid(context.get("seLinuxOptions"))]
     if not (pod_bad or bad_containers):
         return None
     problems = []

@@ -11,7 +11,7 @@ from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.checks.seccomp_profile_baseline import ID as BASELINE_ID
 from kslab.pss.checks.seccomp_profile_baseline import explicit_forbidden, explicit_violations
 from kslab.pss.levels import RESTRICTED
-from kslab.pss.pod import PodView, containers_phrase, name_of, security_context
+from kslab.pss.pod import PodView, containers_phrase
 
 
 def run_1_19(pod: PodView) -> Forbidden | None:
@@ -20,7 +20,7 @@ def run_1_19(pod: PodView) -> Forbidden | None:
         return explicit_forbidden(pod_bad, containers, values)
     if pod.security_context.get("seccompProfile") is not None:
         return None  # a valid pod-level profile covers containers that set none
-    unset = [name_of(c) for c in pod.containers if security_context(c).get("seccompProfile") is None]
+    unset = [name for name, context in pod.contexts if context.get("seccompProfile") is None]
     if not unset:
         return None
     return Forbidden("seccompProfile", f"pod or {containers_phrase(unset)} must set "

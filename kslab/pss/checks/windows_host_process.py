@@ -11,7 +11,7 @@ from typing import Any
 
 from kslab.pss.check import Check, Forbidden, VersionedCheck, since
 from kslab.pss.levels import BASELINE
-from kslab.pss.pod import EMPTY, PodView, name_of, security_context, setters_phrase
+from kslab.pss.pod import EMPTY, PodView, setters_phrase
 
 
 def _host_process(context: Mapping[str, Any]) -> bool:
@@ -19,7 +19,7 @@ def _host_process(context: Mapping[str, Any]) -> bool:
 
 
 def run_1_0(pod: PodView) -> Forbidden | None:
-    bad = [name_of(c) for c in pod.containers if _host_process(security_context(c))]
+    bad = [name for name, context in pod.contexts if _host_process(context)]
     pod_bad = _host_process(pod.security_context)
     if not (pod_bad or bad):
         return None
