@@ -7,12 +7,13 @@ the pods are our own.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
 
 from kslab.errors import InputError, UsageError
-from kslab.pss import evaluate, evaluate_pod, namespace_policy, parse_version
+from kslab.pss import Verdict, Violation, evaluate, evaluate_pod, namespace_policy, parse_version
 from kslab.pss.checks import ALL_CHECKS
 from kslab.pss.registry import NEWEST_MINOR, checks_for, validate
 
@@ -398,6 +399,20 @@ def test_a_container_that_is_not_a_mapping_fails_where_a_check_reads_it() -> Non
         {"containers": [{"name": "a", "securityContext": {"appArmorProfile": ["x"]}}, 5]}, "restricted")
     assert "(AttributeError: 'str' object has no attribute 'get')" in error({"containers": [{"name": "a"}, "web"]})
     assert evaluate({"kind": "Pod", "spec": {"containers": ["web"]}}, "privileged").allowed
+
+
+def test_verdicts_stay_frozen_values() -> None:
+    # Violation and Verdict fill their fields in one step (not field by field): still frozen dataclasses.
+    verdict = evaluate(pod(c("a", securityContext={"privileged": True})), "baseline")
+    violation = verdict.violations[0]
+    assert violation == Violation("privileged", violation.reason, violation.detail) != Violation("privileged", "x")
+    assert Violation("a", "b") == Violation("a", "b", "") and len({violation, dataclasses.replace(violation)}) == 1
+    assert [f.name for f in dataclasses.fields(Verdict)] == ["policy", "violations", "kind", "name", "notes"]
+    assert dataclasses.replace(verdict, notes=("n",)) == verdict and dataclasses.asdict(violation)["check"] == "privileged"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        verdict.name = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        violation.detail = "other"  # type: ignore[misc]
 
 
 def test_levels_and_versions() -> None:

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kslab.pss.levels import Version
 from kslab.pss.pod import PodView
 
 
-@dataclass(frozen=True, slots=True)
-class Forbidden:
-    """Why a check rejects a pod: ``reason`` (e.g. ``hostPort``) and ``detail`` (who and what)."""
+class Forbidden(NamedTuple):
+    """Why a check rejects a pod: ``reason`` (e.g. ``hostPort``) and ``detail`` (who and what).
+
+    A named tuple: the cheapest immutable record to build, and a failing check builds one per pod.
+    """
 
     reason: str
     detail: str = ""

@@ -40,6 +40,11 @@ class Violation:
     reason: str
     detail: str = ""
 
+    def __init__(self, check: str, reason: str, detail: str = "") -> None:
+        # The fields in one step: a frozen dataclass's own __init__ sets each through object.__setattr__,
+        # which costs more than most checks do (one Violation per failed check). Still frozen: assignment raises.
+        self.__dict__.update(check=check, reason=reason, detail=detail)
+
     @property
     def message(self) -> str:
         """``reason (detail)``, exactly one item of the API server's list."""
@@ -58,6 +63,11 @@ class Verdict:
     kind: str = "Pod"
     name: str = ""
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __init__(self, policy: LevelVersion, violations: tuple[Violation, ...] = (), kind: str = "Pod",
+                 name: str = "", notes: tuple[str, ...] = ()) -> None:
+        # One step, as Violation's.
+        self.__dict__.update(policy=policy, violations=violations, kind=kind, name=name, notes=notes)
 
     @property
     def allowed(self) -> bool:
