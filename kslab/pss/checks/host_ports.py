@@ -15,7 +15,10 @@ def run_1_0(pod: PodView) -> Forbidden | None:
     bad_containers = []
     ports: set[str] = set()
     for c in pod.containers:
-        used = [str(p.get("hostPort")) for p in c.get("ports") or () if p.get("hostPort")]
+        declared = c.get("ports")
+        if not declared:
+            continue
+        used = [str(p.get("hostPort")) for p in declared if p.get("hostPort")]
         if used:
             bad_containers.append(name_of(c))
             ports.update(used)

@@ -24,9 +24,7 @@ def _judge(pod: PodView, allowed_types: frozenset[str]) -> Forbidden | None:
     bad_types: set[str] = set()
     flags = {"user": False, "role": False}
 
-    def valid(opts: Mapping[str, Any] | None) -> bool:
-        if opts is None:
-            return True
+    def valid(opts: Mapping[str, Any]) -> bool:
         ok = True
         kind = str(opts.get("type") or "")
         if kind not in allowed_types:
@@ -38,8 +36,10 @@ def _judge(pod: PodView, allowed_types: frozenset[str]) -> Forbidden | None:
                 flags[field] = True
         return ok
 
-    pod_bad = not valid(pod.security_context.get("seLinuxOptions"))
-    bad_containers = [name for name, context in pod.contexts if not valid(context.get("seLinuxOptions"))]
+    # Unset options are valid (and most pods set none).
+    pod_bad = (opts := pod.security_context.get("seLinuxOptions")) is not None and not valid(opts)
+    bad_containers = [name for name, context in pod.contexts
+                      if (opts := context.get("seLinuxOptions")) is not None and not valid(opts)]
     if not (pod_bad or bad_containers):
         return None
     problems = []
