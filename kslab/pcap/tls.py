@@ -120,13 +120,16 @@ def _vector16(data: bytes, pos: int, end: int) -> tuple[int, int]:
     return pos + 2, stop
 
 
-def _extensions(body: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
-    """The extensions of the block (RFC 8446 section 4.2) at ``pos``: ``(type, start, stop)`` of each one's
-    data in ``body``. None when the message ends first (extensions are optional in TLS 1.2 hellos)."""
+def _extensions(body: bytes, pos: int, listed: list[int], reads: frozenset[int]) -> Iterator[tuple[int, int, int]]:
+    """The extensions of the block (RFC 8446 section 4.2) at ``pos``: each one's type is added to ``listed``,
+    and ``(type, start, stop)`` of its data in ``body`` is yielded for those in ``reads`` (the others are
+    only listed: a hello may carry a dozen). None when the message ends first (extensions are optional in
+    TLS 1.2 hellos)."""
     end = len(body)
     if pos >= end:
         return
     pos, stop = _vector16(body, pos, end)
+    add = listed.append
     while pos < stop:
         if pos + 4 > stop:
             raise ValueError("truncated extension")
@@ -135,22 +138,28 @@ def _extensions(body: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
         pos = at + size
         if pos > stop:
             raise ValueError("truncated extension")
-        yield etype, at, pos
+        add(etype)
+        if etype in reads:
+            yield etype, at, pos
 
 
-def _alpn(data: bytes) -> list[str]:
+# The ALPN and SNI readers are cached like _u16_list: every connection of one client program offers the
+# same protocols, and a mesh's clients ask for the same few servers.
+@functools.lru_cache(maxsize=1024)
+def _alpn(data: bytes) -> tuple[str, ...]:
     """The protocol names of an ALPN extension (RFC 7301 section 3.1)."""
     pos, stop = _vector16(data, 0, len(data))
-    names = []
+    names: list[str] = []
     while pos < stop:
         at = pos + 1
         pos = at + data[pos]
         if pos > stop:
             raise _truncated()
         names.append(data[at:pos].decode("ascii", "replace"))
-    return names
+    return tuple(names)
 
 
+@functools.lru_cache(maxsize=1024)
 def _sni(data: bytes) -> str | None:
     """The host name of a server_name extension (RFC 6066 section 3), None when it names none."""
     pos, stop = _vector16(data, 0, len(data))
@@ -169,6 +178,10 @@ def _sni(data: bytes) -> str | None:
 #: The ClientHello extensions whose contents are read (the others are only listed by type).
 _CLIENT_HELLO_READS = frozenset({reg.EXT_SERVER_NAME, reg.EXT_ALPN, reg.EXT_SUPPORTED_VERSIONS, reg.EXT_SUPPORTED_GROUPS,
                                  reg.EXT_KEY_SHARE, reg.EXT_PRE_SHARED_KEY, reg.EXT_ECH})
+
+
+#: The ServerHello extensions whose contents are read.
+_SERVER_HELLO_READS = frozenset({reg.EXT_SUPPORTED_VERSIONS, reg.EXT_ALPN, reg.EXT_KEY_SHARE})
 
 
 @dataclass(slots=True)
@@ -220,16 +233,12 @@ def parse_client_hello(body: bytes) -> ClientHello:
     pos += 1 + body[pos]
     if pos > end:
         raise _truncated()
-    extensions = hello.extensions
-    for etype, at, to in _extensions(body, pos):
-        extensions.append(etype)
-        if etype not in _CLIENT_HELLO_READS:
-            continue
+    for etype, at, to in _extensions(body, pos, hello.extensions, _CLIENT_HELLO_READS):
         if etype == reg.EXT_SERVER_NAME:
             if to > at:
                 hello.sni = _sni(body[at:to])
         elif etype == reg.EXT_ALPN:
-            hello.alpn = _alpn(body[at:to])
+            hello.alpn = list(_alpn(body[at:to]))
         elif etype == reg.EXT_SUPPORTED_VERSIONS:  # a vector with a 1-byte length
             if at >= to or at + 1 + body[at] > to:
                 raise _truncated()
@@ -281,8 +290,7 @@ def parse_server_hello(body: bytes) -> ServerHello:
         if pos >= end:
             raise _truncated()
         pos += 1  # legacy_compression_method
-    for etype, at, to in _extensions(body, pos):
-        hello.extensions.append(etype)
+    for etype, at, to in _extensions(body, pos, hello.extensions, _SERVER_HELLO_READS):
         if etype == reg.EXT_SUPPORTED_VERSIONS and to - at >= 2:
             hello.version = body[at] << 8 | body[at + 1]
         elif etype == reg.EXT_ALPN:
