@@ -20,11 +20,12 @@ FORBIDDEN = ("hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo",
              "glusterfs", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile",
              "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "portworxVolume",
              "scaleIO", "storageos")
+SOURCES = ALLOWED + FORBIDDEN
 
 
 def volume_type(volume: dict) -> str:
     """The first allowed source a volume sets, else its first forbidden one, else ``unknown``."""
-    for source in ALLOWED + FORBIDDEN:
+    for source in SOURCES:
         if volume.get(source) is not None:
             return source
     return "unknown"

@@ -35,7 +35,10 @@ def _version(minor: int) -> VersionedCheck:
     allowed = allowed_sysctls(minor)
 
     def run(pod: PodView) -> Forbidden | None:
-        names = [str(s.get("name") or "") for s in pod.security_context.get("sysctls") or ()]
+        sysctls = pod.security_context.get("sysctls")
+        if not sysctls:
+            return None  # the usual case: nothing to look at
+        names = [str(s.get("name") or "") for s in sysctls]
         forbidden = [n for n in names if n not in allowed]
         return Forbidden("forbidden sysctls", ", ".join(forbidden)) if forbidden else None
 

@@ -14,13 +14,16 @@ from kslab.pss.levels import BASELINE
 from kslab.pss.pod import EMPTY, PodView, setters_phrase
 
 
-def _host_process(context: Mapping[str, Any]) -> bool:
-    return (context.get("windowsOptions") or EMPTY).get("hostProcess") is True
+def _host_process(options: Mapping[str, Any] | None) -> bool:
+    """``windowsOptions.hostProcess: true`` (given the ``windowsOptions`` of a security context)."""
+    return (options or EMPTY).get("hostProcess") is True
 
 
 def run_1_0(pod: PodView) -> Forbidden | None:
-    bad = [name for name, context in pod.contexts if _host_process(context)]
-    pod_bad = _host_process(pod.security_context)
+    # Only options that are set are looked into (most pods set none).
+    bad = [name for name, context in pod.contexts
+           if (options := context.get("windowsOptions")) and _host_process(options)]
+    pod_bad = _host_process(pod.security_context.get("windowsOptions"))
     if not (pod_bad or bad):
         return None
     return Forbidden("hostProcess",
