@@ -402,7 +402,7 @@ def test_a_container_that_is_not_a_mapping_fails_where_a_check_reads_it() -> Non
 
 
 def test_verdicts_stay_frozen_values() -> None:
-    # Violation and Verdict fill their fields in one step (not field by field): still frozen dataclasses.
+    # Violation and Verdict write their instance dicts directly (not field by field): still frozen dataclasses.
     verdict = evaluate(pod(c("a", securityContext={"privileged": True})), "baseline")
     violation = verdict.violations[0]
     assert violation == Violation("privileged", violation.reason, violation.detail) != Violation("privileged", "x")

@@ -41,9 +41,11 @@ class Violation:
     detail: str = ""
 
     def __init__(self, check: str, reason: str, detail: str = "") -> None:
-        # The fields in one step: a frozen dataclass's own __init__ sets each through object.__setattr__,
-        # which costs more than most checks do (one Violation per failed check). Still frozen: assignment raises.
-        self.__dict__.update(check=check, reason=reason, detail=detail)
+        # Straight into the instance dict: a frozen dataclass's own __init__ sets each field through
+        # object.__setattr__, which costs more than most checks do (one Violation per failed check).
+        # Still frozen: assigning a field afterwards raises.
+        fields = self.__dict__
+        fields["check"], fields["reason"], fields["detail"] = check, reason, detail
 
     @property
     def message(self) -> str:
@@ -66,8 +68,10 @@ class Verdict:
 
     def __init__(self, policy: LevelVersion, violations: tuple[Violation, ...] = (), kind: str = "Pod",
                  name: str = "", notes: tuple[str, ...] = ()) -> None:
-        # One step, as Violation's.
-        self.__dict__.update(policy=policy, violations=violations, kind=kind, name=name, notes=notes)
+        # Straight into the instance dict, as Violation's (same reason).
+        fields = self.__dict__
+        fields["policy"], fields["violations"], fields["kind"], fields["name"], fields["notes"] = \
+            policy, violations, kind, name, notes
 
     @property
     def allowed(self) -> bool:
