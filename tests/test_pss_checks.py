@@ -334,6 +334,31 @@ def test_ephemeral_containers_are_checked() -> None:
     assert 'container "debug" must set securityContext.allowPrivilegeEscalation=false' in evaluate(obj).detail()
 
 
+@pytest.mark.parametrize("where", ["init", "containers", "ephemeral"])
+@pytest.mark.parametrize("field, value, check", [
+    ("privileged", True, "privileged"), ("allowPrivilegeEscalation", True, "allowPrivilegeEscalation"),
+    ("capabilities", {"drop": ["ALL"], "add": ["SYS_ADMIN"]}, "capabilities_restricted"),
+    ("procMount", "Unmasked", "procMount_restricted"), ("runAsNonRoot", False, "runAsNonRoot"),
+    ("runAsUser", 0, "runAsUser"), ("seccompProfile", {"type": "Unconfined"}, "seccompProfile_restricted"),
+    ("appArmorProfile", {"type": "Unconfined"}, "appArmorProfile"),
+    ("seLinuxOptions", {"type": "spc_t"}, "seLinuxOptions"),
+    ("windowsOptions", {"hostProcess": True}, "windowsHostProcess"),
+])
+def test_one_field_of_one_container_decides(where: str, field: str, value: Any, check: str) -> None:
+    # Each container's name and securityContext are looked up once per pod: two pods that differ in one
+    # field of one container (of any kind) must differ in exactly that check, naming that container.
+    def judged(bad: bool) -> Verdict:
+        odd = good("odd", **({field: value} if bad else {}))
+        lists: dict[str, tuple] = {"init": (good("i"),), "containers": (good("a"), good("b")), "ephemeral": ()}
+        lists[where] = (*lists[where][:1], odd, *lists[where][1:])
+        return evaluate(restricted_pod(*lists["containers"], init=lists["init"], ephemeral=lists["ephemeral"]))
+
+    assert judged(False).allowed
+    verdict = judged(True)
+    assert verdict.checks == [check]
+    assert '"odd"' in verdict.detail() and not any(f'"{n}"' in verdict.detail() for n in ("i", "a", "b"))
+
+
 def test_host_network_pod_gets_host_ports_but_template_does_not() -> None:
     obj = pod(c("a", ports=[{"containerPort": 8080}]), hostNetwork=True)
     assert messages(obj, "baseline") == ["host namespaces (hostNetwork=true)",
