@@ -7,7 +7,7 @@ file in a temporary directory.
 
 Measured (CPU time: user + system; wall time beside it; references in the same run):
 
-* in process: ``evaluate(pod, "restricted", "latest")`` per CPU-second, beside
+* in process (best of TURNS): ``evaluate(pod, "restricted", "latest")`` per CPU-second, beside
   ``yaml.load`` of the same pod with PyYAML's C loader (the cheapest way any tool gets a pod);
 * fresh processes (CPU from wait4, best of RUNS): ``kslab pss FILE`` on the 1,000 pods against
   ``python -c`` loading the same file with PyYAML's C loader.
@@ -30,6 +30,7 @@ from _measure import best, child, compiled_env, in_process, load_average, verdic
 from kslab.pss import evaluate
 
 RUNS = 3
+TURNS = 5  # in-process runs of each measure: the cheapest of five is steadier on this shared machine
 PODS = 1_000
 EVALUATIONS_TARGET = 30_000
 CLI_TARGET = 1.2
@@ -71,12 +72,12 @@ def pod_yaml(i: int) -> str:
 
 
 def per_cpu_second(fn: Callable[[], object], calls: int) -> tuple[float, str]:
-    """Calls per CPU-second of ``fn`` (best of three runs of ``calls`` calls), and the cost line."""
+    """Calls per CPU-second of ``fn`` (best of TURNS runs of ``calls`` calls), and the cost line."""
     def batch() -> None:
         for _ in range(calls):
             fn()
 
-    cost = best([in_process(batch)[0] for _ in range(3)])
+    cost = best([in_process(batch)[0] for _ in range(TURNS)])
     return calls / cost.cpu, str(cost)
 
 
