@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from kslab.views.styles import CSS_ACCENT, CSS_CODE_BACKGROUND, CSS_MUTED_TEXT
+from kslab.views.text import pre
 
 #: Where a command is typed.
 TERMINAL = "terminal"
@@ -122,8 +123,8 @@ def _line(cmd: Command) -> str:
     note = (f'<div style="margin:0 0 2px 10px;color:{CSS_MUTED_TEXT}"><small>{html.escape(cmd.note)}</small></div>'
             if cmd.note else "")
     return (f'<div class="kslab-line"><div style="display:flex;align-items:flex-start;gap:6px">'
-            f'<pre style="flex:1;background:{CSS_CODE_BACKGROUND};padding:4px 8px;margin:2px 0;white-space:pre-wrap">'
-            f"{html.escape(cmd.text)}</pre>{_BUTTON}</div>{note}</div>")
+            f'{pre(cmd.text, f"flex:1;background:{CSS_CODE_BACKGROUND};padding:4px 8px;margin:2px 0")}'
+            f"{_BUTTON}</div>{note}</div>")
 
 
 def _block(commands: Iterable[Command], where: str) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kslab.hack import PAGE
 from kslab.manifests.webapp import PORT
 from kslab.views.styles import CSS_BORDER, PAGE_BACKGROUND
+from kslab.views.text import pre
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -69,7 +70,7 @@ class Page:
         frame = (f'<iframe sandbox="" srcdoc="{html.escape(self.body, quote=True)}" '
                  f'style="width:100%;height:11em;border:1px solid {CSS_BORDER};background:{PAGE_BACKGROUND}"></iframe>')
         return (f'<div class="kslab-page"><div>{html.escape(self.how)}{link}</div>{tried}{frame}'
-                f"<details><summary>source</summary><pre>{html.escape(self.body)}</pre></details></div>")
+                f"<details><summary>source</summary>{pre(self.body)}</details></div>")
 
 
 def added_lines(before: str, after: str) -> list[str]:

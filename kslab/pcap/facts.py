@@ -8,7 +8,6 @@ eavesdropper learns from a flow is :mod:`kslab.pcap.leaks`. Nothing here imports
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +23,7 @@ from kslab.pcap.text import printable
 from kslab.pcap.tls import TlsConnection
 from kslab.pcap.tls_registry import cipher_name, group_name, version_name
 from kslab.views.tables import Table
+from kslab.views.text import pre
 
 
 class Totals:
@@ -262,4 +262,4 @@ class CaptureSummary:
         return str(self)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
+        return pre(str(self))

@@ -223,11 +223,10 @@ class ClientHelloView:
         return self.table().text() + "\n(Scapy's full dissection: kslab.pcap.scapy_tools.dissect_client_hello)"
 
     def _repr_html_(self) -> str:
-        import html  # noqa: PLC0415
+        from kslab.views.text import pre  # noqa: PLC0415
 
         return (f"<div>{self.table().html()}<details><summary>Scapy's full dissection "
-                f"({len(self.dump.splitlines())} lines)</summary><pre style='white-space:pre-wrap'>"
-                f"{html.escape(self.dump)}</pre></details></div>")
+                f"({len(self.dump.splitlines())} lines)</summary>{pre(self.dump)}</details></div>")
 
 
 def client_hello_view(path: str | Path, flow_id: int = 1) -> ClientHelloView:

@@ -11,13 +11,13 @@ shows the flags and the audit table with the words PASS/FAIL/WARN/INFO, coloured
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from kslab.audit import audit, bundled, read_apiserver
 from kslab.audit.report import AuditReport
 from kslab.audit.sources import ComponentInput
+from kslab.views.text import pre
 from kslab.widgets import UNSET, Unset, display_bundle, is_set, spell_unset
 
 #: Admission plugins the widget offers; the last two are 2019's and no longer exist.
@@ -201,7 +201,7 @@ class ApiserverFlagsWidget:
         self.state = explore(self.choices)
         base = set(_base_argv())
         changed = [a for a in self.state.argv if a not in base]
-        self.flags_view.value = "<pre style='margin:0'>" + html.escape("\n".join(changed) or "(none)") + "</pre>"
+        self.flags_view.value = pre("\n".join(changed) or "(none)", "margin:0")
         self.table_view.value = table_html(self.state.report)
 
     def static_html(self) -> str:

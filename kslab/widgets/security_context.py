@@ -22,6 +22,7 @@ from kslab.manifests.webapp import PORT, webapp_deployment
 from kslab.pss import Verdict, evaluate
 from kslab.widgets import UNSET, Unset, display_bundle, is_set, spell_unset
 from kslab.views.styles import BAD, BORDER, GOOD, NEUTRAL
+from kslab.views.text import pre
 
 if TYPE_CHECKING:
     from kslab.cluster.lab import Lab
@@ -107,7 +108,7 @@ def explore(choices: Choices = Choices(), *, image: str | None = None) -> Explor
 
 
 def _pre(text: str) -> str:
-    return f'<pre style="margin:0;white-space:pre-wrap">{html.escape(text)}</pre>'
+    return pre(text, "margin:0")
 
 
 def hack_rows(report: HackReport) -> list[tuple[str, str, str, str]]:

@@ -517,7 +517,7 @@ def _join_slices(target: Path, slices: list[tuple[int, bytes]], *, top: int, tot
 _LAYOUT_JS = r"""
 () => {
   const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')];
-  const wide = [], early = [];
+  const wide = [], early = [], cut = [];
   let asked = false;
   cells.forEach((cell, index) => {
     for (const t of cell.querySelectorAll('.jp-OutputArea-output table')) {
@@ -527,20 +527,28 @@ _LAYOUT_JS = r"""
         wide.push({index, table: Math.round(box.width), area: Math.round(area.width),
                    head: (t.innerText || '').slice(0, 60)});
     }
+    // kslab's text in HTML outputs and widgets wraps at spaces (JupyterLab's rule for an output's <pre> cuts
+    // words anywhere; its own plain-text outputs, .jp-RenderedText, are not kslab's to style)
+    for (const p of cell.querySelectorAll('.jp-OutputArea-output pre'))
+      if (!p.closest('.jp-RenderedText') && getComputedStyle(p).wordBreak === 'break-all')
+        cut.push({index, head: (p.innerText || '').slice(0, 60)});
     const source = (cell.querySelector('.jp-InputArea-editor .cm-content') || {}).innerText || '';
     if (/kslab\.exercise\(/.test(source)) asked = !!cell.querySelector('.jp-OutputArea-output .kslab-question');
     else if (/\bex\.check\(/.test(source) && !asked) early.push({index, source: source.slice(0, 60)});
   });
-  return {wide, early};
+  return {wide, early, cut};
 }
 """
 
 
 def layout_problems(page: Any) -> list[str]:
-    """Tables that overflow their output, and exercise checks shown before their question."""
+    """Tables that overflow their output, text that wraps inside words, and exercise checks shown before
+    their question."""
     found = page.evaluate(_LAYOUT_JS)
     return ([f"cell {w['index']}: a table {w['table']} px wide in a {w['area']} px output: {w['head']!r}"
              for w in found["wide"]] +
+            [f"cell {c['index']}: text that wraps inside words (word-break: break-all): {c['head']!r}"
+             for c in found["cut"]] +
             [f"cell {e['index']}: an exercise check before its question: {e['source']!r}" for e in found["early"]])
 
 

@@ -3,7 +3,7 @@ raw-text widget, every picture visibly, and a live, labelled view for every widg
 
 Screenshots of each notebook after Run All, at 1000 and 1400 pixels, are saved as
 ``artifacts/screenshots/NN-name-1000.png`` and ``…-1400.png``. At both widths no table may run out of
-its output and no exercise check may come before its question.
+its output, no text of kslab's may wrap inside a word, and no exercise check may come before its question.
 """
 
 from __future__ import annotations
