@@ -143,3 +143,21 @@ def test_follow_collects_what_data_collects_however_the_stream_is_cut(name: str,
     got, want = fed_skipping(stream), fed_whole(stream)
     assert facts(got) == facts(want)
     assert want.dirs[0].encrypted_records and want.dirs[1].encrypted_records  # something encrypted was counted
+
+
+@pytest.mark.parametrize("cut", [0, 7, 100])
+def test_encrypted_records_are_counted_and_their_first_sizes_kept(cut: int) -> None:
+    """After a TLS 1.3 handshake, twenty more application-data records from the server: every one is
+    counted with its bytes, and only the first KEEP_SIZES sizes of the direction are kept."""
+    from kslab.pcap.tls import KEEP_SIZES
+
+    stream = conversation("mtls-tls13.pcap")
+    before = fed_whole(stream).dirs[1]
+    lengths = [40 + 3 * i for i in range(20)]
+    more = b"".join(b"\x17\x03\x03" + n.to_bytes(2, "big") + bytes(n) for n in lengths)
+    extra = [(1, more)] if not cut else [(1, more[i:i + cut]) for i in range(0, len(more), cut)]
+    for conn in (fed_whole(stream + extra), fed_skipping(stream + extra)):
+        server = conn.dirs[1]
+        assert server.encrypted_records == before.encrypted_records + 20
+        assert server.encrypted_bytes == before.encrypted_bytes + sum(lengths)
+        assert server.sizes == (before.sizes + lengths)[:KEEP_SIZES]

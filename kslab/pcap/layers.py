@@ -2,9 +2,10 @@
 
 :func:`decode` is the hot path of the analysis (as :func:`decode_at`, on a frame where it lies in the
 reader's block): it runs once per packet, so it unpacks only the header fields the flow analysis
-needs and never builds objects (Scapy would take ~100 µs per packet; this takes about one). It follows VLAN tags, MPLS labels, GRE and IP-in-IP tunnels to the TCP
-inside, hands IP fragments to :mod:`kslab.pcap.fragments`, and names what it does not follow (UDP,
-ARP ...), so the summary can say what else was in the capture.
+needs and never builds objects (Scapy would take ~100 µs per packet; this takes about one). It
+follows VLAN tags, MPLS labels, GRE and IP-in-IP tunnels to the TCP inside, hands IP fragments to
+:mod:`kslab.pcap.fragments`, and names what it does not follow (UDP, ARP ...), so the summary can
+say what else was in the capture.
 
 Link types (numbers from the tcpdump.org LINKTYPE_ registry):
 
@@ -231,8 +232,7 @@ def decode(link: Callable[..., tuple[int, int]], frame: Frame) -> Segment | Frag
 
 def decode_at(link: Callable[..., tuple[int, int]], block: Frame, start: int, end: int) -> Segment | Fragment | str:
     """:func:`decode` of the frame ``block[start:end]``, read where it lies in the reader's block: the
-    analysis calls this once per packet, and making a view of each frame would cost a quarter of
-    reading it.
+    analysis calls this once per packet, and no view of the frame is made on the way.
 
     >>> block = b"junk" + bytes(12) + b"\\x08\\x06" + bytes(28) + b"junk"
     >>> decode_at(_ethernet, block, 4, len(block) - 4)

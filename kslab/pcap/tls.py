@@ -422,51 +422,29 @@ class TlsConnection:
     # ---- the byte stream --------------------------------------------------------------------------
     def data(self, side: int, chunk: bytes) -> None:
         """In-order bytes from one side (0 = client, 1 = server)."""
+        skip = self.follow(side, chunk)
+        if skip:
+            self._skip[side] = skip  # passed over here, as the next bytes come
+
+    def follow(self, side: int, chunk: bytes) -> int | None:
+        """:meth:`data` for a caller that passes over the rest of an encrypted record itself: returns how
+        many of this side's next bytes it need not deliver (None for none)."""
         if self._lost[side]:
-            return
+            return None
         skip = self._skip[side]
         if skip:
             if len(chunk) <= skip:
                 self._skip[side] = skip - len(chunk)
-                return
+                return None
             chunk = chunk[skip:]
             self._skip[side] = 0
         if self._buf[side]:
             self._whole(self._buf, side, chunk, self._records)
-            return
-        # Nothing held (the usual case): the records are read in the chunk itself, only an unfinished one kept.
-        used = self._records(side, chunk)
-        if used < len(chunk) and not self._lost[side]:
-            self._buf[side] = bytearray(chunk[used:])
-
-    def follow(self, side: int, chunk: bytes) -> int | None:
-        """:meth:`data`, then :meth:`take_skip`: for a caller that passes over the rest of an encrypted
-        record itself (None when there is none)."""
-        direction = self.dirs[side]
-        if direction.encrypted and not self._buf[side] and not self._skip[side] and not self._lost[side] \
-                and self.record_version is not None:
-            # Application data in an encrypted direction, nearly all of a long connection: only its record
-            # headers are read, here in one loop; whatever else comes is left to the general reader.
-            pos, end = 0, len(chunk)
-            sizes = direction.sizes
-            count = size = 0
-            while end - pos >= 5:
-                ctype, major, _minor, length = _RECORD_HEADER(chunk, pos)
-                if ctype != reg.APPLICATION_DATA or major != 3 or length > reg.MAX_RECORD:
-                    break
-                count += 1
-                size += length
-                if len(sizes) < KEEP_SIZES:
-                    sizes.append(length)
-                pos += 5 + length
-            if count:
-                direction.records += count
-                direction.encrypted_records += count
-                direction.encrypted_bytes += size
-                if pos >= end:
-                    return pos - end or None  # the rest of the last record, passed over by the caller
-                chunk = chunk[pos:]
-        self.data(side, chunk)
+        else:
+            # Nothing held (the usual case): the records are read in the chunk itself, only an unfinished one kept.
+            used = self._records(side, chunk)
+            if used < len(chunk) and not self._lost[side]:
+                self._buf[side] = bytearray(chunk[used:])
         skip = self._skip[side]
         if not skip:
             return None
@@ -506,6 +484,30 @@ class TlsConnection:
         direction = self.dirs[side]
         pos, end = 0, len(data)
         while end - pos >= 5:
+            if direction.encrypted:
+                # Application data in an encrypted direction, nearly all of a long connection: counted by the
+                # headers alone, in one loop; any other record is read below.
+                sizes = direction.sizes
+                count = size = 0
+                while end - pos >= 5:
+                    first, major, minor, length = _RECORD_HEADER(data, pos)
+                    if first != reg.APPLICATION_DATA or major != 3 or length > reg.MAX_RECORD:
+                        break
+                    if self.record_version is None:
+                        self.record_version = (major << 8) | minor
+                    count += 1
+                    size += length
+                    if len(sizes) < KEEP_SIZES:
+                        sizes.append(length)
+                    pos += 5 + length
+                direction.records += count
+                direction.encrypted_records += count
+                direction.encrypted_bytes += size
+                if pos >= end:
+                    self._skip[side] = pos - end  # the rest of the last record: its body is not read
+                    return end
+                if end - pos < 5:
+                    break
             first, major, minor, length = _RECORD_HEADER(data, pos)
             if first & 0x80 and direction.records == 0:
                 # An SSL 2.0 record header (2 bytes, top bit set): an SSLv2-format hello.
@@ -535,8 +537,7 @@ class TlsConnection:
                     # TLS 1.3 still sends a clear one for middleboxes (RFC 8446 appendix D.4).
                     self._event(side, "change_cipher_spec (compatibility)")
                     direction.change_cipher_spec = True
-                else:
-                    # Sizes only: the body is ciphertext, so skip it without buffering.
+                else:  # an alert or handshake record (application data was counted above)
                     direction.encrypted_records += 1
                     direction.encrypted_bytes += length
                     if first == reg.ALERT and len(self.alerts) < MAX_ALERTS:

@@ -141,7 +141,7 @@ def join_quote(items: Sequence[str]) -> str:
 
 def containers_phrase(names: Sequence[str]) -> str:
     """``container "a"`` or ``containers "a", "b"``."""
-    return f'{"container" if len(names) == 1 else "containers"} {join_quote(names)}'
+    return f'{pluralize("container", "containers", len(names))} {join_quote(names)}'
 
 
 def setters_phrase(pod_is_bad: bool, container_names: Sequence[str]) -> str:
